@@ -1,0 +1,220 @@
+import { OpenAPIRegistry, OpenApiGeneratorV3, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { bearerToken, isServiceToken, type TokenVerifier, type User } from './auth';
+import { AppError, Forbidden, Internal, Unauthorized, ValidationFailed, problemCodes, type FieldError, type ProblemCode } from './errors';
+
+extendZodWithOpenApi(z);
+
+/**
+ * Who may call a route:
+ * - public: anyone; a token, if sent, is ignored
+ * - optional: anyone; a token, if sent, must be valid and identifies the caller
+ * - user: any signed-in customer or admin
+ * - admin: admins only
+ * - service: other services only (the shared service token; user tokens get 403)
+ */
+export type Access = 'public' | 'optional' | 'user' | 'admin' | 'service';
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, H extends AnyObject> {
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  /** Express-style path: `/customers/:username`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  access: Access;
+  request?: { params?: P; query?: Q; body?: B; headers?: H };
+  /** The success answer; `schema` omitted means no body (204). */
+  response: { status: number; description: string; schema?: z.ZodType; headers?: Record<string, string> };
+  /** Express middleware run after the body is parsed and before validation (e.g. a rate limiter). */
+  middleware?: express.RequestHandler[];
+  /** Error codes this route can answer with, beyond those implied by its access and input. */
+  errors?: ProblemCode[];
+}
+
+export interface Context<P, Q, B, H> {
+  params: P;
+  query: Q;
+  body: B;
+  headers: H;
+  /** The caller; present on user/admin routes, and on optional routes when a token was sent. */
+  user: User | undefined;
+  req: Request;
+  res: Response;
+}
+
+export interface Result {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const empty = z.object({});
+
+export interface ApiOptions {
+  verifyToken: TokenVerifier;
+  /** The token other services present on /internal/ routes. */
+  serviceToken?: string;
+  /** Check every answer against its documented schema (tests and development). */
+  validateResponses: boolean;
+}
+
+/**
+ * One place per route for its validation, access rule and OpenAPI description: the same zod schemas
+ * validate the request, document it, and (outside production) check the answer.
+ */
+export function createApi(options: ApiOptions) {
+  const registry = new OpenAPIRegistry();
+  const router = express.Router();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  registry.registerComponent('securitySchemes', 'service', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The per-deployment service token (SERVICE_TOKEN)',
+  });
+
+  async function authenticate(access: Access, req: Request): Promise<User | undefined> {
+    if (access === 'public') return undefined;
+    const token = bearerToken(req.headers.authorization);
+    if (access === 'service') {
+      if (token && options.serviceToken && isServiceToken(token, options.serviceToken)) return undefined;
+      if (token && (await options.verifyToken(token).catch(() => undefined))) {
+        throw new Forbidden('Internal routes are for services only');
+      }
+      throw new Unauthorized('A service token is required');
+    }
+    if (!token) {
+      if (access === 'optional') return undefined;
+      throw new Unauthorized('Send an access token: Authorization: Bearer <token>');
+    }
+    const user = await options.verifyToken(token);
+    if (access === 'admin' && user.role !== 'admin') throw new Forbidden('This needs the admin role');
+    return user;
+  }
+
+  function route<
+    P extends AnyObject = typeof empty,
+    Q extends AnyObject = typeof empty,
+    B extends z.ZodType = z.ZodUndefined,
+    H extends AnyObject = typeof empty,
+  >(
+    spec: RouteSpec<P, Q, B, H>,
+    handler: (ctx: Context<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>) => Promise<Result> | Result,
+  ) {
+    document(registry, spec);
+    const { params = empty, query = empty, body, headers = empty } = spec.request ?? {};
+    router[spec.method](spec.path, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
+      const user = await authenticate(spec.access, req);
+      const errors: FieldError[] = [];
+      const parse = <T extends z.ZodType>(where: string, schema: T, value: unknown): z.output<T> => {
+        const result = schema.safeParse(value);
+        if (result.success) return result.data;
+        for (const issue of result.error.issues) {
+          errors.push({ path: [where, ...issue.path].join('.'), message: issue.message });
+        }
+        return undefined as z.output<T>;
+      };
+      const input = {
+        params: parse('params', params, req.params),
+        query: parse('query', query, req.query),
+        headers: parse('headers', headers, req.headers),
+        body: body ? parse('body', body, req.body) : undefined,
+      };
+      if (errors.length) throw new ValidationFailed('The request is not valid', errors);
+      const result = await handler({ ...input, user, req, res } as never);
+      const status = result.status ?? spec.response.status;
+      if (options.validateResponses && spec.response.schema && status === spec.response.status) {
+        const checked = spec.response.schema.safeParse(result.body);
+        if (!checked.success) throw new Internal(`response does not match its schema: ${checked.error.message}`);
+      }
+      for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+      if (result.body === undefined) res.status(status).end();
+      else res.status(status).json(result.body);
+    });
+  }
+
+  return { router, registry, route };
+}
+export type Api = ReturnType<typeof createApi>;
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(Object.keys(problemCodes) as [ProblemCode, ...ProblemCode[]]),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details' });
+
+function errorCodesFor(spec: RouteSpec<AnyObject, AnyObject, z.ZodType, AnyObject>): ProblemCode[] {
+  const codes = new Set<ProblemCode>(spec.errors ?? []);
+  const { request } = spec;
+  if (request && Object.values(request).some(Boolean)) codes.add('validation_failed');
+  if (request?.body) codes.add('unsupported_media_type').add('payload_too_large');
+  if (spec.access === 'optional' || spec.access === 'user' || spec.access === 'admin' || spec.access === 'service') codes.add('unauthorized');
+  if (spec.access === 'admin' || spec.access === 'service') codes.add('forbidden');
+  codes.add('internal');
+  return [...codes];
+}
+
+function document(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject, AnyObject, z.ZodType, AnyObject>) {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of errorCodesFor(spec)) {
+    const status = problemCodes[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, unknown> = {
+    [spec.response.status]: {
+      description: spec.response.description,
+      ...(spec.response.headers && {
+        headers: Object.fromEntries(Object.entries(spec.response.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])),
+      }),
+      ...(spec.response.schema && { content: { 'application/json': { schema: spec.response.schema } } }),
+    },
+  };
+  for (const [status, codes] of byStatus) {
+    responses[status] = {
+      description: `Problem: ${codes.map((code) => `\`${code}\``).join(', ')}`,
+      content: { 'application/problem+json': { schema: problemSchema } },
+    };
+  }
+  const { params, query, body, headers } = spec.request ?? {};
+  registry.registerPath({
+    method: spec.method,
+    path: spec.path.replace(/:(\w+)/g, '{$1}'),
+    summary: spec.summary,
+    description: spec.description,
+    tags: [spec.tag],
+    operationId: `${spec.method}${spec.path.replace(/[:/.-](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/\W/g, '')}`,
+    security: securityFor(spec.access),
+    request: {
+      params,
+      query,
+      headers,
+      body: body && { required: true, content: { 'application/json': { schema: body } } },
+    },
+    responses: responses as never,
+  });
+}
+
+function securityFor(access: Access): Array<Record<string, string[]>> {
+  if (access === 'public') return [];
+  if (access === 'service') return [{ service: [] }];
+  if (access === 'optional') return [{}, { bearer: [] }];
+  return [{ bearer: [] }];
+}
+
+export function openApiDocument(registry: OpenAPIRegistry, info: { title: string; description: string; port: number }) {
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: { title: info.title, version: '1.0.0', description: info.description, license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' } },
+    servers: [{ url: `http://127.0.0.1:${info.port}`, description: 'local' }],
+  });
+}
+
+export { AppError };

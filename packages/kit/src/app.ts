@@ -1,0 +1,65 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import { openApiDocument } from './api';
+import { UnsupportedMediaType } from './errors';
+import { httpLogger, type Logger } from './logging';
+import { createMetrics } from './metrics';
+import { errorHandler, notFoundHandler } from './problem';
+
+export interface ServiceAppOptions {
+  name: string;
+  description: string;
+  port: number;
+  logger: Logger;
+  registry: OpenAPIRegistry;
+  router: express.Router;
+  /** True when the service can serve: its database answers and it is not shutting down. */
+  isReady: () => Promise<boolean>;
+  /** Routes mounted before the JSON API (e.g. the JWKS document). */
+  before?: (app: Express) => void;
+}
+
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) throw new UnsupportedMediaType('Send the body as application/json');
+  next();
+};
+
+/** The Express app every service shares: security headers, request ids, logs, metrics, docs, problems. */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  const metrics = createMetrics(options.name);
+  const document = openApiDocument(options.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description, port: options.port });
+
+  app.use(helmet());
+  app.use(httpLogger(options.logger));
+  app.use(metrics.middleware);
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    const ready = await options.isReady().catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  // Swagger UI's own script and styles need a looser policy than the JSON API.
+  app.use('/docs', helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } }), swaggerUi.serve, swaggerUi.setup(document));
+  options.before?.(app);
+
+  app.use(requireJson, express.json({ limit: '64kb', strict: false }));
+  app.use(options.router);
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

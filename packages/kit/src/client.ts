@@ -1,0 +1,76 @@
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { Agent, request } from 'undici';
+
+/** A call whose outcome we cannot know: the network failed, it timed out, or the service answered 5xx. */
+export class UpstreamUnavailable extends Error {
+  constructor(readonly service: string, reason: string) {
+    super(`${service} is unavailable: ${reason}`);
+  }
+}
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+}
+
+export interface CallOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  requestId?: string;
+  /** Retry unknown outcomes. Only for calls that are safe to repeat (reads, writes keyed by a reference). */
+  retry?: boolean;
+}
+
+/**
+ * A typed-at-the-edges HTTP client for one neighbouring service: pooled keep-alive connections, a timeout
+ * on every attempt, the request id forwarded, the service token sent, and bounded retries with backoff
+ * for unknown outcomes. 4xx answers are returned, not thrown: they are the other service's decision.
+ */
+export function createServiceClient(options: {
+  service: string;
+  baseUrl: string;
+  serviceToken?: string;
+  timeoutMs: number;
+  attempts?: number;
+}) {
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
+  const retryPolicy = retry(
+    handleWhen((error) => error instanceof UpstreamUnavailable),
+    { maxAttempts: (options.attempts ?? 3) - 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) },
+  );
+
+  async function once<T>(call: CallOptions): Promise<Reply<T>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (call.requestId) headers['x-request-id'] = call.requestId;
+    if (options.serviceToken) headers.authorization = `Bearer ${options.serviceToken}`;
+    if (call.body !== undefined) headers['content-type'] = 'application/json';
+    let status: number;
+    let text: string;
+    try {
+      const response = await request(new URL(call.path, options.baseUrl), {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        dispatcher: agent,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      throw new UpstreamUnavailable(options.service, (error as Error).message);
+    }
+    if (status >= 500) throw new UpstreamUnavailable(options.service, `answered ${status}`);
+    return { status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  return {
+    call<T = any>(call: CallOptions): Promise<Reply<T>> {
+      return call.retry ? retryPolicy.execute(() => once<T>(call)) : once<T>(call);
+    },
+    close: () => agent.close(),
+  };
+}
+export type ServiceClient = ReturnType<typeof createServiceClient>;

@@ -1,0 +1,62 @@
+// The one error hierarchy. Each class carries the contract's status and stable `code`;
+// handlers throw, and the problem handler (problem.ts) writes them as problem+json.
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail?: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail ?? title);
+  }
+}
+
+const define = (status: number, code: string, title: string) =>
+  class extends AppError {
+    constructor(detail?: string, errors?: FieldError[]) {
+      super(status, code, title, detail, errors);
+    }
+  };
+
+export const ValidationFailed = define(400, 'validation_failed', 'Validation failed');
+export const Unauthorized = define(401, 'unauthorized', 'Unauthorized');
+export const InvalidCredentials = define(401, 'invalid_credentials', 'Invalid credentials');
+export const InsufficientFunds = define(402, 'insufficient_funds', 'Insufficient funds');
+export const Forbidden = define(403, 'forbidden', 'Forbidden');
+export const NotFound = define(404, 'not_found', 'Not found');
+export const Conflict = define(409, 'conflict', 'Conflict');
+export const InsufficientStock = define(409, 'insufficient_stock', 'Insufficient stock');
+export const IdempotencyKeyInUse = define(409, 'idempotency_key_in_use', 'Idempotency key in use');
+export const PayloadTooLarge = define(413, 'payload_too_large', 'Payload too large');
+export const UnsupportedMediaType = define(415, 'unsupported_media_type', 'Unsupported media type');
+export const IdempotencyKeyReused = define(422, 'idempotency_key_reused', 'Idempotency key reused');
+export const RateLimited = define(429, 'rate_limited', 'Too many requests');
+export const Internal = define(500, 'internal', 'Internal server error');
+export const ServiceUnavailable = define(503, 'service_unavailable', 'Service unavailable');
+
+/** Every code the contract defines, with its status: documents and tests read this table. */
+export const problemCodes = {
+  validation_failed: 400,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  insufficient_funds: 402,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  insufficient_stock: 409,
+  idempotency_key_in_use: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
+  internal: 500,
+  service_unavailable: 503,
+} as const;
+export type ProblemCode = keyof typeof problemCodes;

@@ -1,0 +1,12 @@
+export * from './api';
+export * from './app';
+export * from './auth';
+export * from './client';
+export * from './config';
+export * from './database';
+export * from './errors';
+export * from './logging';
+export * from './pagination';
+export * from './problem';
+export * from './server';
+export { z } from 'zod';

@@ -1,0 +1,47 @@
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pino, { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+
+export type { Logger };
+
+/** Secrets and personal data never reach the logs: headers with credentials and any password field. */
+const redact = {
+  paths: [
+    'req.headers.authorization',
+    'req.headers.cookie',
+    'res.headers["set-cookie"]',
+    '*.password',
+    '*.passwordHash',
+    '*.accessToken',
+  ],
+  censor: '[redacted]',
+};
+
+export function createLogger(service: string, level: string): Logger {
+  return pino({ name: service, level, redact });
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's X-Request-Id when it is sane, otherwise a new one; echoed on every response. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+export function httpLogger(logger: Logger) {
+  return pinoHttp({
+    logger,
+    genReqId: requestId,
+    // Query strings and bodies may carry personal data (search terms, names): log the route only.
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' || req.url === '/metrics' },
+  });
+}

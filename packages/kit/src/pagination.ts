@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** `?limit=` (1–100, default 20) and `?offset=` (default 0), as every list in the contract takes them. */
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  offset: z.coerce.number().int().min(0).default(0).openapi({ example: 0 }),
+});
+export type PageQuery = z.output<typeof pageQuery>;
+
+export function pageOf<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({
+      data: z.array(item),
+      total: z.number().int().min(0),
+      limit: z.number().int(),
+      offset: z.number().int(),
+    })
+    .openapi(name);
+}
+
+export function page<T>(data: T[], total: number, query: PageQuery) {
+  return { data, total, limit: query.limit, offset: query.offset };
+}
+
+/** Query-string booleans: only the words `true` and `false`. */
+export const queryBoolean = z.enum(['true', 'false']).transform((value) => value === 'true');

@@ -1,0 +1,48 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { AppError, Internal, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed } from './errors';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function problemBody(error: AppError) {
+  return {
+    type: `https://shop.example/problems/${error.code.replace(/_/g, '-')}`,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
+
+export function sendProblem(res: Response, error: AppError) {
+  res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(error)));
+}
+
+export const notFoundHandler: RequestHandler = (req) => {
+  throw new NotFound(`No route for ${req.method} ${req.path}`);
+};
+
+/** Maps what the body parser and Prisma throw onto the contract's codes; anything else is a 500. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as { type?: string; status?: number; code?: string; meta?: Record<string, unknown> };
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return new ValidationFailed('The body is not valid JSON');
+    case 'entity.too.large':
+      return new PayloadTooLarge('The body is larger than this service accepts');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new UnsupportedMediaType('Only UTF-8 JSON bodies are accepted');
+  }
+  if (e?.code === 'P2002') return new AppError(409, 'conflict', 'Conflict', 'The resource already exists');
+  if (e?.code === 'P2025') return new NotFound('The resource does not exist');
+  return new Internal('Something went wrong on our side; the request id identifies it in our logs');
+}
+
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const problem = toAppError(error);
+  if (problem.status >= 500) req.log?.error({ err: error }, 'request failed');
+  if (res.headersSent) return res.end();
+  sendProblem(res, problem);
+};

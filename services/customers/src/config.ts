@@ -1,0 +1,28 @@
+import { baseConfigSchema, parseConfig, serviceTokenSchema, z } from '@shop/kit';
+
+const schema = baseConfigSchema
+  .extend({
+    PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+    SERVICE_TOKEN: serviceTokenSchema,
+    /** PEM (PKCS#8) RSA private key that signs access tokens; `pnpm start` generates one and keeps it. */
+    JWT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }),
+    JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{3,32}$/).default('admin'),
+    ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
+    BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
+    /** Failed logins allowed per username, and per client address, in each window. */
+    LOGIN_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).default(5),
+    LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+    LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Hops of reverse proxies to trust for the client address (express `trust proxy`). */
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
+  })
+  .refine((config) => config.NODE_ENV !== 'production' || config.ADMIN_PASSWORD, {
+    path: ['ADMIN_PASSWORD'],
+    message: 'is required in production',
+  });
+
+export const DEVELOPMENT_ADMIN_PASSWORD = 'admin-dev-password';
+
+export type Config = z.output<typeof schema>;
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(schema, env);

@@ -1,0 +1,106 @@
+import type { Customer as Row, Gender, MaritalStatus, Prisma, Role } from '../generated/prisma';
+import type { Db } from './db';
+
+export interface Customer {
+  id: string;
+  username: string;
+  firstName: string;
+  lastName: string;
+  age: number;
+  address: string;
+  gender: Gender;
+  maritalStatus: MaritalStatus;
+  balanceCents: number;
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewCustomer {
+  username: string;
+  passwordHash: string;
+  firstName: string;
+  lastName: string;
+  age: number;
+  address: string;
+  gender: Gender;
+  maritalStatus: MaritalStatus;
+  role?: Role;
+}
+
+export type CustomerChanges = Partial<Omit<NewCustomer, 'username' | 'role'>>;
+
+export function toCustomer(row: Row): Customer {
+  return {
+    id: row.id,
+    username: row.username,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    age: row.age,
+    address: row.address,
+    gender: row.gender,
+    maritalStatus: row.maritalStatus,
+    balanceCents: Number(row.balanceCents),
+    role: row.role,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+const key = (username: string) => username.toLowerCase();
+
+export function customersRepo(db: Db) {
+  return {
+    async create(input: NewCustomer): Promise<Customer> {
+      return toCustomer(await db.customer.create({ data: { ...input, usernameKey: key(input.username) } }));
+    },
+
+    async findByUsername(username: string): Promise<Customer | undefined> {
+      const row = await db.customer.findUnique({ where: { usernameKey: key(username) } });
+      return row ? toCustomer(row) : undefined;
+    },
+
+    /** Only login needs the hash; it never leaves this service. */
+    async findCredentials(username: string) {
+      return db.customer.findUnique({
+        where: { usernameKey: key(username) },
+        select: { id: true, username: true, role: true, passwordHash: true },
+      });
+    },
+
+    async update(username: string, changes: CustomerChanges): Promise<Customer | undefined> {
+      const rows = await db.customer.updateManyAndReturn({ where: { usernameKey: key(username) }, data: changes });
+      return rows[0] ? toCustomer(rows[0]) : undefined;
+    },
+
+    async remove(username: string): Promise<boolean> {
+      const { count } = await db.customer.deleteMany({ where: { usernameKey: key(username) } });
+      return count > 0;
+    },
+
+    async list(query: { q?: string; limit: number; offset: number }) {
+      const where: Prisma.CustomerWhereInput = query.q
+        ? {
+            OR: (['username', 'firstName', 'lastName'] as const).map((field) => ({
+              [field]: { contains: query.q, mode: 'insensitive' as const },
+            })),
+          }
+        : {};
+      const [rows, total] = await Promise.all([
+        db.customer.findMany({ where, orderBy: { usernameKey: 'asc' }, take: query.limit, skip: query.offset }),
+        db.customer.count({ where }),
+      ]);
+      return { data: rows.map(toCustomer), total };
+    },
+
+    /** Creates the admin account, or makes sure an existing account of that name is an admin. */
+    async ensureAdmin(input: NewCustomer): Promise<void> {
+      await db.customer.upsert({
+        where: { usernameKey: key(input.username) },
+        create: { ...input, role: 'admin', usernameKey: key(input.username) },
+        update: { role: 'admin' },
+      });
+    },
+  };
+}
+export type CustomersRepo = ReturnType<typeof customersRepo>;

@@ -1,0 +1,86 @@
+import { page, type Api, type User } from '@shop/kit';
+import type { CustomersDomain } from '../domain/customers';
+import * as s from './customers.schemas';
+
+const TAG = 'Customers';
+const self = (user: User | undefined) => user!;
+
+export function customersRoutes(api: Api, customers: CustomersDomain) {
+  api.route(
+    {
+      method: 'post',
+      path: '/customers',
+      tag: TAG,
+      summary: 'Register a customer',
+      access: 'public',
+      request: { body: s.registration },
+      response: { status: 201, description: 'The new customer', schema: s.customer, headers: { Location: 'URL of the customer' } },
+      errors: ['conflict'],
+    },
+    async ({ body }) => {
+      const created = await customers.register(body);
+      return { body: created, headers: { Location: `/customers/${encodeURIComponent(created.username)}` } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/customers',
+      tag: TAG,
+      summary: 'List customers (admin)',
+      access: 'admin',
+      request: { query: s.customerListQuery },
+      response: { status: 200, description: 'A page of customers', schema: s.customerPage },
+    },
+    async ({ query }) => {
+      const { data, total } = await customers.list(query);
+      return { body: page(data, total, query) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/customers/:username',
+      tag: TAG,
+      summary: 'Read a profile (self or admin)',
+      access: 'user',
+      request: { params: s.usernameParams },
+      response: { status: 200, description: 'The customer', schema: s.customer },
+      errors: ['forbidden', 'not_found'],
+    },
+    async ({ params, user }) => ({ body: await customers.load(self(user), params.username) }),
+  );
+
+  api.route(
+    {
+      method: 'patch',
+      path: '/customers/:username',
+      tag: TAG,
+      summary: 'Update a profile or password (self or admin)',
+      access: 'user',
+      request: { params: s.usernameParams, body: s.profileChanges },
+      response: { status: 200, description: 'The updated customer', schema: s.customer },
+      errors: ['forbidden', 'not_found'],
+    },
+    async ({ params, body, user }) => ({ body: await customers.update(self(user), params.username, body) }),
+  );
+
+  api.route(
+    {
+      method: 'delete',
+      path: '/customers/:username',
+      tag: TAG,
+      summary: 'Delete an account and its wallet (self or admin)',
+      access: 'user',
+      request: { params: s.usernameParams },
+      response: { status: 204, description: 'Deleted' },
+      errors: ['forbidden', 'not_found'],
+    },
+    async ({ params, user }) => {
+      await customers.remove(self(user), params.username);
+      return { status: 204 };
+    },
+  );
+}

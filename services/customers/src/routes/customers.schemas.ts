@@ -1,0 +1,57 @@
+import { pageOf, pageQuery, z } from '@shop/kit';
+
+export const username = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{3,32}$/, '3–32 letters, digits, _ . or -')
+  .openapi({ example: 'alice' });
+const password = z.string().min(8).max(72).openapi({ example: 'correct-horse-battery' });
+const name = z.string().min(1).max(50);
+const gender = z.enum(['male', 'female', 'other', 'unspecified']);
+const maritalStatus = z.enum(['single', 'married', 'divorced', 'widowed', 'other']);
+
+const profile = {
+  firstName: name.openapi({ example: 'Alice' }),
+  lastName: name.openapi({ example: 'Liddell' }),
+  age: z.number().int().min(0).max(150).openapi({ example: 30 }),
+  address: z.string().max(200).openapi({ example: '1 Rabbit Hole, Wonderland' }),
+  gender: gender.openapi({ example: 'female' }),
+  maritalStatus: maritalStatus.openapi({ example: 'single' }),
+};
+
+export const registration = z.strictObject({ username, password, ...profile }).openapi('Registration');
+
+export const profileChanges = z
+  .strictObject({ ...profile, password })
+  .partial()
+  .openapi('ProfileChanges', { example: { address: '2 Looking-Glass Lane', maritalStatus: 'married' } });
+
+export const customer = z
+  .object({
+    id: z.uuid(),
+    username: z.string(),
+    firstName: z.string(),
+    lastName: z.string(),
+    age: z.number().int(),
+    address: z.string(),
+    gender,
+    maritalStatus,
+    balanceCents: z.number().int().min(0),
+    role: z.enum(['customer', 'admin']),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi('Customer');
+
+export const customerPage = pageOf(customer, 'CustomerPage');
+export const customerListQuery = pageQuery.extend({
+  q: z.string().min(1).max(100).optional().openapi({ description: 'Matches username, first or last name (case-insensitive)' }),
+});
+export const usernameParams = z.object({ username });
+
+export const login = z
+  .strictObject({ username: z.string().min(1).max(32), password: z.string().min(1).max(72) })
+  .openapi('Login', { example: { username: 'alice', password: 'correct-horse-battery' } });
+
+export const token = z
+  .object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() })
+  .openapi('AccessToken');

@@ -1,0 +1,91 @@
+import { page, pageQuery, z, type Api } from '@shop/kit';
+import type { WalletDomain } from '../domain/wallet';
+import { usernameParams } from './customers.schemas';
+import * as s from './wallet.schemas';
+
+const TAG = 'Wallet';
+
+export function walletRoutes(api: Api, wallet: WalletDomain) {
+  api.route(
+    {
+      method: 'post',
+      path: '/customers/:username/wallet/deposits',
+      tag: TAG,
+      summary: 'Deposit money (self or admin)',
+      access: 'user',
+      request: { params: usernameParams, body: s.deposit },
+      response: { status: 201, description: 'The new balance and its ledger entry', schema: s.depositResult, headers: { Location: 'URL of the ledger entry' } },
+      errors: ['forbidden', 'not_found'],
+    },
+    async ({ params, body, user }) => {
+      const result = await wallet.deposit(user!, params.username, body.amountCents);
+      const location = `/customers/${encodeURIComponent(params.username)}/wallet/transactions/${result.transaction.id}`;
+      return { body: result, headers: { Location: location } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/customers/:username/wallet/transactions',
+      tag: TAG,
+      summary: 'The wallet ledger, newest first (self or admin)',
+      access: 'user',
+      request: { params: usernameParams, query: pageQuery },
+      response: { status: 200, description: 'A page of ledger entries', schema: s.transactionPage },
+      errors: ['forbidden', 'not_found'],
+    },
+    async ({ params, query, user }) => {
+      const { data, total } = await wallet.transactions(user!, params.username, query);
+      return { body: page(data, total, query) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/customers/:username/wallet/transactions/:id',
+      tag: TAG,
+      summary: 'One ledger entry (self or admin)',
+      access: 'user',
+      request: { params: usernameParams.extend({ id: z.uuid() }) },
+      response: { status: 200, description: 'The ledger entry', schema: s.transaction },
+      errors: ['forbidden', 'not_found'],
+    },
+    async ({ params, user }) => ({ body: await wallet.transaction(user!, params.username, params.id) }),
+  );
+}
+
+/** Wallet operations for the sales saga; services only. Both are idempotent by `reference` (the sale id). */
+export function internalWalletRoutes(api: Api, wallet: WalletDomain) {
+  api.route(
+    {
+      method: 'post',
+      path: '/internal/wallet/debits',
+      tag: 'Internal',
+      summary: 'Debit a wallet for a purchase (idempotent by reference)',
+      description: '201 when charged now, 200 when this reference was already charged (nothing more is taken).',
+      access: 'service',
+      request: { body: s.debit },
+      response: { status: 201, description: 'Charged', schema: s.debitResult },
+      errors: ['insufficient_funds', 'not_found', 'conflict'],
+    },
+    async ({ body }) => {
+      const { created, ...result } = await wallet.debit(body.customerId, body.amountCents, body.reference);
+      return { status: created ? 201 : 200, body: result };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/internal/wallet/refunds',
+      tag: 'Internal',
+      summary: 'Refund a purchase debit, or void its reference if it never happened (idempotent)',
+      access: 'service',
+      request: { body: s.refund },
+      response: { status: 200, description: 'What happened', schema: s.refundResult },
+    },
+    async ({ body }) => ({ body: await wallet.refund(body.customerId, body.reference) }),
+  );
+}
