@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const SERVICES = { customers: 5000, inventory: 5001, sales: 5002, reviews: 5003 } as const;
+export type ServiceName = keyof typeof SERVICES;
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+export interface ServiceProcess {
+  name: ServiceName;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Graceful stop (SIGTERM), resolved when the process has exited. */
+  stop(): Promise<void>;
+  /** Sudden death (SIGKILL), as a crash or an OOM kill. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts one service as its own Node process (the same command as its Docker image) and waits until its
+ * /ready answers 200. `env` carries everything the service's config reads.
+ */
+export async function startService(
+  name: ServiceName,
+  env: Record<string, string>,
+  options: { stdio?: 'inherit' | 'ignore' | 'pipe'; readyTimeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const port = Number(env.PORT ?? SERVICES[name]);
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', path.join(ROOT, 'services', name, 'src', 'server.ts')], {
+    cwd: path.join(ROOT, 'services', name),
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  const proc: ServiceProcess = { name, url, port, child, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  await Promise.race([
+    waitUntilReady(url, options.readyTimeoutMs ?? 30_000),
+    exited.then(() => {
+      throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
+    }),
+  ]);
+  return proc;
+}
+
+export async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1000) });
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} was not ready within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,41 @@
+import { freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
+import pg from 'pg';
+import type { TestContext } from './system';
+
+let cached: TestContext | undefined;
+
+/** The running test system (started once per run by the global setup). */
+export function system(): TestContext {
+  if (cached) return cached;
+  const raw = process.env.SHOP_TEST_SYSTEM;
+  if (!raw) throw new Error('SHOP_TEST_SYSTEM is not set: run the tests through jest (pnpm test)');
+  return (cached = JSON.parse(raw) as TestContext);
+}
+
+export const url = (service: ServiceName) => system().urls[service];
+
+const pools = new Map<ServiceName, pg.Pool>();
+/** Direct SQL on a service's database, for asserting stored state and invariants. */
+export async function sql<T extends pg.QueryResultRow = any>(service: ServiceName, text: string, params: unknown[] = []): Promise<T[]> {
+  let pool = pools.get(service);
+  if (!pool) pools.set(service, (pool = new pg.Pool({ connectionString: system().databaseUrls[service], max: 2 })));
+  return (await pool.query<T>(text, params)).rows;
+}
+afterAll(async () => {
+  await Promise.all([...pools.values()].map((pool) => pool.end()));
+  pools.clear();
+});
+
+/**
+ * Starts another instance of a service against the run's database (a replica, or one wired to a faulty
+ * neighbour through `env`), stopped after the test file.
+ */
+const extra: ServiceProcess[] = [];
+export async function startInstance(name: ServiceName, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const instance = await startService(name, { ...system().env[name], PORT: String(await freePort()), ...env }, { stdio: 'inherit' });
+  extra.push(instance);
+  return instance;
+}
+afterAll(async () => {
+  await Promise.all(extra.splice(0).map((instance) => instance.stop()));
+});

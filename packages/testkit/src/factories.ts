@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { system } from './context';
+import { api, bearer } from './http';
+
+let counter = 0;
+/** A name no other test (or run) uses: tests never depend on global row counts. */
+export const unique = (prefix = 'u') => `${prefix}${process.pid.toString(36)}${(counter++).toString(36)}${crypto.randomBytes(3).toString('hex')}`.slice(0, 32);
+
+export interface TestCustomer {
+  id: string;
+  username: string;
+  password: string;
+  token: string;
+  auth: { Authorization: string };
+}
+
+export function customerBody(overrides: Record<string, unknown> = {}) {
+  return {
+    username: unique('c'),
+    password: 'password-123',
+    firstName: 'Test',
+    lastName: 'Customer',
+    age: 33,
+    address: '1 Test Street',
+    gender: 'other',
+    maritalStatus: 'single',
+    ...overrides,
+  };
+}
+
+export async function login(username: string, password: string): Promise<string> {
+  const res = await api('customers').post('/auth/login').send({ username, password });
+  if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.accessToken as string;
+}
+
+/** Registers a customer (optionally with money in the wallet) and logs them in. */
+export async function newCustomer(options: { balanceCents?: number; overrides?: Record<string, unknown> } = {}): Promise<TestCustomer> {
+  const body = customerBody(options.overrides);
+  const res = await api('customers').post('/customers').send(body);
+  if (res.status !== 201) throw new Error(`registration failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const token = await login(body.username, body.password);
+  const customer = { id: res.body.id, username: body.username, password: body.password, token, auth: bearer(token) };
+  if (options.balanceCents) {
+    const deposit = await api('customers')
+      .post(`/customers/${customer.username}/wallet/deposits`)
+      .set(customer.auth)
+      .send({ amountCents: options.balanceCents });
+    if (deposit.status !== 201) throw new Error(`deposit failed: ${deposit.status}`);
+  }
+  return customer;
+}
+
+let adminToken: Promise<string> | undefined;
+export async function admin() {
+  adminToken ??= login(system().admin.username, system().admin.password);
+  const token = await adminToken;
+  sampleToken = token;
+  return { token, auth: bearer(token) };
+}
+
+let sampleToken: string | undefined;
+/** Remember one real token so forged ones can borrow its key id. */
+const realToken = () => {
+  if (!sampleToken) throw new Error('call admin() before forgedTokens()');
+  return sampleToken;
+};
+
+/** Tokens no one should accept: signed by another key, expired, or unsigned (`alg: none`). */
+export function forgedTokens(claims: { sub: string; username: string; role: 'customer' | 'admin' }) {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ ...claims, iat: Math.floor(Date.now() / 1000) })).toString('base64url');
+  return {
+    expired: jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, system().env.customers.JWT_PRIVATE_KEY!, {
+      algorithm: 'RS256',
+      keyid: jwt.decode(realToken(), { complete: true })?.header.kid,
+    }),
+    otherKey: jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: 'someone-else', expiresIn: 600 }),
+    algNone: `${header}.${payload}.`,
+    garbage: 'not-a-jwt',
+  };
+}

@@ -1,0 +1,4 @@
+export * from './context';
+export * from './factories';
+export * from './http';
+export { startTestSystem, ADMIN, type TestContext, type TestSystem } from './system';

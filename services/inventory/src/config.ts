@@ -1,0 +1,11 @@
+import { baseConfigSchema, parseConfig, serviceTokenSchema, z } from '@shop/kit';
+
+const schema = baseConfigSchema.extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(5001),
+  SERVICE_TOKEN: serviceTokenSchema,
+  /** Where customers publishes the keys that verify access tokens. */
+  JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
+});
+
+export type Config = z.output<typeof schema>;
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(schema, env);

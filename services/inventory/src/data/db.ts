@@ -1,0 +1,4 @@
+import { PrismaClient } from '../generated/prisma';
+
+export { PrismaClient };
+export type Db = PrismaClient;

@@ -1,0 +1,24 @@
+import { createApi, createServiceApp, createTokenVerifier, jwksKeyResolver, type Logger } from '@shop/kit';
+import type { Config } from './config';
+import type { Db } from './data/db';
+
+export interface Deps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  isReady: () => Promise<boolean>;
+}
+
+export function createApp({ config, logger, isReady }: Deps) {
+  const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
+  const api = createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
+  return createServiceApp({
+    name: 'reviews',
+    description: 'Ratings and comments on items, moderation, reports and rating summaries.',
+    port: config.PORT,
+    logger,
+    registry: api.registry,
+    router: api.router,
+    isReady,
+  });
+}
