@@ -69,6 +69,7 @@ export interface ApiOptions {
 export function createApi(options: ApiOptions) {
   const registry = new OpenAPIRegistry();
   const router = express.Router();
+  registry.register('Problem', problemSchema);
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   registry.registerComponent('securitySchemes', 'service', {
     type: 'http',
