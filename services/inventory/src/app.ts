@@ -1,6 +1,12 @@
 import { createApi, createServiceApp, createTokenVerifier, jwksKeyResolver, type Logger } from '@shop/kit';
 import type { Config } from './config';
 import type { Db } from './data/db';
+import { itemsRepo } from './data/items.repo';
+import { reservationsRepo } from './data/reservations.repo';
+import { itemsDomain } from './domain/items';
+import { stockDomain } from './domain/stock';
+import { itemsRoutes } from './routes/items.routes';
+import { internalStockRoutes } from './routes/stock.routes';
 
 export interface Deps {
   config: Config;
@@ -9,9 +15,11 @@ export interface Deps {
   isReady: () => Promise<boolean>;
 }
 
-export function createApp({ config, logger, isReady }: Deps) {
+export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
   const api = createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
+  itemsRoutes(api, itemsDomain({ items: itemsRepo(db) }));
+  internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));
   return createServiceApp({
     name: 'inventory',
     description: 'Items, categories, prices and stock.',

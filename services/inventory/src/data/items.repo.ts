@@ -1,0 +1,213 @@
+import type { Category } from '../generated/prisma';
+import { TX_OPTIONS, type Db } from './db';
+
+export type { Category };
+
+export interface Item {
+  id: string;
+  name: string;
+  category: Category;
+  priceCents: number;
+  description: string;
+  stockCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewItem {
+  name: string;
+  category: Category;
+  priceCents: number;
+  description: string;
+  stockCount: number;
+}
+export type ItemChanges = Partial<NewItem>;
+
+export type ItemSort = 'name' | '-name' | 'priceCents' | '-priceCents' | 'createdAt' | '-createdAt';
+export interface ItemFilter {
+  category?: Category;
+  q?: string;
+  minPriceCents?: number;
+  maxPriceCents?: number;
+  inStock?: boolean;
+  sort: ItemSort;
+  limit: number;
+  offset: number;
+}
+
+interface ItemRow {
+  id: string;
+  name: string;
+  category: Category;
+  price_cents: bigint;
+  description: string;
+  stock_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+export const ITEM_COLUMNS = 'id::text, name, category::text, price_cents, description, stock_count, created_at, updated_at';
+
+export function toItem(row: ItemRow): Item {
+  return {
+    id: row.id,
+    name: row.name,
+    category: row.category,
+    priceCents: Number(row.price_cents),
+    description: row.description,
+    stockCount: row.stock_count,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** Every sort ends on the id, so equal keys keep one order across pages; each has a matching index. */
+const ORDER_BY: Record<ItemSort, string> = {
+  name: 'lower(name) ASC, id ASC',
+  '-name': 'lower(name) DESC, id DESC',
+  priceCents: 'price_cents ASC, id ASC',
+  '-priceCents': 'price_cents DESC, id DESC',
+  createdAt: 'created_at ASC, id ASC',
+  '-createdAt': 'created_at DESC, id DESC',
+};
+
+/** `q` is matched literally: `%`, `_` and `\` in it are not wildcards. */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export type AdjustResult = { outcome: 'adjusted'; item: Item } | { outcome: 'no_item' | 'below_zero' | 'above_maximum' };
+
+/**
+ * Items and their stock. Each stock change is one conditional UPDATE in a transaction with its
+ * stock_movements row, so the stock count always equals the sum of the item's movements.
+ * Deleted items (deleted_at set) are invisible here except to the reservation code.
+ */
+export function itemsRepo(db: Db) {
+  return {
+    async create(input: NewItem, actorId: string): Promise<Item> {
+      return db.$transaction(async (tx) => {
+        const [row] = await tx.$queryRawUnsafe<ItemRow[]>(
+          `INSERT INTO items (id, name, category, price_cents, description, stock_count, updated_at)
+           VALUES (gen_random_uuid(), $1, $2::"Category", $3::bigint, $4, $5, now()) RETURNING ${ITEM_COLUMNS}`,
+          input.name,
+          input.category,
+          input.priceCents,
+          input.description,
+          input.stockCount,
+        );
+        const item = toItem(row!);
+        if (item.stockCount > 0) await recordMovement(tx, { itemId: item.id, kind: 'initial', delta: item.stockCount, stockAfter: item.stockCount, actorId });
+        return item;
+      }, TX_OPTIONS);
+    },
+
+    async find(id: string): Promise<Item | undefined> {
+      const [row] = await db.$queryRawUnsafe<ItemRow[]>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid AND deleted_at IS NULL`, id);
+      return row ? toItem(row) : undefined;
+    },
+
+    async list(filter: ItemFilter): Promise<{ data: Item[]; total: number }> {
+      const where = ['deleted_at IS NULL'];
+      const params: unknown[] = [];
+      const param = (value: unknown, cast = '') => `$${params.push(value)}${cast}`;
+      if (filter.category) where.push(`category = ${param(filter.category, '::"Category"')}`);
+      if (filter.q) {
+        const pattern = param(likePattern(filter.q));
+        where.push(`(name ILIKE ${pattern} OR description ILIKE ${pattern})`);
+      }
+      if (filter.minPriceCents !== undefined) where.push(`price_cents >= ${param(filter.minPriceCents, '::bigint')}`);
+      if (filter.maxPriceCents !== undefined) where.push(`price_cents <= ${param(filter.maxPriceCents, '::bigint')}`);
+      if (filter.inStock !== undefined) where.push(filter.inStock ? 'stock_count > 0' : 'stock_count = 0');
+      const condition = where.join(' AND ');
+      const filterParams = [...params];
+      const pageClause = `LIMIT ${param(filter.limit, '::int')} OFFSET ${param(filter.offset, '::int')}`;
+      const [rows, counted] = await Promise.all([
+        db.$queryRawUnsafe<ItemRow[]>(`SELECT ${ITEM_COLUMNS} FROM items WHERE ${condition} ORDER BY ${ORDER_BY[filter.sort]} ${pageClause}`, ...params),
+        db.$queryRawUnsafe<{ total: bigint }[]>(`SELECT count(*) AS total FROM items WHERE ${condition}`, ...filterParams),
+      ]);
+      return { data: rows.map(toItem), total: Number(counted[0]!.total) };
+    },
+
+    /** A stockCount change is recorded as a correction (delta = new - old) in the same transaction. */
+    async update(id: string, changes: ItemChanges, actorId: string): Promise<Item | undefined> {
+      return db.$transaction(async (tx) => {
+        const [before] = await tx.$queryRawUnsafe<{ stock_count: number }[]>(
+          'SELECT stock_count FROM items WHERE id = $1::uuid AND deleted_at IS NULL FOR UPDATE',
+          id,
+        );
+        if (!before) return undefined;
+        const sets: string[] = [];
+        const params: unknown[] = [id];
+        const set = (column: string, value: unknown, cast = '') => sets.push(`${column} = $${params.push(value)}${cast}`);
+        if (changes.name !== undefined) set('name', changes.name);
+        if (changes.category !== undefined) set('category', changes.category, '::"Category"');
+        if (changes.priceCents !== undefined) set('price_cents', changes.priceCents, '::bigint');
+        if (changes.description !== undefined) set('description', changes.description);
+        if (changes.stockCount !== undefined) set('stock_count', changes.stockCount, '::int');
+        const [row] = sets.length
+          ? await tx.$queryRawUnsafe<ItemRow[]>(
+              `UPDATE items SET ${sets.join(', ')}, updated_at = now() WHERE id = $1::uuid RETURNING ${ITEM_COLUMNS}`,
+              ...params,
+            )
+          : await tx.$queryRawUnsafe<ItemRow[]>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid`, id);
+        const item = toItem(row!);
+        const delta = item.stockCount - before.stock_count;
+        if (delta !== 0) await recordMovement(tx, { itemId: id, kind: 'correction', delta, stockAfter: item.stockCount, actorId });
+        return item;
+      }, TX_OPTIONS);
+    },
+
+    /** One conditional UPDATE: the new count must stay within 0 … maxStock, or nothing changes. */
+    async adjustStock(id: string, delta: number, reason: string | undefined, actorId: string, maxStock: number): Promise<AdjustResult> {
+      return db.$transaction(async (tx) => {
+        const [row] = await tx.$queryRawUnsafe<ItemRow[]>(
+          `UPDATE items SET stock_count = stock_count + $2::int, updated_at = now()
+           WHERE id = $1::uuid AND deleted_at IS NULL AND stock_count + $2::int BETWEEN 0 AND $3::int
+           RETURNING ${ITEM_COLUMNS}`,
+          id,
+          delta,
+          maxStock,
+        );
+        if (!row) {
+          const [current] = await tx.$queryRawUnsafe<{ stock_count: number }[]>(
+            'SELECT stock_count FROM items WHERE id = $1::uuid AND deleted_at IS NULL',
+            id,
+          );
+          if (!current) return { outcome: 'no_item' };
+          return { outcome: current.stock_count + delta < 0 ? 'below_zero' : 'above_maximum' };
+        }
+        const item = toItem(row);
+        await recordMovement(tx, { itemId: id, kind: 'adjustment', delta, stockAfter: item.stockCount, reason, actorId });
+        return { outcome: 'adjusted', item };
+      }, TX_OPTIONS);
+    },
+
+    async softDelete(id: string): Promise<boolean> {
+      const count = await db.$executeRawUnsafe('UPDATE items SET deleted_at = now(), updated_at = now() WHERE id = $1::uuid AND deleted_at IS NULL', id);
+      return count > 0;
+    },
+  };
+}
+export type ItemsRepo = ReturnType<typeof itemsRepo>;
+
+type Tx = Pick<Db, '$executeRawUnsafe'>;
+export interface Movement {
+  itemId: string;
+  kind: 'initial' | 'adjustment' | 'correction' | 'reservation' | 'release';
+  delta: number;
+  stockAfter: number;
+  reference?: string;
+  reason?: string;
+  actorId?: string;
+}
+export async function recordMovement(tx: Tx, m: Movement): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference, reason, actor_id)
+     VALUES (gen_random_uuid(), $1::uuid, $2::"StockMovementKind", $3::int, $4::int, $5, $6, $7::uuid)`,
+    m.itemId,
+    m.kind,
+    m.delta,
+    m.stockAfter,
+    m.reference ?? null,
+    m.reason ?? null,
+    m.actorId ?? null,
+  );
+}

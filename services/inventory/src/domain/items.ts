@@ -1,0 +1,46 @@
+import { Conflict, InsufficientStock, NotFound, type User } from '@shop/kit';
+import type { Item, ItemChanges, ItemFilter, ItemsRepo, NewItem } from '../data/items.repo';
+
+/** The most a stock count may hold (well inside PostgreSQL's INTEGER). */
+export const MAX_STOCK = 1_000_000_000;
+
+export function itemsDomain(deps: { items: ItemsRepo }) {
+  const { items } = deps;
+
+  async function load(id: string): Promise<Item> {
+    const item = await items.find(id);
+    if (!item) throw new NotFound('No such item');
+    return item;
+  }
+
+  return {
+    load,
+    list: (filter: ItemFilter) => items.list(filter),
+    create: (actor: User, input: NewItem) => items.create(input, actor.id),
+
+    async update(actor: User, id: string, changes: ItemChanges): Promise<Item> {
+      const updated = await items.update(id, changes, actor.id);
+      if (!updated) throw new NotFound('No such item');
+      return updated;
+    },
+
+    async adjustStock(actor: User, id: string, delta: number, reason?: string): Promise<Item> {
+      const result = await items.adjustStock(id, delta, reason, actor.id, MAX_STOCK);
+      switch (result.outcome) {
+        case 'adjusted':
+          return result.item;
+        case 'no_item':
+          throw new NotFound('No such item');
+        case 'below_zero':
+          throw new InsufficientStock('The adjustment would take the stock below zero');
+        case 'above_maximum':
+          throw new Conflict(`The adjustment would take the stock above ${MAX_STOCK}`);
+      }
+    },
+
+    async remove(id: string): Promise<void> {
+      if (!(await items.softDelete(id))) throw new NotFound('No such item');
+    },
+  };
+}
+export type ItemsDomain = ReturnType<typeof itemsDomain>;

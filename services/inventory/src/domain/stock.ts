@@ -1,0 +1,30 @@
+import { Conflict, InsufficientStock, NotFound } from '@shop/kit';
+import type { ReservationsRepo } from '../data/reservations.repo';
+
+/** The stock steps of the sales saga, idempotent by reference (the sale id). */
+export function stockDomain(deps: { reservations: ReservationsRepo }) {
+  const { reservations } = deps;
+  return {
+    /** Takes the stock once per reference; a retry answers the same; a take after its release is refused. */
+    async reserve(reference: string, itemId: string, quantity: number) {
+      const result = await reservations.take(reference, itemId, quantity);
+      switch (result.outcome) {
+        case 'taken':
+        case 'already_taken':
+          return { created: result.outcome === 'taken', reservation: result.reservation };
+        case 'no_item':
+          throw new NotFound('No such item');
+        case 'insufficient_stock':
+          throw new InsufficientStock('Not enough stock for this quantity');
+        case 'voided':
+          throw new Conflict('This reference was already released (or voided); it can no longer take stock');
+        case 'reference_mismatch':
+          throw new Conflict('This reference was already used for a different item or quantity');
+      }
+    },
+
+    /** Gives the stock back once; for a reference never reserved, leaves a tombstone that refuses a late take. */
+    release: (reference: string) => reservations.release(reference),
+  };
+}
+export type StockDomain = ReturnType<typeof stockDomain>;

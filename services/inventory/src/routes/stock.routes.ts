@@ -1,0 +1,39 @@
+import type { Api } from '@shop/kit';
+import type { StockDomain } from '../domain/stock';
+import * as s from './stock.schemas';
+
+/** Stock operations for the sales saga; services only. Both are idempotent by `reference` (the sale id). */
+export function internalStockRoutes(api: Api, stock: StockDomain) {
+  api.route(
+    {
+      method: 'post',
+      path: '/internal/stock/reservations',
+      tag: 'Internal',
+      summary: 'Take stock for a sale (idempotent by reference)',
+      description:
+        '201 when taken now, 200 when this reference already took it (same body, nothing more taken). ' +
+        '409 conflict when the reference was released or voided, or used for another item or quantity.',
+      access: 'service',
+      request: { body: s.reservationRequest },
+      response: { status: 201, description: 'Taken', schema: s.reservation },
+      errors: ['insufficient_stock', 'not_found', 'conflict'],
+    },
+    async ({ body }) => {
+      const { created, reservation } = await stock.reserve(body.reference, body.itemId, body.quantity);
+      return { status: created ? 201 : 200, body: reservation };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/internal/stock/releases',
+      tag: 'Internal',
+      summary: 'Give back the stock of a sale, or void its reference if nothing was taken (idempotent)',
+      access: 'service',
+      request: { body: s.releaseRequest },
+      response: { status: 200, description: 'What happened', schema: s.releaseResult },
+    },
+    async ({ body }) => ({ body: { outcome: await stock.release(body.reference) } }),
+  );
+}

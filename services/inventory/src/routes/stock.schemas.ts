@@ -1,0 +1,32 @@
+import { z } from '@shop/kit';
+
+const reference = z.string().min(1).max(255).openapi({ description: 'The sale id', example: '5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e' });
+
+export const reservationRequest = z
+  .strictObject({ reference, itemId: z.uuid(), quantity: z.number().int().min(1).max(1000) })
+  .openapi('StockReservationRequest', {
+    example: { reference: '5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e', itemId: '0f8fad5b-d9cb-469f-a165-70867728950e', quantity: 2 },
+  });
+
+export const reservation = z
+  .object({
+    reference: z.string(),
+    itemId: z.uuid(),
+    quantity: z.number().int().min(1),
+    itemName: z.string().openapi({ description: "The item's name when the stock was taken" }),
+    unitPriceCents: z.number().int().min(1).openapi({ description: "The item's price when the stock was taken: sales charges it" }),
+    stockCount: z.number().int().min(0).openapi({ description: 'The stock left right after this reservation' }),
+  })
+  .openapi('StockReservation');
+
+export const releaseRequest = z
+  .strictObject({ reference })
+  .openapi('StockReleaseRequest', { example: { reference: '5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e' } });
+
+export const releaseResult = z
+  .object({
+    outcome: z.enum(['released', 'already_released', 'voided']).openapi({
+      description: '`voided`: nothing was reserved; the reference is now void and a late reservation with it is refused (409)',
+    }),
+  })
+  .openapi('StockReleaseResult');
