@@ -7,6 +7,9 @@ export interface FieldError {
 }
 
 export class AppError extends Error {
+  /** Response headers that belong to this answer (e.g. Retry-After). */
+  headers?: Record<string, string>;
+
   constructor(
     readonly status: number,
     readonly code: string,

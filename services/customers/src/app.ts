@@ -1,11 +1,11 @@
-import { rateLimit } from 'express-rate-limit';
-import { createApi, createServiceApp, createTokenVerifier, RateLimited, type Logger } from '@shop/kit';
+import { createApi, createServiceApp, createTokenVerifier, type Logger } from '@shop/kit';
 import type { Config } from './config';
 import { customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
-import { PostgresRateLimitStore } from './data/rate-limit.store';
+import { loginFailuresRepo } from './data/login-failures.repo';
 import { walletRepo } from './data/wallet.repo';
 import { customersDomain } from './domain/customers';
+import { loginThrottle } from './domain/login-throttle';
 import { walletDomain } from './domain/wallet';
 import type { Signer } from './keys';
 import { authRoutes, jwksRoute } from './routes/auth.routes';
@@ -27,30 +27,17 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     return signer.publicPem;
   });
   const api = createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
-  const customers = customersDomain({ customers: customersRepo(db), signer, bcryptRounds: config.BCRYPT_ROUNDS });
+  const throttle = loginThrottle({
+    failures: loginFailuresRepo(db),
+    perUsername: config.LOGIN_FAILURES_PER_USERNAME,
+    perAddress: config.LOGIN_FAILURES_PER_ADDRESS,
+    windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+  });
+  const customers = customersDomain({ customers: customersRepo(db), signer, bcryptRounds: config.BCRYPT_ROUNDS, throttle });
   const wallet = walletDomain({ wallet: walletRepo(db), customers });
 
-  // Only failures count (skipSuccessfulRequests): an office behind one NAT logging in all day is never blocked.
-  const loginLimiter = (prefix: string, limit: number, keyGenerator?: (req: { body?: { username?: unknown } }) => string) =>
-    rateLimit({
-      windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
-      limit,
-      skipSuccessfulRequests: true,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      store: new PostgresRateLimitStore(db, prefix),
-      ...(keyGenerator && { keyGenerator }),
-      handler: (_req, _res, next) => next(new RateLimited('Too many failed logins; try again later')),
-    });
-  const loginLimiters = [
-    loginLimiter('login-address:', config.LOGIN_FAILURES_PER_ADDRESS),
-    loginLimiter('login-username:', config.LOGIN_FAILURES_PER_USERNAME, (req) =>
-      typeof req.body?.username === 'string' ? req.body.username.toLowerCase().slice(0, 64) : '',
-    ),
-  ];
-
   customersRoutes(api, customers);
-  authRoutes(api, customers, loginLimiters);
+  authRoutes(api, customers);
   walletRoutes(api, wallet);
   internalWalletRoutes(api, wallet);
 

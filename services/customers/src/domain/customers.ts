@@ -2,14 +2,15 @@ import bcrypt from 'bcrypt';
 import { Conflict, InvalidCredentials, NotFound, pgErrorCode, requireSelfOrAdmin, type User } from '@shop/kit';
 import type { Customer, CustomerChanges, CustomersRepo, NewCustomer } from '../data/customers.repo';
 import type { Signer } from '../keys';
+import type { LoginThrottle } from './login-throttle';
 
 export interface Registration extends Omit<NewCustomer, 'passwordHash' | 'role'> {
   password: string;
 }
 export type ProfileChanges = Omit<CustomerChanges, 'passwordHash'> & { password?: string };
 
-export function customersDomain(deps: { customers: CustomersRepo; signer: Signer; bcryptRounds: number }) {
-  const { customers, signer, bcryptRounds } = deps;
+export function customersDomain(deps: { customers: CustomersRepo; signer: Signer; bcryptRounds: number; throttle: LoginThrottle }) {
+  const { customers, signer, bcryptRounds, throttle } = deps;
   // Compared against when the username is unknown, so both failures cost one bcrypt and look the same.
   const decoyHash = bcrypt.hashSync('decoy-password', bcryptRounds);
 
@@ -33,10 +34,14 @@ export function customersDomain(deps: { customers: CustomersRepo; signer: Signer
       }
     },
 
-    async login(username: string, password: string) {
+    async login(username: string, password: string, clientAddress: string) {
+      await throttle.check(username, clientAddress);
       const credentials = await customers.findCredentials(username);
       const matches = await bcrypt.compare(password, credentials?.passwordHash ?? decoyHash);
-      if (!credentials || !matches) throw new InvalidCredentials('Wrong username or password');
+      if (!credentials || !matches) {
+        await throttle.recordFailure(username, clientAddress);
+        throw new InvalidCredentials('Wrong username or password');
+      }
       return {
         accessToken: signer.sign({ id: credentials.id, username: credentials.username, role: credentials.role }),
         tokenType: 'Bearer' as const,

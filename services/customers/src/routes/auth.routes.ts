@@ -1,10 +1,10 @@
-import type { Express, RequestHandler } from 'express';
+import type { Express } from 'express';
 import { type Api } from '@shop/kit';
 import type { CustomersDomain } from '../domain/customers';
 import type { Signer } from '../keys';
 import * as s from './customers.schemas';
 
-export function authRoutes(api: Api, customers: CustomersDomain, loginLimiters: RequestHandler[]) {
+export function authRoutes(api: Api, customers: CustomersDomain) {
   api.route(
     {
       method: 'post',
@@ -14,11 +14,10 @@ export function authRoutes(api: Api, customers: CustomersDomain, loginLimiters: 
       description: 'Failed attempts are limited per username and per client address; successful ones are not counted.',
       access: 'public',
       request: { body: s.login },
-      middleware: loginLimiters,
       response: { status: 200, description: 'A signed access token (RS256)', schema: s.token },
       errors: ['invalid_credentials', 'rate_limited'],
     },
-    async ({ body }) => ({ body: await customers.login(body.username, body.password) }),
+    async ({ body, req }) => ({ body: await customers.login(body.username, body.password, req.ip ?? 'unknown') }),
   );
 }
 
