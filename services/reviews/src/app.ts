@@ -1,6 +1,11 @@
 import { createApi, createServiceApp, createTokenVerifier, jwksKeyResolver, type Logger } from '@shop/kit';
+import { createInventoryClient } from './clients/inventory.client';
+import { createSalesClient } from './clients/sales.client';
 import type { Config } from './config';
 import type { Db } from './data/db';
+import { reviewsRepo } from './data/reviews.repo';
+import { reviewsDomain } from './domain/reviews';
+import { reviewsRoutes } from './routes/reviews.routes';
 
 export interface Deps {
   config: Config;
@@ -9,10 +14,19 @@ export interface Deps {
   isReady: () => Promise<boolean>;
 }
 
-export function createApp({ config, logger, isReady }: Deps) {
+export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
   const api = createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
-  return createServiceApp({
+  const reviews = reviewsDomain({
+    reviews: reviewsRepo(db),
+    inventory: createInventoryClient(config.INVENTORY_URL, config.SERVICE_TOKEN, config.UPSTREAM_TIMEOUT_MS),
+    sales: createSalesClient(config.SALES_URL, config.SERVICE_TOKEN, config.UPSTREAM_TIMEOUT_MS),
+    logger,
+    reportThreshold: config.REVIEW_REPORT_THRESHOLD,
+  });
+  reviewsRoutes(api, reviews);
+
+  const app = createServiceApp({
     name: 'reviews',
     description: 'Ratings and comments on items, moderation, reports and rating summaries.',
     port: config.PORT,
@@ -21,4 +35,5 @@ export function createApp({ config, logger, isReady }: Deps) {
     router: api.router,
     isReady,
   });
+  return { app, reviews };
 }

@@ -5,6 +5,16 @@ const schema = baseConfigSchema.extend({
   SERVICE_TOKEN: serviceTokenSchema,
   /** Where customers publishes the keys that verify access tokens. */
   JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
+  /** Inventory says whether an item exists (GET /items/:id). */
+  INVENTORY_URL: z.url().default('http://127.0.0.1:5001'),
+  /** Sales says whether a customer bought an item (GET /internal/purchases). */
+  SALES_URL: z.url().default('http://127.0.0.1:5002'),
+  /** Per-attempt timeout of calls to inventory and sales; reads are retried a bounded number of times. */
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
+  /** Reports since the last moderation decision that send an approved review back to the queue. */
+  REVIEW_REPORT_THRESHOLD: z.coerce.number().int().min(1).max(1_000).default(3),
+  /** How often to ask sales again about reviews written while it was unreachable; 0 turns the sweep off. */
+  PURCHASE_RECHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
 });
 
 export type Config = z.output<typeof schema>;

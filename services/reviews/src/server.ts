@@ -9,7 +9,24 @@ async function main() {
   const db = createPrisma(PrismaClient, config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   let draining = false;
   const isReady = async () => !draining && (await db.$queryRawUnsafe('SELECT 1').then(() => true));
-  const app = createApp({ config, db, logger, isReady });
+  const { app, reviews } = createApp({ config, db, logger, isReady });
+
+  // Reviews written while sales was unreachable are asked about again on a timer (and at moderation/edits).
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping || draining) return;
+    sweeping = true;
+    try {
+      const updated = await reviews.recheckPurchases();
+      if (updated) logger.info({ updated }, 'verified purchases re-checked with sales');
+    } catch (error) {
+      logger.warn({ err: error }, 'purchase re-check sweep failed');
+    } finally {
+      sweeping = false;
+    }
+  };
+  const timer = config.PURCHASE_RECHECK_INTERVAL_MS > 0 ? setInterval(sweep, config.PURCHASE_RECHECK_INTERVAL_MS).unref() : undefined;
+
   await serve({
     app,
     host: config.HOST,
@@ -17,7 +34,7 @@ async function main() {
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onDraining: () => (draining = true),
-    cleanups: [() => db.$disconnect()],
+    cleanups: [async () => clearInterval(timer), () => db.$disconnect()],
   });
 }
 

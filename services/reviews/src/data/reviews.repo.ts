@@ -1,0 +1,283 @@
+import type { Db } from './db';
+
+export type ReviewStatus = 'pending' | 'approved' | 'rejected';
+
+/** The public shape of a review (API.md). */
+export interface Review {
+  id: string;
+  itemId: string;
+  username: string;
+  rating: number;
+  comment: string;
+  status: ReviewStatus;
+  verifiedPurchase: boolean;
+  reportCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A review with what only this service sees: its author's customer id and whether sales was asked. */
+export interface ReviewRecord extends Review {
+  customerId: string;
+  purchaseChecked: boolean;
+}
+
+export interface RatingSummary {
+  count: number;
+  /** Mean of the approved ratings, rounded half away from zero to 2 decimals (in exact numeric); null when none. */
+  average: number | null;
+  distribution: Record<'1' | '2' | '3' | '4' | '5', number>;
+}
+
+/** What sales said about the author's purchase: `checked: false` when it could not be asked. */
+export interface PurchaseCheck {
+  verified: boolean;
+  checked: boolean;
+}
+
+interface Row {
+  id: string;
+  item_id: string;
+  customer_id: string;
+  username: string;
+  rating: number;
+  comment: string;
+  status: ReviewStatus;
+  verified_purchase: boolean;
+  purchase_checked: boolean;
+  report_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS =
+  'id::text, item_id::text, customer_id::text, username, rating::int, comment, status::text, verified_purchase, purchase_checked, report_count, created_at, updated_at';
+const RETURNING = `RETURNING ${COLUMNS}`;
+
+function toRecord(row: Row): ReviewRecord {
+  return {
+    id: row.id,
+    itemId: row.item_id,
+    username: row.username,
+    rating: Number(row.rating),
+    comment: row.comment,
+    status: row.status,
+    verifiedPurchase: row.verified_purchase,
+    reportCount: Number(row.report_count),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    customerId: row.customer_id,
+    purchaseChecked: row.purchase_checked,
+  };
+}
+
+/** Strips what never leaves the service. */
+export function toReview({ customerId: _c, purchaseChecked: _p, ...review }: ReviewRecord): Review {
+  return review;
+}
+
+const key = (username: string) => username.toLowerCase();
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export type ReportResult =
+  | { outcome: 'reported'; report: { id: string; reviewId: string; reason: string; createdAt: string }; review: ReviewRecord }
+  | { outcome: 'already_reported' }
+  | { outcome: 'no_review' };
+
+export function reviewsRepo(db: Db) {
+  const one = async (sql: string, ...params: unknown[]) => {
+    const rows = await db.$queryRawUnsafe<Row[]>(sql, ...params);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  };
+  const many = async (sql: string, ...params: unknown[]) => (await db.$queryRawUnsafe<Row[]>(sql, ...params)).map(toRecord);
+  const count = async (sql: string, ...params: unknown[]) => (await db.$queryRawUnsafe<{ n: number }[]>(sql, ...params))[0]!.n;
+
+  return {
+    /** undefined when this customer already reviewed this item (the unique index decides, also under races). */
+    create(input: { itemId: string; customerId: string; username: string; rating: number; comment: string; purchase: PurchaseCheck }) {
+      return one(
+        `INSERT INTO reviews (id, item_id, customer_id, username, username_key, rating, comment, verified_purchase, purchase_checked)
+         VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (customer_id, item_id) DO NOTHING ${RETURNING}`,
+        input.itemId,
+        input.customerId,
+        input.username,
+        key(input.username),
+        input.rating,
+        input.comment,
+        input.purchase.verified,
+        input.purchase.checked,
+      );
+    },
+
+    find: (id: string) => one(`SELECT ${COLUMNS} FROM reviews WHERE id = $1::uuid`, id),
+
+    /** The author's edit: new content goes back to moderation (and to the end of the queue). */
+    edit(id: string, changes: { rating?: number; comment?: string }, purchase: PurchaseCheck | undefined) {
+      return one(
+        `UPDATE reviews SET rating = coalesce($2, rating), comment = coalesce($3, comment),
+           verified_purchase = coalesce($4, verified_purchase), purchase_checked = coalesce($5, purchase_checked),
+           status = 'pending', status_changed_at = now(), updated_at = now()
+         WHERE id = $1::uuid ${RETURNING}`,
+        id,
+        changes.rating ?? null,
+        changes.comment ?? null,
+        purchase?.verified ?? null,
+        purchase?.checked ?? null,
+      );
+    },
+
+    async remove(id: string): Promise<boolean> {
+      return (await db.$executeRawUnsafe('DELETE FROM reviews WHERE id = $1::uuid', id)) > 0;
+    },
+
+    /**
+     * A moderation decision and its history row in one transaction. The decision closes the open reports
+     * (the moderator has seen them); the status clock restarts only when the status changes.
+     */
+    moderate(id: string, decision: { action: 'approve' | 'reject'; note: string; moderatorId: string; moderatorUsername: string }, purchase: PurchaseCheck | undefined) {
+      const status: ReviewStatus = decision.action === 'approve' ? 'approved' : 'rejected';
+      return db.$transaction(async (tx) => {
+        const rows = await tx.$queryRawUnsafe<Row[]>(
+          `UPDATE reviews SET
+             status_changed_at = CASE WHEN status = $2::"ReviewStatus" THEN status_changed_at ELSE now() END,
+             status = $2::"ReviewStatus", open_reports = 0,
+             verified_purchase = coalesce($3, verified_purchase), purchase_checked = coalesce($4, purchase_checked),
+             updated_at = now()
+           WHERE id = $1::uuid ${RETURNING}`,
+          id,
+          status,
+          purchase?.verified ?? null,
+          purchase?.checked ?? null,
+        );
+        if (!rows[0]) return undefined;
+        await tx.$executeRawUnsafe(
+          `INSERT INTO review_moderations (id, review_id, action, note, moderator_id, moderator_username)
+           VALUES (gen_random_uuid(), $1::uuid, $2::"ModerationAction", $3, $4::uuid, $5)`,
+          id,
+          decision.action,
+          decision.note,
+          decision.moderatorId,
+          decision.moderatorUsername,
+        );
+        return toRecord(rows[0]);
+      });
+    },
+
+    /**
+     * The report row and the counters in one transaction. The UPDATE is one statement on the locked row, so
+     * concurrent reports count exactly; the threshold compares reports since the last moderation decision.
+     */
+    report(reviewId: string, reporter: { id: string; username: string }, reason: string, threshold: number): Promise<ReportResult> {
+      return db.$transaction(async (tx) => {
+        const inserted = await tx.$queryRawUnsafe<{ id: string; created_at: Date }[]>(
+          `INSERT INTO review_reports (id, review_id, reporter_id, reporter, reason)
+           SELECT gen_random_uuid(), r.id, $2::uuid, $3, $4 FROM reviews r WHERE r.id = $1::uuid
+           ON CONFLICT (review_id, reporter_id) DO NOTHING
+           RETURNING id::text, created_at`,
+          reviewId,
+          reporter.id,
+          reporter.username,
+          reason,
+        );
+        if (!inserted[0]) {
+          const exists = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM reviews WHERE id = $1::uuid', reviewId);
+          return exists.length ? { outcome: 'already_reported' } : { outcome: 'no_review' };
+        }
+        const rows = await tx.$queryRawUnsafe<Row[]>(
+          `UPDATE reviews SET report_count = report_count + 1, open_reports = open_reports + 1, updated_at = now(),
+             status_changed_at = CASE WHEN status = 'approved' AND open_reports + 1 >= $2 THEN now() ELSE status_changed_at END,
+             status = CASE WHEN status = 'approved' AND open_reports + 1 >= $2 THEN 'pending'::"ReviewStatus" ELSE status END
+           WHERE id = $1::uuid ${RETURNING}`,
+          reviewId,
+          threshold,
+        );
+        const report = { id: inserted[0].id, reviewId, reason, createdAt: inserted[0].created_at.toISOString() };
+        return { outcome: 'reported', report, review: toRecord(rows[0]!) };
+      });
+    },
+
+    async reports(reviewId: string, page: Page) {
+      const rows = await db.$queryRawUnsafe<{ id: string; reporter: string; reason: string; created_at: Date }[]>(
+        `SELECT id::text, reporter, reason, created_at FROM review_reports WHERE review_id = $1::uuid
+         ORDER BY created_at, id LIMIT $2 OFFSET $3`,
+        reviewId,
+        page.limit,
+        page.offset,
+      );
+      const total = await count('SELECT count(*)::int AS n FROM review_reports WHERE review_id = $1::uuid', reviewId);
+      return { total, data: rows.map((row) => ({ id: row.id, reviewId, username: row.reporter, reason: row.reason, createdAt: row.created_at.toISOString() })) };
+    },
+
+    /**
+     * An item's approved reviews, newest first, with their summary. One statement, so one snapshot: the page,
+     * its total and the summary always describe the same set of approved rows, whatever commits meanwhile.
+     * Both halves read the partial index on approved rows (item_id, seq DESC) INCLUDE (rating).
+     */
+    async itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary }> {
+      const rows = await db.$queryRawUnsafe<(Partial<Row> & { n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number })[]>(
+        `SELECT s.*, p.* FROM
+           (SELECT count(*)::int AS n, round(avg(rating), 2)::float8 AS average,
+                   count(*) FILTER (WHERE rating = 1)::int AS r1, count(*) FILTER (WHERE rating = 2)::int AS r2,
+                   count(*) FILTER (WHERE rating = 3)::int AS r3, count(*) FILTER (WHERE rating = 4)::int AS r4,
+                   count(*) FILTER (WHERE rating = 5)::int AS r5
+            FROM reviews WHERE item_id = $1::uuid AND status = 'approved') s
+         LEFT JOIN LATERAL
+           (SELECT ${COLUMNS} FROM reviews WHERE item_id = $1::uuid AND status = 'approved'
+            ORDER BY seq DESC LIMIT $2 OFFSET $3) p ON true`,
+        itemId,
+        page.limit,
+        page.offset,
+      );
+      const s = rows[0]!;
+      return {
+        data: rows.filter((row) => row.id).map((row) => toRecord(row as Row)),
+        total: s.n,
+        summary: {
+          count: s.n,
+          average: s.average === null ? null : Number(s.average),
+          distribution: { '1': s.r1, '2': s.r2, '3': s.r3, '4': s.r4, '5': s.r5 },
+        },
+      };
+    },
+
+    /** Reviews written under a username (`approvedOnly` for strangers), or by one customer id (the author's own view). */
+    async byAuthor(author: { username: string } | { customerId: string }, approvedOnly: boolean, page: Page) {
+      const [column, value] = 'customerId' in author ? ['customer_id = $1::uuid', author.customerId] : ['username_key = $1', key(author.username)];
+      const where = `WHERE ${column}${approvedOnly ? " AND status = 'approved'" : ''}`;
+      const [data, total] = await Promise.all([
+        many(`SELECT ${COLUMNS} FROM reviews ${where} ORDER BY seq DESC LIMIT $2 OFFSET $3`, value, page.limit, page.offset),
+        count(`SELECT count(*)::int AS n FROM reviews ${where}`, value),
+      ]);
+      return { data, total };
+    },
+
+    /** The moderation queue: longest in its status first. */
+    async byStatus(status: ReviewStatus, page: Page) {
+      const [data, total] = await Promise.all([
+        many(`SELECT ${COLUMNS} FROM reviews WHERE status = $1::"ReviewStatus" ORDER BY status_changed_at, seq LIMIT $2 OFFSET $3`, status, page.limit, page.offset),
+        count(`SELECT count(*)::int AS n FROM reviews WHERE status = $1::"ReviewStatus"`, status),
+      ]);
+      return { data, total };
+    },
+
+    /** Reviews written while sales could not be asked, oldest first. */
+    uncheckedPurchases: (limit: number) =>
+      many(`SELECT ${COLUMNS} FROM reviews WHERE NOT purchase_checked ORDER BY seq LIMIT $1`, limit),
+
+    async recordPurchase(id: string, verified: boolean): Promise<void> {
+      await db.$executeRawUnsafe(
+        `UPDATE reviews SET verified_purchase = $2, purchase_checked = true,
+           updated_at = CASE WHEN verified_purchase = $2 THEN updated_at ELSE now() END
+         WHERE id = $1::uuid`,
+        id,
+        verified,
+      );
+    },
+  };
+}
+export type ReviewsRepo = ReturnType<typeof reviewsRepo>;
