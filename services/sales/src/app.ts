@@ -1,6 +1,15 @@
-import { createApi, createServiceApp, createTokenVerifier, jwksKeyResolver, type Logger } from '@shop/kit';
-import type { Config } from './config';
+import { createApi, createServiceApp, createServiceClient, createTokenVerifier, jwksKeyResolver, type Logger } from '@shop/kit';
+import { customersClient } from './clients/customers.client';
+import { inventoryClient } from './clients/inventory.client';
+import { longestPurchaseMs, type Config } from './config';
 import type { Db } from './data/db';
+import { salesRepo } from './data/sales.repo';
+import { goodsDomain } from './domain/goods';
+import { historyDomain } from './domain/history';
+import { purchasesDomain } from './domain/purchases';
+import { recoveryDomain } from './domain/recovery';
+import { goodsRoutes } from './routes/goods.routes';
+import { internalPurchaseRoutes, salesRoutes } from './routes/sales.routes';
 
 export interface Deps {
   config: Config;
@@ -9,10 +18,34 @@ export interface Deps {
   isReady: () => Promise<boolean>;
 }
 
-export function createApp({ config, logger, isReady }: Deps) {
+export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
   const api = createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
-  return createServiceApp({
+
+  const client = (service: string, baseUrl: string) =>
+    createServiceClient({ service, baseUrl, serviceToken: config.SERVICE_TOKEN, timeoutMs: config.SERVICE_TIMEOUT_MS, attempts: config.SERVICE_RETRY_ATTEMPTS });
+  const http = { inventory: client('inventory', config.INVENTORY_URL), customers: client('customers', config.CUSTOMERS_URL) };
+  const inventory = inventoryClient(http.inventory);
+  const customers = customersClient(http.customers);
+  const sales = salesRepo(db);
+
+  const purchases = purchasesDomain({ sales, inventory, customers, logger, idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS });
+  const history = historyDomain({ sales });
+  const recovery = recoveryDomain({
+    sales,
+    inventory,
+    customers,
+    logger,
+    ageMs: config.SWEEP_AGE_MS,
+    intervalMs: config.SWEEP_INTERVAL_MS,
+    lockTimeoutMs: longestPurchaseMs(config),
+  });
+
+  goodsRoutes(api, goodsDomain({ inventory }));
+  salesRoutes(api, purchases, history);
+  internalPurchaseRoutes(api, history);
+
+  const app = createServiceApp({
     name: 'sales',
     description: 'Goods, purchases (a saga over customers and inventory) and purchase history.',
     port: config.PORT,
@@ -21,4 +54,9 @@ export function createApp({ config, logger, isReady }: Deps) {
     router: api.router,
     isReady,
   });
+  const close = async () => {
+    await recovery.stop();
+    await Promise.all([http.inventory.close(), http.customers.close()]);
+  };
+  return { app, recovery, close };
 }

@@ -1,11 +1,38 @@
 import { baseConfigSchema, parseConfig, serviceTokenSchema, z } from '@shop/kit';
 
-const schema = baseConfigSchema.extend({
-  PORT: z.coerce.number().int().min(0).max(65535).default(5002),
-  SERVICE_TOKEN: serviceTokenSchema,
-  /** Where customers publishes the keys that verify access tokens. */
-  JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
-});
+const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+
+const schema = baseConfigSchema
+  .extend({
+    PORT: z.coerce.number().int().min(0).max(65535).default(5002),
+    SERVICE_TOKEN: serviceTokenSchema,
+    /** Where customers publishes the keys that verify access tokens. */
+    JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
+    CUSTOMERS_URL: z.url().default('http://127.0.0.1:5000'),
+    INVENTORY_URL: z.url().default('http://127.0.0.1:5001'),
+    /** Timeout of one attempt of a call to customers or inventory. */
+    SERVICE_TIMEOUT_MS: ms(2_000, 10),
+    /** Attempts per call whose outcome is unknown (timeout, network error, 5xx), the first included. */
+    SERVICE_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    /** How often the recovery sweep looks for abandoned pending sales. */
+    SWEEP_INTERVAL_MS: ms(10_000, 50),
+    /** A pending sale older than this is abandoned (its process died): the sweep undoes it. */
+    SWEEP_AGE_MS: ms(120_000, 100),
+    /** How long an Idempotency-Key is remembered (the contract promises at least 24 h). */
+    IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(24).default(24),
+  })
+  .refine((config) => config.SWEEP_AGE_MS > longestPurchaseMs(config), {
+    path: ['SWEEP_AGE_MS'],
+    message: 'must exceed the longest a live purchase can take (4 calls × SERVICE_RETRY_ATTEMPTS × SERVICE_TIMEOUT_MS + backoff)',
+  });
+
+/**
+ * The longest a live purchase can run: reservation, debit, release and refund, each retried to its limit,
+ * plus the client's backoff (at most 500 ms between attempts) and a margin for the database.
+ */
+export function longestPurchaseMs(config: { SERVICE_TIMEOUT_MS: number; SERVICE_RETRY_ATTEMPTS: number }) {
+  return 4 * config.SERVICE_RETRY_ATTEMPTS * (config.SERVICE_TIMEOUT_MS + 500) + 1_000;
+}
 
 export type Config = z.output<typeof schema>;
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(schema, env);

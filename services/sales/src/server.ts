@@ -9,7 +9,7 @@ async function main() {
   const db = createPrisma(PrismaClient, config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   let draining = false;
   const isReady = async () => !draining && (await db.$queryRawUnsafe('SELECT 1').then(() => true));
-  const app = createApp({ config, db, logger, isReady });
+  const { app, recovery, close } = createApp({ config, db, logger, isReady });
   await serve({
     app,
     host: config.HOST,
@@ -17,8 +17,11 @@ async function main() {
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onDraining: () => (draining = true),
-    cleanups: [() => db.$disconnect()],
+    // The sweep stops (finishing the sale it holds) before the database goes.
+    cleanups: [close, () => db.$disconnect()],
   });
+  // Pending sales a crash left behind are undone now, then on every interval.
+  recovery.start();
 }
 
 main().catch((error) => {

@@ -1,0 +1,35 @@
+import { UpstreamUnavailable, z, type ServiceClient } from '@shop/kit';
+
+const SERVICE = 'customers';
+
+export type DebitResult = { outcome: 'debited' } | { outcome: 'insufficient_funds' | 'no_customer' | 'refused' };
+
+function unexpected(status: number, body: unknown): never {
+  throw new UpstreamUnavailable(SERVICE, `answered ${status} unexpectedly: ${JSON.stringify(body)?.slice(0, 200)}`);
+}
+
+const refundResult = z.object({ outcome: z.enum(['refunded', 'already_refunded', 'voided']) });
+
+/** The customers wallet as sales uses it: debits and refunds keyed by the sale id, so both are retried. */
+export function customersClient(http: ServiceClient) {
+  return {
+    async debit(input: { customerId: string; amountCents: number; reference: string }, requestId: string): Promise<DebitResult> {
+      const { status, body } = await http.call({ method: 'POST', path: '/internal/wallet/debits', body: input, requestId, retry: true });
+      if (status === 200 || status === 201) return { outcome: 'debited' };
+      if (status === 402) return { outcome: 'insufficient_funds' };
+      if (status === 404) return { outcome: 'no_customer' };
+      // The reference was voided by an undo that got there first, or reused: this debit will never happen.
+      if (status === 409) return { outcome: 'refused' };
+      return unexpected(status, body);
+    },
+
+    /** Refunds the sale's debit, or voids the reference so a late debit is refused. Idempotent. */
+    async refund(input: { customerId: string; reference: string }, requestId: string): Promise<'refunded' | 'already_refunded' | 'voided'> {
+      const { status, body } = await http.call({ method: 'POST', path: '/internal/wallet/refunds', body: input, requestId, retry: true });
+      if (status !== 200) return unexpected(status, body);
+      const parsed = refundResult.safeParse(body);
+      return parsed.success ? parsed.data.outcome : unexpected(status, body);
+    },
+  };
+}
+export type CustomersClient = ReturnType<typeof customersClient>;

@@ -1,0 +1,85 @@
+import { UpstreamUnavailable, z, type ServiceClient } from '@shop/kit';
+
+const SERVICE = 'inventory';
+
+export const item = z.object({
+  id: z.string(),
+  name: z.string(),
+  category: z.string(),
+  priceCents: z.number().int(),
+  description: z.string(),
+  stockCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Item = z.output<typeof item>;
+
+const itemPage = z.object({ data: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
+const reservation = z.object({
+  reference: z.string(),
+  itemId: z.string(),
+  quantity: z.number().int(),
+  itemName: z.string(),
+  unitPriceCents: z.number().int().min(0),
+  stockCount: z.number().int(),
+});
+export type Reservation = z.output<typeof reservation>;
+
+export type ReserveResult =
+  | { outcome: 'reserved'; reservation: Reservation }
+  | { outcome: 'insufficient_stock' }
+  | { outcome: 'not_found' }
+  /** The reference was voided (an undo got there first) or used for something else. */
+  | { outcome: 'refused' };
+
+/** An answer the agreed API does not allow: as unknown as a timeout, so the caller undoes. */
+function unexpected(status: number, body: unknown): never {
+  throw new UpstreamUnavailable(SERVICE, `answered ${status} unexpectedly: ${JSON.stringify(body)?.slice(0, 200)}`);
+}
+
+function parse<T extends z.ZodType>(schema: T, status: number, body: unknown): z.output<T> {
+  const result = schema.safeParse(body);
+  return result.success ? result.data : unexpected(status, body);
+}
+
+/**
+ * Inventory as sales uses it. Every call carries the request id; reads and the reference-keyed stock
+ * operations are safe to repeat, so all retry unknown outcomes. Unknown outcomes throw UpstreamUnavailable.
+ */
+export function inventoryClient(http: ServiceClient) {
+  return {
+    async listInStock(page: { limit: number; offset: number }, requestId: string) {
+      const { status, body } = await http.call({
+        method: 'GET',
+        path: `/items?inStock=true&limit=${page.limit}&offset=${page.offset}`,
+        requestId,
+        retry: true,
+      });
+      return status === 200 ? parse(itemPage, status, body) : unexpected(status, body);
+    },
+
+    async item(id: string, requestId: string): Promise<Item | undefined> {
+      const { status, body } = await http.call({ method: 'GET', path: `/items/${encodeURIComponent(id)}`, requestId, retry: true });
+      if (status === 404) return undefined;
+      return status === 200 ? parse(item, status, body) : unexpected(status, body);
+    },
+
+    /** Takes the stock for a sale (reference = sale id); the answer carries the price and name at this moment. */
+    async reserve(input: { reference: string; itemId: string; quantity: number }, requestId: string): Promise<ReserveResult> {
+      const { status, body } = await http.call({ method: 'POST', path: '/internal/stock/reservations', body: input, requestId, retry: true });
+      if (status === 200 || status === 201) return { outcome: 'reserved', reservation: parse(reservation, status, body) };
+      if (status === 404) return { outcome: 'not_found' };
+      if (status === 409) return { outcome: body?.code === 'insufficient_stock' ? 'insufficient_stock' : 'refused' };
+      return unexpected(status, body);
+    },
+
+    /** Gives the stock back, or voids the reference if it was never taken. Idempotent. */
+    async release(reference: string, requestId: string): Promise<'released' | 'already_released' | 'voided'> {
+      const { status, body } = await http.call({ method: 'POST', path: '/internal/stock/releases', body: { reference }, requestId, retry: true });
+      if (status !== 200) return unexpected(status, body);
+      return parse(z.object({ outcome: z.enum(['released', 'already_released', 'voided']) }), status, body).outcome;
+    },
+  };
+}
+export type InventoryClient = ReturnType<typeof inventoryClient>;

@@ -1,0 +1,310 @@
+import type { Db } from './db';
+
+/** A sale as clients see it: only completed sales ever leave the service. */
+export interface Sale {
+  id: string;
+  customerId: string;
+  username: string;
+  itemId: string;
+  itemName: string;
+  unitPriceCents: number;
+  quantity: number;
+  totalCents: number;
+  status: 'completed';
+  createdAt: string;
+}
+
+export interface NewSale {
+  id: string;
+  customerId: string;
+  username: string;
+  itemId: string;
+  quantity: number;
+}
+
+export interface IdempotencyClaim {
+  customerId: string;
+  key: string;
+  requestHash: string;
+  ttlHours: number;
+}
+
+/** What an earlier request with the same key left behind. */
+export interface StoredKey {
+  requestHash: string;
+  state: 'in_flight' | 'done';
+  responseStatus: number | null;
+  responseBody: string | null;
+}
+
+/** A final answer to keep under the sale's idempotency key (the JSON text, verbatim). */
+export interface StoredAnswer {
+  status: number;
+  body: unknown;
+}
+
+export interface PendingSale {
+  id: string;
+  customerId: string;
+}
+
+interface SaleRow {
+  id: string;
+  customer_id: string;
+  username: string;
+  item_id: string;
+  item_name: string | null;
+  unit_price_cents: bigint | null;
+  quantity: number;
+  total_cents: bigint | null;
+  created_at: Date;
+}
+const SALE_COLUMNS = 'id::text, customer_id::text, username, item_id::text, item_name, unit_price_cents, quantity, total_cents, created_at';
+
+function toSale(row: SaleRow): Sale {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    username: row.username,
+    itemId: row.item_id,
+    itemName: row.item_name ?? '',
+    unitPriceCents: Number(row.unit_price_cents),
+    quantity: row.quantity,
+    totalCents: Number(row.total_cents),
+    status: 'completed',
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+const TX = { maxWait: 10_000, timeout: 10_000 };
+
+/**
+ * The sale's lifecycle and its idempotency key are written together: the key is claimed in the transaction
+ * that records the PENDING sale, and the final answer is stored (or the key released) in the transaction that
+ * ends the sale. A key can therefore never say "done" for a sale that did not end, nor stay in flight for a
+ * sale that did.
+ */
+export function salesRepo(db: Db) {
+  /** Ends a pending sale; false when it was no longer pending (the recovery sweep got there first). */
+  async function end(
+    tx: Pick<Db, '$executeRawUnsafe'>,
+    id: string,
+    status: 'FAILED' | 'COMPLETED',
+    reason: string | null,
+    answer: StoredAnswer | undefined,
+  ): Promise<boolean> {
+    const changed = await tx.$executeRawUnsafe(
+      `UPDATE sales SET status = $2::"SaleStatus", failure_reason = $3, updated_at = now() WHERE id = $1::uuid AND status = 'PENDING'`,
+      id,
+      status,
+      reason,
+    );
+    await keyOutcome(tx, id, answer);
+    return changed === 1;
+  }
+
+  /** Stores the final answer under the sale's key, or (no answer) releases the key so the client may retry. */
+  async function keyOutcome(tx: Pick<Db, '$executeRawUnsafe'>, saleId: string, answer: StoredAnswer | undefined) {
+    if (answer) {
+      await tx.$executeRawUnsafe(
+        `UPDATE idempotency_keys SET state = 'done', response_status = $2, response_body = $3
+         WHERE sale_id = $1::uuid AND state = 'in_flight'`,
+        saleId,
+        answer.status,
+        JSON.stringify(answer.body),
+      );
+    } else {
+      await tx.$executeRawUnsafe(`DELETE FROM idempotency_keys WHERE sale_id = $1::uuid AND state = 'in_flight'`, saleId);
+    }
+  }
+
+  return {
+    /**
+     * Records the sale as PENDING, claiming its idempotency key first when there is one. A key held by an
+     * earlier request (and not expired) is returned instead, and nothing is written. An expired key is taken over.
+     */
+    async begin(sale: NewSale, claim?: IdempotencyClaim): Promise<{ started: true } | { started: false; existing: StoredKey }> {
+      return db.$transaction(async (tx) => {
+        if (claim) {
+          const claimed = await tx.$queryRawUnsafe<unknown[]>(
+            `INSERT INTO idempotency_keys (customer_id, key, request_hash, state, sale_id, expires_at)
+             VALUES ($1::uuid, $2, $3, 'in_flight', $4::uuid, now() + make_interval(secs => $5::double precision))
+             ON CONFLICT (customer_id, key) DO UPDATE
+               SET request_hash = EXCLUDED.request_hash, state = 'in_flight', sale_id = EXCLUDED.sale_id,
+                   response_status = NULL, response_body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+               WHERE idempotency_keys.expires_at <= now()
+             RETURNING 1`,
+            claim.customerId,
+            claim.key,
+            claim.requestHash,
+            sale.id,
+            claim.ttlHours * 3600,
+          );
+          if (!claimed.length) {
+            const [existing] = await tx.$queryRawUnsafe<
+              Array<{ request_hash: string; state: 'in_flight' | 'done'; response_status: number | null; response_body: string | null }>
+            >(
+              `SELECT request_hash, state::text AS state, response_status, response_body FROM idempotency_keys
+               WHERE customer_id = $1::uuid AND key = $2`,
+              claim.customerId,
+              claim.key,
+            );
+            // The conflicting row existed a moment ago; if it is gone now (released), treat it as in flight.
+            return {
+              started: false as const,
+              existing: existing
+                ? { requestHash: existing.request_hash, state: existing.state, responseStatus: existing.response_status, responseBody: existing.response_body }
+                : { requestHash: claim.requestHash, state: 'in_flight' as const, responseStatus: null, responseBody: null },
+            };
+          }
+        }
+        await tx.$executeRawUnsafe(
+          `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status)
+           VALUES ($1::uuid, $2::uuid, $3, lower($3), $4::uuid, $5, 'PENDING')`,
+          sale.id,
+          sale.customerId,
+          sale.username,
+          sale.itemId,
+          sale.quantity,
+        );
+        return { started: true as const };
+      }, TX);
+    },
+
+    /** Copies the item's name and price at purchase time (from the reservation) onto the pending sale. */
+    async recordPrice(id: string, price: { itemName: string; unitPriceCents: number; totalCents: number }): Promise<boolean> {
+      const changed = await db.$executeRawUnsafe(
+        `UPDATE sales SET item_name = $2, unit_price_cents = $3, total_cents = $4, updated_at = now()
+         WHERE id = $1::uuid AND status = 'PENDING'`,
+        id,
+        price.itemName,
+        price.unitPriceCents,
+        price.totalCents,
+      );
+      return changed === 1;
+    },
+
+    /** PENDING → COMPLETED and the 201 answer stored under the key, atomically. Undefined if no longer pending. */
+    async complete(id: string, answer: (sale: Sale) => StoredAnswer): Promise<Sale | undefined> {
+      return db.$transaction(async (tx) => {
+        const [row] = await tx.$queryRawUnsafe<SaleRow[]>(
+          `UPDATE sales SET status = 'COMPLETED', updated_at = now() WHERE id = $1::uuid AND status = 'PENDING' RETURNING ${SALE_COLUMNS}`,
+          id,
+        );
+        if (!row) return undefined;
+        const sale = toSale(row);
+        await keyOutcome(tx, id, answer(sale));
+        return sale;
+      }, TX);
+    },
+
+    /** PENDING → FAILED; stores `answer` under the key when it is final, else releases the key. */
+    async fail(id: string, reason: string, answer?: StoredAnswer): Promise<boolean> {
+      return db.$transaction((tx) => end(tx, id, 'FAILED', reason, answer), TX);
+    },
+
+    /** The sale stays PENDING for the recovery sweep; its key is released so the client can try again. */
+    async releaseKey(saleId: string): Promise<void> {
+      await keyOutcome(db, saleId, undefined);
+    },
+
+    /**
+     * Claims the oldest pending sale older than `ageMs` (skipping `exclude` and rows another replica holds:
+     * FOR UPDATE SKIP LOCKED), keeps it locked while `settle` undoes its steps, then marks it FAILED and
+     * releases its key in the same transaction. If `settle` throws, nothing changes and the lock is dropped.
+     * Undefined when there is nothing to claim.
+     */
+    async settleAbandoned(
+      options: { ageMs: number; exclude: string[]; instance: string; lockTimeoutMs: number },
+      settle: (sale: PendingSale) => Promise<void>,
+    ): Promise<{ id: string; settled: boolean } | undefined> {
+      let claimed: PendingSale | undefined;
+      try {
+        return await db.$transaction(
+          async (tx) => {
+            const [row] = await tx.$queryRawUnsafe<Array<{ id: string; customer_id: string }>>(
+              `SELECT id::text, customer_id::text FROM sales
+               WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1::double precision)
+                 AND NOT (id = ANY($2::uuid[]))
+               ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+              options.ageMs / 1000,
+              options.exclude,
+            );
+            if (!row) return undefined;
+            claimed = { id: row.id, customerId: row.customer_id };
+            await settle(claimed);
+            await tx.$executeRawUnsafe(
+              `UPDATE sales SET status = 'FAILED', failure_reason = 'abandoned', recovery_count = recovery_count + 1,
+                 recovered_by = $2, updated_at = now()
+               WHERE id = $1::uuid`,
+              row.id,
+              options.instance,
+            );
+            await keyOutcome(tx, row.id, undefined);
+            return { id: row.id, settled: true };
+          },
+          { maxWait: 10_000, timeout: options.lockTimeoutMs },
+        );
+      } catch (error) {
+        if (!claimed) throw error;
+        return { id: claimed.id, settled: false };
+      }
+    },
+
+    /** Forgets expired keys whose answer is stored (in-flight ones are released with their sale). */
+    async purgeExpiredKeys(limit = 1000): Promise<number> {
+      return db.$executeRawUnsafe(
+        `DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM idempotency_keys WHERE expires_at < now() AND state = 'done' LIMIT $1))`,
+        limit,
+      );
+    },
+
+    async listCompleted(filter: { customerId?: string; username?: string }, page: { limit: number; offset: number }) {
+      const where = {
+        status: 'COMPLETED' as const,
+        ...(filter.customerId && { customerId: filter.customerId }),
+        ...(filter.username && { usernameKey: filter.username.toLowerCase() }),
+      };
+      const [rows, total] = await Promise.all([
+        db.sale.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: page.limit, skip: page.offset }),
+        db.sale.count({ where }),
+      ]);
+      return { total, data: rows.map(fromModel) };
+    },
+
+    async findCompleted(id: string): Promise<Sale | undefined> {
+      const row = await db.sale.findFirst({ where: { id, status: 'COMPLETED' } });
+      return row ? fromModel(row) : undefined;
+    },
+
+    async hasPurchased(customerId: string, itemId: string): Promise<boolean> {
+      return (await db.sale.findFirst({ where: { customerId, itemId, status: 'COMPLETED' }, select: { id: true } })) !== null;
+    },
+  };
+}
+export type SalesRepo = ReturnType<typeof salesRepo>;
+
+function fromModel(row: {
+  id: string;
+  customerId: string;
+  username: string;
+  itemId: string;
+  itemName: string | null;
+  unitPriceCents: bigint | null;
+  quantity: number;
+  totalCents: bigint | null;
+  createdAt: Date;
+}): Sale {
+  return toSale({
+    id: row.id,
+    customer_id: row.customerId,
+    username: row.username,
+    item_id: row.itemId,
+    item_name: row.itemName,
+    unit_price_cents: row.unitPriceCents,
+    quantity: row.quantity,
+    total_cents: row.totalCents,
+    created_at: row.createdAt,
+  });
+}

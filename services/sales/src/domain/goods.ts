@@ -1,0 +1,29 @@
+import { NotFound, ServiceUnavailable, UpstreamUnavailable } from '@shop/kit';
+import type { InventoryClient } from '../clients/inventory.client';
+
+async function orUnavailable<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof UpstreamUnavailable) throw new ServiceUnavailable('The catalogue is unavailable right now; try again later');
+    throw error;
+  }
+}
+
+/** The shop window: what is in stock, read from inventory (sales keeps no copy of the catalogue). */
+export function goodsDomain(deps: { inventory: InventoryClient }) {
+  const { inventory } = deps;
+  return {
+    async list(page: { limit: number; offset: number }, requestId: string) {
+      const items = await orUnavailable(inventory.listInStock(page, requestId));
+      return { total: items.total, data: items.data.map(({ id, name, priceCents }) => ({ id, name, priceCents })) };
+    },
+
+    async get(id: string, requestId: string) {
+      const item = await orUnavailable(inventory.item(id, requestId));
+      if (!item) throw new NotFound('No such item');
+      return item;
+    },
+  };
+}
+export type GoodsDomain = ReturnType<typeof goodsDomain>;

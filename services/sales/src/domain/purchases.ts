@@ -1,0 +1,157 @@
+import crypto from 'node:crypto';
+import {
+  AppError,
+  IdempotencyKeyInUse,
+  IdempotencyKeyReused,
+  InsufficientFunds,
+  InsufficientStock,
+  NotFound,
+  problemBody,
+  ServiceUnavailable,
+  UpstreamUnavailable,
+  type Logger,
+  type User,
+} from '@shop/kit';
+import type { CustomersClient } from '../clients/customers.client';
+import type { InventoryClient } from '../clients/inventory.client';
+import type { Sale, SalesRepo, StoredAnswer } from '../data/sales.repo';
+
+export interface PurchaseInput {
+  itemId: string;
+  quantity: number;
+}
+
+export type PurchaseOutcome =
+  | { replayed: false; sale: Sale }
+  /** The first answer to this Idempotency-Key, verbatim. */
+  | { replayed: true; status: number; body: unknown };
+
+/** The fingerprint of a purchase request: same key with another fingerprint is a reused key (422). */
+export function requestHash(method: string, path: string, body: PurchaseInput): string {
+  const canonical = JSON.stringify([method.toUpperCase(), path, { itemId: body.itemId.toLowerCase(), quantity: body.quantity }]);
+  return crypto.createHash('sha256').update(canonical).digest('hex');
+}
+
+/** Stored answers that are problems come back as the same error, so the problem handler writes them again. */
+export function replayedError(status: number, body: { code: string; title: string; detail: string }): AppError {
+  return new AppError(status, body.code, body.title, body.detail);
+}
+
+const answerFor = (error: AppError): StoredAnswer => ({ status: error.status, body: problemBody(error) });
+
+/**
+ * The purchase saga (see shared/DESIGN.md):
+ *   [claim key] → sale PENDING → inventory: take stock (ref = sale id) → customers: debit (ref = sale id) → COMPLETED
+ * Definite refusals end the sale FAILED and are answered (and kept under the key): 404, 409 insufficient_stock,
+ * 402 (after the stock is given back). Unknown outcomes (timeouts, network errors, 5xx, after the client's
+ * bounded retries with the same reference) undo every step that may have happened (release + refund, both
+ * idempotent and tombstoning, so a late step is refused) and answer 503, releasing the key. If an undo cannot
+ * reach its service either, the sale stays PENDING for the recovery sweep.
+ */
+export function purchasesDomain(deps: {
+  sales: SalesRepo;
+  inventory: InventoryClient;
+  customers: CustomersClient;
+  logger: Logger;
+  idempotencyTtlHours: number;
+}) {
+  const { sales, inventory, customers, logger } = deps;
+
+  /** Ends the sale FAILED with a final answer (kept under the key) and throws that answer. */
+  async function refuse(saleId: string, reason: string, error: AppError): Promise<never> {
+    await sales.fail(saleId, reason, answerFor(error));
+    throw error;
+  }
+
+  /**
+   * Undoes what may have happened, then answers 503. Every undo is idempotent, so undoing a step that never
+   * happened is harmless (and leaves a tombstone that refuses the step if it arrives late).
+   */
+  async function abandon(sale: { id: string; customerId: string }, steps: { debit: boolean }, requestId: string, cause: string): Promise<never> {
+    const log = logger.child({ saleId: sale.id, requestId });
+    try {
+      await inventory.release(sale.id, requestId);
+      if (steps.debit) await customers.refund({ customerId: sale.customerId, reference: sale.id }, requestId);
+      await sales.fail(sale.id, 'unavailable');
+      log.warn({ cause }, 'purchase undone: a step had an unknown outcome');
+    } catch (error) {
+      if (!(error instanceof UpstreamUnavailable)) throw error;
+      await sales.releaseKey(sale.id);
+      log.error({ cause, err: error }, 'purchase could not be undone now; left pending for the recovery sweep');
+    }
+    throw new ServiceUnavailable('A service this purchase needs is unavailable or too slow; nothing was charged. Try again later');
+  }
+
+  return {
+    async buy(actor: User, input: PurchaseInput, options: { requestId: string; idempotency?: { key: string; requestHash: string } }): Promise<PurchaseOutcome> {
+      const { requestId } = options;
+      const sale = { id: crypto.randomUUID(), customerId: actor.id, username: actor.username, itemId: input.itemId, quantity: input.quantity };
+      const claim = options.idempotency && { customerId: actor.id, ...options.idempotency, ttlHours: deps.idempotencyTtlHours };
+      const begun = await sales.begin(sale, claim);
+      if (!begun.started) {
+        const { existing } = begun;
+        if (existing.requestHash !== options.idempotency!.requestHash) {
+          throw new IdempotencyKeyReused('This Idempotency-Key was used for a different request');
+        }
+        if (existing.state === 'in_flight') throw new IdempotencyKeyInUse('A request with this Idempotency-Key is still being processed');
+        return { replayed: true, status: existing.responseStatus!, body: JSON.parse(existing.responseBody!) };
+      }
+
+      try {
+        // 1. Take the stock. Its answer fixes the price and name the customer pays for.
+        let reserved;
+        try {
+          reserved = await inventory.reserve({ reference: sale.id, itemId: sale.itemId, quantity: sale.quantity }, requestId);
+        } catch (error) {
+          if (error instanceof UpstreamUnavailable) return await abandon(sale, { debit: false }, requestId, error.message);
+          throw error;
+        }
+        if (reserved.outcome === 'not_found') return await refuse(sale.id, 'not_found', new NotFound('No such item'));
+        if (reserved.outcome === 'insufficient_stock') {
+          return await refuse(sale.id, 'insufficient_stock', new InsufficientStock(`Fewer than ${sale.quantity} in stock`));
+        }
+        if (reserved.outcome === 'refused') return await abandon(sale, { debit: false }, requestId, 'reservation refused');
+        const { itemName, unitPriceCents } = reserved.reservation;
+        const totalCents = unitPriceCents * sale.quantity;
+        await sales.recordPrice(sale.id, { itemName, unitPriceCents, totalCents });
+
+        // 2. Debit the wallet.
+        let debited;
+        try {
+          debited = await customers.debit({ customerId: sale.customerId, amountCents: totalCents, reference: sale.id }, requestId);
+        } catch (error) {
+          if (error instanceof UpstreamUnavailable) return await abandon(sale, { debit: true }, requestId, error.message);
+          throw error;
+        }
+        if (debited.outcome === 'insufficient_funds' || debited.outcome === 'no_customer') {
+          // Give the stock back before answering; if that cannot be done now, the sweep finishes it (503).
+          try {
+            await inventory.release(sale.id, requestId);
+          } catch (error) {
+            if (error instanceof UpstreamUnavailable) return await abandon(sale, { debit: false }, requestId, error.message);
+            throw error;
+          }
+          const refusal =
+            debited.outcome === 'insufficient_funds'
+              ? new InsufficientFunds(`The wallet holds less than the ${totalCents} cents this costs`)
+              : new NotFound('Your customer account no longer exists');
+          return await refuse(sale.id, debited.outcome, refusal);
+        }
+        if (debited.outcome === 'refused') return await abandon(sale, { debit: true }, requestId, 'debit refused');
+
+        // 3. Done. If the sweep took the sale meanwhile, it has undone both steps: the purchase did not happen.
+        const completed = await sales.complete(sale.id, (done) => ({ status: 201, body: done }));
+        if (!completed) throw new ServiceUnavailable('The purchase took too long and was undone; nothing was charged. Try again');
+        return { replayed: false, sale: completed };
+      } catch (error) {
+        // Anything unplanned (a database error, a bug): release the key so a retry is possible; the sale, if
+        // still pending, is undone by the recovery sweep.
+        if (!(error instanceof AppError) || error.status >= 500) {
+          await sales.releaseKey(sale.id).catch((err) => logger.error({ err, saleId: sale.id }, 'could not release an idempotency key'));
+        }
+        throw error;
+      }
+    },
+  };
+}
+export type PurchasesDomain = ReturnType<typeof purchasesDomain>;

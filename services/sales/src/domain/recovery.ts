@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from '@shop/kit';
+import type { CustomersClient } from '../clients/customers.client';
+import type { InventoryClient } from '../clients/inventory.client';
+import type { SalesRepo } from '../data/sales.repo';
+
+/**
+ * The recovery sweep: a sale still PENDING long after any live purchase would have ended belongs to a process
+ * that died (or to a purchase whose undo could not reach a service). Each is claimed with FOR UPDATE SKIP
+ * LOCKED, so two replicas never take the same one, and undone: stock released and wallet refunded, both
+ * idempotent and tombstoning, so whichever steps did or did not happen (or arrive late), nothing stays taken.
+ * It is then FAILED and its in-flight idempotency key released, so the client's retry runs afresh.
+ *
+ * We never complete such a sale: its client never got a 201 (the connection died or it got a 503), and its
+ * key was released or will be, so completing it could charge twice for one intended purchase.
+ */
+export function recoveryDomain(deps: {
+  sales: SalesRepo;
+  inventory: InventoryClient;
+  customers: CustomersClient;
+  logger: Logger;
+  ageMs: number;
+  intervalMs: number;
+  /** How long one sale may stay locked while its undo calls run. */
+  lockTimeoutMs: number;
+}) {
+  const { sales, inventory, customers, logger } = deps;
+  const instance = `${os.hostname()}:${process.pid}`.slice(0, 64);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = false;
+
+  /** One pass: settles every abandoned sale it can; those whose services are unreachable wait for the next pass. */
+  async function sweep(): Promise<{ settled: string[]; stuck: string[] }> {
+    const settled: string[] = [];
+    const stuck: string[] = [];
+    while (!stopped) {
+      const requestId = `sweep-${crypto.randomUUID()}`;
+      const result = await sales.settleAbandoned(
+        { ageMs: deps.ageMs, exclude: stuck, instance, lockTimeoutMs: deps.lockTimeoutMs },
+        async (sale) => {
+          await inventory.release(sale.id, requestId);
+          await customers.refund({ customerId: sale.customerId, reference: sale.id }, requestId);
+        },
+      );
+      if (!result) break;
+      if (result.settled) {
+        settled.push(result.id);
+        logger.warn({ saleId: result.id, requestId }, 'abandoned purchase undone by the recovery sweep');
+      } else {
+        stuck.push(result.id);
+        logger.error({ saleId: result.id, requestId }, 'abandoned purchase could not be undone yet; will retry');
+      }
+    }
+    await sales.purgeExpiredKeys();
+    return { settled, stuck };
+  }
+
+  const tick = () => {
+    running = sweep()
+      .catch((err) => logger.error({ err }, 'recovery sweep failed'))
+      .finally(() => {
+        running = undefined;
+        if (!stopped) timer = setTimeout(tick, deps.intervalMs);
+      });
+  };
+
+  return {
+    sweep,
+    /** Sweeps now (what a crash left behind) and then every interval. */
+    start() {
+      stopped = false;
+      tick();
+    },
+    /** Stops the timer and waits for a sweep in progress. */
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+export type RecoveryDomain = ReturnType<typeof recoveryDomain>;

@@ -1,0 +1,38 @@
+import { page, pageQuery, type Api } from '@shop/kit';
+import type { GoodsDomain } from '../domain/goods';
+import * as s from './goods.schemas';
+
+const TAG = 'Goods';
+
+export function goodsRoutes(api: Api, goods: GoodsDomain) {
+  api.route(
+    {
+      method: 'get',
+      path: '/goods',
+      tag: TAG,
+      summary: 'Items in stock (read from inventory)',
+      access: 'public',
+      request: { query: pageQuery },
+      response: { status: 200, description: 'A page of goods', schema: s.goodPage },
+      errors: ['service_unavailable'],
+    },
+    async ({ query, req }) => {
+      const { data, total } = await goods.list(query, String(req.id));
+      return { body: page(data, total, query) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/goods/:id',
+      tag: TAG,
+      summary: 'One item (read from inventory)',
+      access: 'public',
+      request: { params: s.goodsParams },
+      response: { status: 200, description: 'The item', schema: s.item },
+      errors: ['not_found', 'service_unavailable'],
+    },
+    async ({ params, req }) => ({ body: await goods.get(params.id, String(req.id)) }),
+  );
+}

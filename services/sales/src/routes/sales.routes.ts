@@ -1,0 +1,89 @@
+import { page, type Api } from '@shop/kit';
+import type { HistoryDomain } from '../domain/history';
+import { replayedError, requestHash, type PurchasesDomain } from '../domain/purchases';
+import * as s from './sales.schemas';
+
+const TAG = 'Sales';
+
+export function salesRoutes(api: Api, purchases: PurchasesDomain, history: HistoryDomain) {
+  api.route(
+    {
+      method: 'post',
+      path: '/sales',
+      tag: TAG,
+      summary: 'Buy an item (customers and admins buy for themselves)',
+      description:
+        'All or nothing: stock taken, wallet debited and the sale recorded, or no lasting effect. With an ' +
+        '`Idempotency-Key`, the same key and body answer the first answer again (`Idempotent-Replayed: true`); ' +
+        'another body → 422; while the first is running → 409. 503 answers release the key.',
+      access: 'user',
+      request: { body: s.purchase, headers: s.purchaseHeaders },
+      response: {
+        status: 201,
+        description: 'The completed sale',
+        schema: s.sale,
+        headers: { Location: 'URL of the sale', 'Idempotent-Replayed': '`true` when this is a stored answer replayed' },
+      },
+      errors: ['not_found', 'insufficient_stock', 'insufficient_funds', 'idempotency_key_in_use', 'idempotency_key_reused', 'service_unavailable'],
+    },
+    async ({ body, headers, user, req, res }) => {
+      const key = headers['idempotency-key'];
+      const outcome = await purchases.buy(user!, body, {
+        requestId: String(req.id),
+        idempotency: key === undefined ? undefined : { key, requestHash: requestHash(req.method, req.path, body) },
+      });
+      if (!outcome.replayed) return { status: 201, body: outcome.sale, headers: { Location: `/sales/${outcome.sale.id}` } };
+      res.setHeader('Idempotent-Replayed', 'true');
+      if (outcome.status >= 400) throw replayedError(outcome.status, outcome.body as never);
+      const sale = outcome.body as { id: string };
+      return { status: outcome.status, body: sale, headers: { Location: `/sales/${sale.id}` } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/sales',
+      tag: TAG,
+      summary: 'Purchase history, newest first (customers: their own; admins: everyone, or ?username=)',
+      access: 'user',
+      request: { query: s.saleListQuery },
+      response: { status: 200, description: 'A page of completed sales', schema: s.salePage },
+      errors: ['forbidden'],
+    },
+    async ({ query, user }) => {
+      const { data, total } = await history.list(user!, query);
+      return { body: page(data, total, query) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/sales/:id',
+      tag: TAG,
+      summary: 'One completed sale (its buyer or an admin; 404 to anyone else)',
+      access: 'user',
+      request: { params: s.saleParams },
+      response: { status: 200, description: 'The sale', schema: s.sale },
+      errors: ['not_found'],
+    },
+    async ({ params, user }) => ({ body: await history.get(user!, params.id) }),
+  );
+}
+
+/** For reviews: did this customer buy this item? Services only. */
+export function internalPurchaseRoutes(api: Api, history: HistoryDomain) {
+  api.route(
+    {
+      method: 'get',
+      path: '/internal/purchases',
+      tag: 'Internal',
+      summary: 'Whether a customer has a completed sale of an item',
+      access: 'service',
+      request: { query: s.purchasedQuery },
+      response: { status: 200, description: 'The answer', schema: s.purchased },
+    },
+    async ({ query }) => ({ body: { purchased: await history.hasPurchased(query.customerId, query.itemId) } }),
+  );
+}
