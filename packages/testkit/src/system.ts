@@ -28,6 +28,7 @@ export interface TestContext {
 
 export interface TestSystem {
   context: TestContext;
+  processes: ServiceProcess[];
   stop(): Promise<void>;
 }
 
@@ -39,7 +40,18 @@ export const ADMIN = { username: 'admin', password: 'admin-test-password' };
  * databases with a unique suffix, so runs never see each other's rows; tests create their own data with
  * unique names and never rely on global counts. Then the four real services start as processes.
  */
-export async function startTestSystem(): Promise<TestSystem> {
+export interface SystemOptions {
+  /** `test` (default) checks every answer against its schema; the benchmark runs `production`. */
+  nodeEnv?: 'test' | 'production';
+  bcryptRounds?: number;
+  /** The test default trades durability for speed; the benchmark keeps fsync on, as production does. */
+  fsync?: boolean;
+  /** Extra settings for every service. */
+  env?: Record<string, string>;
+  stdio?: 'inherit' | 'ignore';
+}
+
+export async function startTestSystem(options: SystemOptions = {}): Promise<TestSystem> {
   let stopPostgres = async () => {};
   let serverUrl: (db: string) => string;
   if (process.env.TEST_DATABASE_URL) {
@@ -47,7 +59,7 @@ export async function startTestSystem(): Promise<TestSystem> {
     serverUrl = (db) => Object.assign(new URL(base), { pathname: `/${db}` }).toString();
   } else {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-test-pg-'));
-    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, fsync: false });
+    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, fsync: options.fsync ?? false });
     serverUrl = server.url;
     stopPostgres = async () => {
       await server.stop();
@@ -69,7 +81,7 @@ export async function startTestSystem(): Promise<TestSystem> {
   const urls = Object.fromEntries(names.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<ServiceName, string>;
   const secrets = generateSecrets();
   const common = {
-    NODE_ENV: 'test',
+    NODE_ENV: options.nodeEnv ?? 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SERVICE_TOKEN: secrets.SERVICE_TOKEN,
     JWKS_URL: `${urls.customers}/.well-known/jwks.json`,
@@ -78,6 +90,7 @@ export async function startTestSystem(): Promise<TestSystem> {
     SALES_URL: urls.sales,
     REVIEWS_URL: urls.reviews,
     SHUTDOWN_TIMEOUT_MS: '5000',
+    ...options.env,
   };
   const env = Object.fromEntries(
     names.map((name): [string, Record<string, string>] => [name, { ...common, PORT: String(ports[name]), DATABASE_URL: databaseUrls[name] }]),
@@ -86,7 +99,7 @@ export async function startTestSystem(): Promise<TestSystem> {
     JWT_PRIVATE_KEY: secrets.JWT_PRIVATE_KEY,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
-    BCRYPT_ROUNDS: '4',
+    BCRYPT_ROUNDS: String(options.bcryptRounds ?? 4),
   });
 
   const processes: ServiceProcess[] = [];
@@ -99,15 +112,16 @@ export async function startTestSystem(): Promise<TestSystem> {
   const wanted = new Set(process.env.SHOP_TEST_SERVICES?.split(',') ?? names);
   try {
     // customers first: the others fetch its keys.
-    if (wanted.has('customers')) processes.push(await startService('customers', env.customers));
+    if (wanted.has('customers')) processes.push(await startService('customers', env.customers, { stdio: options.stdio }));
     const rest = (['inventory', 'sales', 'reviews'] as const).filter((name) => wanted.has(name));
-    processes.push(...(await Promise.all(rest.map((name) => startService(name, env[name])))));
+    processes.push(...(await Promise.all(rest.map((name) => startService(name, env[name], { stdio: options.stdio })))));
   } catch (error) {
     await stop();
     throw error;
   }
   return {
     context: { urls, databaseUrls, env, serviceToken: secrets.SERVICE_TOKEN, admin: ADMIN },
+    processes,
     stop,
   };
 }
