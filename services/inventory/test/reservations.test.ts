@@ -1,0 +1,203 @@
+import { admin, api, expectProblem, newCustomer, serviceAuth, sql, unique } from '@shop/testkit';
+import { movementsSum, newItem, release, reserve, storedStock } from './helpers';
+
+let adminAuth: { Authorization: string };
+beforeAll(async () => {
+  adminAuth = (await admin()).auth;
+});
+const missingId = '00000000-0000-4000-8000-000000000000';
+const reservationRow = async (reference: string) =>
+  (await sql('inventory', 'SELECT state::text, item_id::text, quantity FROM stock_reservations WHERE reference = $1', [reference]))[0];
+
+describe('POST /internal/stock/reservations', () => {
+  it('takes the stock, answers 201 with the item name and price, and records the reservation and the movement', async () => {
+    const item = await newItem({ stockCount: 5, priceCents: 750 });
+    const reference = unique('sale-');
+    const res = await reserve({ reference, itemId: item.id, quantity: 2 });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ reference, itemId: item.id, quantity: 2, itemName: item.name, unitPriceCents: 750, stockCount: 3 });
+    expect(await storedStock(item.id)).toBe(3);
+    expect(await reservationRow(reference)).toEqual({ state: 'taken', item_id: item.id, quantity: 2 });
+    const [movement] = await sql('inventory', 'SELECT kind::text, delta, stock_after FROM stock_movements WHERE reference = $1', [reference]);
+    expect(movement).toEqual({ kind: 'reservation', delta: -2, stock_after: 3 });
+    expect(await movementsSum(item.id)).toBe(3);
+  });
+
+  it('answers a repeat of the same reference with 200 and the same body, taking nothing more (even once stock ran out)', async () => {
+    const item = await newItem({ stockCount: 2 });
+    const reference = unique('sale-');
+    const first = await reserve({ reference, itemId: item.id, quantity: 2 });
+    expect(first.status).toBe(201);
+    const again = await reserve({ reference, itemId: item.id, quantity: 2 });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(await storedStock(item.id)).toBe(0);
+  });
+
+  it('keeps the name and price of the moment of the take in a repeat answer', async () => {
+    const item = await newItem({ stockCount: 5, priceCents: 100 });
+    const reference = unique('sale-');
+    const first = await reserve({ reference, itemId: item.id, quantity: 1 });
+    await api('inventory').patch(`/items/${item.id}`).set(adminAuth).send({ priceCents: 999, name: 'Renamed' }).expect(200);
+    const again = await reserve({ reference, itemId: item.id, quantity: 1 });
+    expect(again.body).toEqual(first.body);
+    expect(again.body.unitPriceCents).toBe(100);
+  });
+
+  it('answers 409 conflict when the reference was used for another quantity or item', async () => {
+    const item = await newItem({ stockCount: 5 });
+    const other = await newItem({ stockCount: 5 });
+    const reference = unique('sale-');
+    await reserve({ reference, itemId: item.id, quantity: 1 }).expect(201);
+    expectProblem(await reserve({ reference, itemId: item.id, quantity: 2 }), 409, 'conflict');
+    expectProblem(await reserve({ reference, itemId: other.id, quantity: 1 }), 409, 'conflict');
+    expect(await storedStock(item.id)).toBe(4);
+    expect(await storedStock(other.id)).toBe(5);
+  });
+
+  it('answers 409 insufficient_stock when the stock is short, and records nothing', async () => {
+    const item = await newItem({ stockCount: 2 });
+    const reference = unique('sale-');
+    expectProblem(await reserve({ reference, itemId: item.id, quantity: 3 }), 409, 'insufficient_stock');
+    expect(await storedStock(item.id)).toBe(2);
+    expect(await reservationRow(reference)).toBeUndefined();
+    // Nothing was recorded, so the same reference can still take stock once there is enough.
+    await api('inventory').post(`/items/${item.id}/stock-adjustments`).set(adminAuth).send({ delta: 1 }).expect(200);
+    expect((await reserve({ reference, itemId: item.id, quantity: 3 })).status).toBe(201);
+  });
+
+  it('answers 404 for an unknown item and for a deleted one', async () => {
+    expectProblem(await reserve({ reference: unique('sale-'), itemId: missingId, quantity: 1 }), 404, 'not_found');
+    const item = await newItem({ stockCount: 5 });
+    await api('inventory').delete(`/items/${item.id}`).set(adminAuth).expect(204);
+    const reference = unique('sale-');
+    expectProblem(await reserve({ reference, itemId: item.id, quantity: 1 }), 404, 'not_found');
+    expect(await storedStock(item.id)).toBe(5);
+    expect(await reservationRow(reference)).toBeUndefined();
+  });
+
+  it.each([
+    ['quantity 0', { quantity: 0 }],
+    ['quantity 1001', { quantity: 1001 }],
+    ['a fractional quantity', { quantity: 1.5 }],
+    ['an empty reference', { reference: '' }],
+    ['a reference over 255 characters', { reference: 'r'.repeat(256) }],
+    ['a malformed item id', { itemId: 'nope' }],
+    ['an unknown field', { unitPriceCents: 1 }],
+  ])('refuses %s with 400', async (_case, overrides) => {
+    const item = await newItem({ stockCount: 5 });
+    expectProblem(await reserve({ reference: unique('sale-'), itemId: item.id, quantity: 1, ...overrides }), 400, 'validation_failed');
+    expect(await storedStock(item.id)).toBe(5);
+  });
+
+  it('takes exactly the stock under 50 concurrent reservations of 1 unit on 10 in stock', async () => {
+    const item = await newItem({ stockCount: 10 });
+    const results = await Promise.all(Array.from({ length: 50 }, () => reserve({ reference: unique('sale-'), itemId: item.id, quantity: 1 })));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(10);
+    results.filter((r) => r.status !== 201).forEach((r) => expectProblem(r, 409, 'insufficient_stock'));
+    expect(await storedStock(item.id)).toBe(0);
+    const [{ count }] = await sql('inventory', `SELECT count(*)::int AS count FROM stock_reservations WHERE item_id = $1 AND state = 'taken'`, [item.id]);
+    expect(count).toBe(10);
+    expect(await movementsSum(item.id)).toBe(0);
+  });
+
+  it('takes stock once when the same reference arrives 10 times concurrently, and all answers agree', async () => {
+    const item = await newItem({ stockCount: 10 });
+    const reference = unique('sale-');
+    const results = await Promise.all(Array.from({ length: 10 }, () => reserve({ reference, itemId: item.id, quantity: 3 })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    results.forEach((r) => expect(r.body).toEqual(results[0]!.body));
+    expect(await storedStock(item.id)).toBe(7);
+    expect(await sql('inventory', 'SELECT 1 FROM stock_movements WHERE reference = $1', [reference])).toHaveLength(1);
+  });
+});
+
+describe('POST /internal/stock/releases', () => {
+  it('gives the stock back once: released, then already_released', async () => {
+    const item = await newItem({ stockCount: 5 });
+    const reference = unique('sale-');
+    await reserve({ reference, itemId: item.id, quantity: 2 }).expect(201);
+    const first = await release(reference);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ outcome: 'released' });
+    expect(await storedStock(item.id)).toBe(5);
+    expect((await release(reference)).body).toEqual({ outcome: 'already_released' });
+    expect(await storedStock(item.id)).toBe(5);
+    expect(await reservationRow(reference)).toEqual({ state: 'released', item_id: item.id, quantity: 2 });
+    expect(await movementsSum(item.id)).toBe(5);
+  });
+
+  it('gives the stock back once when 10 releases of one reference arrive concurrently', async () => {
+    const item = await newItem({ stockCount: 5 });
+    const reference = unique('sale-');
+    await reserve({ reference, itemId: item.id, quantity: 4 }).expect(201);
+    const results = await Promise.all(Array.from({ length: 10 }, () => release(reference)));
+    expect(results.map((r) => r.body.outcome).sort()).toEqual([...Array(9).fill('already_released'), 'released']);
+    expect(await storedStock(item.id)).toBe(5);
+  });
+
+  it('voids a reference released before it was taken: the late take gets 409 conflict and takes nothing', async () => {
+    const item = await newItem({ stockCount: 5 });
+    const reference = unique('sale-');
+    expect((await release(reference)).body).toEqual({ outcome: 'voided' });
+    expect(await reservationRow(reference)).toEqual({ state: 'voided', item_id: null, quantity: null });
+    expectProblem(await reserve({ reference, itemId: item.id, quantity: 1 }), 409, 'conflict');
+    expect(await storedStock(item.id)).toBe(5);
+    expect((await release(reference)).body).toEqual({ outcome: 'voided' });
+  });
+
+  it('refuses a take after its release with 409 conflict', async () => {
+    const item = await newItem({ stockCount: 5 });
+    const reference = unique('sale-');
+    await reserve({ reference, itemId: item.id, quantity: 1 }).expect(201);
+    await release(reference).expect(200);
+    expectProblem(await reserve({ reference, itemId: item.id, quantity: 1 }), 409, 'conflict');
+    expect(await storedStock(item.id)).toBe(5);
+  });
+
+  it('lets the undo win when a take and a release of one reference race: the stock always ends where it started', async () => {
+    const item = await newItem({ stockCount: 50 });
+    const references = Array.from({ length: 20 }, () => unique('sale-'));
+    const outcomes = await Promise.all(
+      references.map(async (reference) => {
+        const [take, undo] = await Promise.all([reserve({ reference, itemId: item.id, quantity: 1 }), release(reference)]);
+        return { take: take.status, undo: undo.body.outcome as string };
+      }),
+    );
+    for (const { take, undo } of outcomes) {
+      // Either the take came first and was given back, or the release came first and the take was refused.
+      expect([`${take} ${undo}`]).toContainEqual(expect.stringMatching(/^(201 released|409 voided)$/));
+    }
+    expect(await storedStock(item.id)).toBe(50);
+    expect(await movementsSum(item.id)).toBe(50);
+  });
+
+  it('gives stock back to an item deleted after the sale', async () => {
+    const item = await newItem({ stockCount: 5 });
+    const reference = unique('sale-');
+    await reserve({ reference, itemId: item.id, quantity: 2 }).expect(201);
+    await api('inventory').delete(`/items/${item.id}`).set(adminAuth).expect(204);
+    expect((await release(reference)).body).toEqual({ outcome: 'released' });
+    expect(await storedStock(item.id)).toBe(5);
+  });
+
+  it('refuses a missing or over-long reference and unknown fields with 400', async () => {
+    for (const body of [{}, { reference: '' }, { reference: 'r'.repeat(256) }, { reference: unique('sale-'), quantity: 1 }]) {
+      expectProblem(await api('inventory').post('/internal/stock/releases').set(serviceAuth()).send(body), 400, 'validation_failed');
+    }
+  });
+});
+
+describe('internal stock routes', () => {
+  it.each([
+    ['/internal/stock/reservations', { reference: 'x', itemId: missingId, quantity: 1 }],
+    ['/internal/stock/releases', { reference: 'x' }],
+  ])('%s refuses anonymous callers (401), customer tokens (403) and admin tokens (403)', async (path, body) => {
+    const customer = await newCustomer();
+    expectProblem(await api('inventory').post(path).send(body), 401, 'unauthorized');
+    expectProblem(await api('inventory').post(path).set('Authorization', 'Bearer not-the-service-token').send(body), 401, 'unauthorized');
+    expectProblem(await api('inventory').post(path).set(customer.auth).send(body), 403, 'forbidden');
+    expectProblem(await api('inventory').post(path).set(adminAuth).send(body), 403, 'forbidden');
+    expect(await reservationRow('x')).toBeUndefined();
+  });
+});
