@@ -1,0 +1,109 @@
+// The ceiling: a bare node:http server answering the benchmark's questions straight from PostgreSQL with
+// `pg` — one query per page, and for a purchase the same statements the three services execute, in one
+// process, without HTTP between them. Nothing the shop does can be faster than this on the same machine.
+import http from 'node:http';
+import crypto from 'node:crypto';
+import pg from 'pg';
+
+const pools = {
+  customers: new pg.Pool({ connectionString: process.env.CUSTOMERS_DATABASE_URL, max: 10 }),
+  inventory: new pg.Pool({ connectionString: process.env.INVENTORY_DATABASE_URL, max: 10 }),
+  sales: new pg.Pool({ connectionString: process.env.SALES_DATABASE_URL, max: 10 }),
+  reviews: new pg.Pool({ connectionString: process.env.REVIEWS_DATABASE_URL, max: 10 }),
+};
+
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The purchase's database work, statement for statement as the services run it (see each service's data/). */
+async function purchase(customerId: string, itemId: string) {
+  const saleId = crypto.randomUUID();
+  await pools.sales.query(
+    `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status, created_at, updated_at)
+     VALUES ($1, $2, 'ceiling', 'ceiling', $3, 1, 'PENDING', now(), now())`,
+    [saleId, customerId, itemId],
+  );
+  const item = await inTransaction(pools.inventory, async (client) => {
+    await client.query('SELECT * FROM stock_reservations WHERE reference = $1', [saleId]);
+    const { rows } = await client.query(
+      `UPDATE items SET stock_count = stock_count - 1, updated_at = now()
+       WHERE id = $1 AND deleted_at IS NULL AND stock_count >= 1 RETURNING name, price_cents, stock_count`,
+      [itemId],
+    );
+    await client.query(
+      `INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, created_at, updated_at)
+       VALUES ($1, 'taken', $2, 1, $3, $4, $5, now(), now())`,
+      [saleId, itemId, rows[0].name, rows[0].price_cents, rows[0].stock_count],
+    );
+    await client.query(
+      `INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference) VALUES (gen_random_uuid(), $1, 'reservation', -1, $2, $3)`,
+      [itemId, rows[0].stock_count, saleId],
+    );
+    return rows[0];
+  });
+  await inTransaction(pools.customers, async (client) => {
+    await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
+    await client.query(`SELECT id FROM ledger_entries WHERE type = 'purchase' AND reference = $1`, [saleId]);
+    await client.query('SELECT 1 FROM voided_references WHERE reference = $1', [saleId]);
+    await client.query(
+      `WITH c AS (UPDATE customers SET balance_cents = balance_cents - $2::bigint, updated_at = now()
+                  WHERE id = $1 AND balance_cents >= $2::bigint RETURNING id, balance_cents)
+       INSERT INTO ledger_entries (id, customer_id, type, amount_cents, balance_after_cents, reference)
+       SELECT gen_random_uuid(), c.id, 'purchase', -$2::bigint, c.balance_cents, $3 FROM c RETURNING id`,
+      [customerId, item.price_cents, saleId],
+    );
+  });
+  await pools.sales.query(
+    `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $3, updated_at = now() WHERE id = $1`,
+    [saleId, item.name, item.price_cents],
+  );
+  return { id: saleId };
+}
+
+const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
+  '/items': async () =>
+    (await pools.inventory.query(
+      `SELECT id, name, category, price_cents, description, stock_count, created_at, updated_at FROM items
+       WHERE deleted_at IS NULL AND category = 'electronics' ORDER BY price_cents DESC, id LIMIT 20`,
+    )).rows,
+  '/item': async (url) => (await pools.inventory.query('SELECT * FROM items WHERE id = $1 AND deleted_at IS NULL', [url.searchParams.get('id')])).rows[0],
+  '/goods': async () =>
+    (await pools.inventory.query('SELECT id, name, price_cents FROM items WHERE deleted_at IS NULL AND stock_count > 0 ORDER BY created_at, id LIMIT 20')).rows,
+  '/reviews': async (url) =>
+    (await pools.reviews.query(
+      `SELECT * FROM reviews WHERE item_id = $1 AND status = 'approved' ORDER BY created_at DESC, seq DESC LIMIT 20`,
+      [url.searchParams.get('item')],
+    )).rows,
+  '/purchase': async (_url, body) => {
+    const { customerId, itemId } = JSON.parse(body);
+    return purchase(customerId, itemId);
+  },
+};
+
+http
+  .createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', async () => {
+      const url = new URL(req.url!, 'http://x');
+      try {
+        const result = await routes[url.pathname]!(url, body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+      } catch (error) {
+        res.writeHead(500).end(String(error));
+      }
+    });
+  })
+  .listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));

@@ -1,0 +1,319 @@
+// `pnpm bench`: starts the real shop on its own databases (production settings, fsync on), seeds it,
+// measures each scenario under concurrent load for a fixed time, measures the same questions against a
+// bare node:http + pg ceiling, checks the books after the purchases, and writes the table to
+// bench/results/. Run by hand; never part of the pass/fail test run.
+import { fork } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import bcrypt from 'bcrypt';
+import jwt from 'jsonwebtoken';
+import pg from 'pg';
+import { freePort } from '@shop/devkit';
+import { startTestSystem, type TestSystem } from '@shop/testkit/src/system';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ITEMS = Number(process.env.BENCH_ITEMS ?? 400);
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 2000);
+const REVIEWS_PER_ITEM = Number(process.env.BENCH_REVIEWS_PER_ITEM ?? 10);
+const BCRYPT_ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 10);
+const INITIAL_STOCK = 1_000_000;
+const STARTING_BALANCE = 100_000_000;
+const RESULTS = path.join(__dirname, 'results');
+
+type Row = {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  ceilingRps?: number;
+  ratio?: number;
+  rssMb: Record<string, number>;
+};
+
+const query = async (url: string, text: string, params: unknown[] = []) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+/** Peak resident memory of each service process while `work` runs, sampled from /proc. */
+async function withRss<T>(system: TestSystem, work: () => Promise<T>): Promise<[T, Record<string, number>]> {
+  const peak: Record<string, number> = {};
+  const sample = () => {
+    for (const p of system.processes) {
+      try {
+        const status = fs.readFileSync(`/proc/${p.child.pid}/status`, 'utf8');
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        peak[p.name] = Math.max(peak[p.name] ?? 0, Math.round(kb / 1024));
+      } catch {
+        // process gone
+      }
+    }
+  };
+  const timer = setInterval(sample, 250);
+  try {
+    return [await work(), (sample(), peak)];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function load(title: string, url: string, requests: autocannon.Request[], connections = CONNECTIONS) {
+  const result = await autocannon({ title, url, connections, duration: DURATION, requests });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+async function seed(system: TestSystem) {
+  const { context } = system;
+  const adminToken = (
+    (await (await fetch(`${context.urls.customers}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(context.admin),
+    })).json()) as { accessToken: string }
+  ).accessToken;
+  const categories = ['food', 'clothes', 'accessories', 'electronics'];
+  const itemIds: string[] = [];
+  for (let i = 0; i < ITEMS; i += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, ITEMS - i) }, (_, j) =>
+        fetch(`${context.urls.inventory}/items`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+          body: JSON.stringify({
+            name: `Bench item ${i + j}`,
+            category: categories[(i + j) % 4],
+            priceCents: 100 + ((i + j) * 7919) % 9900,
+            description: `A realistic description for item ${i + j}, long enough to be searched.`,
+            stockCount: INITIAL_STOCK,
+          }),
+        }).then((r) => r.json() as Promise<{ id: string }>),
+      ),
+    );
+    itemIds.push(...batch.map((item: { id: string }) => item.id));
+  }
+
+  // Customers straight into the database (one bcrypt hash for all): registering thousands through the API
+  // would measure bcrypt for minutes. Each gets a deposit, so the ledger matches the balance.
+  const hash = await bcrypt.hash('bench-password', BCRYPT_ROUNDS);
+  const customers = await query(
+    context.databaseUrls.customers,
+    `INSERT INTO customers (id, username, username_key, password_hash, first_name, last_name, age, address, gender, marital_status, balance_cents, updated_at)
+     SELECT gen_random_uuid(), 'bench' || g, 'bench' || g, $1, 'Bench', 'Customer', 30, 'Bench Street', 'other', 'single', $2, now()
+     FROM generate_series(1, $3::int) g RETURNING id, username`,
+    [hash, STARTING_BALANCE, CUSTOMERS],
+  );
+  await query(
+    context.databaseUrls.customers,
+    `INSERT INTO ledger_entries (id, customer_id, type, amount_cents, balance_after_cents)
+     SELECT gen_random_uuid(), id, 'deposit', $1, $1 FROM customers WHERE username_key LIKE 'bench%'`,
+    [STARTING_BALANCE],
+  );
+
+  // Approved reviews, spread over the items.
+  await query(
+    context.databaseUrls.reviews,
+    `INSERT INTO reviews (id, item_id, customer_id, username, username_key, rating, comment, status, verified_purchase, purchase_checked)
+     SELECT gen_random_uuid(), (i.ids)[1 + (g % array_length(i.ids, 1))], (c.ids)[1 + ((g * 31) % array_length(c.ids, 1))],
+            'bench', 'bench', 1 + g % 5, 'Bench review ' || g, 'approved', false, true
+     FROM generate_series(0, $1::int - 1) g, (SELECT $2::uuid[] AS ids) i, (SELECT $3::uuid[] AS ids) c
+     ON CONFLICT DO NOTHING`,
+    [ITEMS * REVIEWS_PER_ITEM, itemIds, customers.map((c) => c.id)],
+  );
+
+  const jwks = (await (await fetch(`${context.urls.customers}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+  const kid = jwks.keys[0]!.kid;
+  const key = context.env.customers.JWT_PRIVATE_KEY!;
+  const tokens = customers.map((c) =>
+    jwt.sign({ username: c.username, role: 'customer' }, key, { algorithm: 'RS256', keyid: kid, subject: c.id, expiresIn: 3600 }),
+  );
+  return { itemIds, customers: customers as { id: string; username: string }[], tokens };
+}
+
+/** After the purchase run: stock, wallets and sales must agree, and nothing may be left pending. */
+async function checkBooks(system: TestSystem, itemIds: string[]) {
+  const { databaseUrls } = system.context;
+  const problems: string[] = [];
+  const [pending] = await query(databaseUrls.sales, `SELECT count(*)::int AS n FROM sales WHERE status = 'PENDING'`);
+  if (pending.n) problems.push(`${pending.n} sales left pending`);
+  const sold = await query(databaseUrls.sales, `SELECT item_id, sum(quantity)::int AS units, sum(total_cents)::bigint AS cents FROM sales WHERE status = 'COMPLETED' GROUP BY item_id`);
+  const soldByItem = new Map(sold.map((r) => [r.item_id as string, r.units as number]));
+  const stock = await query(databaseUrls.inventory, 'SELECT id, stock_count FROM items WHERE id = ANY($1::uuid[])', [itemIds]);
+  for (const row of stock) {
+    const expected = INITIAL_STOCK - (soldByItem.get(row.id) ?? 0);
+    if (row.stock_count !== expected) problems.push(`item ${row.id}: stock ${row.stock_count}, expected ${expected}`);
+  }
+  const [wallets] = await query(
+    databaseUrls.customers,
+    `SELECT count(*) FILTER (WHERE c.balance_cents <> l.total)::int AS mismatched, sum(c.balance_cents)::bigint AS balances
+     FROM customers c JOIN (SELECT customer_id, sum(amount_cents) AS total FROM ledger_entries GROUP BY customer_id) l ON l.customer_id = c.id
+     WHERE c.username_key LIKE 'bench%'`,
+  );
+  if (wallets.mismatched) problems.push(`${wallets.mismatched} wallets differ from their ledger`);
+  const revenue = sold.reduce((sum, r) => sum + BigInt(r.cents), 0n);
+  const expectedBalances = BigInt(STARTING_BALANCE) * BigInt(CUSTOMERS) - revenue;
+  if (BigInt(wallets.balances) !== expectedBalances) problems.push(`wallets hold ${wallets.balances}, expected ${expectedBalances}`);
+  const units = sold.reduce((sum, r) => sum + r.units, 0);
+  return { problems, completedUnits: units, revenueCents: Number(revenue) };
+}
+
+async function main() {
+  console.log(`starting the shop (production settings, fsync on) …`);
+  const system = await startTestSystem({ nodeEnv: 'production', bcryptRounds: BCRYPT_ROUNDS, fsync: true, env: { LOG_LEVEL: 'warn' }, stdio: 'inherit' });
+  const ceilingPort = await freePort();
+  const ceiling = fork(path.join(__dirname, 'ceiling.ts'), {
+    execArgv: ['--import', 'tsx'],
+    env: {
+      ...process.env,
+      PORT: String(ceilingPort),
+      CUSTOMERS_DATABASE_URL: system.context.databaseUrls.customers,
+      INVENTORY_DATABASE_URL: system.context.databaseUrls.inventory,
+      SALES_DATABASE_URL: system.context.databaseUrls.sales,
+      REVIEWS_DATABASE_URL: system.context.databaseUrls.reviews,
+    },
+  });
+  await new Promise((resolve) => ceiling.once('message', resolve));
+  const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
+  const rows: Row[] = [];
+  try {
+    console.log(`seeding ${ITEMS} items, ${CUSTOMERS} customers, ${ITEMS * REVIEWS_PER_ITEM} reviews …`);
+    const { itemIds, customers, tokens } = await seed(system);
+    const { urls } = system.context;
+    const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+
+    const scenarios: Array<{ name: string; service: string; requests: autocannon.Request[]; ceiling?: autocannon.Request[] }> = [
+      {
+        name: 'GET /items (electronics, -priceCents)',
+        service: urls.inventory,
+        requests: [{ method: 'GET', path: '/items?category=electronics&sort=-priceCents&limit=20' }],
+        ceiling: [{ method: 'GET', path: '/items' }],
+      },
+      {
+        name: 'GET /items/:id',
+        service: urls.inventory,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/items/${pick(itemIds)}` }) }],
+        ceiling: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/item?id=${pick(itemIds)}` }) }],
+      },
+      {
+        name: 'GET /goods',
+        service: urls.sales,
+        requests: [{ method: 'GET', path: '/goods' }],
+        ceiling: [{ method: 'GET', path: '/goods' }],
+      },
+      {
+        name: 'GET /items/:id/reviews',
+        service: urls.reviews,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/items/${pick(itemIds)}/reviews` }) }],
+        ceiling: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/reviews?item=${pick(itemIds)}` }) }],
+      },
+      {
+        name: 'POST /sales (full purchase)',
+        service: urls.sales,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => {
+              const i = Math.floor(Math.random() * customers.length);
+              return {
+                ...req,
+                path: '/sales',
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}` },
+                body: JSON.stringify({ itemId: pick(itemIds) }),
+              };
+            },
+          },
+        ],
+      },
+      {
+        name: `POST /auth/login (bcrypt cost ${BCRYPT_ROUNDS})`,
+        service: urls.customers,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => ({
+              ...req,
+              path: '/auth/login',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ username: pick(customers).username, password: 'bench-password' }),
+            }),
+          },
+        ],
+      },
+    ];
+
+    let books: Awaited<ReturnType<typeof checkBooks>> | undefined;
+    for (const scenario of scenarios) {
+      process.stdout.write(`${scenario.name} …`);
+      const [result, rssMb] = await withRss(system, () => load(scenario.name, scenario.service, scenario.requests));
+      const row: Row = { scenario: scenario.name, ...result, rssMb };
+      if (scenario.ceiling) {
+        const top = await load(`ceiling ${scenario.name}`, ceilingUrl, scenario.ceiling);
+        row.ceilingRps = top.rps;
+        row.ratio = result.rps / top.rps;
+      }
+      if (scenario.name.startsWith('POST /sales')) {
+        books = await checkBooks(system, itemIds);
+        const top = await load('ceiling purchase', ceilingUrl, [
+          {
+            method: 'POST',
+            setupRequest: (req) => ({ ...req, path: '/purchase', body: JSON.stringify({ customerId: pick(customers).id, itemId: pick(itemIds) }) }),
+          },
+        ]);
+        row.ceilingRps = top.rps;
+        row.ratio = result.rps / top.rps;
+      }
+      rows.push(row);
+      console.log(` ${row.rps} req/s, p99 ${row.p99} ms${row.ratio ? `, ${(row.ratio * 100).toFixed(0)}% of ceiling` : ''}`);
+    }
+    report(rows, books);
+    if (books?.problems.length) process.exitCode = 1;
+  } finally {
+    ceiling.kill();
+    await system.stop();
+  }
+}
+
+function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | undefined) {
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const services = ['customers', 'inventory', 'sales', 'reviews'];
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; ${CONNECTIONS} connections, ${DURATION} s per scenario; load generator, services and PostgreSQL share the machine.`,
+    '',
+    `| scenario | req/s | p50 ms | p99 ms | errors | ceiling req/s | of ceiling | peak RSS MB (${services.join(' / ')}) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.ceilingRps ?? '–'} | ${r.ratio ? `${(r.ratio * 100).toFixed(0)}%` : '–'} | ${services.map((s) => r.rssMb[s] ?? '?').join(' / ')} |`,
+    ),
+    '',
+    books
+      ? books.problems.length
+        ? `**Books do not balance:** ${books.problems.join('; ')}`
+        : `Books after the purchase run: balanced — ${books.completedUnits} units sold, stock, wallets (each equal to its ledger) and sales agree, nothing pending.`
+      : '',
+  ];
+  const text = lines.join('\n');
+  console.log(`\n${text}`);
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, 'latest.md'), `${text}\n`);
+  fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify({ machine, connections: CONNECTIONS, durationSeconds: DURATION, rows, books }, null, 2));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
