@@ -1,6 +1,6 @@
 // Development and test plumbing shared by `pnpm start`, the test suite and the benchmark: an embedded
 // PostgreSQL when no URL is configured, databases and migrations, secrets, and service processes.
-export { startEmbeddedPostgres, type EmbeddedServer } from './embedded';
+export { isPostgresProcess, startEmbeddedPostgres, type EmbeddedServer } from './embedded';
 export { ensureDatabase, applyMigrations, dropDatabase } from './migrate';
 export { freePort } from './ports';
 export { generateSecrets, loadOrCreateSecrets, type Secrets } from './secrets';

@@ -24,13 +24,19 @@ export interface ServiceProcess {
 export async function startService(
   name: ServiceName,
   env: Record<string, string>,
-  options: { stdio?: 'inherit' | 'ignore' | 'pipe'; readyTimeoutMs?: number } = {},
+  options: {
+    stdio?: 'inherit' | 'ignore' | 'pipe';
+    readyTimeoutMs?: number;
+    /** Own process group: a terminal's Ctrl-C reaches only the parent, which then stops the service (`pnpm start`). */
+    detached?: boolean;
+  } = {},
 ): Promise<ServiceProcess> {
   const port = Number(env.PORT ?? SERVICES[name]);
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', path.join(ROOT, 'services', name, 'src', 'server.ts')], {
     cwd: path.join(ROOT, 'services', name),
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
+    detached: options.detached ?? false,
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
@@ -40,7 +46,10 @@ export async function startService(
   };
   const proc: ServiceProcess = { name, url, port, child, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
   await Promise.race([
-    waitUntilReady(url, options.readyTimeoutMs ?? 30_000),
+    waitUntilReady(url, options.readyTimeoutMs ?? 30_000).catch(async (error: Error) => {
+      await proc.kill(); // never ready: do not leave it running behind the caller's back
+      throw error;
+    }),
     exited.then(() => {
       throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
     }),

@@ -1,0 +1,327 @@
+// `pnpm start`: the whole shop on one machine with one command.
+//
+// Without CUSTOMERS_DATABASE_URL … REVIEWS_DATABASE_URL it runs an embedded PostgreSQL 17 whose data lives
+// in .data/postgres (git-ignored, kept across restarts), creates the four databases and applies their
+// migrations, keeps generated secrets in .data/secrets.json, starts the four services as child processes
+// (customers first; the others fetch its JWKS lazily, so they boot alongside), waits until every /ready answers and
+// prints where everything is. Ctrl-C / SIGTERM stop the services gracefully, then PostgreSQL, exit 0.
+//
+// Children run in their own process groups, so a terminal's Ctrl-C reaches only this process, which
+// decides the order. A lock file records their pids, so a start after a crash (kill -9) can clean up.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import {
+  applyMigrations,
+  ensureDatabase,
+  isPostgresProcess,
+  loadOrCreateSecrets,
+  SERVICES,
+  startEmbeddedPostgres,
+  startService,
+  type EmbeddedServer,
+  type ServiceName,
+  type ServiceProcess,
+} from '@shop/devkit';
+
+const ROOT = path.resolve(__dirname, '..');
+const DATA_DIR = path.resolve(ROOT, process.env.SHOP_DATA_DIR ?? '.data');
+const LOCK_FILE = path.join(DATA_DIR, 'start.lock');
+const NAMES = Object.keys(SERVICES) as ServiceName[];
+const env = process.env;
+
+const upper = (name: ServiceName) => name.toUpperCase();
+const HOST = env.HOST ?? '127.0.0.1';
+const LOCAL_HOST = HOST === '0.0.0.0' || HOST === '::' ? '127.0.0.1' : HOST;
+const POSTGRES_PORT = Number(env.POSTGRES_PORT ?? 5440);
+
+interface Lock {
+  pid: number;
+  postgres?: number;
+  services: Partial<Record<ServiceName, number>>;
+}
+
+class StartError extends Error {}
+
+const log = (message: string) => console.log(`[start] ${message}`);
+
+let postgres: EmbeddedServer | undefined;
+const running: ServiceProcess[] = [];
+/** Services still booting: a shutdown waits for them, so none is left behind when another fails to start. */
+const launches: Promise<void>[] = [];
+let stopping: Promise<void> | undefined;
+let ownsLock = false;
+
+async function main() {
+  const ports = Object.fromEntries(NAMES.map((name) => [name, Number(env[`${upper(name)}_PORT`] ?? SERVICES[name])])) as Record<ServiceName, number>;
+  const databaseUrls = configuredDatabaseUrls();
+
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  await takeLock();
+  await assertPortsFree([
+    ...NAMES.map((name) => ({ port: ports[name], host: HOST, what: name, hint: `${upper(name)}_PORT` })),
+    ...(databaseUrls ? [] : [{ port: POSTGRES_PORT, host: '127.0.0.1', what: 'the embedded PostgreSQL', hint: 'POSTGRES_PORT' }]),
+  ]);
+
+  // Databases: the configured ones, or an embedded PostgreSQL with data kept under .data/postgres.
+  let urls: Record<ServiceName, string>;
+  if (databaseUrls) {
+    urls = databaseUrls;
+    log('using the configured databases (*_DATABASE_URL)');
+  } else {
+    const pgLog = fs.openSync(path.join(DATA_DIR, 'postgres.log'), 'a');
+    postgres = await startEmbeddedPostgres({
+      dataDir: path.join(DATA_DIR, 'postgres'),
+      port: POSTGRES_PORT,
+      persistent: true,
+      detached: true,
+      onLog: (line) => fs.writeSync(pgLog, line),
+    });
+    writeLock();
+    urls = Object.fromEntries(NAMES.map((name) => [name, postgres!.url(name)])) as Record<ServiceName, string>;
+    log(`PostgreSQL 17 on 127.0.0.1:${POSTGRES_PORT}, data in ${path.relative(ROOT, DATA_DIR)}/postgres (log: ${path.relative(ROOT, DATA_DIR)}/postgres.log)`);
+  }
+  await Promise.all(
+    NAMES.map(async (name) => {
+      // A managed server may not let us connect to its `postgres` database; then the database must exist.
+      await ensureDatabase(urls[name]).catch(() => {});
+      const applied = await applyMigrations(urls[name], path.join(ROOT, 'prisma', name, 'migrations')).catch((error: Error) => {
+        throw new StartError(`${name} database (${redact(urls[name])}): ${error.message}`);
+      });
+      if (applied.length) log(`${name}: applied ${applied.join(', ')}`);
+    }),
+  );
+
+  const secrets = loadOrCreateSecrets(path.join(DATA_DIR, 'secrets.json'));
+  const serviceUrls = Object.fromEntries(
+    NAMES.map((name) => [name, env[`${upper(name)}_URL`] ?? `http://${LOCAL_HOST}:${ports[name]}`]),
+  ) as Record<ServiceName, string>;
+  const common = {
+    NODE_ENV: env.NODE_ENV ?? 'development',
+    HOST,
+    LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    SERVICE_TOKEN: env.SERVICE_TOKEN ?? secrets.SERVICE_TOKEN,
+    JWKS_URL: env.JWKS_URL ?? `${serviceUrls.customers}/.well-known/jwks.json`,
+    CUSTOMERS_URL: serviceUrls.customers,
+    INVENTORY_URL: serviceUrls.inventory,
+    SALES_URL: serviceUrls.sales,
+    REVIEWS_URL: serviceUrls.reviews,
+  };
+  const serviceEnv = (name: ServiceName): Record<string, string> => ({
+    ...common,
+    PORT: String(ports[name]),
+    DATABASE_URL: urls[name],
+    ...(name === 'customers' ? { JWT_PRIVATE_KEY: env.JWT_PRIVATE_KEY ?? secrets.JWT_PRIVATE_KEY } : {}),
+  });
+
+  const launch = async (name: ServiceName) => {
+    const service = await startService(name, serviceEnv(name), { detached: true, readyTimeoutMs: 60_000 }).catch((error: Error) => {
+      throw new StartError(`${name} did not start: ${error.message}`);
+    });
+    running.push(service);
+    writeLock();
+    service.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`[start] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the shop`);
+      void shutdown(1);
+    });
+  };
+  // Customers is spawned first, but the others are not held back until it is ready: they fetch its JWKS
+  // lazily (on the first token they verify), and booting all four at once uses both cores of a small
+  // machine, which roughly halves the wait. The shop is announced only once every /ready answers.
+  launches.push(...NAMES.map(launch));
+  await Promise.all(launches);
+
+  const adminUser = env.ADMIN_USERNAME ?? 'admin';
+  const adminPassword = env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD from the environment)' : developmentAdminPassword();
+  const width = Math.max(...NAMES.map((name) => name.length));
+  console.log('\nThe shop is running:');
+  for (const name of NAMES) {
+    const url = `http://${LOCAL_HOST}:${ports[name]}`;
+    console.log(`  ${name.padEnd(width)}  ${url}   API docs: ${url}/docs`);
+  }
+  console.log(`  admin login: ${adminUser} / ${adminPassword}`);
+  console.log(`  ready in ${process.uptime().toFixed(1)} s. Ctrl-C stops everything.\n`);
+}
+
+/**
+ * Customers' development default admin password, read from its config source rather than imported:
+ * importing it would load the whole kit into this process and add about a second to every start.
+ */
+function developmentAdminPassword(): string {
+  const source = fs.readFileSync(path.join(ROOT, 'services/customers/src/config.ts'), 'utf8');
+  return /DEVELOPMENT_ADMIN_PASSWORD\s*=\s*['"]([^'"]+)['"]/.exec(source)?.[1] ?? '(printed in the customers log)';
+}
+
+/** All four *_DATABASE_URL, or none (embedded PostgreSQL); a partial set is a mistake worth stopping for. */
+function configuredDatabaseUrls(): Record<ServiceName, string> | undefined {
+  const given = NAMES.filter((name) => env[`${upper(name)}_DATABASE_URL`]);
+  if (given.length === 0) return undefined;
+  if (given.length < NAMES.length) {
+    const missing = NAMES.filter((name) => !given.includes(name)).map((name) => `${upper(name)}_DATABASE_URL`);
+    throw new StartError(`set all four *_DATABASE_URL or none (none starts an embedded PostgreSQL); missing: ${missing.join(', ')}`);
+  }
+  return Object.fromEntries(NAMES.map((name) => [name, env[`${upper(name)}_DATABASE_URL`]!])) as Record<ServiceName, string>;
+}
+
+function assertPortsFree(wanted: Array<{ port: number; host: string; what: string; hint: string }>) {
+  return Promise.all(
+    wanted.map(
+      ({ port, host, what, hint }) =>
+        new Promise<void>((resolve, reject) => {
+          const probe = net.createServer();
+          probe.once('error', (error: NodeJS.ErrnoException) =>
+            reject(
+              new StartError(
+                error.code === 'EADDRINUSE'
+                  ? `port ${port} (${what}) is already in use on ${host}. Stop whatever listens there (see \`ss -ltnp 'sport = :${port}'\`) or pick another port with ${hint}=<port>.`
+                  : `cannot listen on ${host}:${port} (${what}): ${error.message}`,
+              ),
+            ),
+          );
+          probe.listen(port, host, () => probe.close(() => resolve()));
+        }),
+    ),
+  );
+}
+
+function processCmdline(pid: number | undefined): string | undefined {
+  if (!pid) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return fs.existsSync('/proc') ? undefined : '(unknown)';
+  }
+}
+
+/** Refuses a second `pnpm start` on the same data; after a crash stops the processes the dead one left behind. */
+async function takeLock() {
+  if (fs.existsSync(LOCK_FILE)) {
+    let lock: Lock | undefined;
+    try {
+      lock = JSON.parse(fs.readFileSync(LOCK_FILE, 'utf8')) as Lock;
+    } catch {
+      // unreadable: treat as stale
+    }
+    if (lock) {
+      const owner = processCmdline(lock.pid);
+      if (owner && /start\.ts|\(unknown\)/.test(owner)) {
+        throw new StartError(`another \`pnpm start\` (pid ${lock.pid}) is running on ${path.relative(ROOT, DATA_DIR)}. Stop it (Ctrl-C there, or kill ${lock.pid}) first.`);
+      }
+      const orphans = [
+        ...Object.entries(lock.services).filter(([name, pid]) => processCmdline(pid)?.includes(path.join('services', name))),
+        ...(lock.postgres && isPostgresProcess(lock.postgres) ? [['postgres', lock.postgres] as const] : []),
+      ] as Array<[string, number]>;
+      for (const [what, pid] of orphans) {
+        log(`stopping ${what} (pid ${pid}) left running by an earlier start that did not shut down`);
+        await terminate(pid, what === 'postgres' ? 'SIGINT' : 'SIGTERM');
+      }
+    }
+  }
+  writeLock();
+}
+
+async function terminate(pid: number, signal: NodeJS.Signals) {
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+  for (let waited = 0; alive() && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) process.kill(pid, 'SIGKILL');
+}
+
+function writeLock() {
+  ownsLock = true;
+  const lock: Lock = {
+    pid: process.pid,
+    postgres: postgres?.pid,
+    services: Object.fromEntries(running.map((s) => [s.name, s.child.pid])),
+  };
+  fs.writeFileSync(LOCK_FILE, JSON.stringify(lock));
+}
+
+function redact(url: string) {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+/** Services first (they drain in-flight requests and close their pools), PostgreSQL last. */
+function shutdown(code: number): Promise<void> {
+  return (stopping ??= (async () => {
+    await Promise.allSettled(launches);
+    if (running.length) log('stopping the services…');
+    await Promise.all(running.map((service) => service.stop()));
+    if (postgres) {
+      log('stopping PostgreSQL…');
+      await postgres.stop();
+    }
+    if (ownsLock) fs.rmSync(LOCK_FILE, { force: true });
+    log('stopped');
+    process.exit(code);
+  })());
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) {
+      log('still stopping (waiting for the services to finish in-flight requests)…');
+      return;
+    }
+    void shutdown(0);
+  });
+}
+
+/**
+ * `pnpm start` runs this under pnpm → sh → tsx. pnpm dies on SIGTERM without passing it on, which would
+ * leave the shop running with nobody in charge; so when any process between here and pnpm disappears,
+ * stop exactly as on SIGTERM. (Linux reads the chain from /proc; elsewhere only the direct parent.)
+ */
+function watchLaunchers() {
+  const chain: number[] = [];
+  for (let pid = process.ppid; pid > 1 && chain.length < 4; ) {
+    chain.push(pid);
+    let stat: string;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (/(^|\/)p?npm|pnpm/.test(cmdline)) break;
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      break;
+    }
+    pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+  const timer = setInterval(() => {
+    const gone = chain.find((pid) => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'ESRCH';
+      }
+    });
+    if (gone === undefined || stopping) return;
+    clearInterval(timer);
+    log(`the process that started this one (pid ${gone}) has gone; stopping`);
+    void shutdown(0);
+  }, 500);
+  timer.unref();
+}
+
+watchLaunchers();
+main().catch((error: Error) => {
+  console.error(`[start] ${error instanceof StartError ? error.message : (error.stack ?? error)}`);
+  void shutdown(1);
+});
