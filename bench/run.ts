@@ -183,7 +183,7 @@ async function main() {
     bcryptRounds: BCRYPT_ROUNDS,
     fsync: true,
     // A short sweep so that purchases left pending by a timeout are settled before the books are checked.
-    env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', SWEEP_AGE_MS: '30000', SWEEP_INTERVAL_MS: '2000' },
+    env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', SWEEP_AGE_MS: '40000', SWEEP_INTERVAL_MS: '2000' },
     stdio: process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore',
   });
   const ceilingPort = await freePort();
