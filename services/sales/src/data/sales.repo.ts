@@ -160,7 +160,7 @@ export function salesRepo(db: Db) {
         }
         await tx.$executeRawUnsafe(
           `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status)
-           VALUES ($1::uuid, $2::uuid, $3, lower($3), $4::uuid, $5, 'PENDING')`,
+           VALUES ($1::uuid, $2::uuid, $3::text, lower($3::text), $4::uuid, $5, 'PENDING')`,
           sale.id,
           sale.customerId,
           sale.username,
