@@ -1,8 +1,13 @@
-// Generates each service's Prisma client after install. Prisma 6.19.3 with engineType "client" needs no
-// engine binary; the placeholders keep the CLI from trying to download one (no network here).
+// Generates each service's Prisma client after install (or only the services named as arguments: the
+// Docker images generate just their own). Prisma 6.19.3 with engineType "client" needs no engine binary;
+// pointing the engine variables at an existing file keeps the CLI from trying to download one (no network).
+// The CLI is found from the workspace root, else through @shop/devkit (images install only the service,
+// its packages and devkit, not the root's devDependencies).
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
+import path from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = {
@@ -12,9 +17,24 @@ const env = {
   PRISMA_HIDE_UPDATE_MESSAGE: '1',
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://unused@127.0.0.1/unused',
 };
-for (const service of ['customers', 'inventory', 'sales', 'reviews']) {
+
+/** The CLI and the folder to run it in (it insists that the project it runs in lists prisma itself). */
+function prismaCli() {
+  for (const from of [root, path.join(root, 'packages/devkit')]) {
+    try {
+      return { cli: createRequire(path.join(from, 'package.json')).resolve('prisma/build/index.js'), cwd: from };
+    } catch {
+      // not installed there
+    }
+  }
+  throw new Error('the prisma CLI is not installed (root devDependency, or via @shop/devkit)');
+}
+
+const wanted = process.argv.slice(2);
+const { cli, cwd } = prismaCli();
+for (const service of wanted.length ? wanted : ['customers', 'inventory', 'sales', 'reviews']) {
   const schema = `prisma/${service}/schema.prisma`;
   if (!fs.existsSync(`${root}/${schema}`)) continue;
-  execFileSync('node', ['node_modules/prisma/build/index.js', 'generate', '--schema', schema], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [cli, 'generate', '--schema', path.join(root, schema)], { cwd, env, stdio: ['ignore', 'ignore', 'inherit'] });
   console.log(`generated the ${service} Prisma client`);
 }
