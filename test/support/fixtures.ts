@@ -1,0 +1,78 @@
+// Realistic data for the cross-service checks: customers with money, an item in stock, a completed sale and
+// reviews (approved and pending), created through the public API like a user would.
+import { admin, api, newCustomer, serviceAuth, unique, type TestCustomer } from '@shop/testkit';
+
+export async function expectStatus<T extends { status: number; body: any }>(what: string, res: T | Promise<T>, status: number): Promise<T> {
+  const r = await res;
+  if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+}
+
+export async function newItem(overrides: Record<string, unknown> = {}) {
+  const { auth } = await admin();
+  const body = { name: unique('item-'), category: 'electronics', priceCents: 250, description: 'fixture', stockCount: 1000, ...overrides };
+  const res = await expectStatus('create item', api('inventory').post('/items').set(auth).send(body), 201);
+  return res.body as { id: string; name: string; priceCents: number; stockCount: number };
+}
+
+export async function buy(customer: { auth: Record<string, string> }, itemId: string, quantity = 1) {
+  const res = await expectStatus('purchase', api('sales').post('/sales').set(customer.auth).send({ itemId, quantity }), 201);
+  return res.body as { id: string; itemId: string; totalCents: number };
+}
+
+export async function newReview(author: TestCustomer, itemId: string, approve: boolean) {
+  const res = await expectStatus('review', api('reviews').post('/reviews').set(author.auth).send({ itemId, rating: 4, comment: 'fine' }), 201);
+  if (approve) {
+    const { auth } = await admin();
+    await expectStatus('approve', api('reviews').post(`/reviews/${res.body.id}/moderation`).set(auth).send({ action: 'approve' }), 200);
+  }
+  return res.body as { id: string };
+}
+
+/** Lazily built pieces: each is created on first use, once per World. */
+export class World {
+  private cache = new Map<string, Promise<any>>();
+  private once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    if (!this.cache.has(key)) this.cache.set(key, make());
+    return this.cache.get(key)!;
+  }
+  owner = () => this.once('owner', () => newCustomer({ balanceCents: 1_000_000 }));
+  other = () => this.once('other', () => newCustomer({ balanceCents: 1_000_000 }));
+  item = () => this.once('item', () => newItem());
+  /** Items of their own for the fixture reviews (a customer reviews an item once; `item` stays free for tests). */
+  approvedItem = () => this.once('approvedItem', () => newItem());
+  pendingItem = () => this.once('pendingItem', () => newItem());
+  sale = () => this.once('sale', async () => buy(await this.owner(), (await this.item()).id));
+  approvedReview = () => this.once('approvedReview', async () => newReview(await this.owner(), (await this.approvedItem()).id, true));
+  pendingReview = () => this.once('pendingReview', async () => newReview(await this.owner(), (await this.pendingItem()).id, false));
+  /** A wallet transaction of the owner (a deposit). */
+  transaction = () =>
+    this.once('transaction', async () => {
+      const owner = await this.owner();
+      const res = await expectStatus('list transactions', api('customers').get(`/customers/${owner.username}/wallet/transactions`).set(owner.auth), 200);
+      return res.body.data[0] as { id: string };
+    });
+  /** Money the owner was charged through the internal route, to refund. */
+  debit = () =>
+    this.once('debit', async () => {
+      const owner = await this.owner();
+      const reference = `fixture-${unique()}`;
+      await expectStatus('debit', api('customers').post('/internal/wallet/debits').set(serviceAuth()).send({ customerId: owner.id, amountCents: 100, reference }), 201);
+      return { reference };
+    });
+  reservation = () =>
+    this.once('reservation', async () => {
+      const reference = `fixture-${unique()}`;
+      await expectStatus('reserve', api('inventory').post('/internal/stock/reservations').set(serviceAuth()).send({ reference, itemId: (await this.item()).id, quantity: 1 }), 201);
+      return { reference };
+    });
+}
+
+/** Puts money in the admin's own wallet (admins buy for themselves). */
+export async function fundAdmin(amountCents = 1_000_000) {
+  const { auth } = await admin();
+  const me = await api('customers').get('/customers?q=admin&limit=100').set(auth);
+  const row = me.body.data.find((c: { role: string; username: string }) => c.role === 'admin');
+  await expectStatus('admin deposit', api('customers').post(`/customers/${row.username}/wallet/deposits`).set(auth).send({ amountCents }), 201);
+  return row as { id: string; username: string };
+}
