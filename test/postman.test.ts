@@ -1,0 +1,36 @@
+// The Postman collection users import (postman/) runs green against the started system: newman plays the
+// README session (register, log in, deposit, buy, review, approve...) with the run's URLs and admin.
+import path from 'node:path';
+import newman, { type NewmanRunSummary } from 'newman';
+import { system } from '@shop/testkit';
+
+const ROOT = path.resolve(__dirname, '..');
+
+it('runs the Postman collection with zero failures', async () => {
+  const { urls, admin } = system();
+  const summary = await new Promise<NewmanRunSummary>((resolve, reject) =>
+    newman.run(
+      {
+        collection: require(path.join(ROOT, 'postman/shop.postman_collection.json')),
+        environment: require(path.join(ROOT, 'postman/shop.postman_environment.json')),
+        envVar: [
+          { key: 'customersUrl', value: urls.customers },
+          { key: 'inventoryUrl', value: urls.inventory },
+          { key: 'salesUrl', value: urls.sales },
+          { key: 'reviewsUrl', value: urls.reviews },
+          { key: 'adminUsername', value: admin.username },
+          { key: 'adminPassword', value: admin.password },
+        ],
+        reporters: [],
+        timeoutRequest: 10_000,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    ),
+  );
+  const failures = summary.run.failures.map((f) => `${f.source?.name ?? '?'}: ${f.error.test ?? ''} ${f.error.message}`);
+  expect(failures).toEqual([]);
+  const stats = summary.run.stats;
+  // Every request ran and every test script asserted something.
+  expect(stats.requests.total).toBe(15);
+  expect(stats.assertions.total).toBeGreaterThanOrEqual(15);
+});
