@@ -1,0 +1,29 @@
+// Start-up and shutdown behaviour every service shares: configuration fails fast with every problem
+// listed, and SIGTERM ends the process cleanly.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { startInstance } from '@shop/testkit';
+
+const root = path.resolve(__dirname, '..');
+const services = ['customers', 'inventory', 'sales', 'reviews'] as const;
+
+describe.each(services)('%s', (service) => {
+  it('refuses to start with bad configuration and lists every problem', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'services', service, 'src', 'server.ts')], {
+      cwd: path.join(root, 'services', service),
+      env: { PATH: process.env.PATH, DATABASE_URL: 'mysql://nope', PORT: 'eighty', SERVICE_TOKEN: 'short' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Invalid configuration');
+    for (const key of ['DATABASE_URL', 'PORT', 'SERVICE_TOKEN']) expect(result.stderr).toContain(key);
+  });
+
+  it('exits 0 on SIGTERM after closing its server and database', async () => {
+    const instance = await startInstance(service);
+    const exited = new Promise<number | null>((resolve) => instance.child.once('exit', (code) => resolve(code)));
+    instance.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
