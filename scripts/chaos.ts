@@ -1,0 +1,300 @@
+// Chaos soak: mixed load (registrations, deposits, purchases with and without Idempotency-Key, reviews) against
+// a shop whose extra service instances are killed (SIGKILL) and stopped (SIGTERM) and started again at random,
+// then every invariant of the books is checked against the databases. Exits 1 on any violation.
+//
+//   pnpm chaos                      # 60 s
+//   pnpm chaos -- --seconds 300     # longer soak;  CHAOS_SEED=42 for a repeatable schedule
+//
+// Wiring: the four main instances run as usual; "chaos" instances of each service are started beside them and
+// wired to each other (sales* → customers*, inventory*; reviews* → sales*, inventory*). Most load goes to
+// the chaos instances, so killing customers* makes sales* lose a dependency mid-purchase (503 allowed) and
+// killing sales* abandons purchases half-way (the sweep must finish or undo them).
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
+import { startTestSystem } from '@shop/testkit/src/system';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const SECONDS = arg('seconds', Number(process.env.CHAOS_SECONDS ?? 60));
+const CONCURRENCY = arg('concurrency', 6);
+const ITEMS = 5;
+const INITIAL_STOCK = 400;
+let seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
+const SEED = seed;
+/** Small seeded PRNG (mulberry32): a failing schedule can be replayed with CHAOS_SEED. */
+function random() {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)]!;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (...parts: unknown[]) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}]`, ...parts);
+
+// ---------------------------------------------------------------------------------------------------------
+// What the load saw
+
+const statusCounts = new Map<string, number>();
+const violations: string[] = [];
+const count = (key: string) => statusCounts.set(key, (statusCounts.get(key) ?? 0) + 1);
+
+interface Answer {
+  status: number; // 0: no answer (connection refused/reset, timeout)
+  body: any;
+  headers: Headers | undefined;
+}
+
+async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const what = `${method} ${path.replace(/\/[0-9a-f-]{36}/g, '/:id').replace(/\/customers\/[^/]+/, '/customers/:username')}`;
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(options.body !== undefined && { 'content-type': 'application/json' }),
+        ...(options.token && { authorization: `Bearer ${options.token}` }),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await res.text();
+    const body = text ? JSON.parse(text) : undefined;
+    count(`${what} ${res.status}`);
+    if (res.status >= 500 && res.status !== 503) violations.push(`${what} answered ${res.status}: ${text.slice(0, 300)}`);
+    return { status: res.status, body, headers: res.headers };
+  } catch {
+    count(`${what} unreachable`);
+    return { status: 0, body: undefined, headers: undefined };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+interface Customer {
+  id: string;
+  username: string;
+  token: string;
+}
+
+async function main() {
+  log(`starting the shop (seed ${SEED}, ${SECONDS} s, ${CONCURRENCY} clients)…`);
+  // Short timeouts and sweep so that abandoned purchases are settled within seconds of the end of the load.
+  const system = await startTestSystem({
+    env: { LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'silent', SERVICE_TIMEOUT_MS: '500', SERVICE_RETRY_ATTEMPTS: '2', SWEEP_AGE_MS: '10000', SWEEP_INTERVAL_MS: '1000' },
+    stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore',
+  });
+  const { urls, env, databaseUrls } = system.context;
+  const chaos = {} as Record<ServiceName, { url: string; port: number; env: Record<string, string>; proc?: ServiceProcess }>;
+  const pools: pg.Pool[] = [];
+  const db = (service: ServiceName) => {
+    const pool = new pg.Pool({ connectionString: databaseUrls[service], max: 2 });
+    pools.push(pool);
+    return pool;
+  };
+  let exitCode = 1;
+  try {
+    for (const name of ['customers', 'inventory', 'sales', 'reviews'] as const) {
+      const port = await freePort();
+      chaos[name] = { url: `http://127.0.0.1:${port}`, port, env: { ...env[name], PORT: String(port) } };
+    }
+    Object.assign(chaos.sales.env, { CUSTOMERS_URL: chaos.customers.url, INVENTORY_URL: chaos.inventory.url });
+    Object.assign(chaos.reviews.env, { SALES_URL: chaos.sales.url, INVENTORY_URL: chaos.inventory.url });
+    const start = async (name: ServiceName) => {
+      chaos[name].proc = await startService(name, chaos[name].env, { stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore' });
+    };
+    await Promise.all((['customers', 'inventory', 'sales', 'reviews'] as const).map(start));
+    /** Mostly the chaos instance, sometimes the steady one. */
+    const base = (name: ServiceName) => (random() < 0.75 ? chaos[name].url : urls[name]);
+
+    // Fixtures through the steady instances.
+    const adminLogin = await call(urls.customers, 'POST', '/auth/login', { body: system.context.admin });
+    const adminToken = adminLogin.body.accessToken as string;
+    const items: Array<{ id: string; priceCents: number }> = [];
+    for (let i = 0; i < ITEMS; i++) {
+      const priceCents = 100 + Math.floor(random() * 1900);
+      const res = await call(urls.inventory, 'POST', '/items', {
+        token: adminToken,
+        body: { name: `chaos-${SEED}-${i}`, category: 'food', priceCents, stockCount: INITIAL_STOCK },
+      });
+      if (res.status !== 201) throw new Error(`item creation failed: ${res.status}`);
+      items.push({ id: res.body.id, priceCents });
+    }
+    const customers: Customer[] = [];
+    const confirmedDeposits = new Map<string, number>();
+    const uncertainDeposits = new Map<string, number>();
+    const add = (map: Map<string, number>, id: string, cents: number) => map.set(id, (map.get(id) ?? 0) + cents);
+    const replays = { checked: 0 };
+
+    const register = async (host: string) => {
+      const username = `ch${crypto.randomBytes(5).toString('hex')}`;
+      const body = { username, password: 'chaos-password', firstName: 'Chaos', lastName: 'Monkey', age: 40, address: 'Nowhere', gender: 'other', maritalStatus: 'single' };
+      const created = await call(host, 'POST', '/customers', { body });
+      if (created.status !== 201) return;
+      const login = await call(urls.customers, 'POST', '/auth/login', { body: { username, password: body.password } });
+      if (login.status === 200) customers.push({ id: created.body.id, username, token: login.body.accessToken });
+    };
+    const deposit = async (c: Customer, host: string) => {
+      const amountCents = 500 + Math.floor(random() * 20_000);
+      const res = await call(host, 'POST', `/customers/${c.username}/wallet/deposits`, { token: c.token, body: { amountCents } });
+      if (res.status === 201) add(confirmedDeposits, c.id, amountCents);
+      else if (res.status === 0 || res.status >= 500) add(uncertainDeposits, c.id, amountCents);
+    };
+    for (let i = 0; i < 8; i++) await register(urls.customers);
+    for (const c of customers) await deposit(c, urls.customers);
+
+    const purchase = async (c: Customer, withKey: boolean) => {
+      const body = { itemId: pick(items).id, quantity: 1 + Math.floor(random() * 3) };
+      const headers: Record<string, string> = withKey ? { 'idempotency-key': `k-${crypto.randomUUID()}` } : {};
+      const first = await call(base('sales'), 'POST', '/sales', { token: c.token, body, headers });
+      if (!withKey || random() < 0.4) return;
+      // A client retry with the same key and body (as after a lost answer): once the first completed, the
+      // replay must be the same sale, marked as replayed; nothing more may be charged.
+      const again = await call(base('sales'), 'POST', '/sales', { token: c.token, body, headers });
+      if (first.status === 201 && again.status === 201) {
+        replays.checked++;
+        if (again.body.id !== first.body.id) violations.push(`idempotent replay answered another sale: ${first.body.id} then ${again.body.id}`);
+        if (again.headers?.get('idempotent-replayed') !== 'true') violations.push(`replay of sale ${first.body.id} lacks Idempotent-Replayed: true`);
+      }
+    };
+    const review = async (c: Customer) => {
+      await call(base('reviews'), 'POST', '/reviews', { token: c.token, body: { itemId: pick(items).id, rating: 1 + Math.floor(random() * 5), comment: 'chaos' } });
+    };
+
+    const deadline = Date.now() + SECONDS * 1000;
+    const kills: string[] = [];
+    const worker = async () => {
+      while (Date.now() < deadline) {
+        const r = random();
+        const c = pick(customers);
+        if (r < 0.1) await register(base('customers'));
+        else if (r < 0.3) await deposit(c, base('customers'));
+        else if (r < 0.55) await purchase(c, true);
+        else if (r < 0.85) await purchase(c, false);
+        else await review(c);
+      }
+    };
+    // Every 1–3 s an instance that is up dies (SIGKILL) or is stopped (SIGTERM); it comes back 0.3–2 s later,
+    // in the background (a restart takes seconds on a busy machine), so several may be down at once.
+    const down = new Set<ServiceName>();
+    const restarts: Promise<void>[] = [];
+    const monkey = async () => {
+      while (Date.now() < deadline - 2000) {
+        await sleep(1000 + random() * 2000);
+        const candidates = (['customers', 'inventory', 'sales', 'reviews'] as ServiceName[]).filter((name) => !down.has(name));
+        if (!candidates.length) continue;
+        const name = pick(candidates);
+        const how = random() < 0.6 ? 'kill' : 'stop';
+        down.add(name);
+        await chaos[name].proc![how]();
+        kills.push(`${how} ${name}`);
+        log(`${how === 'kill' ? 'SIGKILL' : 'SIGTERM'} ${name}*`);
+        const pause = 300 + random() * 1700;
+        restarts.push(
+          sleep(pause)
+            .then(() => start(name))
+            .then(() => {
+              down.delete(name);
+              log(`restarted ${name}*`);
+            }),
+        );
+      }
+    };
+    log(`load for ${SECONDS} s…`);
+    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), monkey()]);
+    await Promise.all(restarts);
+    log(`load done; ${kills.length} kills/stops. Waiting for the sweep to settle pending purchases…`);
+
+    // ---- the books
+    const customersDb = db('customers');
+    const salesDb = db('sales');
+    const inventoryDb = db('inventory');
+    const sweepDeadline = Date.now() + 90_000;
+    let pending = 0;
+    for (;;) {
+      pending = (await salesDb.query(`SELECT count(*)::int AS n FROM sales WHERE status = 'PENDING'`)).rows[0].n;
+      if (!pending || Date.now() > sweepDeadline) break;
+      await sleep(1000);
+    }
+    if (pending) violations.push(`${pending} sales still pending 90 s after the load`);
+
+    const wallets = await customersDb.query(
+      `SELECT c.id, c.username, c.balance_cents::bigint AS balance, coalesce(sum(l.amount_cents), 0)::bigint AS ledger,
+              coalesce(sum(l.amount_cents) FILTER (WHERE l.type = 'deposit'), 0)::bigint AS deposits,
+              coalesce(sum(l.amount_cents) FILTER (WHERE l.type = 'purchase'), 0)::bigint AS purchases,
+              coalesce(sum(l.amount_cents) FILTER (WHERE l.type = 'refund'), 0)::bigint AS refunds,
+              count(*) FILTER (WHERE l.type NOT IN ('deposit', 'purchase', 'refund'))::int AS others
+         FROM customers c LEFT JOIN ledger_entries l ON l.customer_id = c.id
+        WHERE c.username LIKE 'ch%' GROUP BY c.id`,
+    );
+    for (const w of wallets.rows) {
+      if (w.balance !== w.ledger) violations.push(`wallet of ${w.username}: balance ${w.balance} ≠ ledger ${w.ledger}`);
+      if (BigInt(w.deposits) + BigInt(w.purchases) + BigInt(w.refunds) !== BigInt(w.balance)) violations.push(`wallet of ${w.username}: deposits − purchases + refunds ≠ balance`);
+      if (w.others) violations.push(`wallet of ${w.username}: ${w.others} ledger entries of unknown type`);
+      const sure = confirmedDeposits.get(w.id) ?? 0;
+      const maybe = uncertainDeposits.get(w.id) ?? 0;
+      if (Number(w.deposits) < sure || Number(w.deposits) > sure + maybe) violations.push(`wallet of ${w.username}: ledger deposits ${w.deposits}, confirmed ${sure} (+${maybe} unknown outcome)`);
+    }
+
+    // Purchases in the ledger against sales: a completed sale is charged its total exactly once; a failed one nets 0.
+    const charges = await customersDb.query(
+      `SELECT reference, customer_id, sum(amount_cents)::bigint AS net, count(*) FILTER (WHERE type = 'purchase')::int AS debits
+         FROM ledger_entries WHERE type IN ('purchase', 'refund') GROUP BY reference, customer_id`,
+    );
+    const sales = await salesDb.query(`SELECT id, customer_id, item_id, quantity, total_cents::bigint AS total, status FROM sales`);
+    const saleById = new Map(sales.rows.map((s) => [s.id as string, s]));
+    const chargeByRef = new Map(charges.rows.map((c) => [c.reference as string, c]));
+    for (const c of charges.rows) {
+      const sale = saleById.get(c.reference);
+      if (!sale) violations.push(`ledger reference ${c.reference} is no sale`);
+      else if (sale.customer_id !== c.customer_id) violations.push(`sale ${sale.id} charged to another customer`);
+      if (c.debits > 1) violations.push(`sale ${c.reference} debited ${c.debits} times`);
+    }
+    for (const s of sales.rows) {
+      const net = BigInt(chargeByRef.get(s.id)?.net ?? 0);
+      if (s.status === 'COMPLETED' && net !== -BigInt(s.total)) violations.push(`completed sale ${s.id}: ledger nets ${net}, total ${s.total}`);
+      if (s.status === 'FAILED' && net !== 0n) violations.push(`failed sale ${s.id}: ledger nets ${net}, expected 0`);
+    }
+
+    const stock = await inventoryDb.query(`SELECT id, stock_count FROM items WHERE id = ANY($1::uuid[])`, [items.map((i) => i.id)]);
+    for (const row of stock.rows) {
+      const sold = sales.rows.filter((s) => s.item_id === row.id && s.status === 'COMPLETED').reduce((sum, s) => sum + s.quantity, 0);
+      if (row.stock_count !== INITIAL_STOCK - sold) violations.push(`item ${row.id}: stock ${row.stock_count}, expected ${INITIAL_STOCK} − ${sold} sold`);
+    }
+
+    const completed = sales.rows.filter((s) => s.status === 'COMPLETED').length;
+    const failed = sales.rows.filter((s) => s.status === 'FAILED').length;
+    const all = [...statusCounts.entries()].sort();
+    const total = all.reduce((sum, [, n]) => sum + n, 0);
+    const by = (suffix: string) => all.filter(([k]) => k.endsWith(` ${suffix}`)).reduce((sum, [, n]) => sum + n, 0);
+    console.log(
+      [
+        `requests: ${total} (503: ${by('503')}, unreachable: ${by('unreachable')}, 500: ${by('500')})`,
+        `customers: ${customers.length}, sales: ${completed} completed / ${failed} failed, idempotent replays checked: ${replays.checked}`,
+        `chaos: ${kills.length} kills/stops (${kills.join(', ')})`,
+        `answers:\n  ${all.map(([k, n]) => `${k}: ${n}`).join('\n  ')}`,
+      ].join('\n'),
+    );
+    if (violations.length) {
+      console.log(`\nVIOLATIONS (${violations.length}):\n  ${[...new Set(violations)].slice(0, 50).join('\n  ')}`);
+      console.log(`replay with CHAOS_SEED=${SEED}`);
+    } else {
+      console.log('\nall invariants hold: wallets = ledgers = deposits − purchases + refunds, purchases = completed sales, stock = initial − sold, nothing pending, no 500');
+      exitCode = 0;
+    }
+  } finally {
+    await Promise.all(pools.map((p) => p.end()));
+    await Promise.all(Object.values(chaos).map((c) => c.proc?.stop()));
+    await system.stop();
+  }
+  process.exit(exitCode);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+// A short chaos soak in CI (scripts/chaos.ts starts its own shop, kills and restarts service instances under
+// mixed load, then checks the books). The long soak is `pnpm chaos -- --seconds 600`, by hand.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+const SECONDS = Number(process.env.CHAOS_CI_SECONDS ?? 20);
+
+it(
+  `keeps every invariant through ${SECONDS} s of random kills and restarts`,
+  async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'chaos.ts'), '--seconds', String(SECONDS)], {
+      cwd: path.join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    console.log(output.split('\nanswers:')[0] + (output.includes('VIOLATIONS') ? output.slice(output.indexOf('\nVIOLATIONS')) : ''));
+    expect({ code, violations: output.includes('VIOLATIONS') ? output.slice(output.indexOf('VIOLATIONS')) : 'none' }).toEqual({ code: 0, violations: 'none' });
+  },
+  (SECONDS + 300) * 1000,
+);
