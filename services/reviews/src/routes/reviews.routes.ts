@@ -4,7 +4,8 @@ import type { ReviewsDomain } from '../domain/reviews';
 import * as s from './reviews.schemas';
 
 const TAG = 'Reviews';
-const requestId = (headers: Record<string, unknown>) => (typeof headers['x-request-id'] === 'string' ? headers['x-request-id'] : undefined);
+/** The request id pino-http settled on (the caller's X-Request-Id or a new one), forwarded downstream. */
+const requestId = (req: { id?: unknown }) => (req.id === undefined ? undefined : String(req.id));
 const caller = (user: User | undefined) => user!;
 
 export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
@@ -23,7 +24,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       errors: ['forbidden', 'not_found', 'conflict', 'service_unavailable'],
     },
     async ({ body, user, req }) => {
-      const created = await reviews.create(caller(user), body, requestId(req.headers));
+      const created = await reviews.create(caller(user), body, requestId(req));
       return { body: toReview(created), headers: { Location: `/reviews/${created.id}` } };
     },
   );
@@ -71,7 +72,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 200, description: 'The edited review, pending again', schema: s.review },
       errors: ['forbidden', 'not_found'],
     },
-    async ({ params, body, user, req }) => ({ body: toReview(await reviews.edit(caller(user), params.id, body, requestId(req.headers))) }),
+    async ({ params, body, user, req }) => ({ body: toReview(await reviews.edit(caller(user), params.id, body, requestId(req))) }),
   );
 
   api.route(
@@ -103,7 +104,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 200, description: 'The moderated review', schema: s.review },
       errors: ['not_found'],
     },
-    async ({ params, body, user, req }) => ({ body: toReview(await reviews.moderate(caller(user), params.id, body, requestId(req.headers))) }),
+    async ({ params, body, user, req }) => ({ body: toReview(await reviews.moderate(caller(user), params.id, body, requestId(req))) }),
   );
 
   api.route(
@@ -156,7 +157,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       errors: ['not_found'],
     },
     async ({ params, query, req }) => {
-      const { data, total, summary } = await reviews.forItem(params.itemId, query, requestId(req.headers));
+      const { data, total, summary } = await reviews.forItem(params.itemId, query, requestId(req));
       return { body: { ...page(data.map(toReview), total, query), summary } };
     },
   );

@@ -1,0 +1,75 @@
+import { admin, api, unique, type TestCustomer } from '@shop/testkit';
+
+export type Status = 'pending' | 'approved' | 'rejected';
+
+/** An item in inventory, created through its API as admin. */
+export async function newItem(overrides: Record<string, unknown> = {}) {
+  const body = { name: unique('Reviewed '), category: 'clothes', priceCents: 1500, description: 'for review tests', stockCount: 20, ...overrides };
+  const res = await api('inventory').post('/items').set((await admin()).auth).send(body);
+  if (res.status !== 201) throw new Error(`item creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string; priceCents: number };
+}
+
+export async function postReview(author: TestCustomer, itemId: string, rating = 4, comment?: string) {
+  const res = await api('reviews')
+    .post('/reviews')
+    .set(author.auth)
+    .send({ itemId, rating, ...(comment !== undefined && { comment }) });
+  if (res.status !== 201) throw new Error(`review failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as Review;
+}
+
+export async function moderate(reviewId: string, action: 'approve' | 'reject', note?: string) {
+  const res = await api('reviews')
+    .post(`/reviews/${reviewId}/moderation`)
+    .set((await admin()).auth)
+    .send({ action, ...(note !== undefined && { note }) });
+  if (res.status !== 200) throw new Error(`moderation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as Review;
+}
+
+/** A review by `author` brought to `status` through the API. */
+export async function reviewIn(status: Status, author: TestCustomer, itemId: string, rating = 4) {
+  const review = await postReview(author, itemId, rating);
+  if (status === 'pending') return review;
+  return moderate(review.id, status === 'approved' ? 'approve' : 'reject');
+}
+
+export async function itemPage(itemId: string, query = '') {
+  const res = await api('reviews').get(`/items/${itemId}/reviews${query}`);
+  expect(res.status).toBe(200);
+  return res.body as { data: Review[]; total: number; limit: number; offset: number; summary: Summary };
+}
+
+export interface Summary {
+  count: number;
+  average: number | null;
+  distribution: Record<'1' | '2' | '3' | '4' | '5', number>;
+}
+
+/** The summary a list of approved ratings must produce (average rounded half up to 2 decimals). */
+export function summaryOf(ratings: number[]): Summary {
+  const distribution = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 };
+  for (const rating of ratings) distribution[String(rating) as keyof typeof distribution]++;
+  const sum = ratings.reduce((a, b) => a + b, 0);
+  return {
+    count: ratings.length,
+    average: ratings.length ? Math.round((sum * 100) / ratings.length + Number.EPSILON) / 100 : null,
+    distribution,
+  };
+}
+
+export interface Review {
+  id: string;
+  itemId: string;
+  username: string;
+  rating: number;
+  comment: string;
+  status: Status;
+  verifiedPurchase: boolean;
+  reportCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const missingId = '00000000-0000-4000-8000-000000000000';
