@@ -46,7 +46,7 @@ function kubectl(args: string[]): string {
 function render(overlay: string): Obj[] {
   const text = kubectl(['kustomize', `deploy/k8s/overlays/${overlay}`]);
   return parseAllDocuments(text).map((doc) => {
-    if (doc.errors.length) throw new Error(`${overlay}: unparsable YAML: ${doc.errors[0].message}`);
+    if (doc.errors.length) throw new Error(`${overlay}: unparsable YAML: ${doc.errors[0]!.message}`);
     const obj = doc.toJS() as Obj;
     // kustomize wraps long base64 Secret data over lines; the API server's decoder skips the newlines.
     if (obj.kind === 'Secret') for (const key of Object.keys(obj.data ?? {})) obj.data[key] = obj.data[key].replace(/\s+/g, '');
@@ -107,7 +107,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   const one = (kind: string, name: string) => {
     const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
     expect({ kind, name, count: found.length }).toEqual({ kind, name, count: 1 });
-    return found[0];
+    return found[0] as Obj;
   };
   /** Secrets the overlay renders, by the name the Deployments reference (kustomize rewrites hashed names). */
   const secret = (name: string) => objects.find((o) => o.kind === 'Secret' && o.metadata.name === name);
@@ -129,7 +129,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       else if (e.valueFrom?.secretKeyRef) {
         const ref = e.valueFrom.secretKeyRef;
         const data = secret(ref.name)?.data?.[ref.key];
-        env[e.name] = data ? Buffer.from(data, 'base64').toString('utf8') : PLACEHOLDER_SECRETS[e.name];
+        env[e.name] = data ? Buffer.from(data, 'base64').toString('utf8') : PLACEHOLDER_SECRETS[e.name] as string;
         if (env[e.name] === undefined) throw new Error(`${name}: no placeholder for secret env ${e.name}`);
       } else if (e.valueFrom?.configMapKeyRef) {
         env[e.name] = configMap(e.valueFrom.configMapKeyRef.name)?.data?.[e.valueFrom.configMapKeyRef.key];
@@ -317,10 +317,10 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       expect([...refs].filter((ref) => !documented.has(ref))).toEqual([]);
     } else {
       const missing = [...refs].filter((ref) => {
-        const [name, key] = ref.split('/');
+        const [name = '', key = ''] = ref.split('/');
         return !secret(name)?.data?.[key];
       });
-      expect(missing.map((ref) => ref.split('/')[0]).filter((name) => !DEV_OUT_OF_BAND.has(name))).toEqual([]);
+      expect(missing.map((ref) => ref.split('/')[0] ?? '').filter((name) => !DEV_OUT_OF_BAND.has(name))).toEqual([]);
       expect(missing.filter((ref) => !documented.has(ref))).toEqual([]);
       // Dev values are placeholders anyone can see are not real.
       for (const s of all('Secret')) {
@@ -348,7 +348,7 @@ function documentedSecrets(): Set<string> {
   for (const line of docs.split('\n')) {
     const command = /kubectl\b.*\bcreate secret generic ([a-z0-9-]+)(.*)$/.exec(line);
     if (!command) continue;
-    for (const m of command[2].matchAll(/--from-(?:literal|file)=([A-Z0-9_]+)=/g)) found.add(`${command[1]}/${m[1]}`);
+    for (const m of (command[2] ?? '').matchAll(/--from-(?:literal|file)=([A-Z0-9_]+)=/g)) found.add(`${command[1]}/${m[1]}`);
   }
   return found;
 }
