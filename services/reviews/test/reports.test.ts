@@ -7,7 +7,7 @@ beforeAll(async () => {
   itemId = (await newItem()).id;
   reporters = await Promise.all([1, 2, 3, 4].map(() => newCustomer()));
 });
-const report = (reviewId: string, who: { auth: object }, reason = 'Spam') =>
+const report = (reviewId: string, who: { auth: { Authorization: string } }, reason = 'Spam') =>
   api('reviews').post(`/reviews/${reviewId}/reports`).set(who.auth).send({ reason });
 
 describe('POST /reviews/:id/reports', () => {
@@ -57,7 +57,7 @@ describe('POST /reviews/:id/reports', () => {
     expect(row).toEqual({ status: 'pending', report_count: 5 });
   });
 
-  it('does not change the status of a pending or rejected review the reporter can see (nothing to requeue)', async () => {
+  it('answers 404 for a pending or rejected review: it is not visible to the reporter', async () => {
     // Only the author and admins can see non-approved reviews, and neither may report: 404 for everyone else.
     const pending = await reviewIn('pending', await newCustomer(), itemId);
     expectProblem(await report(pending.id, reporters[0]!), 404, 'not_found');
