@@ -105,7 +105,8 @@ async function main() {
     Object.assign(chaos.sales.env, { CUSTOMERS_URL: chaos.customers.url, INVENTORY_URL: chaos.inventory.url });
     Object.assign(chaos.reviews.env, { SALES_URL: chaos.sales.url, INVENTORY_URL: chaos.inventory.url });
     const start = async (name: ServiceName) => {
-      chaos[name].proc = await startService(name, chaos[name].env, { stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore' });
+      // A generous ready timeout: on a busy 2-core machine a cold start takes tens of seconds.
+      chaos[name].proc = await startService(name, chaos[name].env, { stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore', readyTimeoutMs: 120_000 });
     };
     await Promise.all((['customers', 'inventory', 'sales', 'reviews'] as const).map(start));
     /** Mostly the chaos instance, sometimes the steady one. */
