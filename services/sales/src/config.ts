@@ -23,15 +23,16 @@ const schema = baseConfigSchema
   })
   .refine((config) => config.SWEEP_AGE_MS > longestPurchaseMs(config), {
     path: ['SWEEP_AGE_MS'],
-    message: 'must exceed the longest a live purchase can take (4 calls × SERVICE_RETRY_ATTEMPTS × SERVICE_TIMEOUT_MS + backoff)',
+    message: 'must exceed the longest a live purchase can take (4 calls × (SERVICE_RETRY_ATTEMPTS × SERVICE_TIMEOUT_MS + backoff) + 1 s)',
   });
 
 /**
  * The longest a live purchase can run: reservation, debit, release and refund, each retried to its limit,
- * plus the client's backoff (at most 500 ms between attempts) and a margin for the database.
+ * plus the client's backoff (at most 500 ms between attempts) and a second for the database.
  */
 export function longestPurchaseMs(config: { SERVICE_TIMEOUT_MS: number; SERVICE_RETRY_ATTEMPTS: number }) {
-  return 4 * config.SERVICE_RETRY_ATTEMPTS * (config.SERVICE_TIMEOUT_MS + 500) + 1_000;
+  const perCall = config.SERVICE_RETRY_ATTEMPTS * config.SERVICE_TIMEOUT_MS + (config.SERVICE_RETRY_ATTEMPTS - 1) * 500;
+  return 4 * perCall + 1_000;
 }
 
 export type Config = z.output<typeof schema>;

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { freePort } from '@shop/devkit';
 import { api, expectProblem, startInstance, system, sql } from '@shop/testkit';
 import { is, startProxy, type Action, type Proxy } from './support/proxy';
-import { balanceOf, buyerAndItem, fastSales, ledgerFor, salesOf, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
+import { balanceOf, buyerAndItem, fastSales, ledgerFor, onlySale, salesOf, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
 
 const proxies: Proxy[] = [];
 async function proxy(target: string, rule?: Parameters<typeof startProxy>[1]) {
@@ -36,11 +36,11 @@ describe('POST /sales when inventory fails', () => {
     expect(await balanceOf(customer)).toBe(10_000);
     expect(await stockOf(item.id)).toBe(3);
     // The undo (a release) could not reach inventory either: the sale waits, pending, for the sweep.
-    const [sale] = await salesOf(customer.id);
+    const sale = await onlySale(customer.id);
     expect(sale.status).toBe('PENDING');
 
     inventory = await startInstance('inventory', { PORT: String(port) });
-    await waitFor(async () => (await salesOf(customer.id))[0].status === 'FAILED', 20_000, 'the sweep to end the sale');
+    await waitFor(async () => (await onlySale(customer.id)).status === 'FAILED', 20_000, 'the sweep to end the sale');
     expect(await salesOf(customer.id)).toEqual([expect.objectContaining({ failure_reason: 'abandoned', recovery_count: 1 })]);
     expect(await reservationOf(sale.id)).toBe('voided');
     expect(await stockOf(item.id)).toBe(3);
@@ -56,7 +56,7 @@ describe('POST /sales when inventory fails', () => {
 
     expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
     expect(slow.heldCount()).toBe(2); // the first attempt and its retry, both with the sale id as reference
-    const [sale] = await salesOf(customer.id);
+    const sale = await onlySale(customer.id);
     expect(sale).toMatchObject({ status: 'FAILED', failure_reason: 'unavailable' });
 
     // Now the stalled reservations reach inventory: the release's tombstone refuses them.
@@ -85,7 +85,7 @@ describe('POST /sales when customers fails the debit after the stock was taken',
 
     expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
     await faulty.settled();
-    const [sale] = await salesOf(customer.id);
+    const sale = await onlySale(customer.id);
     expect(sale).toMatchObject({ status: 'FAILED', failure_reason: 'unavailable' });
     expect(faulty.seen.filter((req) => is(req, 'POST', '/internal/wallet/debits'))).toHaveLength(2);
     expect(await stockOf(item.id)).toBe(3);
@@ -103,7 +103,7 @@ describe('POST /sales when customers is too slow', () => {
     const { customer, item } = await buyerAndItem({ stockCount: 3, priceCents: 400 });
 
     expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
-    const [sale] = await salesOf(customer.id);
+    const sale = await onlySale(customer.id);
     expect(sale.status).toBe('FAILED');
     expect(await stockOf(item.id)).toBe(3);
 
@@ -126,7 +126,7 @@ describe('POST /sales when customers is too slow', () => {
 
     expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
     await slow.settled();
-    const [sale] = await salesOf(customer.id);
+    const sale = await onlySale(customer.id);
     expect(sale.status).toBe('FAILED');
     expect(await stockOf(item.id)).toBe(3);
     expect(await balanceOf(customer)).toBe(10_000);
@@ -152,13 +152,13 @@ describe('sales killed mid-purchase', () => {
     expect(await stockOf(item.id)).toBe(2);
     await doomed.kill();
     expect(await hanging).toMatch(/socket hang up|ECONNRESET/);
-    const [sale] = await salesOf(customer.id);
+    const sale = await onlySale(customer.id);
     expect(sale.status).toBe('PENDING');
     // While it is pending its key is in flight.
     expectProblem(await buyAt(system().urls.sales, customer.auth, item.id, key), 409, 'idempotency_key_in_use');
 
     const restarted = await startSales(sweepingSales);
-    await waitFor(async () => (await salesOf(customer.id))[0].status === 'FAILED', 20_000, 'the sweep to undo the sale');
+    await waitFor(async () => (await onlySale(customer.id)).status === 'FAILED', 20_000, 'the sweep to undo the sale');
     expect(await salesOf(customer.id)).toEqual([expect.objectContaining({ id: sale.id, failure_reason: 'abandoned', recovery_count: 1 })]);
     expect(await stockOf(item.id)).toBe(3);
     expect(await balanceOf(customer)).toBe(10_000);

@@ -17,7 +17,7 @@ describe('POST /sales with Idempotency-Key', () => {
     expect(created.length + inUse.length).toBe(20);
     expect(created.length).toBeGreaterThanOrEqual(1);
     inUse.forEach((res) => expectProblem(res, 409, 'idempotency_key_in_use'));
-    const [first] = created;
+    const first = created[0]!;
     created.forEach((res) => {
       expect(res.body).toEqual(first.body);
       expect(res.headers.location).toBe(`/sales/${first.body.id}`);

@@ -1,7 +1,7 @@
 // POST /sales, purchase history and the internal "has bought" question, through the real services.
 import crypto from 'node:crypto';
 import { admin, api, expectProblem, forgedTokens, newCustomer, serviceAuth, sql, system } from '@shop/testkit';
-import { balanceOf, buy, buyerAndItem, ledgerFor, newItem, salesOf, startSales, stockOf } from './support/shop';
+import { balanceOf, buy, buyerAndItem, ledgerFor, newItem, onlySale, salesOf, startSales, stockOf } from './support/shop';
 import { startProxy } from './support/proxy';
 
 const saleShape = {
@@ -73,7 +73,7 @@ describe('POST /sales', () => {
     expectProblem(await buy(customer, item.id, 2), 402, 'insufficient_funds');
     expect(await stockOf(item.id)).toBe(4);
     expect(await balanceOf(customer)).toBe(100);
-    const [sale] = await salesOf(customer.id);
+    const sale = await onlySale(customer.id);
     expect(sale).toMatchObject({ status: 'FAILED', failure_reason: 'insufficient_funds' });
     expect(await ledgerFor(sale.id)).toEqual([]);
     const [reservation] = await sql('inventory', 'SELECT state::text FROM stock_reservations WHERE reference = $1', [sale.id]);
@@ -205,7 +205,7 @@ describe('GET /sales/:id', () => {
   it('answers 404 for unknown and failed sales, 400 for a malformed id, 401 without a token', async () => {
     const { customer, item } = await buyerAndItem({ stockCount: 1 });
     await buy(customer, item.id, 2);
-    const [failed] = await salesOf(customer.id);
+    const failed = await onlySale(customer.id);
     expectProblem(await api('sales').get(`/sales/${failed.id}`).set(customer.auth), 404, 'not_found');
     expectProblem(await api('sales').get(`/sales/${crypto.randomUUID()}`).set(customer.auth), 404, 'not_found');
     expectProblem(await api('sales').get('/sales/not-a-uuid').set(customer.auth), 400, 'validation_failed');

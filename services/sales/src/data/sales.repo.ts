@@ -217,7 +217,7 @@ export function salesRepo(db: Db) {
     async settleAbandoned(
       options: { ageMs: number; exclude: string[]; instance: string; lockTimeoutMs: number },
       settle: (sale: PendingSale) => Promise<void>,
-    ): Promise<{ id: string; settled: boolean } | undefined> {
+    ): Promise<{ id: string; settled: true } | { id: string; settled: false; error: unknown } | undefined> {
       let claimed: PendingSale | undefined;
       try {
         return await db.$transaction(
@@ -241,13 +241,13 @@ export function salesRepo(db: Db) {
               options.instance,
             );
             await keyOutcome(tx, row.id, undefined);
-            return { id: row.id, settled: true };
+            return { id: row.id, settled: true as const };
           },
           { maxWait: 10_000, timeout: options.lockTimeoutMs },
         );
       } catch (error) {
         if (!claimed) throw error;
-        return { id: claimed.id, settled: false };
+        return { id: claimed.id, settled: false, error };
       }
     },
 

@@ -50,7 +50,7 @@ export function recoveryDomain(deps: {
         logger.warn({ saleId: result.id, requestId }, 'abandoned purchase undone by the recovery sweep');
       } else {
         stuck.push(result.id);
-        logger.error({ saleId: result.id, requestId }, 'abandoned purchase could not be undone yet; will retry');
+        logger.error({ saleId: result.id, requestId, err: result.error }, 'abandoned purchase could not be undone yet; will retry');
       }
     }
     await sales.purgeExpiredKeys();

@@ -49,8 +49,8 @@ export async function buyerAndItem(options: { balanceCents?: number; stockCount?
  * that only runs when asked (very long interval, very old threshold) unless a test overrides it.
  */
 export const fastSales = { SERVICE_TIMEOUT_MS: '300', SERVICE_RETRY_ATTEMPTS: '2', SWEEP_INTERVAL_MS: '3600000', SWEEP_AGE_MS: '3600000' };
-/** An instance that sweeps often, taking pending sales older than 5 s (the shortest its timeouts allow). */
-export const sweepingSales = { SERVICE_TIMEOUT_MS: '200', SERVICE_RETRY_ATTEMPTS: '1', SWEEP_INTERVAL_MS: '200', SWEEP_AGE_MS: '5000' };
+/** An instance that sweeps often, taking pending sales older than 5.5 s (about the shortest its timeouts allow). */
+export const sweepingSales = { SERVICE_TIMEOUT_MS: '1000', SERVICE_RETRY_ATTEMPTS: '1', SWEEP_INTERVAL_MS: '200', SWEEP_AGE_MS: '5500' };
 
 export const startSales = (env: Record<string, string>) => startInstance('sales', env);
 
@@ -62,4 +62,11 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The one sale attempt a test's customer made. */
+export async function onlySale(customerId: string) {
+  const rows = await salesOf(customerId);
+  if (rows.length !== 1) throw new Error(`expected one sale of ${customerId}, found ${rows.length}`);
+  return rows[0]!;
 }

@@ -1,0 +1,78 @@
+// The shop window, read from inventory over HTTP.
+import crypto from 'node:crypto';
+import { freePort } from '@shop/devkit';
+import { admin, api, expectProblem, system } from '@shop/testkit';
+import { startProxy } from './support/proxy';
+import { newItem, startSales } from './support/shop';
+
+async function allGoods(): Promise<Array<{ id: string; name: string; priceCents: number }>> {
+  const goods = [];
+  for (let offset = 0; ; offset += 100) {
+    const res = await api('sales').get(`/goods?limit=100&offset=${offset}`);
+    expect(res.status).toBe(200);
+    goods.push(...res.body.data);
+    if (offset + 100 >= res.body.total) return goods;
+  }
+}
+
+describe('GET /goods', () => {
+  it('lists items in stock as {id, name, priceCents}, and leaves out sold-out and deleted ones', async () => {
+    const [inStock, soldOut, deleted] = await Promise.all([newItem({ stockCount: 2, priceCents: 321 }), newItem({ stockCount: 0 }), newItem()]);
+    await api('inventory').delete(`/items/${deleted.id}`).set((await admin()).auth);
+    const goods = await allGoods();
+    expect(goods).toContainEqual({ id: inStock.id, name: inStock.name, priceCents: 321 });
+    const ids = goods.map((good) => good.id);
+    expect(ids).not.toContain(soldOut.id);
+    expect(ids).not.toContain(deleted.id);
+  });
+
+  it('answers a page with the given limit and offset, and asks inventory for that same page', async () => {
+    const spy = await startProxy(system().urls.inventory);
+    try {
+      const sales = await startSales({ INVENTORY_URL: spy.url });
+      const res = await api(sales.url).get('/goods?limit=7&offset=1').set('X-Request-Id', 'goods-trace');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ limit: 7, offset: 1, total: expect.any(Number) });
+      expect(res.body.data.length).toBeLessThanOrEqual(7);
+      expect(spy.seen.map((req) => [req.path, req.headers['x-request-id']])).toEqual([['/items?inStock=true&limit=7&offset=1', 'goods-trace']]);
+      expect((await api('sales').get('/goods')).body).toMatchObject({ limit: 20, offset: 0 });
+      await sales.stop();
+    } finally {
+      await spy.close();
+    }
+  });
+
+  it('answers 400 for a bad limit or offset', async () => {
+    for (const query of ['limit=0', 'limit=101', 'offset=-1', 'limit=abc']) {
+      expectProblem(await api('sales').get(`/goods?${query}`), 400, 'validation_failed');
+    }
+  });
+});
+
+describe('GET /goods/:id', () => {
+  it('answers the full item, as inventory has it', async () => {
+    const item = await newItem({ stockCount: 4, priceCents: 999 });
+    const res = await api('sales').get(`/goods/${item.id}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual((await api('inventory').get(`/items/${item.id}`)).body);
+    expect(res.body).toMatchObject({ id: item.id, name: item.name, priceCents: 999, stockCount: 4, category: 'electronics' });
+  });
+
+  it('answers 404 for unknown and deleted items, 400 for a malformed id', async () => {
+    expectProblem(await api('sales').get(`/goods/${crypto.randomUUID()}`), 404, 'not_found');
+    const item = await newItem();
+    await api('inventory').delete(`/items/${item.id}`).set((await admin()).auth);
+    expectProblem(await api('sales').get(`/goods/${item.id}`), 404, 'not_found');
+    expectProblem(await api('sales').get('/goods/not-a-uuid'), 400, 'validation_failed');
+  });
+});
+
+describe('GET /goods when inventory is unreachable', () => {
+  it('answers 503 service_unavailable for the list and for one item', async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const sales = await startSales({ INVENTORY_URL: nobody, SERVICE_TIMEOUT_MS: '300', SERVICE_RETRY_ATTEMPTS: '2' });
+    expectProblem(await api(sales.url).get('/goods'), 503, 'service_unavailable');
+    expectProblem(await api(sales.url).get(`/goods/${crypto.randomUUID()}`), 503, 'service_unavailable');
+    await sales.stop();
+  });
+});

@@ -1,0 +1,96 @@
+// The recovery sweep: pending sales a dead process left behind are undone, each exactly once, even with
+// several replicas sweeping the same database.
+import crypto from 'node:crypto';
+import { api, serviceAuth, sql, system } from '@shop/testkit';
+import { startProxy } from './support/proxy';
+import { balanceOf, buyerAndItem, ledgerFor, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
+
+/** Leaves a sale as a process killed mid-purchase would: PENDING, stock taken, maybe money taken. */
+async function abandonedSale(customer: { id: string; username: string }, itemId: string, options: { debited: boolean; priceCents: number; key?: string; age?: string }) {
+  const id = crypto.randomUUID();
+  await sql(
+    'sales',
+    `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status, created_at)
+     VALUES ($1, $2, $3::text, lower($3::text), $4, 1, 'PENDING', now() - $5::interval)`,
+    [id, customer.id, customer.username, itemId, options.age ?? '1 hour'],
+  );
+  if (options.key) {
+    await sql('sales', `INSERT INTO idempotency_keys (customer_id, key, request_hash, sale_id, expires_at) VALUES ($1, $2, repeat('0', 64), $3, now() + interval '1 day')`, [
+      customer.id,
+      options.key,
+      id,
+    ]);
+  }
+  const reserved = await api('inventory').post('/internal/stock/reservations').set(serviceAuth()).send({ reference: id, itemId, quantity: 1 });
+  expect(reserved.status).toBe(201);
+  if (options.debited) {
+    const debited = await api('customers').post('/internal/wallet/debits').set(serviceAuth()).send({ customerId: customer.id, amountCents: options.priceCents, reference: id });
+    expect(debited.status).toBe(201);
+  }
+  return id;
+}
+
+describe('recovery sweep', () => {
+  it('undoes each abandoned sale exactly once while two instances sweep the same database', async () => {
+    const { customer, item } = await buyerAndItem({ balanceCents: 100_000, stockCount: 40, priceCents: 100 });
+    // Older than the replicas' threshold (5.5 s), younger than the main instance's (120 s): only the replicas sweep them.
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => abandonedSale(customer, item.id, { debited: i % 2 === 0, priceCents: 100, key: `k-${i}`, age: '10 seconds' })),
+    );
+    expect(await stockOf(item.id)).toBe(10);
+    expect(await balanceOf(customer)).toBe(100_000 - 15 * 100);
+
+    // Refunds take a while, so both instances are busy at the same time.
+    const slowRefunds = await startProxy(system().urls.customers, (req) => (req.path === '/internal/wallet/refunds' ? { kind: 'forward', delayMs: 100 } : { kind: 'forward' }));
+    try {
+      const env = { ...sweepingSales, CUSTOMERS_URL: slowRefunds.url };
+      const replicas = await Promise.all([startSales(env), startSales(env)]);
+      const settled = async () => {
+        const rows = await sql('sales', `SELECT count(*)::int AS n FROM sales WHERE id = ANY($1::uuid[]) AND status = 'FAILED'`, [ids]);
+        return rows[0].n === ids.length;
+      };
+      await waitFor(settled, 45_000, 'every abandoned sale to be undone');
+
+      const rows = await sql<{ recovery_count: number; recovered_by: string; failure_reason: string }>(
+        'sales',
+        'SELECT recovery_count, recovered_by, failure_reason FROM sales WHERE id = ANY($1::uuid[])',
+        [ids],
+      );
+      expect(rows.every((row) => row.recovery_count === 1 && row.failure_reason === 'abandoned')).toBe(true);
+      const sweepers = new Set(rows.map((row) => Number(row.recovered_by.split(':').pop())));
+      expect([...sweepers].sort()).toEqual(replicas.map((replica) => replica.child.pid).sort());
+      // Exactly one release per sale reached inventory's history, and one refund per debited sale.
+      const releases = await sql('inventory', `SELECT reference, count(*)::int AS n FROM stock_movements WHERE kind = 'release' AND reference = ANY($1) GROUP BY reference`, [ids]);
+      expect(releases).toHaveLength(30);
+      expect(releases.every((row) => row.n === 1)).toBe(true);
+      for (const [i, id] of ids.entries()) {
+        expect(await ledgerFor(id)).toEqual(i % 2 === 0 ? [{ type: 'purchase', amount: -100 }, { type: 'refund', amount: 100 }] : []);
+      }
+      expect(await stockOf(item.id)).toBe(40);
+      expect(await balanceOf(customer)).toBe(100_000);
+      // Their idempotency keys were released with them.
+      expect(await sql('sales', 'SELECT 1 FROM idempotency_keys WHERE sale_id = ANY($1::uuid[])', [ids])).toEqual([]);
+      await Promise.all(replicas.map((replica) => replica.stop()));
+    } finally {
+      await slowRefunds.close();
+    }
+  });
+
+  it('leaves a pending sale younger than the threshold alone (a live purchase), and takes the older one', async () => {
+    const { customer, item } = await buyerAndItem({ stockCount: 5, priceCents: 100 });
+    const young = await abandonedSale(customer, item.id, { debited: true, priceCents: 100, age: '20 seconds' });
+    const old = await abandonedSale(customer, item.id, { debited: true, priceCents: 100, age: '2 minutes' });
+    const sweeper = await startSales({ SWEEP_INTERVAL_MS: '200', SWEEP_AGE_MS: '60000' });
+    const status = async (id: string) => (await sql('sales', 'SELECT status::text FROM sales WHERE id = $1', [id]))[0].status;
+    await waitFor(async () => (await status(old)) === 'FAILED', 20_000, 'the old sale to be undone');
+    await new Promise((resolve) => setTimeout(resolve, 600)); // a few more sweeps
+    expect(await status(young)).toBe('PENDING');
+    expect(await stockOf(item.id)).toBe(4);
+    expect(await balanceOf(customer)).toBe(10_000 - 100);
+    await sweeper.stop();
+    // Clean up as the sweep eventually would.
+    await api('inventory').post('/internal/stock/releases').set(serviceAuth()).send({ reference: young });
+    await api('customers').post('/internal/wallet/refunds').set(serviceAuth()).send({ customerId: customer.id, reference: young });
+    await sql('sales', `UPDATE sales SET status = 'FAILED', failure_reason = 'test cleanup' WHERE id = $1`, [young]);
+  });
+});
