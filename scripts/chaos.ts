@@ -83,9 +83,10 @@ interface Customer {
 
 async function main() {
   log(`starting the shop (seed ${SEED}, ${SECONDS} s, ${CONCURRENCY} clients)…`);
-  // Short timeouts and sweep so that abandoned purchases are settled within seconds of the end of the load.
+  // Short timeouts and sweep so that abandoned purchases are settled within seconds of the end of the load
+  // (SWEEP_AGE_MS must exceed the longest live purchase: 4 calls × 2 attempts × (1.5 s + 0.5 s backoff) + 1 s).
   const system = await startTestSystem({
-    env: { LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'silent', SERVICE_TIMEOUT_MS: '500', SERVICE_RETRY_ATTEMPTS: '2', SWEEP_AGE_MS: '10000', SWEEP_INTERVAL_MS: '1000' },
+    env: { LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'silent', SERVICE_TIMEOUT_MS: '1500', SERVICE_RETRY_ATTEMPTS: '2', SWEEP_AGE_MS: '20000', SWEEP_INTERVAL_MS: '1000' },
     stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore',
   });
   const { urls, env, databaseUrls } = system.context;
