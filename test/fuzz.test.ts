@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { admin, api, serviceAuth, system } from '@shop/testkit';
-import { SERVICE_NAMES, problemViolations, type Service } from './support/contract';
+import { problemViolations, runningServices, type Service } from './support/contract';
 import { World, fundAdmin } from './support/fixtures';
 import { documentedAccess, invalid, operations, schemaErrors, toJsonSchema, valid, type OpenApiDoc, type Operation, type Parameter, type Schema } from './support/openapi';
 
@@ -16,7 +16,7 @@ const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
 // Jest needs the test names before any test runs: read the documents synchronously, from the running system.
 const docs = Object.fromEntries(
-  SERVICE_NAMES.map((service) => {
+  runningServices().map((service) => {
     const script = `fetch(process.argv[1] + '/openapi.json').then((r) => r.text()).then((t) => process.stdout.write(t))`;
     return [service, JSON.parse(execFileSync(process.execPath, ['-e', script, system().urls[service]], { encoding: 'utf8' })) as OpenApiDoc];
   }),
@@ -122,7 +122,7 @@ function requestArb(op: Operation, known: Known): fc.Arbitrary<Generated> {
 
 const stats = { cases: 0, byService: {} as Record<string, number>, docGaps: [] as string[], observed: new Map<string, Set<string>>() };
 
-describe.each(SERVICE_NAMES)('%s: contract fuzzing of every documented operation', (service) => {
+describe.each(runningServices())('%s: contract fuzzing of every documented operation', (service) => {
   const doc = docs[service];
   // Patches and deletes get their own data, so they cannot pull the shared fixtures from under the rest.
   const ops = operations(doc);

@@ -32,3 +32,9 @@ export function problemViolations(status: number, contentType: string | undefine
   for (const field of ['type', 'title', 'detail']) if (typeof body[field] !== 'string') out.push(`problem.${field} missing`);
   return out;
 }
+
+/** The services this run started (SHOP_TEST_SERVICES=customers,inventory starts only some). */
+export const runningServices = (): Service[] => {
+  const wanted = process.env.SHOP_TEST_SERVICES?.split(',');
+  return SERVICE_NAMES.filter((name) => !wanted || wanted.includes(name));
+};
