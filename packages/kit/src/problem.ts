@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { AppError, Internal, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed } from './errors';
+import { UpstreamUnavailable } from './client';
+import { AppError, Internal, NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType, ValidationFailed } from './errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -26,6 +27,8 @@ export const notFoundHandler: RequestHandler = (req) => {
 /** Maps what the body parser and Prisma throw onto the contract's codes; anything else is a 500. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // A neighbour that could not be reached is not our bug: the client may retry later.
+  if (error instanceof UpstreamUnavailable) return new ServiceUnavailable(`${error.service} is unavailable; try again later`);
   const e = error as { type?: string; status?: number; code?: string; meta?: Record<string, unknown> };
   switch (e?.type) {
     case 'entity.parse.failed':
