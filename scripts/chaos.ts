@@ -109,7 +109,9 @@ async function main() {
       // A generous ready timeout: on a busy 2-core machine a cold start takes tens of seconds.
       chaos[name].proc = await startService(name, chaos[name].env, { stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore', readyTimeoutMs: 120_000 });
     };
-    await Promise.all((['customers', 'inventory', 'sales', 'reviews'] as const).map(start));
+    // allSettled: when one fails to start, the others must still be known (and stopped) before we give up.
+    const started = await Promise.allSettled((['customers', 'inventory', 'sales', 'reviews'] as const).map(start));
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
     /** Mostly the chaos instance, sometimes the steady one. */
     const base = (name: ServiceName) => (random() < 0.75 ? chaos[name].url : urls[name]);
 
