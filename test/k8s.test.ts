@@ -264,6 +264,12 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       const db = (c: { env?: Array<{ name: string; valueFrom?: unknown }> }) => c.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom;
       expect(db(migrate)).toEqual(db(container(name)));
       expect(fs.existsSync(path.join(ROOT, 'prisma', name, 'migrations'))).toBe(true);
+      // The same step docker-compose runs from the same image (working directory /app).
+      const compose = composeServices()[`migrate-${name}`];
+      if (compose) {
+        expect(path.posix.resolve(migrate.workingDir, String(migrate.command.at(-2)))).toBe(path.posix.resolve(compose.working_dir, String(compose.command.at(-2))));
+        expect(migrate.command.slice(0, 3)).toEqual(compose.command.slice(0, 3));
+      }
     }
   });
 
@@ -340,6 +346,12 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     });
   }
 });
+
+/** docker-compose.yml's services (when the file is there), whose migrate containers the init containers mirror. */
+function composeServices(): Record<string, { command: string[]; working_dir: string }> {
+  const file = path.join(ROOT, 'docker-compose.yml');
+  return fs.existsSync(file) ? (parseAllDocuments(fs.readFileSync(file, 'utf8'))[0]?.toJS()?.services ?? {}) : {};
+}
 
 /** `name/KEY` for each `kubectl create secret generic NAME --from-literal=KEY=… | --from-file=KEY=…` in docs/kubernetes.md. */
 function documentedSecrets(): Set<string> {
