@@ -70,12 +70,19 @@ export function createApi(options: ApiOptions) {
   const registry = new OpenAPIRegistry();
   const router = express.Router();
   registry.register('Problem', problemSchema);
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  registry.registerComponent('securitySchemes', 'service', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'The per-deployment service token (SERVICE_TOKEN)',
-  });
+  // Security schemes are declared when the first route uses them: an unused one is a lint error.
+  const schemes = {
+    bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from customers POST /auth/login' },
+    service: { type: 'http', scheme: 'bearer', description: 'The per-deployment service token (SERVICE_TOKEN)' },
+  } as const;
+  const declared = new Set<string>();
+  const declareScheme = (access: Access) => {
+    if (access === 'public') return;
+    const name = access === 'service' ? 'service' : 'bearer';
+    if (declared.has(name)) return;
+    declared.add(name);
+    registry.registerComponent('securitySchemes', name, schemes[name]);
+  };
 
   async function authenticate(access: Access, req: Request): Promise<User | undefined> {
     if (access === 'public') return undefined;
@@ -105,12 +112,18 @@ export function createApi(options: ApiOptions) {
     spec: RouteSpec<P, Q, B, H>,
     handler: (ctx: Context<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>) => Promise<Result> | Result,
   ) {
+    declareScheme(spec.access);
     document(registry, spec);
     const { params = empty, query = empty, body, headers = empty } = spec.request ?? {};
     router[spec.method](spec.path, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
       const user = await authenticate(spec.access, req);
       const errors: FieldError[] = [];
       const parse = <T extends z.ZodType>(where: string, schema: T, value: unknown): z.output<T> => {
+        const nul = pathToNul(value);
+        if (nul) {
+          errors.push({ path: [where, ...nul].join('.'), message: 'must not contain the NUL character (U+0000)' });
+          return undefined as z.output<T>;
+        }
         const result = schema.safeParse(value);
         if (result.success) return result.data;
         for (const issue of result.error.issues) {
@@ -140,6 +153,19 @@ export function createApi(options: ApiOptions) {
   return { router, registry, route };
 }
 export type Api = ReturnType<typeof createApi>;
+
+/** PostgreSQL text cannot hold U+0000; find it anywhere in the input so it is a 400, not a 500. */
+function pathToNul(value: unknown, path: Array<string | number> = []): Array<string | number> | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      if (key.includes('\u0000')) return [...path, key];
+      const found = pathToNul(child, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
 
 export const problemSchema = z
   .object({

@@ -3,7 +3,8 @@ import { z } from 'zod';
 /** `?limit=` (1–100, default 20) and `?offset=` (default 0), as every list in the contract takes them. */
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
-  offset: z.coerce.number().int().min(0).default(0).openapi({ example: 0 }),
+  // coerce would turn null into 0, so the generator would call it nullable; a query value never is.
+  offset: z.coerce.number().int().min(0).default(0).openapi({ example: 0, nullable: false } as never),
 });
 export type PageQuery = z.output<typeof pageQuery>;
 

@@ -65,6 +65,14 @@ describe('POST /customers', () => {
     expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: `body.${field}` })]));
   });
 
+  it('rejects the NUL character, which PostgreSQL cannot store, as a validation failure', async () => {
+    const res = await api('customers').post('/customers').send(customerBody({ firstName: 'A\u0000B' }));
+    expectProblem(res, 400, 'validation_failed');
+    expect(res.body.errors).toEqual([{ path: 'body.firstName', message: expect.stringContaining('NUL') }]);
+    const search = await api('customers').get('/customers').query({ q: 'a\u0000b' }).set((await admin()).auth);
+    expectProblem(search, 400, 'validation_failed');
+  });
+
   it('rejects a missing body', async () => {
     expectProblem(await api('customers').post('/customers'), 400, 'validation_failed');
   });

@@ -44,9 +44,7 @@ export function walletDomain(deps: { wallet: WalletRepo; customers: CustomersDom
     /** Idempotent by reference: refunds a debit once; for a debit that never happened, voids the reference. */
     async refund(customerId: string, reference: string) {
       const result = await wallet.refund(customerId, reference);
-      return result.outcome === 'voided'
-        ? { outcome: result.outcome, transaction: null }
-        : { outcome: result.outcome, transaction: result.entry };
+      return result.outcome === 'voided' ? { outcome: result.outcome } : { outcome: result.outcome, transaction: result.entry };
     },
   };
 }

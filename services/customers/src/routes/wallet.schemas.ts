@@ -34,6 +34,6 @@ export const refundResult = z
     outcome: z.enum(['refunded', 'already_refunded', 'voided']).openapi({
       description: '`voided`: no debit existed; the reference is now void and a late debit with it is refused',
     }),
-    transaction: transaction.nullable(),
+    transaction: transaction.optional().openapi({ description: 'The refund entry; absent when the reference was voided' }),
   })
   .openapi('RefundResult');
