@@ -63,6 +63,9 @@ describe('POST /sales with Idempotency-Key', () => {
     const a = await buyWithKey(alice, key, { itemId: item.id });
     const b = await buyWithKey(bob, key, { itemId: item.id });
     expect([a.status, b.status]).toEqual([201, 201]);
+    const aliceAgain = await buyWithKey(alice, key, { itemId: item.id });
+    expect(aliceAgain.headers['idempotent-replayed']).toBe('true');
+    expect(aliceAgain.body).toEqual(a.body);
     expect(a.body.id).not.toBe(b.body.id);
     expect(b.headers['idempotent-replayed']).toBeUndefined();
     expect(await balanceOf(bob)).toBe(900);
