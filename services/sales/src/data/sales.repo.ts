@@ -85,24 +85,6 @@ const TX = { maxWait: 10_000, timeout: 10_000 };
  * sale that did.
  */
 export function salesRepo(db: Db) {
-  /** Ends a pending sale; false when it was no longer pending (the recovery sweep got there first). */
-  async function end(
-    tx: Pick<Db, '$executeRawUnsafe'>,
-    id: string,
-    status: 'FAILED' | 'COMPLETED',
-    reason: string | null,
-    answer: StoredAnswer | undefined,
-  ): Promise<boolean> {
-    const changed = await tx.$executeRawUnsafe(
-      `UPDATE sales SET status = $2::"SaleStatus", failure_reason = $3, updated_at = now() WHERE id = $1::uuid AND status = 'PENDING'`,
-      id,
-      status,
-      reason,
-    );
-    await keyOutcome(tx, id, answer);
-    return changed === 1;
-  }
-
   /** Stores the final answer under the sale's key, or (no answer) releases the key so the client may retry. */
   async function keyOutcome(tx: Pick<Db, '$executeRawUnsafe'>, saleId: string, answer: StoredAnswer | undefined) {
     if (answer) {
@@ -198,9 +180,20 @@ export function salesRepo(db: Db) {
       }, TX);
     },
 
-    /** PENDING → FAILED; stores `answer` under the key when it is final, else releases the key. */
+    /**
+     * PENDING → FAILED; stores `answer` under the key when it is final, else releases the key. False when the
+     * sale was no longer pending (the recovery sweep got there first).
+     */
     async fail(id: string, reason: string, answer?: StoredAnswer): Promise<boolean> {
-      return db.$transaction((tx) => end(tx, id, 'FAILED', reason, answer), TX);
+      return db.$transaction(async (tx) => {
+        const changed = await tx.$executeRawUnsafe(
+          `UPDATE sales SET status = 'FAILED', failure_reason = $2, updated_at = now() WHERE id = $1::uuid AND status = 'PENDING'`,
+          id,
+          reason,
+        );
+        await keyOutcome(tx, id, answer);
+        return changed === 1;
+      }, TX);
     },
 
     /** The sale stays PENDING for the recovery sweep; its key is released so the client can try again. */
