@@ -23,6 +23,10 @@ const BCRYPT_ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 10);
 const INITIAL_STOCK = 1_000_000;
 const STARTING_BALANCE = 100_000_000;
 const RESULTS = path.join(__dirname, 'results');
+/** BENCH_ONLY=purchase,items runs the scenarios whose name contains one of the words (case-insensitive). */
+const ONLY = process.env.BENCH_ONLY?.toLowerCase().split(',');
+/** BENCH_PROFILE=<dir> makes every service write a V8 CPU profile there when it stops. */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 
 type Row = {
   scenario: string;
@@ -183,7 +187,12 @@ async function main() {
     bcryptRounds: BCRYPT_ROUNDS,
     fsync: true,
     // A short sweep so that purchases left pending by a timeout are settled before the books are checked.
-    env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', SWEEP_AGE_MS: '40000', SWEEP_INTERVAL_MS: '2000' },
+    env: {
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error',
+      SWEEP_AGE_MS: '40000',
+      SWEEP_INTERVAL_MS: '2000',
+      ...(PROFILE_DIR && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(PROFILE_DIR)}` }),
+    },
     stdio: process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore',
   });
   const ceilingPort = await freePort();
@@ -269,6 +278,7 @@ async function main() {
 
     let books: Awaited<ReturnType<typeof checkBooks>> | undefined;
     for (const scenario of scenarios) {
+      if (ONLY && !ONLY.some((word) => scenario.name.toLowerCase().includes(word))) continue;
       process.stdout.write(`${scenario.name} …`);
       const [result, rssMb] = await withRss(system, () => load(scenario.name, scenario.service, scenario.requests));
       const row: Row = { scenario: scenario.name, ...result, rssMb };
@@ -321,6 +331,7 @@ function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | und
   const text = lines.join('\n');
   console.log(`\n${text}`);
   fs.mkdirSync(RESULTS, { recursive: true });
+  if (ONLY) return; // a partial run does not replace the latest full table
   fs.writeFileSync(path.join(RESULTS, 'latest.md'), `${text}\n`);
   fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify({ machine, connections: CONNECTIONS, durationSeconds: DURATION, rows, books }, null, 2));
 }
