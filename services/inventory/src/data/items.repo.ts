@@ -119,11 +119,16 @@ export function itemsRepo(db: Db) {
       const condition = where.join(' AND ');
       const filterParams = [...params];
       const pageClause = `LIMIT ${param(filter.limit, '::int')} OFFSET ${param(filter.offset, '::int')}`;
-      const [rows, counted] = await Promise.all([
-        db.$queryRawUnsafe<ItemRow[]>(`SELECT ${ITEM_COLUMNS} FROM items WHERE ${condition} ORDER BY ${ORDER_BY[filter.sort]} ${pageClause}`, ...params),
-        db.$queryRawUnsafe<{ total: bigint }[]>(`SELECT count(*) AS total FROM items WHERE ${condition}`, ...filterParams),
-      ]);
-      return { data: rows.map(toItem), total: Number(counted[0]!.total) };
+      // One statement for the page and its total (the window count is taken before LIMIT): one pool
+      // connection and one round trip per list. A page past the end has no row to carry the total, so
+      // only then is it counted on its own.
+      const rows = await db.$queryRawUnsafe<(ItemRow & { total: bigint })[]>(
+        `SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total FROM items WHERE ${condition} ORDER BY ${ORDER_BY[filter.sort]} ${pageClause}`,
+        ...params,
+      );
+      if (rows.length) return { data: rows.map(toItem), total: Number(rows[0]!.total) };
+      const counted = await db.$queryRawUnsafe<{ total: bigint }[]>(`SELECT count(*) AS total FROM items WHERE ${condition}`, ...filterParams);
+      return { data: [], total: Number(counted[0]!.total) };
     },
 
     /** A stockCount change is recorded as a correction (delta = new - old) in the same transaction. */
