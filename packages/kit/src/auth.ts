@@ -40,6 +40,18 @@ export function jwksKeyResolver(jwksUri: string): KeyResolver {
 export const SIGNING_ALGORITHM = 'RS256';
 
 export function createTokenVerifier(resolveKey: KeyResolver) {
+  // jsonwebtoken would parse the PEM on every request; the parsed key is kept per PEM (not per kid, so a
+  // key published again under the same kid is parsed again). Bounded: JWKS holds a handful of keys.
+  const parsed = new Map<string, crypto.KeyObject>();
+  const keyObject = (pem: string) => {
+    let key = parsed.get(pem);
+    if (!key) {
+      if (parsed.size >= 16) parsed.clear();
+      key = crypto.createPublicKey(pem);
+      parsed.set(pem, key);
+    }
+    return key;
+  };
   return async function verify(token: string): Promise<User> {
     const decoded = jwt.decode(token, { complete: true });
     const kid = decoded?.header.kid;
@@ -47,9 +59,9 @@ export function createTokenVerifier(resolveKey: KeyResolver) {
     if (!decoded || decoded.header.alg !== SIGNING_ALGORITHM || typeof kid !== 'string') {
       throw new Unauthorized('The access token is malformed or uses an unsupported algorithm');
     }
-    let key: string;
+    let key: crypto.KeyObject;
     try {
-      key = await resolveKey(kid);
+      key = keyObject(await resolveKey(kid));
     } catch {
       throw new Unauthorized('The access token was signed with an unknown key');
     }
