@@ -219,7 +219,7 @@ export function invalid(schema: Schema): fc.Arbitrary<Mutation> {
   if (!s.nullable && s.type !== undefined) options.push(fc.constant({ kind: 'null', value: null }));
   if (s.enum) options.push(fc.constant({ kind: 'not in enum', value: `zz-${String(s.enum[0])}-not-a-member` }));
   if (s.type === 'integer' || s.type === 'number') {
-    if (s.minimum !== undefined) options.push(fc.integer({ min: -1e9, max: s.minimum - 1 }).map((value) => ({ kind: 'below minimum', value })));
+    if (s.minimum !== undefined) options.push(fc.integer({ min: Math.min(-1e9, s.minimum - 1e9), max: s.minimum - 1 }).map((value) => ({ kind: 'below minimum', value })));
     if (s.maximum !== undefined) options.push(fc.integer({ min: s.maximum + 1, max: s.maximum + 1e9 }).map((value) => ({ kind: 'above maximum', value })));
     if (s.type === 'integer') options.push(fc.constantFrom(0.5, 1.25, 1e300).map((value) => ({ kind: 'not an integer', value })));
   }

@@ -236,11 +236,12 @@ function securityFor(access: Access): Array<Record<string, string[]>> {
   return [{ bearer: [] }];
 }
 
-export function openApiDocument(registry: OpenAPIRegistry, info: { title: string; description: string; port: number }) {
+export function openApiDocument(registry: OpenAPIRegistry, info: { title: string; description: string }) {
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',
     info: { title: info.title, version: '1.0.0', description: info.description, license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' } },
-    servers: [{ url: `http://127.0.0.1:${info.port}`, description: 'local' }],
+    // Relative, so Try-it-out works wherever the service is reached (localhost, compose, an ingress).
+    servers: [{ url: '/', description: 'this service' }],
   });
 }
 

@@ -11,7 +11,6 @@ import { errorHandler, notFoundHandler } from './problem';
 export interface ServiceAppOptions {
   name: string;
   description: string;
-  port: number;
   logger: Logger;
   registry: OpenAPIRegistry;
   router: express.Router;
@@ -34,7 +33,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   const metrics = createMetrics(options.name);
-  const document = openApiDocument(options.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description, port: options.port });
+  const document = openApiDocument(options.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description });
 
   app.use(helmet());
   app.use(httpLogger(options.logger));

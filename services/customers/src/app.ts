@@ -44,7 +44,6 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const app = createServiceApp({
     name: 'customers',
     description: 'Registration, login (JWT), profiles and the wallet ledger.',
-    port: config.PORT,
     logger,
     registry: api.registry,
     router: api.router,

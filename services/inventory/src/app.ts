@@ -23,7 +23,6 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   return createServiceApp({
     name: 'inventory',
     description: 'Items, categories, prices and stock.',
-    port: config.PORT,
     logger,
     registry: api.registry,
     router: api.router,

@@ -29,7 +29,6 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const app = createServiceApp({
     name: 'reviews',
     description: 'Ratings and comments on items, moderation, reports and rating summaries.',
-    port: config.PORT,
     logger,
     registry: api.registry,
     router: api.router,

@@ -48,7 +48,6 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const app = createServiceApp({
     name: 'sales',
     description: 'Goods, purchases (a saga over customers and inventory) and purchase history.',
-    port: config.PORT,
     logger,
     registry: api.registry,
     router: api.router,
