@@ -73,19 +73,37 @@ async function purchase(customerId: string, itemId: string) {
 }
 
 const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
+  // The reads ask what the services answer: a list page comes with its total (count(*) OVER () — the
+  // cheapest way to get both in one statement), and an item's reviews page with its rating summary, after
+  // asking inventory's database whether the item exists (the reviews service asks inventory on every read).
   '/items': async () =>
     (await pools.inventory.query(
-      `SELECT id, name, category, price_cents, description, stock_count, created_at, updated_at FROM items
+      `SELECT id, name, category, price_cents, description, stock_count, created_at, updated_at, count(*) OVER () AS total FROM items
        WHERE deleted_at IS NULL AND category = 'electronics' ORDER BY price_cents DESC, id LIMIT 20`,
     )).rows,
   '/item': async (url) => (await pools.inventory.query('SELECT * FROM items WHERE id = $1 AND deleted_at IS NULL', [url.searchParams.get('id')])).rows[0],
   '/goods': async () =>
-    (await pools.inventory.query('SELECT id, name, price_cents FROM items WHERE deleted_at IS NULL AND stock_count > 0 ORDER BY created_at, id LIMIT 20')).rows,
-  '/reviews': async (url) =>
-    (await pools.reviews.query(
-      `SELECT * FROM reviews WHERE item_id = $1 AND status = 'approved' ORDER BY created_at DESC, seq DESC LIMIT 20`,
-      [url.searchParams.get('item')],
+    (await pools.inventory.query(
+      'SELECT id, name, price_cents, count(*) OVER () AS total FROM items WHERE deleted_at IS NULL AND stock_count > 0 ORDER BY created_at, id LIMIT 20',
     )).rows,
+  '/reviews': async (url) => {
+    const item = url.searchParams.get('item');
+    const [exists, page] = await Promise.all([
+      pools.inventory.query('SELECT 1 FROM items WHERE id = $1 AND deleted_at IS NULL', [item]),
+      pools.reviews.query(
+        `SELECT s.*, p.* FROM
+           (SELECT count(*)::int AS n, round(avg(rating), 2)::float8 AS average,
+                   count(*) FILTER (WHERE rating = 1)::int AS r1, count(*) FILTER (WHERE rating = 2)::int AS r2,
+                   count(*) FILTER (WHERE rating = 3)::int AS r3, count(*) FILTER (WHERE rating = 4)::int AS r4,
+                   count(*) FILTER (WHERE rating = 5)::int AS r5
+            FROM reviews WHERE item_id = $1::uuid AND status = 'approved') s
+         LEFT JOIN LATERAL
+           (SELECT * FROM reviews WHERE item_id = $1::uuid AND status = 'approved' ORDER BY seq DESC LIMIT 20) p ON true`,
+        [item],
+      ),
+    ]);
+    return exists.rows.length ? page.rows : null;
+  },
   '/purchase': async (_url, body) => {
     const { customerId, itemId } = JSON.parse(body);
     return purchase(customerId, itemId);
