@@ -204,7 +204,7 @@ export function reviewsRepo(db: Db) {
     async reports(reviewId: string, page: Page) {
       const rows = await db.$queryRawUnsafe<{ id: string; reporter: string; reason: string; created_at: Date }[]>(
         `SELECT id::text, reporter, reason, created_at FROM review_reports WHERE review_id = $1::uuid
-         ORDER BY created_at, id LIMIT $2 OFFSET $3`,
+         ORDER BY seq LIMIT $2 OFFSET $3`,
         reviewId,
         page.limit,
         page.offset,
