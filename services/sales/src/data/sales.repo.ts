@@ -78,6 +78,25 @@ function toSale(row: SaleRow): Sale {
 
 const TX = { maxWait: 10_000, timeout: 10_000 };
 
+/** The item's name and price at purchase time, as the reservation answered them. */
+export interface Price {
+  itemName: string;
+  unitPriceCents: number;
+  totalCents: number;
+}
+
+async function insertPending(q: Pick<Db, '$executeRawUnsafe'>, sale: NewSale) {
+  await q.$executeRawUnsafe(
+    `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status)
+     VALUES ($1::uuid, $2::uuid, $3::text, lower($3::text), $4::uuid, $5, 'PENDING')`,
+    sale.id,
+    sale.customerId,
+    sale.username,
+    sale.itemId,
+    sale.quantity,
+  );
+}
+
 /**
  * The sale's lifecycle and its idempotency key are written together: the key is claimed in the transaction
  * that records the PENDING sale, and the final answer is stored (or the key released) in the transaction that
@@ -106,6 +125,11 @@ export function salesRepo(db: Db) {
      * earlier request (and not expired) is returned instead, and nothing is written. An expired key is taken over.
      */
     async begin(sale: NewSale, claim?: IdempotencyClaim): Promise<{ started: true } | { started: false; existing: StoredKey }> {
+      // Without a key there is one statement: no transaction round trips.
+      if (!claim) {
+        await insertPending(db, sale);
+        return { started: true };
+      }
       return db.$transaction(async (tx) => {
         if (claim) {
           const claimed = await tx.$queryRawUnsafe<unknown[]>(
@@ -140,60 +164,54 @@ export function salesRepo(db: Db) {
             };
           }
         }
-        await tx.$executeRawUnsafe(
-          `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status)
-           VALUES ($1::uuid, $2::uuid, $3::text, lower($3::text), $4::uuid, $5, 'PENDING')`,
-          sale.id,
-          sale.customerId,
-          sale.username,
-          sale.itemId,
-          sale.quantity,
-        );
+        await insertPending(tx, sale);
         return { started: true as const };
       }, TX);
     },
 
-    /** Copies the item's name and price at purchase time (from the reservation) onto the pending sale. */
-    async recordPrice(id: string, price: { itemName: string; unitPriceCents: number; totalCents: number }): Promise<boolean> {
-      const changed = await db.$executeRawUnsafe(
-        `UPDATE sales SET item_name = $2, unit_price_cents = $3, total_cents = $4, updated_at = now()
-         WHERE id = $1::uuid AND status = 'PENDING'`,
-        id,
-        price.itemName,
-        price.unitPriceCents,
-        price.totalCents,
-      );
-      return changed === 1;
-    },
-
-    /** PENDING → COMPLETED and the 201 answer stored under the key, atomically. Undefined if no longer pending. */
-    async complete(id: string, answer: (sale: Sale) => StoredAnswer): Promise<Sale | undefined> {
-      return db.$transaction(async (tx) => {
-        const [row] = await tx.$queryRawUnsafe<SaleRow[]>(
-          `UPDATE sales SET status = 'COMPLETED', updated_at = now() WHERE id = $1::uuid AND status = 'PENDING' RETURNING ${SALE_COLUMNS}`,
+    /**
+     * PENDING → COMPLETED with the item's name and price at purchase time (from the reservation), and the 201
+     * answer stored under the key, atomically. Without a key it is one statement. Undefined if no longer pending.
+     */
+    async complete(id: string, price: Price, keyed: boolean, answer: (sale: Sale) => StoredAnswer): Promise<Sale | undefined> {
+      const end = async (q: Pick<Db, '$queryRawUnsafe' | '$executeRawUnsafe'>) => {
+        const [row] = await q.$queryRawUnsafe<SaleRow[]>(
+          `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $4, updated_at = now()
+           WHERE id = $1::uuid AND status = 'PENDING' RETURNING ${SALE_COLUMNS}`,
           id,
+          price.itemName,
+          price.unitPriceCents,
+          price.totalCents,
         );
         if (!row) return undefined;
         const sale = toSale(row);
-        await keyOutcome(tx, id, answer(sale));
+        if (keyed) await keyOutcome(q, id, answer(sale));
         return sale;
-      }, TX);
+      };
+      return keyed ? db.$transaction(end, TX) : end(db);
     },
 
     /**
-     * PENDING → FAILED; stores `answer` under the key when it is final, else releases the key. False when the
-     * sale was no longer pending (the recovery sweep got there first).
+     * PENDING → FAILED (with the price when the stock was reserved); stores `answer` under the key when it is
+     * final, else releases the key. Without a key it is one statement. False when the sale was no longer
+     * pending (the recovery sweep got there first).
      */
-    async fail(id: string, reason: string, answer?: StoredAnswer): Promise<boolean> {
-      return db.$transaction(async (tx) => {
-        const changed = await tx.$executeRawUnsafe(
-          `UPDATE sales SET status = 'FAILED', failure_reason = $2, updated_at = now() WHERE id = $1::uuid AND status = 'PENDING'`,
+    async fail(id: string, reason: string, keyed: boolean, answer?: StoredAnswer, price?: Price): Promise<boolean> {
+      const end = async (q: Pick<Db, '$executeRawUnsafe'>) => {
+        const changed = await q.$executeRawUnsafe(
+          `UPDATE sales SET status = 'FAILED', failure_reason = $2, updated_at = now(),
+             item_name = coalesce($3, item_name), unit_price_cents = coalesce($4, unit_price_cents), total_cents = coalesce($5, total_cents)
+           WHERE id = $1::uuid AND status = 'PENDING'`,
           id,
           reason,
+          price?.itemName ?? null,
+          price?.unitPriceCents ?? null,
+          price?.totalCents ?? null,
         );
-        await keyOutcome(tx, id, answer);
+        if (keyed) await keyOutcome(q, id, answer);
         return changed === 1;
-      }, TX);
+      };
+      return keyed ? db.$transaction(end, TX) : end(db);
     },
 
     /** The sale stays PENDING for the recovery sweep; its key is released so the client can try again. */

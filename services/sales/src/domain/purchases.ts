@@ -14,7 +14,7 @@ import {
 } from '@shop/kit';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
-import type { Sale, SalesRepo, StoredAnswer } from '../data/sales.repo';
+import type { Price, Sale, SalesRepo, StoredAnswer } from '../data/sales.repo';
 
 export interface PurchaseInput {
   itemId: string;
@@ -58,8 +58,8 @@ export function purchasesDomain(deps: {
   const { sales, inventory, customers, logger } = deps;
 
   /** Ends the sale FAILED with a final answer (kept under the key) and throws that answer. */
-  async function refuse(saleId: string, reason: string, error: AppError): Promise<never> {
-    await sales.fail(saleId, reason, answerFor(error));
+  async function refuse(sale: { id: string; keyed: boolean }, reason: string, error: AppError, price?: Price): Promise<never> {
+    await sales.fail(sale.id, reason, sale.keyed, answerFor(error), price);
     throw error;
   }
 
@@ -67,12 +67,12 @@ export function purchasesDomain(deps: {
    * Undoes what may have happened, then answers 503. Every undo is idempotent, so undoing a step that never
    * happened is harmless (and leaves a tombstone that refuses the step if it arrives late).
    */
-  async function abandon(sale: { id: string; customerId: string }, steps: { debit: boolean }, requestId: string, cause: string): Promise<never> {
+  async function abandon(sale: { id: string; customerId: string; keyed: boolean }, steps: { debit: boolean }, requestId: string, cause: string): Promise<never> {
     const log = logger.child({ saleId: sale.id, requestId });
     try {
       await inventory.release(sale.id, requestId);
       if (steps.debit) await customers.refund({ customerId: sale.customerId, reference: sale.id }, requestId);
-      await sales.fail(sale.id, 'unavailable');
+      await sales.fail(sale.id, 'unavailable', sale.keyed);
       log.warn({ cause }, 'purchase undone: a step had an unknown outcome');
     } catch (error) {
       if (!(error instanceof UpstreamUnavailable)) throw error;
@@ -85,8 +85,16 @@ export function purchasesDomain(deps: {
   return {
     async buy(actor: User, input: PurchaseInput, options: { requestId: string; idempotency?: { key: string; requestHash: string } }): Promise<PurchaseOutcome> {
       const { requestId } = options;
-      const sale = { id: crypto.randomUUID(), customerId: actor.id, username: actor.username, itemId: input.itemId, quantity: input.quantity };
       const claim = options.idempotency && { customerId: actor.id, ...options.idempotency, ttlHours: deps.idempotencyTtlHours };
+      const sale = {
+        id: crypto.randomUUID(),
+        customerId: actor.id,
+        username: actor.username,
+        itemId: input.itemId,
+        quantity: input.quantity,
+        /** Whether an idempotency key row goes with the sale (it is claimed, then answered or released). */
+        keyed: claim !== undefined,
+      };
       const begun = await sales.begin(sale, claim);
       if (!begun.started) {
         const { existing } = begun;
@@ -106,14 +114,15 @@ export function purchasesDomain(deps: {
           if (error instanceof UpstreamUnavailable) return await abandon(sale, { debit: false }, requestId, error.message);
           throw error;
         }
-        if (reserved.outcome === 'not_found') return await refuse(sale.id, 'not_found', new NotFound('No such item'));
+        if (reserved.outcome === 'not_found') return await refuse(sale, 'not_found', new NotFound('No such item'));
         if (reserved.outcome === 'insufficient_stock') {
-          return await refuse(sale.id, 'insufficient_stock', new InsufficientStock(`Fewer than ${sale.quantity} in stock`));
+          return await refuse(sale, 'insufficient_stock', new InsufficientStock(`Fewer than ${sale.quantity} in stock`));
         }
         if (reserved.outcome === 'refused') return await abandon(sale, { debit: false }, requestId, 'reservation refused');
         const { itemName, unitPriceCents } = reserved.reservation;
         const totalCents = unitPriceCents * sale.quantity;
-        await sales.recordPrice(sale.id, { itemName, unitPriceCents, totalCents });
+        // Recorded on the sale when it ends (completed, or refused with the price it would have cost).
+        const price = { itemName, unitPriceCents, totalCents };
 
         // 2. Debit the wallet.
         let debited;
@@ -135,12 +144,12 @@ export function purchasesDomain(deps: {
             debited.outcome === 'insufficient_funds'
               ? new InsufficientFunds(`The wallet holds less than the ${totalCents} cents this costs`)
               : new NotFound('Your customer account no longer exists');
-          return await refuse(sale.id, debited.outcome, refusal);
+          return await refuse(sale, debited.outcome, refusal, price);
         }
         if (debited.outcome === 'refused') return await abandon(sale, { debit: true }, requestId, 'debit refused');
 
         // 3. Done. If the sweep took the sale meanwhile, it has undone both steps: the purchase did not happen.
-        const completed = await sales.complete(sale.id, (done) => ({ status: 201, body: done }));
+        const completed = await sales.complete(sale.id, price, sale.keyed, (done) => ({ status: 201, body: done }));
         if (!completed) throw new ServiceUnavailable('The purchase took too long and was undone; nothing was charged. Try again');
         return { replayed: false, sale: completed };
       } catch (error) {
