@@ -1,3 +1,4 @@
+import { pgErrorCode } from '@shop/kit';
 import { recordMovement } from './items.repo';
 import { TX_OPTIONS, type Db } from './db';
 
@@ -52,48 +53,54 @@ class Rollback {
  * stock back once. A tombstone makes every later take with that reference fail: an undo wins.
  */
 export function reservationsRepo(db: Db) {
+  /** The careful take: replays answer first, then one decrement, its reservation row and its movement. */
+  async function takeCarefully(reference: string, itemId: string, quantity: number): Promise<TakeResult> {
+    try {
+      return await db.$transaction(async (tx) => {
+        const earlier = await earlierTake(tx, reference, itemId, quantity);
+        if (earlier) return earlier;
+        // The one conditional statement that takes stock; CHECK (stock_count >= 0) backs it.
+        const [item] = await tx.$queryRawUnsafe<{ name: string; price_cents: bigint; stock_count: number }[]>(
+          `UPDATE items SET stock_count = stock_count - $2::int, updated_at = now()
+           WHERE id = $1::uuid AND deleted_at IS NULL AND stock_count >= $2::int
+           RETURNING name, price_cents, stock_count`,
+          itemId,
+          quantity,
+        );
+        if (!item) {
+          // A concurrent take with this reference may have committed while this one waited on the row.
+          const settled = await earlierTake(tx, reference, itemId, quantity);
+          if (settled) return settled;
+          const [exists] = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM items WHERE id = $1::uuid AND deleted_at IS NULL', itemId);
+          throw new Rollback(exists ? 'insufficient_stock' : 'no_item');
+        }
+        const [row] = await tx.$queryRawUnsafe<ReservationRow[]>(
+          `INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, updated_at)
+           VALUES ($1, 'taken', $2::uuid, $3::int, $4, $5::bigint, $6::int, now())
+           ON CONFLICT (reference) DO NOTHING RETURNING *`,
+          reference,
+          itemId,
+          quantity,
+          item.name,
+          item.price_cents,
+          item.stock_count,
+        );
+        if (!row) throw new Rollback('lost_race');
+        await recordMovement(tx, { itemId, kind: 'reservation', delta: -quantity, stockAfter: item.stock_count, reference });
+        return { outcome: 'taken' as const, reservation: toReservation(row) };
+      }, TX_OPTIONS);
+    } catch (error) {
+      if (!(error instanceof Rollback)) throw error;
+      if (error.outcome !== 'lost_race') return { outcome: error.outcome };
+      // Our decrement is rolled back; the winner's row (taken, or a tombstone) decides.
+      return (await earlierTake(db, reference, itemId, quantity))!;
+    }
+  }
+
   return {
+    /** The common case in one statement; anything else (a replay, a tombstone, no stock, no item) the careful way. */
     async take(reference: string, itemId: string, quantity: number): Promise<TakeResult> {
-      try {
-        return await db.$transaction(async (tx) => {
-          const earlier = await earlierTake(tx, reference, itemId, quantity);
-          if (earlier) return earlier;
-          // The one conditional statement that takes stock; CHECK (stock_count >= 0) backs it.
-          const [item] = await tx.$queryRawUnsafe<{ name: string; price_cents: bigint; stock_count: number }[]>(
-            `UPDATE items SET stock_count = stock_count - $2::int, updated_at = now()
-             WHERE id = $1::uuid AND deleted_at IS NULL AND stock_count >= $2::int
-             RETURNING name, price_cents, stock_count`,
-            itemId,
-            quantity,
-          );
-          if (!item) {
-            // A concurrent take with this reference may have committed while this one waited on the row.
-            const settled = await earlierTake(tx, reference, itemId, quantity);
-            if (settled) return settled;
-            const [exists] = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM items WHERE id = $1::uuid AND deleted_at IS NULL', itemId);
-            throw new Rollback(exists ? 'insufficient_stock' : 'no_item');
-          }
-          const [row] = await tx.$queryRawUnsafe<ReservationRow[]>(
-            `INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, updated_at)
-             VALUES ($1, 'taken', $2::uuid, $3::int, $4, $5::bigint, $6::int, now())
-             ON CONFLICT (reference) DO NOTHING RETURNING *`,
-            reference,
-            itemId,
-            quantity,
-            item.name,
-            item.price_cents,
-            item.stock_count,
-          );
-          if (!row) throw new Rollback('lost_race');
-          await recordMovement(tx, { itemId, kind: 'reservation', delta: -quantity, stockAfter: item.stock_count, reference });
-          return { outcome: 'taken' as const, reservation: toReservation(row) };
-        }, TX_OPTIONS);
-      } catch (error) {
-        if (!(error instanceof Rollback)) throw error;
-        if (error.outcome !== 'lost_race') return { outcome: error.outcome };
-        // Our decrement is rolled back; the winner's row (taken, or a tombstone) decides.
-        return (await earlierTake(db, reference, itemId, quantity))!;
-      }
+      return (await takeAtOnce(db, reference, itemId, quantity)) ?? takeCarefully(reference, itemId, quantity);
     },
 
     async release(reference: string): Promise<ReleaseOutcome> {
@@ -121,6 +128,48 @@ export function reservationsRepo(db: Db) {
   };
 }
 export type ReservationsRepo = ReturnType<typeof reservationsRepo>;
+
+/**
+ * A first take of a reference as one statement (atomic on its own; the item's row lock is held only for it
+ * and its commit): the conditional decrement, the reservation row and the movement. Undefined when it did
+ * nothing — the reference already has a row (replay, tombstone), the stock is short or the item is gone — so
+ * the careful take decides. A row for the reference committed after this statement's snapshot makes the plain
+ * INSERT fail with a unique violation, which undoes the whole statement: the careful take decides then too.
+ */
+async function takeAtOnce(db: Db, reference: string, itemId: string, quantity: number): Promise<TakeResult | undefined> {
+  try {
+    const [row] = await db.$queryRawUnsafe<ReservationRow[]>(
+      `WITH item AS (
+         UPDATE items SET stock_count = stock_count - $3::int, updated_at = now()
+         WHERE id = $2::uuid AND deleted_at IS NULL AND stock_count >= $3::int
+           AND NOT EXISTS (SELECT 1 FROM stock_reservations WHERE reference = $1)
+         RETURNING id, name, price_cents, stock_count
+       ), reservation AS (
+         INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, updated_at)
+         SELECT $1, 'taken', item.id, $3::int, item.name, item.price_cents, item.stock_count, now() FROM item
+         RETURNING *
+       ), movement AS (
+         INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference)
+         SELECT gen_random_uuid(), r.item_id, 'reservation', -r.quantity, r.stock_after, r.reference FROM reservation r
+       )
+       SELECT * FROM reservation`,
+      reference,
+      itemId,
+      quantity,
+    );
+    return row && { outcome: 'taken', reservation: toReservation(row) };
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined;
+    throw error;
+  }
+}
+
+/** A unique violation, as Prisma reports it for a raw query (P2010 wrapping the driver's 23505) or a model query. */
+function isUniqueViolation(error: unknown): boolean {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } })?.meta?.driverAdapterError?.cause;
+  const code = cause?.originalCode ?? pgErrorCode(error);
+  return code === '23505' || code === 'P2002';
+}
 
 /** The answer a take gets from an earlier row for its reference, or undefined when there is none. */
 async function earlierTake(tx: Pick<Db, '$queryRawUnsafe'>, reference: string, itemId: string, quantity: number): Promise<TakeResult | undefined> {
