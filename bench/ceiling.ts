@@ -35,24 +35,25 @@ async function purchase(customerId: string, itemId: string) {
      VALUES ($1, $2, 'ceiling', 'ceiling', $3, 1, 'PENDING', now(), now())`,
     [saleId, customerId, itemId],
   );
-  const item = await inTransaction(pools.inventory, async (client) => {
-    await client.query('SELECT * FROM stock_reservations WHERE reference = $1', [saleId]);
-    const { rows } = await client.query(
-      `UPDATE items SET stock_count = stock_count - 1, updated_at = now()
-       WHERE id = $1 AND deleted_at IS NULL AND stock_count >= 1 RETURNING name, price_cents, stock_count`,
-      [itemId],
-    );
-    await client.query(
-      `INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, created_at, updated_at)
-       VALUES ($1, 'taken', $2, 1, $3, $4, $5, now(), now())`,
-      [saleId, itemId, rows[0].name, rows[0].price_cents, rows[0].stock_count],
-    );
-    await client.query(
-      `INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference) VALUES (gen_random_uuid(), $1, 'reservation', -1, $2, $3)`,
-      [itemId, rows[0].stock_count, saleId],
-    );
-    return rows[0];
-  });
+  // inventory: a fresh reference takes its stock in one statement (services/inventory reservations.repo takeAtOnce)
+  const { rows } = await pools.inventory.query(
+    `WITH item AS (
+       UPDATE items SET stock_count = stock_count - $3::int, updated_at = now()
+       WHERE id = $2::uuid AND deleted_at IS NULL AND stock_count >= $3::int
+         AND NOT EXISTS (SELECT 1 FROM stock_reservations WHERE reference = $1)
+       RETURNING id, name, price_cents, stock_count
+     ), reservation AS (
+       INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, updated_at)
+       SELECT $1, 'taken', item.id, $3::int, item.name, item.price_cents, item.stock_count, now() FROM item
+       RETURNING *
+     ), movement AS (
+       INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference)
+       SELECT gen_random_uuid(), r.item_id, 'reservation', -r.quantity, r.stock_after, r.reference FROM reservation r
+     )
+     SELECT * FROM reservation`,
+    [saleId, itemId, 1],
+  );
+  const item = { name: rows[0].item_name, price_cents: rows[0].unit_price_cents };
   await inTransaction(pools.customers, async (client) => {
     await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
     await client.query(`SELECT id FROM ledger_entries WHERE type = 'purchase' AND reference = $1`, [saleId]);
@@ -66,7 +67,9 @@ async function purchase(customerId: string, itemId: string) {
     );
   });
   await pools.sales.query(
-    `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $3, updated_at = now() WHERE id = $1`,
+    `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $3, updated_at = now()
+     WHERE id = $1 AND status = 'PENDING'
+     RETURNING id::text, customer_id::text, username, item_id::text, item_name, unit_price_cents, quantity, total_cents, created_at`,
     [saleId, item.name, item.price_cents],
   );
   return { id: saleId };
