@@ -2,6 +2,7 @@
 // listed, and SIGTERM ends the process cleanly.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { SERVICE_NODE_FLAGS } from '@shop/devkit';
 import { startInstance } from '@shop/testkit';
 
 const root = path.resolve(__dirname, '..');
@@ -9,7 +10,7 @@ const services = ['customers', 'inventory', 'sales', 'reviews'] as const;
 
 describe.each(services)('%s', (service) => {
   it('refuses to start with bad configuration and lists every problem', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'services', service, 'src', 'server.ts')], {
+    const result = spawnSync(process.execPath, [...SERVICE_NODE_FLAGS, path.join(root, 'services', service, 'src', 'server.ts')], {
       cwd: path.join(root, 'services', service),
       env: { PATH: process.env.PATH, DATABASE_URL: 'mysql://nope', PORT: 'eighty', SERVICE_TOKEN: 'short' },
       encoding: 'utf8',

@@ -4,4 +4,4 @@ export { isPostgresProcess, startEmbeddedPostgres, type EmbeddedServer } from '.
 export { ensureDatabase, applyMigrations, dropDatabase } from './migrate';
 export { freePort } from './ports';
 export { generateSecrets, loadOrCreateSecrets, type Secrets } from './secrets';
-export { SERVICES, startService, waitUntilReady, type ServiceName, type ServiceProcess } from './services';
+export { SERVICES, SERVICE_NODE_FLAGS, startService, waitUntilReady, type ServiceName, type ServiceProcess } from './services';

@@ -6,6 +6,16 @@ export type ServiceName = keyof typeof SERVICES;
 
 const ROOT = path.resolve(__dirname, '../../..');
 
+/**
+ * How every service's Node runs (the image's CMD is the same):
+ * - tsx's CommonJS hook, not `--import tsx`: the services are CommonJS, and the ESM loader costs a thread
+ *   and ~25 MB of RSS per process;
+ * - a bounded heap: the live heap is ~30 MB, but on a big machine V8 lets garbage pile up to the default
+ *   limit (inventory reached 240 MB RSS under load); 128 MB old space and 8 MB semi-spaces keep each
+ *   service under 150 MB with no measurable loss of throughput.
+ */
+export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-old-space-size=128', '--max-semi-space-size=8', '--require', 'tsx/cjs'];
+
 export interface ServiceProcess {
   name: ServiceName;
   url: string;
@@ -32,7 +42,7 @@ export async function startService(
   } = {},
 ): Promise<ServiceProcess> {
   const port = Number(env.PORT ?? SERVICES[name]);
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', path.join(ROOT, 'services', name, 'src', 'server.ts')], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(ROOT, 'services', name, 'src', 'server.ts')], {
     cwd: path.join(ROOT, 'services', name),
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
