@@ -191,7 +191,7 @@ async function main() {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error',
       SWEEP_AGE_MS: '40000',
       SWEEP_INTERVAL_MS: '2000',
-      ...(PROFILE_DIR && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(PROFILE_DIR)}` }),
+      ...(PROFILE_DIR && { NODE_OPTIONS: `--import ${path.join(__dirname, 'cpu-profile.mjs')}`, BENCH_PROFILE_DIR: path.resolve(PROFILE_DIR) }),
     },
     stdio: process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore',
   });
