@@ -52,9 +52,16 @@ describe('POST /reviews/:id/reports', () => {
     const review = await reviewIn('approved', await newCustomer(), itemId);
     const many = await Promise.all([1, 2, 3, 4, 5].map(() => newCustomer()));
     const answers = await Promise.all(many.map((reporter) => report(review.id, reporter)));
-    expect(answers.map((res) => res.status)).toEqual([201, 201, 201, 201, 201]);
+    // A report that arrives after the third has sent the review back to pending finds it hidden (404):
+    // which ones do depends on timing, but every accepted report is counted and nothing else is.
+    const statuses = answers.map((res) => res.status);
+    expect(statuses.every((status) => status === 201 || status === 404)).toBe(true);
+    const accepted = statuses.filter((status) => status === 201).length;
+    expect(accepted).toBeGreaterThanOrEqual(3);
     const [row] = await sql('reviews', 'SELECT status::text, report_count FROM reviews WHERE id = $1', [review.id]);
-    expect(row).toEqual({ status: 'pending', report_count: 5 });
+    expect(row).toEqual({ status: 'pending', report_count: accepted });
+    const stored = await sql('reviews', 'SELECT count(*)::int AS n FROM review_reports WHERE review_id = $1', [review.id]);
+    expect(stored[0].n).toBe(accepted);
   });
 
   it('answers 404 for a pending or rejected review: it is not visible to the reporter', async () => {
