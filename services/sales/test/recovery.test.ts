@@ -33,12 +33,14 @@ async function abandonedSale(customer: { id: string; username: string }, itemId:
 describe('recovery sweep', () => {
   it('undoes each abandoned sale exactly once while two instances sweep the same database', async () => {
     const { customer, item } = await buyerAndItem({ balanceCents: 100_000, stockCount: 40, priceCents: 100 });
-    // Older than the replicas' threshold (5.5 s), younger than the main instance's (120 s): only the replicas sweep them.
+    // Made young, so that no sweeper (other test files run some) takes them while they are set up…
     const ids = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => abandonedSale(customer, item.id, { debited: i % 2 === 0, priceCents: 100, key: `k-${i}`, age: '10 seconds' })),
+      Array.from({ length: 30 }, (_, i) => abandonedSale(customer, item.id, { debited: i % 2 === 0, priceCents: 100, key: `k-${i}`, age: '0 seconds' })),
     );
     expect(await stockOf(item.id)).toBe(10);
     expect(await balanceOf(customer)).toBe(100_000 - 15 * 100);
+    // …then older than the replicas' threshold (5.5 s), younger than the main instance's (120 s).
+    await sql('sales', `UPDATE sales SET created_at = now() - interval '10 seconds' WHERE id = ANY($1::uuid[])`, [ids]);
 
     // Refunds take a while, so both instances are busy at the same time.
     const slowRefunds = await startProxy(system().urls.customers, (req) => (req.path === '/internal/wallet/refunds' ? { kind: 'forward', delayMs: 100 } : { kind: 'forward' }));
