@@ -27,6 +27,7 @@ const RESULTS = path.join(__dirname, 'results');
 const ONLY = process.env.BENCH_ONLY?.toLowerCase().split(',');
 /** BENCH_PROFILE=<dir> makes every service write a V8 CPU profile there when it stops. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
+// BENCH_POOL_SIZE=<n> overrides every service's DATABASE_POOL_SIZE (default 10) for an experiment.
 
 type Row = {
   scenario: string;
@@ -191,6 +192,7 @@ async function main() {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error',
       SWEEP_AGE_MS: '40000',
       SWEEP_INTERVAL_MS: '2000',
+      ...(process.env.BENCH_POOL_SIZE && { DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE }),
       ...(PROFILE_DIR && { NODE_OPTIONS: `--import ${path.join(__dirname, 'cpu-profile.mjs')}`, BENCH_PROFILE_DIR: path.resolve(PROFILE_DIR) }),
     },
     stdio: process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore',
