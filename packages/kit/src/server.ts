@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Express } from 'express';
-import type { Logger } from './logging';
+import { ConfigError } from './config';
+import { createLogger, type Logger } from './logging';
 
 export interface RunningServer {
   server: http.Server;
@@ -59,4 +60,57 @@ export async function serve(options: {
   }
   options.logger.info({ port }, 'listening');
   return { server, port, close };
+}
+
+interface Database {
+  $queryRawUnsafe(query: string): Promise<unknown>;
+  $disconnect(): Promise<void>;
+}
+
+export interface ServiceContext<C, D> {
+  config: C;
+  db: D;
+  logger: Logger;
+  /** 200 on /ready: the database answers and the service is not shutting down. */
+  isReady: () => Promise<boolean>;
+  isDraining: () => boolean;
+}
+
+/**
+ * The start-up every service shares: configuration (a ConfigError prints every problem and exits 1), logger,
+ * database, readiness, listening with graceful shutdown. `start` builds the app and says what else to stop
+ * (before the database is disconnected) and what to begin once listening.
+ */
+export function runService<
+  C extends { LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_SIZE: number; HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number },
+  D,
+>(options: {
+  name: string;
+  loadConfig: () => C;
+  /** The service's generated PrismaClient on the pg adapter (see createPrisma). */
+  connect: (config: C) => D;
+  start: (context: ServiceContext<C, D>) => Promise<{ app: Express; cleanups?: Array<() => Promise<unknown>>; afterListen?: () => void }>;
+}): void {
+  (async () => {
+    const config = options.loadConfig();
+    const logger = createLogger(options.name, config.LOG_LEVEL);
+    const db = options.connect(config);
+    const database = db as D & Database; // every generated PrismaClient has these two
+    let draining = false;
+    const isReady = async () => !draining && (await database.$queryRawUnsafe('SELECT 1').then(() => true));
+    const { app, cleanups = [], afterListen } = await options.start({ config, db, logger, isReady, isDraining: () => draining });
+    await serve({
+      app,
+      host: config.HOST,
+      port: config.PORT,
+      logger,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      onDraining: () => (draining = true),
+      cleanups: [...cleanups, () => database.$disconnect()],
+    });
+    afterListen?.();
+  })().catch((error) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  });
 }
