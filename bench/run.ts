@@ -38,6 +38,9 @@ type Row = {
   ceilingRps?: number;
   ratio?: number;
   rssMb: Record<string, number>;
+  /** CPU µs per request by party (services, postgres, loadgen), for the shop and for its ceiling. */
+  cpuUs: Record<string, number>;
+  ceilingCpuUs?: Record<string, number>;
 };
 
 const query = async (url: string, text: string, params: unknown[] = []) => {
@@ -49,6 +52,48 @@ const query = async (url: string, text: string, params: unknown[] = []) => {
     await client.end();
   }
 };
+
+const TICKS_PER_MS = 100 / 1000; // USER_HZ is 100 on Linux
+
+/** CPU milliseconds (user + system) a process has used so far; 0 when it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every PostgreSQL process's pid (the postmaster's children come and go with connections). */
+function postgresPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU used by each party during `work`: the named processes, PostgreSQL and this process (the load generator). */
+async function cpuDuring<T>(pids: Record<string, number>, work: () => Promise<T>): Promise<[T, Record<string, number>]> {
+  const before = { ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)])) };
+  const pgBefore = new Map(postgresPids().map((pid) => [pid, cpuMs(pid)]));
+  const selfBefore = process.cpuUsage();
+  const result = await work();
+  const used: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) used[name] = cpuMs(pid) - before[name]!;
+  // Backends that ended during the run are lost; with pooled connections that is none of the busy ones.
+  used.postgres = postgresPids().reduce((sum, pid) => sum + cpuMs(pid) - (pgBefore.get(pid) ?? 0), 0);
+  const self = process.cpuUsage(selfBefore);
+  used.loadgen = (self.user + self.system) / 1000;
+  return [result, used];
+}
 
 /** Peak resident memory of each service process while `work` runs, sampled from /proc. */
 async function withRss<T>(system: TestSystem, work: () => Promise<T>): Promise<[T, Record<string, number>]> {
@@ -193,7 +238,7 @@ async function main() {
       SWEEP_AGE_MS: '40000',
       SWEEP_INTERVAL_MS: '2000',
       ...(process.env.BENCH_POOL_SIZE && { DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE }),
-      ...(PROFILE_DIR && { NODE_OPTIONS: `--import ${path.join(__dirname, 'cpu-profile.mjs')}`, BENCH_PROFILE_DIR: path.resolve(PROFILE_DIR) }),
+      ...(PROFILE_DIR && { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_PROFILE_DIR: path.resolve(PROFILE_DIR) }),
     },
     stdio: process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore',
   });
@@ -278,27 +323,31 @@ async function main() {
       },
     ];
 
+    const servicePids = Object.fromEntries(system.processes.map((p) => [p.name, p.child.pid!]));
+    /** CPU microseconds per completed request, by party. */
+    const perRequest = (cpu: Record<string, number>, rps: number) =>
+      Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, Math.round((ms * 1000) / Math.max(1, rps * DURATION))]));
     let books: Awaited<ReturnType<typeof checkBooks>> | undefined;
     for (const scenario of scenarios) {
       if (ONLY && !ONLY.some((word) => scenario.name.toLowerCase().includes(word))) continue;
       process.stdout.write(`${scenario.name} …`);
-      const [result, rssMb] = await withRss(system, () => load(scenario.name, scenario.service, scenario.requests));
-      const row: Row = { scenario: scenario.name, ...result, rssMb };
-      if (scenario.ceiling) {
-        const top = await load(`ceiling ${scenario.name}`, ceilingUrl, scenario.ceiling);
+      const [[result, rssMb], cpu] = await cpuDuring(servicePids, () => withRss(system, () => load(scenario.name, scenario.service, scenario.requests)));
+      const row: Row = { scenario: scenario.name, ...result, rssMb, cpuUs: perRequest(cpu, result.rps) };
+      const ceilingRun = async (requests: autocannon.Request[]) => {
+        const [top, ceilingCpu] = await cpuDuring({ ceiling: ceiling.pid! }, () => load(`ceiling ${scenario.name}`, ceilingUrl, requests));
         row.ceilingRps = top.rps;
         row.ratio = result.rps / top.rps;
-      }
+        row.ceilingCpuUs = perRequest(ceilingCpu, top.rps);
+      };
+      if (scenario.ceiling) await ceilingRun(scenario.ceiling);
       if (scenario.name.startsWith('POST /sales')) {
         books = await checkBooks(system, itemIds);
-        const top = await load('ceiling purchase', ceilingUrl, [
+        await ceilingRun([
           {
             method: 'POST',
             setupRequest: (req) => ({ ...req, path: '/purchase', body: JSON.stringify({ customerId: pick(customers).id, itemId: pick(itemIds) }) }),
           },
         ]);
-        row.ceilingRps = top.rps;
-        row.ratio = result.rps / top.rps;
       }
       rows.push(row);
       console.log(` ${row.rps} req/s, p99 ${row.p99} ms${row.ratio ? `, ${(row.ratio * 100).toFixed(0)}% of ceiling` : ''}`);
@@ -323,6 +372,18 @@ function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | und
       (r) =>
         `| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.ceilingRps ?? '–'} | ${r.ratio ? `${(r.ratio * 100).toFixed(0)}%` : '–'} | ${services.map((s) => r.rssMb[s] ?? '?').join(' / ')} |`,
     ),
+    '',
+    'CPU time per request in µs, by process (the machine has 2 cores, so 1,000,000 µs of CPU per second per core is all there is):',
+    '',
+    `| scenario | ${services.join(' | ')} | postgres | load generator | total | ceiling: node | postgres | load generator | total |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => {
+      const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((a, b) => a + b, 0);
+      const c = r.ceilingCpuUs;
+      return `| ${r.scenario} | ${services.map((s) => r.cpuUs[s] ?? '?').join(' | ')} | ${r.cpuUs.postgres} | ${r.cpuUs.loadgen} | ${total(r.cpuUs)} | ${
+        c ? `${c.ceiling} | ${c.postgres} | ${c.loadgen} | ${total(c)}` : '– | – | – | –'
+      } |`;
+    }),
     '',
     books
       ? books.problems.length

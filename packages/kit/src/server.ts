@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Express } from 'express';
 import { ConfigError } from './config';
+import type { Database } from './database';
 import { createLogger, type Logger } from './logging';
 
 export interface RunningServer {
@@ -62,14 +63,9 @@ export async function serve(options: {
   return { server, port, close };
 }
 
-interface Database {
-  $queryRawUnsafe(query: string): Promise<unknown>;
-  $disconnect(): Promise<void>;
-}
-
-export interface ServiceContext<C, D> {
+export interface ServiceContext<C, P> {
   config: C;
-  db: D;
+  db: Database<P>;
   logger: Logger;
   /** 200 on /ready: the database answers and the service is not shutting down. */
   isReady: () => Promise<boolean>;
@@ -83,21 +79,20 @@ export interface ServiceContext<C, D> {
  */
 export function runService<
   C extends { LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_SIZE: number; HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number },
-  D,
+  P,
 >(options: {
   name: string;
   loadConfig: () => C;
-  /** The service's generated PrismaClient on the pg adapter (see createPrisma). */
-  connect: (config: C) => D;
-  start: (context: ServiceContext<C, D>) => Promise<{ app: Express; cleanups?: Array<() => Promise<unknown>>; afterListen?: () => void }>;
+  /** The service's database (see createDatabase); idle connection errors are logged, not fatal. */
+  connect: (config: C, onIdleError: (error: Error) => void) => Database<P>;
+  start: (context: ServiceContext<C, P>) => Promise<{ app: Express; cleanups?: Array<() => Promise<unknown>>; afterListen?: () => void }>;
 }): void {
   (async () => {
     const config = options.loadConfig();
     const logger = createLogger(options.name, config.LOG_LEVEL);
-    const db = options.connect(config);
-    const database = db as D & Database; // every generated PrismaClient has these two
+    const db = options.connect(config, (err) => logger.warn({ err }, 'an idle database connection failed; the pool replaces it'));
     let draining = false;
-    const isReady = async () => !draining && (await database.$queryRawUnsafe('SELECT 1').then(() => true));
+    const isReady = async () => !draining && (await db.sql.query('SELECT 1').then(() => true));
     const { app, cleanups = [], afterListen } = await options.start({ config, db, logger, isReady, isDraining: () => draining });
     await serve({
       app,
@@ -106,7 +101,7 @@ export function runService<
       logger,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       onDraining: () => (draining = true),
-      cleanups: [...cleanups, () => database.$disconnect()],
+      cleanups: [...cleanups, () => db.close()],
     });
     afterListen?.();
   })().catch((error) => {

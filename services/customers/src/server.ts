@@ -1,13 +1,13 @@
-import { createPrisma, runService } from '@shop/kit';
+import { runService } from '@shop/kit';
 import { createApp } from './app';
 import { DEVELOPMENT_ADMIN_PASSWORD, loadConfig } from './config';
-import { PrismaClient } from './data/db';
+import { connectDatabase } from './data/db';
 import { createSigner } from './keys';
 
 runService({
   name: 'customers',
   loadConfig,
-  connect: (config) => createPrisma(PrismaClient, config.DATABASE_URL, config.DATABASE_POOL_SIZE),
+  connect: (config, onIdleError) => connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE, onIdleError),
   async start({ config, db, logger, isReady }) {
     const signer = createSigner(config.JWT_PRIVATE_KEY, config.JWT_TTL_SECONDS);
     const { app, customers } = createApp({ config, db, logger, signer, isReady });

@@ -1,12 +1,12 @@
-import { createPrisma, runService } from '@shop/kit';
+import { runService } from '@shop/kit';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { PrismaClient } from './data/db';
+import { connectDatabase } from './data/db';
 
 runService({
   name: 'sales',
   loadConfig,
-  connect: (config) => createPrisma(PrismaClient, config.DATABASE_URL, config.DATABASE_POOL_SIZE),
+  connect: (config, onIdleError) => connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE, onIdleError),
   async start({ config, db, logger, isReady }) {
     const { app, recovery, close } = createApp({ config, db, logger, isReady });
     return {

@@ -52,29 +52,29 @@ const key = (username: string) => username.toLowerCase();
 export function customersRepo(db: Db) {
   return {
     async create(input: NewCustomer): Promise<Customer> {
-      return toCustomer(await db.customer.create({ data: { ...input, usernameKey: key(input.username) } }));
+      return toCustomer(await db.prisma.customer.create({ data: { ...input, usernameKey: key(input.username) } }));
     },
 
     async findByUsername(username: string): Promise<Customer | undefined> {
-      const row = await db.customer.findUnique({ where: { usernameKey: key(username) } });
+      const row = await db.prisma.customer.findUnique({ where: { usernameKey: key(username) } });
       return row ? toCustomer(row) : undefined;
     },
 
     /** Only login needs the hash; it never leaves this service. */
     async findCredentials(username: string) {
-      return db.customer.findUnique({
+      return db.prisma.customer.findUnique({
         where: { usernameKey: key(username) },
         select: { id: true, username: true, role: true, passwordHash: true },
       });
     },
 
     async update(username: string, changes: CustomerChanges): Promise<Customer | undefined> {
-      const rows = await db.customer.updateManyAndReturn({ where: { usernameKey: key(username) }, data: changes });
+      const rows = await db.prisma.customer.updateManyAndReturn({ where: { usernameKey: key(username) }, data: changes });
       return rows[0] ? toCustomer(rows[0]) : undefined;
     },
 
     async remove(username: string): Promise<boolean> {
-      const { count } = await db.customer.deleteMany({ where: { usernameKey: key(username) } });
+      const { count } = await db.prisma.customer.deleteMany({ where: { usernameKey: key(username) } });
       return count > 0;
     },
 
@@ -87,15 +87,15 @@ export function customersRepo(db: Db) {
           }
         : {};
       const [rows, total] = await Promise.all([
-        db.customer.findMany({ where, orderBy: { usernameKey: 'asc' }, take: query.limit, skip: query.offset }),
-        db.customer.count({ where }),
+        db.prisma.customer.findMany({ where, orderBy: { usernameKey: 'asc' }, take: query.limit, skip: query.offset }),
+        db.prisma.customer.count({ where }),
       ]);
       return { data: rows.map(toCustomer), total };
     },
 
     /** Creates the admin account, or makes sure an existing account of that name is an admin. */
     async ensureAdmin(input: NewCustomer): Promise<void> {
-      await db.customer.upsert({
+      await db.prisma.customer.upsert({
         where: { usernameKey: key(input.username) },
         create: { ...input, role: 'admin', usernameKey: key(input.username) },
         update: { role: 'admin' },

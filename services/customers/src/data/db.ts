@@ -1,4 +1,7 @@
+import { createDatabase } from '@shop/kit';
 import { PrismaClient } from '../generated/prisma';
 
-export { PrismaClient };
-export type Db = PrismaClient;
+/** Prisma for typed model queries, `sql` for the hand-written statements; one pool under both. */
+export const connectDatabase = (url: string, poolSize: number, onIdleError: (error: Error) => void) =>
+  createDatabase(PrismaClient, url, poolSize, onIdleError);
+export type Db = ReturnType<typeof connectDatabase>;

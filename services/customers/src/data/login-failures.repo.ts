@@ -8,7 +8,7 @@ export function loginFailuresRepo(db: Db) {
   return {
     /** The current count and window end of each key that has one. */
     async read(keys: string[]): Promise<Map<string, { count: number; resetAt: Date }>> {
-      const rows = await db.$queryRawUnsafe<{ key: string; hits: number; reset_at: Date }[]>(
+      const rows = await db.sql.query<{ key: string; hits: number; reset_at: Date }>(
         'SELECT key, hits, reset_at FROM rate_limit_hits WHERE key = ANY($1::text[]) AND reset_at > now()',
         keys,
       );
@@ -16,7 +16,7 @@ export function loginFailuresRepo(db: Db) {
     },
 
     async record(keys: string[], windowMs: number): Promise<void> {
-      await db.$executeRawUnsafe(
+      await db.sql.execute(
         `INSERT INTO rate_limit_hits (key, hits, reset_at)
          SELECT k, 1, now() + $2 * interval '1 millisecond' FROM unnest($1::text[]) AS k
          ON CONFLICT (key) DO UPDATE SET

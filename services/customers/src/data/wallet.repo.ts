@@ -45,7 +45,7 @@ export type RefundResult = { outcome: 'refunded' | 'already_refunded'; entry: Le
 export function walletRepo(db: Db) {
   return {
     async deposit(customerId: string, amountCents: number): Promise<LedgerEntry> {
-      const rows = await db.$queryRawUnsafe<LedgerRow[]>(
+      const rows = await db.sql.query<LedgerRow>(
         `WITH c AS (UPDATE customers SET balance_cents = balance_cents + $2::bigint, updated_at = now()
                     WHERE id = $1::uuid RETURNING id, balance_cents)
          INSERT INTO ledger_entries (id, customer_id, type, amount_cents, balance_after_cents)
@@ -58,10 +58,10 @@ export function walletRepo(db: Db) {
     },
 
     async debit(customerId: string, amountCents: number, reference: string): Promise<DebitResult> {
-      return db.$transaction(async (tx) => {
-        const locked = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM customers WHERE id = $1::uuid FOR UPDATE', customerId);
+      return db.sql.transaction(async (tx) => {
+        const locked = await tx.query<unknown>('SELECT 1 FROM customers WHERE id = $1::uuid FOR UPDATE', customerId);
         if (!locked.length) return { outcome: 'no_customer' };
-        const [earlier] = await tx.$queryRawUnsafe<(LedgerRow & { customer_id: string })[]>(
+        const [earlier] = await tx.query<(LedgerRow & { customer_id: string })>(
           `SELECT id, type, amount_cents, balance_after_cents, reference, created_at, customer_id::text
            FROM ledger_entries WHERE type = 'purchase' AND reference = $1`,
           reference,
@@ -70,9 +70,9 @@ export function walletRepo(db: Db) {
           const same = earlier.customer_id === customerId && Number(earlier.amount_cents) === -amountCents;
           return same ? { outcome: 'already_debited', entry: toEntry(earlier) } : { outcome: 'reference_mismatch' };
         }
-        const voided = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM voided_references WHERE reference = $1', reference);
+        const voided = await tx.query<unknown>('SELECT 1 FROM voided_references WHERE reference = $1', reference);
         if (voided.length) return { outcome: 'voided' };
-        const rows = await tx.$queryRawUnsafe<LedgerRow[]>(
+        const rows = await tx.query<LedgerRow>(
           `WITH c AS (UPDATE customers SET balance_cents = balance_cents - $2::bigint, updated_at = now()
                       WHERE id = $1::uuid AND balance_cents >= $2::bigint RETURNING id, balance_cents)
            INSERT INTO ledger_entries (id, customer_id, type, amount_cents, balance_after_cents, reference)
@@ -86,9 +86,9 @@ export function walletRepo(db: Db) {
     },
 
     async refund(customerId: string, reference: string): Promise<RefundResult> {
-      return db.$transaction(async (tx) => {
-        await tx.$queryRawUnsafe('SELECT 1 FROM customers WHERE id = $1::uuid FOR UPDATE', customerId);
-        const entries = await tx.$queryRawUnsafe<LedgerRow[]>(
+      return db.sql.transaction(async (tx) => {
+        await tx.query('SELECT 1 FROM customers WHERE id = $1::uuid FOR UPDATE', customerId);
+        const entries = await tx.query<LedgerRow>(
           `SELECT id, type, amount_cents, balance_after_cents, reference, created_at
            FROM ledger_entries WHERE reference = $1 AND type IN ('purchase', 'refund') AND customer_id = $2::uuid`,
           reference,
@@ -98,10 +98,10 @@ export function walletRepo(db: Db) {
         if (refund) return { outcome: 'already_refunded', entry: toEntry(refund) };
         const purchase = entries.find((entry) => entry.type === 'purchase');
         if (!purchase) {
-          await tx.$executeRawUnsafe('INSERT INTO voided_references (reference) VALUES ($1) ON CONFLICT DO NOTHING', reference);
+          await tx.execute('INSERT INTO voided_references (reference) VALUES ($1) ON CONFLICT DO NOTHING', reference);
           return { outcome: 'voided' };
         }
-        const rows = await tx.$queryRawUnsafe<LedgerRow[]>(
+        const rows = await tx.query<LedgerRow>(
           `WITH c AS (UPDATE customers SET balance_cents = balance_cents + $2::bigint, updated_at = now()
                       WHERE id = $1::uuid RETURNING id, balance_cents)
            INSERT INTO ledger_entries (id, customer_id, type, amount_cents, balance_after_cents, reference)
@@ -116,8 +116,8 @@ export function walletRepo(db: Db) {
 
     async listEntries(customerId: string, page: { limit: number; offset: number }) {
       const [rows, total] = await Promise.all([
-        db.ledgerEntry.findMany({ where: { customerId }, orderBy: { seq: 'desc' }, take: page.limit, skip: page.offset }),
-        db.ledgerEntry.count({ where: { customerId } }),
+        db.prisma.ledgerEntry.findMany({ where: { customerId }, orderBy: { seq: 'desc' }, take: page.limit, skip: page.offset }),
+        db.prisma.ledgerEntry.count({ where: { customerId } }),
       ]);
       return {
         total,
@@ -128,7 +128,7 @@ export function walletRepo(db: Db) {
     },
 
     async findEntry(customerId: string, id: string): Promise<LedgerEntry | undefined> {
-      const row = await db.ledgerEntry.findFirst({ where: { customerId, id } });
+      const row = await db.prisma.ledgerEntry.findFirst({ where: { customerId, id } });
       return row ? toEntry({ ...row, amount_cents: row.amountCents, balance_after_cents: row.balanceAfterCents, created_at: row.createdAt }) : undefined;
     },
   };

@@ -1,5 +1,6 @@
 import type { Category } from '../generated/prisma';
-import { TX_OPTIONS, type Db } from './db';
+import type { Queryable } from '@shop/kit';
+import type { Db } from './db';
 
 export type { Category };
 
@@ -83,8 +84,8 @@ export type AdjustResult = { outcome: 'adjusted'; item: Item } | { outcome: 'no_
 export function itemsRepo(db: Db) {
   return {
     async create(input: NewItem, actorId: string): Promise<Item> {
-      return db.$transaction(async (tx) => {
-        const [row] = await tx.$queryRawUnsafe<ItemRow[]>(
+      return db.sql.transaction(async (tx) => {
+        const [row] = await tx.query<ItemRow>(
           `INSERT INTO items (id, name, category, price_cents, description, stock_count, updated_at)
            VALUES (gen_random_uuid(), $1, $2::"Category", $3::bigint, $4, $5, now()) RETURNING ${ITEM_COLUMNS}`,
           input.name,
@@ -96,11 +97,11 @@ export function itemsRepo(db: Db) {
         const item = toItem(row!);
         if (item.stockCount > 0) await recordMovement(tx, { itemId: item.id, kind: 'initial', delta: item.stockCount, stockAfter: item.stockCount, actorId });
         return item;
-      }, TX_OPTIONS);
+      });
     },
 
     async find(id: string): Promise<Item | undefined> {
-      const [row] = await db.$queryRawUnsafe<ItemRow[]>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid AND deleted_at IS NULL`, id);
+      const [row] = await db.sql.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid AND deleted_at IS NULL`, id);
       return row ? toItem(row) : undefined;
     },
 
@@ -122,19 +123,19 @@ export function itemsRepo(db: Db) {
       // One statement for the page and its total (the window count is taken before LIMIT): one pool
       // connection and one round trip per list. A page past the end has no row to carry the total, so
       // only then is it counted on its own.
-      const rows = await db.$queryRawUnsafe<(ItemRow & { total: bigint })[]>(
+      const rows = await db.sql.query<(ItemRow & { total: bigint })>(
         `SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total FROM items WHERE ${condition} ORDER BY ${ORDER_BY[filter.sort]} ${pageClause}`,
         ...params,
       );
       if (rows.length) return { data: rows.map(toItem), total: Number(rows[0]!.total) };
-      const counted = await db.$queryRawUnsafe<{ total: bigint }[]>(`SELECT count(*) AS total FROM items WHERE ${condition}`, ...filterParams);
+      const counted = await db.sql.query<{ total: bigint }>(`SELECT count(*) AS total FROM items WHERE ${condition}`, ...filterParams);
       return { data: [], total: Number(counted[0]!.total) };
     },
 
     /** A stockCount change is recorded as a correction (delta = new - old) in the same transaction. */
     async update(id: string, changes: ItemChanges, actorId: string): Promise<Item | undefined> {
-      return db.$transaction(async (tx) => {
-        const [before] = await tx.$queryRawUnsafe<{ stock_count: number }[]>(
+      return db.sql.transaction(async (tx) => {
+        const [before] = await tx.query<{ stock_count: number }>(
           'SELECT stock_count FROM items WHERE id = $1::uuid AND deleted_at IS NULL FOR UPDATE',
           id,
         );
@@ -148,22 +149,22 @@ export function itemsRepo(db: Db) {
         if (changes.description !== undefined) set('description', changes.description);
         if (changes.stockCount !== undefined) set('stock_count', changes.stockCount, '::int');
         const [row] = sets.length
-          ? await tx.$queryRawUnsafe<ItemRow[]>(
+          ? await tx.query<ItemRow>(
               `UPDATE items SET ${sets.join(', ')}, updated_at = now() WHERE id = $1::uuid RETURNING ${ITEM_COLUMNS}`,
               ...params,
             )
-          : await tx.$queryRawUnsafe<ItemRow[]>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid`, id);
+          : await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid`, id);
         const item = toItem(row!);
         const delta = item.stockCount - before.stock_count;
         if (delta !== 0) await recordMovement(tx, { itemId: id, kind: 'correction', delta, stockAfter: item.stockCount, actorId });
         return item;
-      }, TX_OPTIONS);
+      });
     },
 
     /** One conditional UPDATE: the new count must stay within 0 … maxStock, or nothing changes. */
     async adjustStock(id: string, delta: number, reason: string | undefined, actorId: string, maxStock: number): Promise<AdjustResult> {
-      return db.$transaction(async (tx) => {
-        const [row] = await tx.$queryRawUnsafe<ItemRow[]>(
+      return db.sql.transaction(async (tx) => {
+        const [row] = await tx.query<ItemRow>(
           `UPDATE items SET stock_count = stock_count + $2::int, updated_at = now()
            WHERE id = $1::uuid AND deleted_at IS NULL AND stock_count + $2::int BETWEEN 0 AND $3::int
            RETURNING ${ITEM_COLUMNS}`,
@@ -172,7 +173,7 @@ export function itemsRepo(db: Db) {
           maxStock,
         );
         if (!row) {
-          const [current] = await tx.$queryRawUnsafe<{ stock_count: number }[]>(
+          const [current] = await tx.query<{ stock_count: number }>(
             'SELECT stock_count FROM items WHERE id = $1::uuid AND deleted_at IS NULL',
             id,
           );
@@ -182,18 +183,18 @@ export function itemsRepo(db: Db) {
         const item = toItem(row);
         await recordMovement(tx, { itemId: id, kind: 'adjustment', delta, stockAfter: item.stockCount, reason, actorId });
         return { outcome: 'adjusted', item };
-      }, TX_OPTIONS);
+      });
     },
 
     async softDelete(id: string): Promise<boolean> {
-      const count = await db.$executeRawUnsafe('UPDATE items SET deleted_at = now(), updated_at = now() WHERE id = $1::uuid AND deleted_at IS NULL', id);
+      const count = await db.sql.execute('UPDATE items SET deleted_at = now(), updated_at = now() WHERE id = $1::uuid AND deleted_at IS NULL', id);
       return count > 0;
     },
   };
 }
 export type ItemsRepo = ReturnType<typeof itemsRepo>;
 
-type Tx = Pick<Db, '$executeRawUnsafe'>;
+type Tx = Queryable;
 export interface Movement {
   itemId: string;
   kind: 'initial' | 'adjustment' | 'correction' | 'reservation' | 'release';
@@ -204,7 +205,7 @@ export interface Movement {
   actorId?: string;
 }
 export async function recordMovement(tx: Tx, m: Movement): Promise<void> {
-  await tx.$executeRawUnsafe(
+  await tx.execute(
     `INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference, reason, actor_id)
      VALUES (gen_random_uuid(), $1::uuid, $2::"StockMovementKind", $3::int, $4::int, $5, $6, $7::uuid)`,
     m.itemId,

@@ -1,6 +1,7 @@
 import { pgErrorCode } from '@shop/kit';
 import { recordMovement } from './items.repo';
-import { TX_OPTIONS, type Db } from './db';
+import type { Queryable } from '@shop/kit';
+import type { Db } from './db';
 
 export interface Reservation {
   reference: string;
@@ -56,11 +57,11 @@ export function reservationsRepo(db: Db) {
   /** The careful take: replays answer first, then one decrement, its reservation row and its movement. */
   async function takeCarefully(reference: string, itemId: string, quantity: number): Promise<TakeResult> {
     try {
-      return await db.$transaction(async (tx) => {
+      return await db.sql.transaction(async (tx) => {
         const earlier = await earlierTake(tx, reference, itemId, quantity);
         if (earlier) return earlier;
         // The one conditional statement that takes stock; CHECK (stock_count >= 0) backs it.
-        const [item] = await tx.$queryRawUnsafe<{ name: string; price_cents: bigint; stock_count: number }[]>(
+        const [item] = await tx.query<{ name: string; price_cents: bigint; stock_count: number }>(
           `UPDATE items SET stock_count = stock_count - $2::int, updated_at = now()
            WHERE id = $1::uuid AND deleted_at IS NULL AND stock_count >= $2::int
            RETURNING name, price_cents, stock_count`,
@@ -71,10 +72,10 @@ export function reservationsRepo(db: Db) {
           // A concurrent take with this reference may have committed while this one waited on the row.
           const settled = await earlierTake(tx, reference, itemId, quantity);
           if (settled) return settled;
-          const [exists] = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM items WHERE id = $1::uuid AND deleted_at IS NULL', itemId);
+          const [exists] = await tx.query<unknown>('SELECT 1 FROM items WHERE id = $1::uuid AND deleted_at IS NULL', itemId);
           throw new Rollback(exists ? 'insufficient_stock' : 'no_item');
         }
-        const [row] = await tx.$queryRawUnsafe<ReservationRow[]>(
+        const [row] = await tx.query<ReservationRow>(
           `INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, updated_at)
            VALUES ($1, 'taken', $2::uuid, $3::int, $4, $5::bigint, $6::int, now())
            ON CONFLICT (reference) DO NOTHING RETURNING *`,
@@ -88,42 +89,42 @@ export function reservationsRepo(db: Db) {
         if (!row) throw new Rollback('lost_race');
         await recordMovement(tx, { itemId, kind: 'reservation', delta: -quantity, stockAfter: item.stock_count, reference });
         return { outcome: 'taken' as const, reservation: toReservation(row) };
-      }, TX_OPTIONS);
+      });
     } catch (error) {
       if (!(error instanceof Rollback)) throw error;
       if (error.outcome !== 'lost_race') return { outcome: error.outcome };
       // Our decrement is rolled back; the winner's row (taken, or a tombstone) decides.
-      return (await earlierTake(db, reference, itemId, quantity))!;
+      return (await earlierTake(db.sql, reference, itemId, quantity))!;
     }
   }
 
   return {
     /** The common case in one statement; anything else (a replay, a tombstone, no stock, no item) the careful way. */
     async take(reference: string, itemId: string, quantity: number): Promise<TakeResult> {
-      return (await takeAtOnce(db, reference, itemId, quantity)) ?? takeCarefully(reference, itemId, quantity);
+      return (await takeAtOnce(db.sql, reference, itemId, quantity)) ?? takeCarefully(reference, itemId, quantity);
     },
 
     async release(reference: string): Promise<ReleaseOutcome> {
-      return db.$transaction(async (tx) => {
-        const [tombstone] = await tx.$queryRawUnsafe<unknown[]>(
+      return db.sql.transaction(async (tx) => {
+        const [tombstone] = await tx.query<unknown>(
           `INSERT INTO stock_reservations (reference, state, updated_at) VALUES ($1, 'voided', now())
            ON CONFLICT (reference) DO NOTHING RETURNING reference`,
           reference,
         );
         if (tombstone) return 'voided';
-        const [row] = await tx.$queryRawUnsafe<ReservationRow[]>('SELECT * FROM stock_reservations WHERE reference = $1 FOR UPDATE', reference);
+        const [row] = await tx.query<ReservationRow>('SELECT * FROM stock_reservations WHERE reference = $1 FOR UPDATE', reference);
         if (row!.state === 'voided') return 'voided';
         if (row!.state === 'released') return 'already_released';
-        await tx.$executeRawUnsafe(`UPDATE stock_reservations SET state = 'released', updated_at = now() WHERE reference = $1`, reference);
+        await tx.execute(`UPDATE stock_reservations SET state = 'released', updated_at = now() WHERE reference = $1`, reference);
         // Deleted items take their stock back too: a past sale's undo must always work.
-        const [item] = await tx.$queryRawUnsafe<{ stock_count: number }[]>(
+        const [item] = await tx.query<{ stock_count: number }>(
           'UPDATE items SET stock_count = stock_count + $2::int, updated_at = now() WHERE id = $1::uuid RETURNING stock_count',
           row!.item_id,
           row!.quantity,
         );
         await recordMovement(tx, { itemId: row!.item_id!, kind: 'release', delta: row!.quantity!, stockAfter: item!.stock_count, reference });
         return 'released';
-      }, TX_OPTIONS);
+      });
     },
   };
 }
@@ -136,9 +137,9 @@ export type ReservationsRepo = ReturnType<typeof reservationsRepo>;
  * the careful take decides. A row for the reference committed after this statement's snapshot makes the plain
  * INSERT fail with a unique violation, which undoes the whole statement: the careful take decides then too.
  */
-async function takeAtOnce(db: Db, reference: string, itemId: string, quantity: number): Promise<TakeResult | undefined> {
+async function takeAtOnce(db: Queryable, reference: string, itemId: string, quantity: number): Promise<TakeResult | undefined> {
   try {
-    const [row] = await db.$queryRawUnsafe<ReservationRow[]>(
+    const [row] = await db.query<ReservationRow>(
       `WITH item AS (
          UPDATE items SET stock_count = stock_count - $3::int, updated_at = now()
          WHERE id = $2::uuid AND deleted_at IS NULL AND stock_count >= $3::int
@@ -164,16 +165,13 @@ async function takeAtOnce(db: Db, reference: string, itemId: string, quantity: n
   }
 }
 
-/** A unique violation, as Prisma reports it for a raw query (P2010 wrapping the driver's 23505) or a model query. */
 function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } })?.meta?.driverAdapterError?.cause;
-  const code = cause?.originalCode ?? pgErrorCode(error);
-  return code === '23505' || code === 'P2002';
+  return pgErrorCode(error) === '23505';
 }
 
 /** The answer a take gets from an earlier row for its reference, or undefined when there is none. */
-async function earlierTake(tx: Pick<Db, '$queryRawUnsafe'>, reference: string, itemId: string, quantity: number): Promise<TakeResult | undefined> {
-  const [row] = await tx.$queryRawUnsafe<ReservationRow[]>('SELECT * FROM stock_reservations WHERE reference = $1', reference);
+async function earlierTake(tx: Queryable, reference: string, itemId: string, quantity: number): Promise<TakeResult | undefined> {
+  const [row] = await tx.query<ReservationRow>('SELECT * FROM stock_reservations WHERE reference = $1', reference);
   if (!row) return undefined;
   if (row.state !== 'taken') return { outcome: 'voided' };
   if (row.item_id !== itemId.toLowerCase() || row.quantity !== quantity) return { outcome: 'reference_mismatch' };

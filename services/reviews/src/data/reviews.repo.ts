@@ -90,11 +90,11 @@ export type ReportResult =
 
 export function reviewsRepo(db: Db) {
   const one = async (sql: string, ...params: unknown[]) => {
-    const rows = await db.$queryRawUnsafe<Row[]>(sql, ...params);
+    const rows = await db.sql.query<Row>(sql, ...params);
     return rows[0] ? toRecord(rows[0]) : undefined;
   };
-  const many = async (sql: string, ...params: unknown[]) => (await db.$queryRawUnsafe<Row[]>(sql, ...params)).map(toRecord);
-  const count = async (sql: string, ...params: unknown[]) => (await db.$queryRawUnsafe<{ n: number }[]>(sql, ...params))[0]!.n;
+  const many = async (sql: string, ...params: unknown[]) => (await db.sql.query<Row>(sql, ...params)).map(toRecord);
+  const count = async (sql: string, ...params: unknown[]) => (await db.sql.query<{ n: number }>(sql, ...params))[0]!.n;
 
   return {
     /** undefined when this customer already reviewed this item (the unique index decides, also under races). */
@@ -132,7 +132,7 @@ export function reviewsRepo(db: Db) {
     },
 
     async remove(id: string): Promise<boolean> {
-      return (await db.$executeRawUnsafe('DELETE FROM reviews WHERE id = $1::uuid', id)) > 0;
+      return (await db.sql.execute('DELETE FROM reviews WHERE id = $1::uuid', id)) > 0;
     },
 
     /**
@@ -141,8 +141,8 @@ export function reviewsRepo(db: Db) {
      */
     moderate(id: string, decision: { action: 'approve' | 'reject'; note: string; moderatorId: string; moderatorUsername: string }, purchase: PurchaseCheck | undefined) {
       const status: ReviewStatus = decision.action === 'approve' ? 'approved' : 'rejected';
-      return db.$transaction(async (tx) => {
-        const rows = await tx.$queryRawUnsafe<Row[]>(
+      return db.sql.transaction(async (tx) => {
+        const rows = await tx.query<Row>(
           `UPDATE reviews SET
              status_changed_at = CASE WHEN status = $2::"ReviewStatus" THEN status_changed_at ELSE now() END,
              status = $2::"ReviewStatus", open_reports = 0,
@@ -155,7 +155,7 @@ export function reviewsRepo(db: Db) {
           purchase?.checked ?? null,
         );
         if (!rows[0]) return undefined;
-        await tx.$executeRawUnsafe(
+        await tx.execute(
           `INSERT INTO review_moderations (id, review_id, action, note, moderator_id, moderator_username)
            VALUES (gen_random_uuid(), $1::uuid, $2::"ModerationAction", $3, $4::uuid, $5)`,
           id,
@@ -173,8 +173,8 @@ export function reviewsRepo(db: Db) {
      * concurrent reports count exactly; the threshold compares reports since the last moderation decision.
      */
     report(reviewId: string, reporter: { id: string; username: string }, reason: string, threshold: number): Promise<ReportResult> {
-      return db.$transaction(async (tx) => {
-        const inserted = await tx.$queryRawUnsafe<{ id: string; created_at: Date }[]>(
+      return db.sql.transaction(async (tx) => {
+        const inserted = await tx.query<{ id: string; created_at: Date }>(
           `INSERT INTO review_reports (id, review_id, reporter_id, reporter, reason)
            SELECT gen_random_uuid(), r.id, $2::uuid, $3, $4 FROM reviews r WHERE r.id = $1::uuid
            ON CONFLICT (review_id, reporter_id) DO NOTHING
@@ -185,10 +185,10 @@ export function reviewsRepo(db: Db) {
           reason,
         );
         if (!inserted[0]) {
-          const exists = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM reviews WHERE id = $1::uuid', reviewId);
+          const exists = await tx.query<unknown>('SELECT 1 FROM reviews WHERE id = $1::uuid', reviewId);
           return exists.length ? { outcome: 'already_reported' } : { outcome: 'no_review' };
         }
-        const rows = await tx.$queryRawUnsafe<Row[]>(
+        const rows = await tx.query<Row>(
           `UPDATE reviews SET report_count = report_count + 1, open_reports = open_reports + 1, updated_at = now(),
              status_changed_at = CASE WHEN status = 'approved' AND open_reports + 1 >= $2 THEN now() ELSE status_changed_at END,
              status = CASE WHEN status = 'approved' AND open_reports + 1 >= $2 THEN 'pending'::"ReviewStatus" ELSE status END
@@ -202,7 +202,7 @@ export function reviewsRepo(db: Db) {
     },
 
     async reports(reviewId: string, page: Page) {
-      const rows = await db.$queryRawUnsafe<{ id: string; reporter: string; reason: string; created_at: Date }[]>(
+      const rows = await db.sql.query<{ id: string; reporter: string; reason: string; created_at: Date }>(
         `SELECT id::text, reporter, reason, created_at FROM review_reports WHERE review_id = $1::uuid
          ORDER BY seq LIMIT $2 OFFSET $3`,
         reviewId,
@@ -219,7 +219,7 @@ export function reviewsRepo(db: Db) {
      * Both halves read the partial index on approved rows (item_id, seq DESC) INCLUDE (rating).
      */
     async itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary }> {
-      const rows = await db.$queryRawUnsafe<(Partial<Row> & { n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number })[]>(
+      const rows = await db.sql.query<(Partial<Row> & { n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number })>(
         `SELECT s.*, p.* FROM
            (SELECT count(*)::int AS n, round(avg(rating), 2)::float8 AS average,
                    count(*) FILTER (WHERE rating = 1)::int AS r1, count(*) FILTER (WHERE rating = 2)::int AS r2,
@@ -270,7 +270,7 @@ export function reviewsRepo(db: Db) {
       many(`SELECT ${COLUMNS} FROM reviews WHERE NOT purchase_checked ORDER BY seq LIMIT $1`, limit),
 
     async recordPurchase(id: string, verified: boolean): Promise<void> {
-      await db.$executeRawUnsafe(
+      await db.sql.execute(
         `UPDATE reviews SET verified_purchase = $2, purchase_checked = true,
            updated_at = CASE WHEN verified_purchase = $2 THEN updated_at ELSE now() END
          WHERE id = $1::uuid`,

@@ -1,3 +1,4 @@
+import type { Queryable } from '@shop/kit';
 import type { Db } from './db';
 
 /** A sale as clients see it: only completed sales ever leave the service. */
@@ -76,8 +77,6 @@ function toSale(row: SaleRow): Sale {
   };
 }
 
-const TX = { maxWait: 10_000, timeout: 10_000 };
-
 /** The item's name and price at purchase time, as the reservation answered them. */
 export interface Price {
   itemName: string;
@@ -85,8 +84,8 @@ export interface Price {
   totalCents: number;
 }
 
-async function insertPending(q: Pick<Db, '$executeRawUnsafe'>, sale: NewSale) {
-  await q.$executeRawUnsafe(
+async function insertPending(q: Queryable, sale: NewSale) {
+  await q.execute(
     `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status)
      VALUES ($1::uuid, $2::uuid, $3::text, lower($3::text), $4::uuid, $5, 'PENDING')`,
     sale.id,
@@ -105,9 +104,9 @@ async function insertPending(q: Pick<Db, '$executeRawUnsafe'>, sale: NewSale) {
  */
 export function salesRepo(db: Db) {
   /** Stores the final answer under the sale's key, or (no answer) releases the key so the client may retry. */
-  async function keyOutcome(tx: Pick<Db, '$executeRawUnsafe'>, saleId: string, answer: StoredAnswer | undefined) {
+  async function keyOutcome(tx: Queryable, saleId: string, answer: StoredAnswer | undefined) {
     if (answer) {
-      await tx.$executeRawUnsafe(
+      await tx.execute(
         `UPDATE idempotency_keys SET state = 'done', response_status = $2, response_body = $3
          WHERE sale_id = $1::uuid AND state = 'in_flight'`,
         saleId,
@@ -115,7 +114,7 @@ export function salesRepo(db: Db) {
         JSON.stringify(answer.body),
       );
     } else {
-      await tx.$executeRawUnsafe(`DELETE FROM idempotency_keys WHERE sale_id = $1::uuid AND state = 'in_flight'`, saleId);
+      await tx.execute(`DELETE FROM idempotency_keys WHERE sale_id = $1::uuid AND state = 'in_flight'`, saleId);
     }
   }
 
@@ -127,12 +126,12 @@ export function salesRepo(db: Db) {
     async begin(sale: NewSale, claim?: IdempotencyClaim): Promise<{ started: true } | { started: false; existing: StoredKey }> {
       // Without a key there is one statement: no transaction round trips.
       if (!claim) {
-        await insertPending(db, sale);
+        await insertPending(db.sql, sale);
         return { started: true };
       }
-      return db.$transaction(async (tx) => {
+      return db.sql.transaction(async (tx) => {
         if (claim) {
-          const claimed = await tx.$queryRawUnsafe<unknown[]>(
+          const claimed = await tx.query<unknown>(
             `INSERT INTO idempotency_keys (customer_id, key, request_hash, state, sale_id, expires_at)
              VALUES ($1::uuid, $2, $3, 'in_flight', $4::uuid, now() + make_interval(secs => $5::double precision))
              ON CONFLICT (customer_id, key) DO UPDATE
@@ -147,9 +146,7 @@ export function salesRepo(db: Db) {
             claim.ttlHours * 3600,
           );
           if (!claimed.length) {
-            const [existing] = await tx.$queryRawUnsafe<
-              Array<{ request_hash: string; state: 'in_flight' | 'done'; response_status: number | null; response_body: string | null }>
-            >(
+            const [existing] = await tx.query<{ request_hash: string; state: 'in_flight' | 'done'; response_status: number | null; response_body: string | null }>(
               `SELECT request_hash, state::text AS state, response_status, response_body FROM idempotency_keys
                WHERE customer_id = $1::uuid AND key = $2`,
               claim.customerId,
@@ -166,7 +163,7 @@ export function salesRepo(db: Db) {
         }
         await insertPending(tx, sale);
         return { started: true as const };
-      }, TX);
+      });
     },
 
     /**
@@ -174,8 +171,8 @@ export function salesRepo(db: Db) {
      * answer stored under the key, atomically. Without a key it is one statement. Undefined if no longer pending.
      */
     async complete(id: string, price: Price, keyed: boolean, answer: (sale: Sale) => StoredAnswer): Promise<Sale | undefined> {
-      const end = async (q: Pick<Db, '$queryRawUnsafe' | '$executeRawUnsafe'>) => {
-        const [row] = await q.$queryRawUnsafe<SaleRow[]>(
+      const end = async (q: Queryable) => {
+        const [row] = await q.query<SaleRow>(
           `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $4, updated_at = now()
            WHERE id = $1::uuid AND status = 'PENDING' RETURNING ${SALE_COLUMNS}`,
           id,
@@ -188,7 +185,7 @@ export function salesRepo(db: Db) {
         if (keyed) await keyOutcome(q, id, answer(sale));
         return sale;
       };
-      return keyed ? db.$transaction(end, TX) : end(db);
+      return keyed ? db.sql.transaction(end) : end(db.sql);
     },
 
     /**
@@ -197,8 +194,8 @@ export function salesRepo(db: Db) {
      * pending (the recovery sweep got there first).
      */
     async fail(id: string, reason: string, keyed: boolean, answer?: StoredAnswer, price?: Price): Promise<boolean> {
-      const end = async (q: Pick<Db, '$executeRawUnsafe'>) => {
-        const changed = await q.$executeRawUnsafe(
+      const end = async (q: Queryable) => {
+        const changed = await q.execute(
           `UPDATE sales SET status = 'FAILED', failure_reason = $2, updated_at = now(),
              item_name = coalesce($3, item_name), unit_price_cents = coalesce($4, unit_price_cents), total_cents = coalesce($5, total_cents)
            WHERE id = $1::uuid AND status = 'PENDING'`,
@@ -211,12 +208,12 @@ export function salesRepo(db: Db) {
         if (keyed) await keyOutcome(q, id, answer);
         return changed === 1;
       };
-      return keyed ? db.$transaction(end, TX) : end(db);
+      return keyed ? db.sql.transaction(end) : end(db.sql);
     },
 
     /** The sale stays PENDING for the recovery sweep; its key is released so the client can try again. */
     async releaseKey(saleId: string): Promise<void> {
-      await keyOutcome(db, saleId, undefined);
+      await keyOutcome(db.sql, saleId, undefined);
     },
 
     /**
@@ -231,9 +228,12 @@ export function salesRepo(db: Db) {
     ): Promise<{ id: string; settled: true } | { id: string; settled: false; error: unknown } | undefined> {
       let claimed: PendingSale | undefined;
       try {
-        return await db.$transaction(
+        return await db.sql.transaction(
           async (tx) => {
-            const [row] = await tx.$queryRawUnsafe<Array<{ id: string; customer_id: string }>>(
+            // The claim holds the sale's row lock: if this instance stalls, PostgreSQL ends the session after
+            // lockTimeoutMs of silence, which drops the lock and lets another replica's sweep take the sale.
+            await tx.execute(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, String(options.lockTimeoutMs));
+            const [row] = await tx.query<{ id: string; customer_id: string }>(
               `SELECT id::text, customer_id::text FROM sales
                WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1::double precision)
                  AND NOT (id = ANY($2::uuid[]))
@@ -244,7 +244,7 @@ export function salesRepo(db: Db) {
             if (!row) return undefined;
             claimed = { id: row.id, customerId: row.customer_id };
             await settle(claimed);
-            await tx.$executeRawUnsafe(
+            await tx.execute(
               `UPDATE sales SET status = 'FAILED', failure_reason = 'abandoned', recovery_count = recovery_count + 1,
                  recovered_by = $2, updated_at = now()
                WHERE id = $1::uuid`,
@@ -254,7 +254,6 @@ export function salesRepo(db: Db) {
             await keyOutcome(tx, row.id, undefined);
             return { id: row.id, settled: true as const };
           },
-          { maxWait: 10_000, timeout: options.lockTimeoutMs },
         );
       } catch (error) {
         if (!claimed) throw error;
@@ -264,7 +263,7 @@ export function salesRepo(db: Db) {
 
     /** Forgets expired keys whose answer is stored (in-flight ones are released with their sale). */
     async purgeExpiredKeys(limit = 1000): Promise<number> {
-      return db.$executeRawUnsafe(
+      return db.sql.execute(
         `DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
            SELECT ctid FROM idempotency_keys WHERE expires_at < now() AND state = 'done' LIMIT $1))`,
         limit,
@@ -278,19 +277,19 @@ export function salesRepo(db: Db) {
         ...(filter.username && { usernameKey: filter.username.toLowerCase() }),
       };
       const [rows, total] = await Promise.all([
-        db.sale.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: page.limit, skip: page.offset }),
-        db.sale.count({ where }),
+        db.prisma.sale.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: page.limit, skip: page.offset }),
+        db.prisma.sale.count({ where }),
       ]);
       return { total, data: rows.map(fromModel) };
     },
 
     async findCompleted(id: string): Promise<Sale | undefined> {
-      const row = await db.sale.findFirst({ where: { id, status: 'COMPLETED' } });
+      const row = await db.prisma.sale.findFirst({ where: { id, status: 'COMPLETED' } });
       return row ? fromModel(row) : undefined;
     },
 
     async hasPurchased(customerId: string, itemId: string): Promise<boolean> {
-      return (await db.sale.findFirst({ where: { customerId, itemId, status: 'COMPLETED' }, select: { id: true } })) !== null;
+      return (await db.prisma.sale.findFirst({ where: { customerId, itemId, status: 'COMPLETED' }, select: { id: true } })) !== null;
     },
   };
 }

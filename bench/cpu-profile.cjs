@@ -1,8 +1,8 @@
-// Loaded with `--import` (NODE_OPTIONS) when BENCH_PROFILE is set: Node 20 refuses `--cpu-prof` in NODE_OPTIONS,
+// Preloaded with `--require` (NODE_OPTIONS; `--import` would send the .ts entry through the ESM loader) when BENCH_PROFILE is set: Node 20 refuses `--cpu-prof` in NODE_OPTIONS,
 // so this starts the V8 profiler through the inspector and writes a .cpuprofile into CPU_PROFILE_DIR on exit.
-import fs from 'node:fs';
-import inspector from 'node:inspector';
-import path from 'node:path';
+const fs = require('node:fs');
+const inspector = require('node:inspector');
+const path = require('node:path');
 
 const dir = process.env.BENCH_PROFILE_DIR ?? process.env.CPU_PROFILE_DIR;
 if (dir) {
