@@ -12,21 +12,6 @@ const pools = {
   reviews: new pg.Pool({ connectionString: process.env.REVIEWS_DATABASE_URL, max: 10 }),
 };
 
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 /** The purchase's database work, statement for statement as the services run it (see each service's data/). */
 async function purchase(customerId: string, itemId: string) {
   const saleId = crypto.randomUUID();
@@ -54,18 +39,8 @@ async function purchase(customerId: string, itemId: string) {
     [saleId, itemId, 1],
   );
   const item = { name: rows[0].item_name, price_cents: rows[0].unit_price_cents };
-  await inTransaction(pools.customers, async (client) => {
-    await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
-    await client.query(`SELECT id FROM ledger_entries WHERE type = 'purchase' AND reference = $1`, [saleId]);
-    await client.query('SELECT 1 FROM voided_references WHERE reference = $1', [saleId]);
-    await client.query(
-      `WITH c AS (UPDATE customers SET balance_cents = balance_cents - $2::bigint, updated_at = now()
-                  WHERE id = $1 AND balance_cents >= $2::bigint RETURNING id, balance_cents)
-       INSERT INTO ledger_entries (id, customer_id, type, amount_cents, balance_after_cents, reference)
-       SELECT gen_random_uuid(), c.id, 'purchase', -$2::bigint, c.balance_cents, $3 FROM c RETURNING id`,
-      [customerId, item.price_cents, saleId],
-    );
-  });
+  // customers: the debit is one database function (services/customers wallet.repo, migration 20261125230000)
+  await pools.customers.query('SELECT outcome FROM wallet_debit($1::uuid, $2::bigint, $3)', [customerId, item.price_cents, saleId]);
   await pools.sales.query(
     `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $3, updated_at = now()
      WHERE id = $1 AND status = 'PENDING'

@@ -55,13 +55,13 @@ const query = async (url: string, text: string, params: unknown[] = []) => {
 
 const TICKS_PER_MS = 100 / 1000; // USER_HZ is 100 on Linux
 
-/** CPU milliseconds (user + system) a process has used so far; 0 when it is gone. */
-function cpuMs(pid: number): number {
+/** CPU milliseconds (user + system) a process has used so far; undefined when it is gone. */
+function cpuMs(pid: number): number | undefined {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
@@ -82,14 +82,14 @@ function postgresPids(): number[] {
 
 /** CPU used by each party during `work`: the named processes, PostgreSQL and this process (the load generator). */
 async function cpuDuring<T>(pids: Record<string, number>, work: () => Promise<T>): Promise<[T, Record<string, number>]> {
-  const before = { ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)])) };
-  const pgBefore = new Map(postgresPids().map((pid) => [pid, cpuMs(pid)]));
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid) ?? 0]));
+  const pgBefore = new Map(postgresPids().map((pid) => [pid, cpuMs(pid) ?? 0]));
   const selfBefore = process.cpuUsage();
   const result = await work();
   const used: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(pids)) used[name] = cpuMs(pid) - before[name]!;
-  // Backends that ended during the run are lost; with pooled connections that is none of the busy ones.
-  used.postgres = postgresPids().reduce((sum, pid) => sum + cpuMs(pid) - (pgBefore.get(pid) ?? 0), 0);
+  for (const [name, pid] of Object.entries(pids)) used[name] = (cpuMs(pid) ?? before[name]!) - before[name]!;
+  // Backends that ended during the run take their CPU time with them (pooled connections rarely do).
+  used.postgres = postgresPids().reduce((sum, pid) => sum + (cpuMs(pid) ?? 0) - (pgBefore.get(pid) ?? 0), 0);
   const self = process.cpuUsage(selfBefore);
   used.loadgen = (self.user + self.system) / 1000;
   return [result, used];

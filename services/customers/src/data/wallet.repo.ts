@@ -36,11 +36,17 @@ export type DebitResult =
   | { outcome: 'insufficient_funds' | 'no_customer' | 'voided' | 'reference_mismatch' };
 export type RefundResult = { outcome: 'refunded' | 'already_refunded'; entry: LedgerEntry } | { outcome: 'voided' };
 
+/** What wallet_debit and wallet_refund answer: the outcome, and the ledger entry's columns when there is one. */
+type OutcomeRow<O> = { outcome: O } & Partial<LedgerRow>;
+const OUTCOME_COLUMNS =
+  'outcome, entry_id::text AS id, entry_type AS type, entry_amount AS amount_cents, entry_balance_after AS balance_after_cents, entry_reference AS reference, entry_created_at AS created_at';
+
 /**
- * Every balance change is the balance update and its ledger row in one transaction, so the balance always
- * equals the ledger's sum; `CHECK (balance_cents >= 0)` makes overdrawing impossible even for a buggy caller.
- * Debits and refunds for a customer first lock that customer's row, which serialises them: a refund that
- * arrives before its debit leaves a tombstone, and the late debit then sees it and is refused.
+ * Every balance change is the balance update and its ledger row in one statement or transaction, so the
+ * balance always equals the ledger's sum; `CHECK (balance_cents >= 0)` makes overdrawing impossible even for
+ * a buggy caller. Debits and refunds are the database functions wallet_debit and wallet_refund (migration
+ * 20261125230000): one round trip each; both lock the customer's row first, which serialises them, so a
+ * refund that arrives before its debit leaves a tombstone, and the late debit then sees it and is refused.
  */
 export function walletRepo(db: Db) {
   return {
@@ -58,60 +64,26 @@ export function walletRepo(db: Db) {
     },
 
     async debit(customerId: string, amountCents: number, reference: string): Promise<DebitResult> {
-      return db.sql.transaction(async (tx) => {
-        const locked = await tx.query<unknown>('SELECT 1 FROM customers WHERE id = $1::uuid FOR UPDATE', customerId);
-        if (!locked.length) return { outcome: 'no_customer' };
-        const [earlier] = await tx.query<(LedgerRow & { customer_id: string })>(
-          `SELECT id, type, amount_cents, balance_after_cents, reference, created_at, customer_id::text
-           FROM ledger_entries WHERE type = 'purchase' AND reference = $1`,
-          reference,
-        );
-        if (earlier) {
-          const same = earlier.customer_id === customerId && Number(earlier.amount_cents) === -amountCents;
-          return same ? { outcome: 'already_debited', entry: toEntry(earlier) } : { outcome: 'reference_mismatch' };
-        }
-        const voided = await tx.query<unknown>('SELECT 1 FROM voided_references WHERE reference = $1', reference);
-        if (voided.length) return { outcome: 'voided' };
-        const rows = await tx.query<LedgerRow>(
-          `WITH c AS (UPDATE customers SET balance_cents = balance_cents - $2::bigint, updated_at = now()
-                      WHERE id = $1::uuid AND balance_cents >= $2::bigint RETURNING id, balance_cents)
-           INSERT INTO ledger_entries (id, customer_id, type, amount_cents, balance_after_cents, reference)
-           SELECT gen_random_uuid(), c.id, 'purchase', -$2::bigint, c.balance_cents, $3 FROM c ${RETURNING}`,
-          customerId,
-          amountCents,
-          reference,
-        );
-        return rows[0] ? { outcome: 'debited', entry: toEntry(rows[0]) } : { outcome: 'insufficient_funds' };
-      });
+      const [row] = await db.sql.query<OutcomeRow<DebitResult['outcome']>>(
+        `SELECT ${OUTCOME_COLUMNS} FROM wallet_debit($1::uuid, $2::bigint, $3)`,
+        customerId,
+        amountCents,
+        reference,
+      );
+      const { outcome } = row!;
+      if (outcome === 'debited' || outcome === 'already_debited') return { outcome, entry: toEntry(row as LedgerRow) };
+      return { outcome };
     },
 
     async refund(customerId: string, reference: string): Promise<RefundResult> {
-      return db.sql.transaction(async (tx) => {
-        await tx.query('SELECT 1 FROM customers WHERE id = $1::uuid FOR UPDATE', customerId);
-        const entries = await tx.query<LedgerRow>(
-          `SELECT id, type, amount_cents, balance_after_cents, reference, created_at
-           FROM ledger_entries WHERE reference = $1 AND type IN ('purchase', 'refund') AND customer_id = $2::uuid`,
-          reference,
-          customerId,
-        );
-        const refund = entries.find((entry) => entry.type === 'refund');
-        if (refund) return { outcome: 'already_refunded', entry: toEntry(refund) };
-        const purchase = entries.find((entry) => entry.type === 'purchase');
-        if (!purchase) {
-          await tx.execute('INSERT INTO voided_references (reference) VALUES ($1) ON CONFLICT DO NOTHING', reference);
-          return { outcome: 'voided' };
-        }
-        const rows = await tx.query<LedgerRow>(
-          `WITH c AS (UPDATE customers SET balance_cents = balance_cents + $2::bigint, updated_at = now()
-                      WHERE id = $1::uuid RETURNING id, balance_cents)
-           INSERT INTO ledger_entries (id, customer_id, type, amount_cents, balance_after_cents, reference)
-           SELECT gen_random_uuid(), c.id, 'refund', $2::bigint, c.balance_cents, $3 FROM c ${RETURNING}`,
-          customerId,
-          -Number(purchase.amount_cents),
-          reference,
-        );
-        return { outcome: 'refunded', entry: toEntry(rows[0]!) };
-      });
+      const [row] = await db.sql.query<OutcomeRow<RefundResult['outcome']>>(
+        `SELECT ${OUTCOME_COLUMNS} FROM wallet_refund($1::uuid, $2)`,
+        customerId,
+        reference,
+      );
+      const { outcome } = row!;
+      if (outcome === 'refunded' || outcome === 'already_refunded') return { outcome, entry: toEntry(row as LedgerRow) };
+      return { outcome };
     },
 
     async listEntries(customerId: string, page: { limit: number; offset: number }) {
