@@ -42,8 +42,9 @@ describe('recovery sweep', () => {
     // …then older than the replicas' threshold (5.5 s), younger than the main instance's (120 s).
     await sql('sales', `UPDATE sales SET created_at = now() - interval '10 seconds' WHERE id = ANY($1::uuid[])`, [ids]);
 
-    // Refunds take a while, so both instances are busy at the same time.
-    const slowRefunds = await startProxy(system().urls.customers, (req) => (req.path === '/internal/wallet/refunds' ? { kind: 'forward', delayMs: 100 } : { kind: 'forward' }));
+    // Refunds take a while (15 × 400 ms of work, longer than one instance may start before the other), so both
+    // instances are busy at the same time.
+    const slowRefunds = await startProxy(system().urls.customers, (req) => (req.path === '/internal/wallet/refunds' ? { kind: 'forward', delayMs: 400 } : { kind: 'forward' }));
     try {
       const env = { ...sweepingSales, CUSTOMERS_URL: slowRefunds.url };
       const replicas = await Promise.all([startSales(env), startSales(env)]);
