@@ -36,6 +36,7 @@ type Row = {
   p99: number;
   errors: number;
   ceilingRps?: number;
+  ceilingP99?: number;
   ratio?: number;
   rssMb: Record<string, number>;
   /** CPU µs per request by party (services, postgres, loadgen), for the shop and for its ceiling. */
@@ -336,6 +337,7 @@ async function main() {
       const ceilingRun = async (requests: autocannon.Request[]) => {
         const [top, ceilingCpu] = await cpuDuring({ ceiling: ceiling.pid! }, () => load(`ceiling ${scenario.name}`, ceilingUrl, requests));
         row.ceilingRps = top.rps;
+        row.ceilingP99 = top.p99;
         row.ratio = result.rps / top.rps;
         row.ceilingCpuUs = perRequest(ceilingCpu, top.rps);
       };
@@ -366,11 +368,11 @@ function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | und
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; ${CONNECTIONS} connections, ${DURATION} s per scenario; load generator, services and PostgreSQL share the machine.`,
     '',
-    `| scenario | req/s | p50 ms | p99 ms | errors | ceiling req/s | of ceiling | peak RSS MB (${services.join(' / ')}) |`,
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    `| scenario | req/s | p50 ms | p99 ms | errors | ceiling req/s | ceiling p99 ms | of ceiling | peak RSS MB (${services.join(' / ')}) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.ceilingRps ?? '–'} | ${r.ratio ? `${(r.ratio * 100).toFixed(0)}%` : '–'} | ${services.map((s) => r.rssMb[s] ?? '?').join(' / ')} |`,
+        `| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.ceilingRps ?? '–'} | ${r.ceilingP99 ?? '–'} | ${r.ratio ? `${(r.ratio * 100).toFixed(0)}%` : '–'} | ${services.map((s) => r.rssMb[s] ?? '?').join(' / ')} |`,
     ),
     '',
     'CPU time per request in µs, by process (the machine has 2 cores, so 1,000,000 µs of CPU per second per core is all there is):',
