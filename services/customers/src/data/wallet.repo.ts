@@ -39,7 +39,7 @@ export type RefundResult = { outcome: 'refunded' | 'already_refunded'; entry: Le
 /** What wallet_debit and wallet_refund answer: the outcome, and the ledger entry's columns when there is one. */
 type OutcomeRow<O> = { outcome: O } & Partial<LedgerRow>;
 const OUTCOME_COLUMNS =
-  'outcome, entry_id::text AS id, entry_type AS type, entry_amount AS amount_cents, entry_balance_after AS balance_after_cents, entry_reference AS reference, entry_created_at AS created_at';
+  'outcome, entry_id AS id, entry_type AS type, entry_amount AS amount_cents, entry_balance_after AS balance_after_cents, entry_reference AS reference, entry_created_at AS created_at';
 
 /**
  * Every balance change is the balance update and its ledger row in one statement or transaction, so the

@@ -46,7 +46,7 @@ interface ItemRow {
   created_at: Date;
   updated_at: Date;
 }
-export const ITEM_COLUMNS = 'id::text, name, category::text, price_cents, description, stock_count, created_at, updated_at';
+export const ITEM_COLUMNS = 'id, name, category, price_cents, description, stock_count, created_at, updated_at';
 
 export function toItem(row: ItemRow): Item {
   return {

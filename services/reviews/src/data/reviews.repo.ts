@@ -51,7 +51,7 @@ interface Row {
 }
 
 const COLUMNS =
-  'id::text, item_id::text, customer_id::text, username, rating::int, comment, status::text, verified_purchase, purchase_checked, report_count, created_at, updated_at';
+  'id, item_id, customer_id, username, rating::int, comment, status, verified_purchase, purchase_checked, report_count, created_at, updated_at';
 const RETURNING = `RETURNING ${COLUMNS}`;
 
 function toRecord(row: Row): ReviewRecord {
@@ -178,7 +178,7 @@ export function reviewsRepo(db: Db) {
           `INSERT INTO review_reports (id, review_id, reporter_id, reporter, reason)
            SELECT gen_random_uuid(), r.id, $2::uuid, $3, $4 FROM reviews r WHERE r.id = $1::uuid
            ON CONFLICT (review_id, reporter_id) DO NOTHING
-           RETURNING id::text, created_at`,
+           RETURNING id, created_at`,
           reviewId,
           reporter.id,
           reporter.username,
@@ -203,7 +203,7 @@ export function reviewsRepo(db: Db) {
 
     async reports(reviewId: string, page: Page) {
       const rows = await db.sql.query<{ id: string; reporter: string; reason: string; created_at: Date }>(
-        `SELECT id::text, reporter, reason, created_at FROM review_reports WHERE review_id = $1::uuid
+        `SELECT id, reporter, reason, created_at FROM review_reports WHERE review_id = $1::uuid
          ORDER BY seq LIMIT $2 OFFSET $3`,
         reviewId,
         page.limit,

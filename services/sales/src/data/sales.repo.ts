@@ -60,7 +60,7 @@ interface SaleRow {
   total_cents: bigint | null;
   created_at: Date;
 }
-const SALE_COLUMNS = 'id::text, customer_id::text, username, item_id::text, item_name, unit_price_cents, quantity, total_cents, created_at';
+const SALE_COLUMNS = 'id, customer_id, username, item_id, item_name, unit_price_cents, quantity, total_cents, created_at';
 
 function toSale(row: SaleRow): Sale {
   return {
@@ -234,7 +234,7 @@ export function salesRepo(db: Db) {
             // lockTimeoutMs of silence, which drops the lock and lets another replica's sweep take the sale.
             await tx.execute(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, String(options.lockTimeoutMs));
             const [row] = await tx.query<{ id: string; customer_id: string }>(
-              `SELECT id::text, customer_id::text FROM sales
+              `SELECT id, customer_id FROM sales
                WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1::double precision)
                  AND NOT (id = ANY($2::uuid[]))
                ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
