@@ -25,6 +25,11 @@ const STARTING_BALANCE = 100_000_000;
 const RESULTS = path.join(__dirname, 'results');
 /** BENCH_ONLY=purchase,items runs the scenarios whose name contains one of the words (case-insensitive). */
 const ONLY = process.env.BENCH_ONLY?.toLowerCase().split(',');
+/**
+ * BENCH_SOAK=<seconds> runs, instead of the scenarios, one mixed load (every read and purchases) for that long,
+ * sampling each service's RSS every 5 s, to show memory stays flat (bench/results/soak.md).
+ */
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK ?? 0);
 /** BENCH_PROFILE=<dir> makes every service write a V8 CPU profile there when it stops. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 // BENCH_POOL_SIZE=<n> overrides every service's DATABASE_POOL_SIZE (default 10) for an experiment.
@@ -324,6 +329,10 @@ async function main() {
       },
     ];
 
+    if (SOAK_SECONDS) {
+      await soak(system, scenarios.filter((scenario) => !scenario.name.includes('login')), itemIds);
+      return;
+    }
     const servicePids = Object.fromEntries(system.processes.map((p) => [p.name, p.child.pid!]));
     /** CPU microseconds per completed request, by party. */
     const perRequest = (cpu: Record<string, number>, rps: number) =>
@@ -360,6 +369,70 @@ async function main() {
     ceiling.kill();
     await system.stop();
   }
+}
+
+/**
+ * One mixed load for SOAK_SECONDS (each connection cycles through the scenarios' requests, the purchase
+ * among them), RSS sampled every 5 s. Flat means: after the first minute's warm-up, the fitted slope is
+ * about zero and the last minute's mean is no higher than the second minute's.
+ */
+async function soak(system: TestSystem, scenarios: Array<{ service: string; requests: autocannon.Request[] }>, itemIds: string[]) {
+  const services = system.processes.map((p) => p.name);
+  const samples: Array<{ t: number; rss: Record<string, number> }> = [];
+  const started = Date.now();
+  const sample = () => {
+    const rss: Record<string, number> = {};
+    for (const p of system.processes) {
+      const status = fs.readFileSync(`/proc/${p.child.pid}/status`, 'utf8');
+      rss[p.name] = Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    }
+    samples.push({ t: (Date.now() - started) / 1000, rss });
+  };
+  const timer = setInterval(sample, 5000);
+  console.log(`soak: ${SOAK_SECONDS} s of mixed load (reads and purchases) at ${CONNECTIONS} connections …`);
+  // autocannon sends to one origin: each service gets its share of the connections.
+  const results = await Promise.all(
+    scenarios.map((scenario) =>
+      autocannon({ url: scenario.service, connections: Math.max(1, Math.round(CONNECTIONS / scenarios.length)), duration: SOAK_SECONDS, requests: scenario.requests }),
+    ),
+  );
+  clearInterval(timer);
+  sample();
+  const books = await checkBooks(system, itemIds);
+  const mean = (from: number, to: number, name: string) => {
+    const window = samples.filter((s) => s.t >= from && s.t < to).map((s) => s.rss[name]!);
+    return Math.round(window.reduce((a, b) => a + b, 0) / Math.max(1, window.length));
+  };
+  /** Least-squares slope of RSS over time after the first minute, in MB per minute. */
+  const slope = (name: string) => {
+    const points = samples.filter((s) => s.t >= 60).map((s) => [s.t / 60, s.rss[name]!] as const);
+    const n = points.length;
+    const mx = points.reduce((a, [x]) => a + x, 0) / n;
+    const my = points.reduce((a, [, y]) => a + y, 0) / n;
+    const num = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+    const den = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+    return den ? num / den : 0;
+  };
+  const end = SOAK_SECONDS + 1;
+  const requests = results.reduce((sum, r) => sum + r.requests.total, 0);
+  const errors = results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0);
+  const lines = [
+    `Soak measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${SOAK_SECONDS} s of mixed load (${scenarios.length} request kinds incl. purchases) at ${CONNECTIONS} connections; ${requests} requests, ${errors} errors.`,
+    '',
+    '| service | RSS MB, minute 2 (mean) | RSS MB, last minute (mean) | peak RSS MB | slope after minute 1 (MB/min) |',
+    '|---|---:|---:|---:|---:|',
+    ...services.map(
+      (name) =>
+        `| ${name} | ${mean(60, 120, name)} | ${mean(end - 60, end, name)} | ${Math.max(...samples.map((s) => s.rss[name]!))} | ${slope(name).toFixed(2)} |`,
+    ),
+    '',
+    books.problems.length ? `**Books do not balance:** ${books.problems.join('; ')}` : `Books after the soak: balanced — ${books.completedUnits} units sold, nothing pending.`,
+  ];
+  const text = lines.join('\n');
+  console.log(`\n${text}`);
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, 'soak.md'), `${text}\n`);
+  if (books.problems.length || errors) process.exitCode = 1;
 }
 
 function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | undefined) {
