@@ -35,6 +35,21 @@ describe.each(services)('%s common endpoints', (service) => {
     expect(ui.text).toContain('swagger-ui');
   });
 
+  it('sends the security headers a JSON API needs, and the full set on the Swagger UI page', async () => {
+    const res = await api(service).get('/health');
+    expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    // HTML-only headers are not sent with JSON…
+    expect(res.headers['x-dns-prefetch-control']).toBeUndefined();
+    // …but the documentation page, which is HTML, gets them, with a policy that lets Swagger UI run.
+    const docs = await api(service).get('/docs/');
+    expect(docs.headers['x-dns-prefetch-control']).toBe('off');
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
   it('echoes the caller X-Request-Id and makes one up otherwise', async () => {
     const given = await api(service).get('/health').set('X-Request-Id', 'trace-abc.123');
     expect(given.headers['x-request-id']).toBe('trace-abc.123');

@@ -131,10 +131,12 @@ export function createApi(options: ApiOptions) {
         }
         return undefined as z.output<T>;
       };
+      // A part the route does not declare is not parsed (its schema is `empty`, which accepts anything), but
+      // the query is still checked for NUL characters, which no route may pass on.
       const input = {
-        params: parse('params', params, req.params),
+        params: params === empty ? {} : parse('params', params, req.params),
         query: parse('query', query, req.query),
-        headers: parse('headers', headers, req.headers),
+        headers: headers === empty ? {} : parse('headers', headers, req.headers),
         body: body ? parse('body', body, req.body) : undefined,
       };
       if (errors.length) throw new ValidationFailed('The request is not valid', errors);
