@@ -44,4 +44,4 @@ WORKDIR /app/services/${SERVICE}
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=5 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 5000) + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # The same flags as packages/devkit/src/services.ts SERVICE_NODE_FLAGS (why: see there).
-CMD ["node", "--enable-source-maps", "--max-old-space-size=96", "--max-semi-space-size=12", "--require", "tsx/cjs", "src/server.ts"]
+CMD ["node", "--enable-source-maps", "--max-old-space-size=96", "--max-semi-space-size=8", "--require", "tsx/cjs", "src/server.ts"]

@@ -11,11 +11,11 @@ const ROOT = path.resolve(__dirname, '../../..');
  * - tsx's CommonJS hook, not `--import tsx`: the services are CommonJS, and the ESM loader costs a thread
  *   and ~25 MB of RSS per process;
  * - a bounded heap: the live heap is ~30 MB, but on a big machine V8 lets garbage pile up to the default
- *   limit (inventory reached 240 MB RSS under load); 96 MB old space keeps each service under 150 MB.
- *   12 MB semi-spaces (we had 8) mean fewer young-generation collections, which were ~13% of a busy
- *   service's CPU; 16 MB took customers to 152 MB during the login burst, 32 MB further, for no more speed.
+ *   limit (inventory reached 240 MB RSS under load); 96 MB old space and 8 MB semi-spaces keep each
+ *   service under 150 MB. Larger semi-spaces (12, 16, 32 MB) gave no throughput beyond run-to-run noise
+ *   and took customers past 150 MB during the login burst.
  */
-export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-old-space-size=96', '--max-semi-space-size=12', '--require', 'tsx/cjs'];
+export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-old-space-size=96', '--max-semi-space-size=8', '--require', 'tsx/cjs'];
 
 export interface ServiceProcess {
   name: ServiceName;
