@@ -61,41 +61,60 @@ const query = async (url: string, text: string, params: unknown[] = []) => {
 
 const TICKS_PER_MS = 100 / 1000; // USER_HZ is 100 on Linux
 
-/** CPU milliseconds (user + system) a process has used so far; undefined when it is gone. */
-function cpuMs(pid: number): number | undefined {
+/** /proc/<pid>/stat's fields after the command name (field 3 onwards), or undefined when the process is gone. */
+function statFields(pid: number): string[] | undefined {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
     return undefined;
   }
 }
 
-/** Every PostgreSQL process's pid (the postmaster's children come and go with connections). */
-function postgresPids(): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
+/** CPU milliseconds (user + system) a process has used so far; 0 when it is gone. */
+function cpuMs(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS : 0;
+}
+
+/**
+ * CPU milliseconds all of PostgreSQL has used so far: every live postgres process, plus what the backends
+ * that have exited used (the postmaster's reaped-children time), so connections closing mid-run still count.
+ */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let comm: string;
+    try {
+      comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm !== 'postgres') continue;
+    const fields = statFields(Number(entry));
+    if (!fields) continue;
+    total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
+    const parentIsPostgres = (() => {
       try {
-        return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+        return fs.readFileSync(`/proc/${fields[1]}/comm`, 'utf8').trim() === 'postgres';
       } catch {
         return false;
       }
-    })
-    .map(Number);
+    })();
+    if (!parentIsPostgres) total += (Number(fields[13]) + Number(fields[14])) / TICKS_PER_MS; // the postmaster: its reaped children
+  }
+  return total;
 }
 
 /** CPU used by each party during `work`: the named processes, PostgreSQL and this process (the load generator). */
 async function cpuDuring<T>(pids: Record<string, number>, work: () => Promise<T>): Promise<[T, Record<string, number>]> {
-  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid) ?? 0]));
-  const pgBefore = new Map(postgresPids().map((pid) => [pid, cpuMs(pid) ?? 0]));
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+  const pgBefore = postgresCpuMs();
   const selfBefore = process.cpuUsage();
   const result = await work();
   const used: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(pids)) used[name] = (cpuMs(pid) ?? before[name]!) - before[name]!;
-  // Backends that ended during the run take their CPU time with them (pooled connections rarely do).
-  used.postgres = postgresPids().reduce((sum, pid) => sum + (cpuMs(pid) ?? 0) - (pgBefore.get(pid) ?? 0), 0);
+  for (const [name, pid] of Object.entries(pids)) used[name] = cpuMs(pid) - before[name]!;
+  used.postgres = postgresCpuMs() - pgBefore;
   const self = process.cpuUsage(selfBefore);
   used.loadgen = (self.user + self.system) / 1000;
   return [result, used];
