@@ -1,6 +1,7 @@
 // The ceiling: a bare node:http server answering the benchmark's questions straight from PostgreSQL with
 // `pg` — one query per page, and for a purchase the same statements the three services execute, in one
 // process, without HTTP between them. Nothing the shop does can be faster than this on the same machine.
+// The statements the shop prepares (named statements, planned once per connection) are prepared here too.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import pg from 'pg';
@@ -15,14 +16,16 @@ const pools = {
 /** The purchase's database work, statement for statement as the services run it (see each service's data/). */
 async function purchase(customerId: string, itemId: string) {
   const saleId = crypto.randomUUID();
-  await pools.sales.query(
-    `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status, created_at, updated_at)
-     VALUES ($1, $2, 'ceiling', 'ceiling', $3, 1, 'PENDING', now(), now())`,
-    [saleId, customerId, itemId],
-  );
+  await pools.sales.query({
+    name: 'insert-pending',
+    text: `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status, created_at, updated_at)
+           VALUES ($1, $2, 'ceiling', 'ceiling', $3, 1, 'PENDING', now(), now())`,
+    values: [saleId, customerId, itemId],
+  });
   // inventory: a fresh reference takes its stock in one statement (services/inventory reservations.repo takeAtOnce)
-  const { rows } = await pools.inventory.query(
-    `WITH item AS (
+  const { rows } = await pools.inventory.query({
+    name: 'take',
+    text: `WITH item AS (
        UPDATE items SET stock_count = stock_count - $3::int, updated_at = now()
        WHERE id = $2::uuid AND deleted_at IS NULL AND stock_count >= $3::int
          AND NOT EXISTS (SELECT 1 FROM stock_reservations WHERE reference = $1)
@@ -36,17 +39,18 @@ async function purchase(customerId: string, itemId: string) {
        SELECT gen_random_uuid(), r.item_id, 'reservation', -r.quantity, r.stock_after, r.reference FROM reservation r
      )
      SELECT * FROM reservation`,
-    [saleId, itemId, 1],
-  );
+    values: [saleId, itemId, 1],
+  });
   const item = { name: rows[0].item_name, price_cents: rows[0].unit_price_cents };
   // customers: the debit is one database function (services/customers wallet.repo, migration 20261125230000)
-  await pools.customers.query('SELECT outcome FROM wallet_debit($1::uuid, $2::bigint, $3)', [customerId, item.price_cents, saleId]);
-  await pools.sales.query(
-    `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $3, updated_at = now()
+  await pools.customers.query({ name: 'debit', text: 'SELECT outcome FROM wallet_debit($1::uuid, $2::bigint, $3)', values: [customerId, item.price_cents, saleId] });
+  await pools.sales.query({
+    name: 'complete',
+    text: `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $3, updated_at = now()
      WHERE id = $1 AND status = 'PENDING'
      RETURNING id::text, customer_id::text, username, item_id::text, item_name, unit_price_cents, quantity, total_cents, created_at`,
-    [saleId, item.name, item.price_cents],
-  );
+    values: [saleId, item.name, item.price_cents],
+  });
   return { id: saleId };
 }
 
@@ -59,7 +63,8 @@ const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
       `SELECT id, name, category, price_cents, description, stock_count, created_at, updated_at, count(*) OVER () AS total FROM items
        WHERE deleted_at IS NULL AND category = 'electronics' ORDER BY price_cents DESC, id LIMIT 20`,
     )).rows,
-  '/item': async (url) => (await pools.inventory.query('SELECT * FROM items WHERE id = $1 AND deleted_at IS NULL', [url.searchParams.get('id')])).rows[0],
+  '/item': async (url) =>
+    (await pools.inventory.query({ name: 'item', text: 'SELECT * FROM items WHERE id = $1 AND deleted_at IS NULL', values: [url.searchParams.get('id')] })).rows[0],
   '/goods': async () =>
     (await pools.inventory.query(
       'SELECT id, name, price_cents, count(*) OVER () AS total FROM items WHERE deleted_at IS NULL AND stock_count > 0 ORDER BY created_at, id LIMIT 20',
@@ -67,9 +72,10 @@ const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
   '/reviews': async (url) => {
     const item = url.searchParams.get('item');
     const [exists, page] = await Promise.all([
-      pools.inventory.query('SELECT 1 FROM items WHERE id = $1 AND deleted_at IS NULL', [item]),
-      pools.reviews.query(
-        `SELECT s.*, p.* FROM
+      pools.inventory.query({ name: 'item', text: 'SELECT * FROM items WHERE id = $1 AND deleted_at IS NULL', values: [item] }),
+      pools.reviews.query({
+        name: 'reviews-page',
+        text: `SELECT s.*, p.* FROM
            (SELECT count(*)::int AS n, round(avg(rating), 2)::float8 AS average,
                    count(*) FILTER (WHERE rating = 1)::int AS r1, count(*) FILTER (WHERE rating = 2)::int AS r2,
                    count(*) FILTER (WHERE rating = 3)::int AS r3, count(*) FILTER (WHERE rating = 4)::int AS r4,
@@ -77,8 +83,8 @@ const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
             FROM reviews WHERE item_id = $1::uuid AND status = 'approved') s
          LEFT JOIN LATERAL
            (SELECT * FROM reviews WHERE item_id = $1::uuid AND status = 'approved' ORDER BY seq DESC LIMIT 20) p ON true`,
-        [item],
-      ),
+        values: [item],
+      }),
     ]);
     return exists.rows.length ? page.rows : null;
   },

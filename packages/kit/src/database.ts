@@ -1,12 +1,23 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 
+/**
+ * A statement PostgreSQL parses and plans once per connection (a named prepared statement), for the hot
+ * paths: it halves the database's CPU for a primary-key lookup. Name its columns: a prepared `*` fails
+ * ("cached plan must not change result type") once a migration adds a column under a running service.
+ */
+export interface Prepared {
+  readonly name: string;
+  readonly text: string;
+}
+export const prepared = (name: string, text: string): Prepared => ({ name, text });
+
 /** Statements straight on the pg driver: the hot paths' SQL, with no ORM layer in between. */
 export interface Queryable {
   /** The rows; int8 columns (money, counts) arrive as bigint. */
-  query<T = Record<string, unknown>>(text: string, ...params: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(statement: string | Prepared, ...params: unknown[]): Promise<T[]>;
   /** The number of rows the statement changed. */
-  execute(text: string, ...params: unknown[]): Promise<number>;
+  execute(statement: string | Prepared, ...params: unknown[]): Promise<number>;
 }
 
 export interface Sql extends Queryable {
@@ -28,12 +39,14 @@ const types = {
 };
 
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  const config = (statement: string | Prepared, values: unknown[]): pg.QueryConfig =>
+    typeof statement === 'string' ? { text: statement, values, types } : { name: statement.name, text: statement.text, values, types };
   return {
-    async query<T>(text: string, ...params: unknown[]) {
-      return (await client.query({ text, values: params, types })).rows as T[];
+    async query<T>(statement: string | Prepared, ...params: unknown[]) {
+      return (await client.query(config(statement, params))).rows as T[];
     },
-    async execute(text: string, ...params: unknown[]) {
-      return (await client.query({ text, values: params, types })).rowCount ?? 0;
+    async execute(statement: string | Prepared, ...params: unknown[]) {
+      return (await client.query(config(statement, params))).rowCount ?? 0;
     },
   };
 }

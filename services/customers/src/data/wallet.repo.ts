@@ -1,3 +1,4 @@
+import { prepared } from '@shop/kit';
 import type { Db } from './db';
 
 export type LedgerType = 'deposit' | 'purchase' | 'refund';
@@ -40,6 +41,8 @@ export type RefundResult = { outcome: 'refunded' | 'already_refunded'; entry: Le
 type OutcomeRow<O> = { outcome: O } & Partial<LedgerRow>;
 const OUTCOME_COLUMNS =
   'outcome, entry_id AS id, entry_type AS type, entry_amount AS amount_cents, entry_balance_after AS balance_after_cents, entry_reference AS reference, entry_created_at AS created_at';
+const DEBIT = prepared('wallet.debit', `SELECT ${OUTCOME_COLUMNS} FROM wallet_debit($1::uuid, $2::bigint, $3)`);
+const REFUND = prepared('wallet.refund', `SELECT ${OUTCOME_COLUMNS} FROM wallet_refund($1::uuid, $2)`);
 
 /**
  * Every balance change is the balance update and its ledger row in one statement or transaction, so the
@@ -65,7 +68,7 @@ export function walletRepo(db: Db) {
 
     async debit(customerId: string, amountCents: number, reference: string): Promise<DebitResult> {
       const [row] = await db.sql.query<OutcomeRow<DebitResult['outcome']>>(
-        `SELECT ${OUTCOME_COLUMNS} FROM wallet_debit($1::uuid, $2::bigint, $3)`,
+        DEBIT,
         customerId,
         amountCents,
         reference,
@@ -77,7 +80,7 @@ export function walletRepo(db: Db) {
 
     async refund(customerId: string, reference: string): Promise<RefundResult> {
       const [row] = await db.sql.query<OutcomeRow<RefundResult['outcome']>>(
-        `SELECT ${OUTCOME_COLUMNS} FROM wallet_refund($1::uuid, $2)`,
+        REFUND,
         customerId,
         reference,
       );

@@ -1,5 +1,5 @@
 import type { Category } from '../generated/prisma';
-import type { Queryable } from '@shop/kit';
+import { prepared, type Queryable } from '@shop/kit';
 import type { Db } from './db';
 
 export type { Category };
@@ -61,6 +61,8 @@ export function toItem(row: ItemRow): Item {
   };
 }
 
+const FIND_ITEM = prepared('items.find', `SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid AND deleted_at IS NULL`);
+
 /** Every sort ends on the id, so equal keys keep one order across pages; each has a matching index. */
 const ORDER_BY: Record<ItemSort, string> = {
   name: 'lower(name) ASC, id ASC',
@@ -101,7 +103,7 @@ export function itemsRepo(db: Db) {
     },
 
     async find(id: string): Promise<Item | undefined> {
-      const [row] = await db.sql.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid AND deleted_at IS NULL`, id);
+      const [row] = await db.sql.query<ItemRow>(FIND_ITEM, id);
       return row ? toItem(row) : undefined;
     },
 

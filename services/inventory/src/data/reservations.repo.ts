@@ -1,7 +1,6 @@
-import { pgErrorCode } from '@shop/kit';
-import { recordMovement } from './items.repo';
-import type { Queryable } from '@shop/kit';
+import { pgErrorCode, prepared, type Queryable } from '@shop/kit';
 import type { Db } from './db';
+import { recordMovement } from './items.repo';
 
 export interface Reservation {
   reference: string;
@@ -130,6 +129,25 @@ export function reservationsRepo(db: Db) {
 }
 export type ReservationsRepo = ReturnType<typeof reservationsRepo>;
 
+const RESERVATION_COLUMNS = 'reference, state, item_id, quantity, item_name, unit_price_cents, stock_after';
+const TAKE_AT_ONCE = prepared(
+  'reservations.take',
+  `WITH item AS (
+     UPDATE items SET stock_count = stock_count - $3::int, updated_at = now()
+     WHERE id = $2::uuid AND deleted_at IS NULL AND stock_count >= $3::int
+       AND NOT EXISTS (SELECT 1 FROM stock_reservations WHERE reference = $1)
+     RETURNING id, name, price_cents, stock_count
+   ), reservation AS (
+     INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, updated_at)
+     SELECT $1, 'taken', item.id, $3::int, item.name, item.price_cents, item.stock_count, now() FROM item
+     RETURNING ${RESERVATION_COLUMNS}
+   ), movement AS (
+     INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference)
+     SELECT gen_random_uuid(), r.item_id, 'reservation', -r.quantity, r.stock_after, r.reference FROM reservation r
+   )
+   SELECT ${RESERVATION_COLUMNS} FROM reservation`,
+);
+
 /**
  * A first take of a reference as one statement (atomic on its own; the item's row lock is held only for it
  * and its commit): the conditional decrement, the reservation row and the movement. Undefined when it did
@@ -139,25 +157,7 @@ export type ReservationsRepo = ReturnType<typeof reservationsRepo>;
  */
 async function takeAtOnce(db: Queryable, reference: string, itemId: string, quantity: number): Promise<TakeResult | undefined> {
   try {
-    const [row] = await db.query<ReservationRow>(
-      `WITH item AS (
-         UPDATE items SET stock_count = stock_count - $3::int, updated_at = now()
-         WHERE id = $2::uuid AND deleted_at IS NULL AND stock_count >= $3::int
-           AND NOT EXISTS (SELECT 1 FROM stock_reservations WHERE reference = $1)
-         RETURNING id, name, price_cents, stock_count
-       ), reservation AS (
-         INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, updated_at)
-         SELECT $1, 'taken', item.id, $3::int, item.name, item.price_cents, item.stock_count, now() FROM item
-         RETURNING *
-       ), movement AS (
-         INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference)
-         SELECT gen_random_uuid(), r.item_id, 'reservation', -r.quantity, r.stock_after, r.reference FROM reservation r
-       )
-       SELECT * FROM reservation`,
-      reference,
-      itemId,
-      quantity,
-    );
+    const [row] = await db.query<ReservationRow>(TAKE_AT_ONCE, reference, itemId, quantity);
     return row && { outcome: 'taken', reservation: toReservation(row) };
   } catch (error) {
     if (isUniqueViolation(error)) return undefined;

@@ -1,3 +1,4 @@
+import { prepared } from '@shop/kit';
 import type { Db } from './db';
 
 export type ReviewStatus = 'pending' | 'approved' | 'rejected';
@@ -87,6 +88,20 @@ export type ReportResult =
   | { outcome: 'reported'; report: { id: string; reviewId: string; reason: string; createdAt: string }; review: ReviewRecord }
   | { outcome: 'already_reported' }
   | { outcome: 'no_review' };
+
+/** An item's approved reviews with their summary, in one statement (see itemPage). */
+const ITEM_PAGE = prepared(
+  'reviews.item-page',
+  `SELECT s.*, p.* FROM
+     (SELECT count(*)::int AS n, round(avg(rating), 2)::float8 AS average,
+             count(*) FILTER (WHERE rating = 1)::int AS r1, count(*) FILTER (WHERE rating = 2)::int AS r2,
+             count(*) FILTER (WHERE rating = 3)::int AS r3, count(*) FILTER (WHERE rating = 4)::int AS r4,
+             count(*) FILTER (WHERE rating = 5)::int AS r5
+      FROM reviews WHERE item_id = $1::uuid AND status = 'approved') s
+   LEFT JOIN LATERAL
+     (SELECT ${COLUMNS} FROM reviews WHERE item_id = $1::uuid AND status = 'approved'
+      ORDER BY seq DESC LIMIT $2 OFFSET $3) p ON true`,
+);
 
 export function reviewsRepo(db: Db) {
   const one = async (sql: string, ...params: unknown[]) => {
@@ -219,16 +234,8 @@ export function reviewsRepo(db: Db) {
      * Both halves read the partial index on approved rows (item_id, seq DESC) INCLUDE (rating).
      */
     async itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary }> {
-      const rows = await db.sql.query<(Partial<Row> & { n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number })>(
-        `SELECT s.*, p.* FROM
-           (SELECT count(*)::int AS n, round(avg(rating), 2)::float8 AS average,
-                   count(*) FILTER (WHERE rating = 1)::int AS r1, count(*) FILTER (WHERE rating = 2)::int AS r2,
-                   count(*) FILTER (WHERE rating = 3)::int AS r3, count(*) FILTER (WHERE rating = 4)::int AS r4,
-                   count(*) FILTER (WHERE rating = 5)::int AS r5
-            FROM reviews WHERE item_id = $1::uuid AND status = 'approved') s
-         LEFT JOIN LATERAL
-           (SELECT ${COLUMNS} FROM reviews WHERE item_id = $1::uuid AND status = 'approved'
-            ORDER BY seq DESC LIMIT $2 OFFSET $3) p ON true`,
+      const rows = await db.sql.query<Partial<Row> & { n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number }>(
+        ITEM_PAGE,
         itemId,
         page.limit,
         page.offset,

@@ -1,4 +1,4 @@
-import type { Queryable } from '@shop/kit';
+import { prepared, type Queryable } from '@shop/kit';
 import type { Db } from './db';
 
 /** A sale as clients see it: only completed sales ever leave the service. */
@@ -84,10 +84,20 @@ export interface Price {
   totalCents: number;
 }
 
+const INSERT_PENDING = prepared(
+  'sales.insert-pending',
+  `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status)
+   VALUES ($1::uuid, $2::uuid, $3::text, lower($3::text), $4::uuid, $5, 'PENDING')`,
+);
+const COMPLETE = prepared(
+  'sales.complete',
+  `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $4, updated_at = now()
+   WHERE id = $1::uuid AND status = 'PENDING' RETURNING ${SALE_COLUMNS}`,
+);
+
 async function insertPending(q: Queryable, sale: NewSale) {
   await q.execute(
-    `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status)
-     VALUES ($1::uuid, $2::uuid, $3::text, lower($3::text), $4::uuid, $5, 'PENDING')`,
+    INSERT_PENDING,
     sale.id,
     sale.customerId,
     sale.username,
@@ -172,14 +182,7 @@ export function salesRepo(db: Db) {
      */
     async complete(id: string, price: Price, keyed: boolean, answer: (sale: Sale) => StoredAnswer): Promise<Sale | undefined> {
       const end = async (q: Queryable) => {
-        const [row] = await q.query<SaleRow>(
-          `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $4, updated_at = now()
-           WHERE id = $1::uuid AND status = 'PENDING' RETURNING ${SALE_COLUMNS}`,
-          id,
-          price.itemName,
-          price.unitPriceCents,
-          price.totalCents,
-        );
+        const [row] = await q.query<SaleRow>(COMPLETE, id, price.itemName, price.unitPriceCents, price.totalCents);
         if (!row) return undefined;
         const sale = toSale(row);
         if (keyed) await keyOutcome(q, id, answer(sale));
