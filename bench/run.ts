@@ -122,19 +122,20 @@ async function cpuDuring<T>(pids: Record<string, number>, work: () => Promise<T>
   return [result, used];
 }
 
+/** A process's resident memory in MB (0 when it is gone). */
+function rssMb(pid: number): number {
+  try {
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
 /** Peak resident memory of each service process while `work` runs, sampled from /proc. */
 async function withRss<T>(system: TestSystem, work: () => Promise<T>): Promise<[T, Record<string, number>]> {
   const peak: Record<string, number> = {};
   const sample = () => {
-    for (const p of system.processes) {
-      try {
-        const status = fs.readFileSync(`/proc/${p.child.pid}/status`, 'utf8');
-        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        peak[p.name] = Math.max(peak[p.name] ?? 0, Math.round(kb / 1024));
-      } catch {
-        // process gone
-      }
-    }
+    for (const p of system.processes) peak[p.name] = Math.max(peak[p.name] ?? 0, rssMb(p.child.pid!));
   };
   const timer = setInterval(sample, 250);
   try {
@@ -443,11 +444,7 @@ async function soak(system: TestSystem, scenarios: Array<{ service: string; requ
   const samples: Array<{ t: number; rss: Record<string, number> }> = [];
   const started = Date.now();
   const sample = () => {
-    const rss: Record<string, number> = {};
-    for (const p of system.processes) {
-      const status = fs.readFileSync(`/proc/${p.child.pid}/status`, 'utf8');
-      rss[p.name] = Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    }
+    const rss = Object.fromEntries(system.processes.map((p) => [p.name, rssMb(p.child.pid!)]));
     samples.push({ t: (Date.now() - started) / 1000, rss });
   };
   const timer = setInterval(sample, 5000);

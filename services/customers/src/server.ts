@@ -7,7 +7,7 @@ import { createSigner } from './keys';
 runService({
   name: 'customers',
   loadConfig,
-  connect: (config, onIdleError) => connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE, onIdleError),
+  connect: connectDatabase,
   async start({ config, db, logger, isReady }) {
     const signer = createSigner(config.JWT_PRIVATE_KEY, config.JWT_TTL_SECONDS);
     const { app, customers } = createApp({ config, db, logger, signer, isReady });

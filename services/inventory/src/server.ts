@@ -6,6 +6,6 @@ import { connectDatabase } from './data/db';
 runService({
   name: 'inventory',
   loadConfig,
-  connect: (config, onIdleError) => connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE, onIdleError),
+  connect: connectDatabase,
   start: async ({ config, db, logger, isReady }) => ({ app: createApp({ config, db, logger, isReady }) }),
 });

@@ -6,7 +6,7 @@ import { connectDatabase } from './data/db';
 runService({
   name: 'reviews',
   loadConfig,
-  connect: (config, onIdleError) => connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE, onIdleError),
+  connect: connectDatabase,
   async start({ config, db, logger, isReady, isDraining }) {
     const { app, reviews } = createApp({ config, db, logger, isReady });
 

@@ -43,6 +43,8 @@ const OUTCOME_COLUMNS =
   'outcome, entry_id AS id, entry_type AS type, entry_amount AS amount_cents, entry_balance_after AS balance_after_cents, entry_reference AS reference, entry_created_at AS created_at';
 const DEBIT = prepared('wallet.debit', `SELECT ${OUTCOME_COLUMNS} FROM wallet_debit($1::uuid, $2::bigint, $3)`);
 const REFUND = prepared('wallet.refund', `SELECT ${OUTCOME_COLUMNS} FROM wallet_refund($1::uuid, $2)`);
+/** The outcome, with the ledger entry when the function named one (entry_id is set). */
+const withEntry = <O>(row: OutcomeRow<O>) => (row.id ? { outcome: row.outcome, entry: toEntry(row as LedgerRow) } : { outcome: row.outcome });
 
 /**
  * Every balance change is the balance update and its ledger row in one statement or transaction, so the
@@ -67,26 +69,13 @@ export function walletRepo(db: Db) {
     },
 
     async debit(customerId: string, amountCents: number, reference: string): Promise<DebitResult> {
-      const [row] = await db.sql.query<OutcomeRow<DebitResult['outcome']>>(
-        DEBIT,
-        customerId,
-        amountCents,
-        reference,
-      );
-      const { outcome } = row!;
-      if (outcome === 'debited' || outcome === 'already_debited') return { outcome, entry: toEntry(row as LedgerRow) };
-      return { outcome };
+      const [row] = await db.sql.query<OutcomeRow<DebitResult['outcome']>>(DEBIT, customerId, amountCents, reference);
+      return withEntry(row!) as DebitResult;
     },
 
     async refund(customerId: string, reference: string): Promise<RefundResult> {
-      const [row] = await db.sql.query<OutcomeRow<RefundResult['outcome']>>(
-        REFUND,
-        customerId,
-        reference,
-      );
-      const { outcome } = row!;
-      if (outcome === 'refunded' || outcome === 'already_refunded') return { outcome, entry: toEntry(row as LedgerRow) };
-      return { outcome };
+      const [row] = await db.sql.query<OutcomeRow<RefundResult['outcome']>>(REFUND, customerId, reference);
+      return withEntry(row!) as RefundResult;
     },
 
     async listEntries(customerId: string, page: { limit: number; offset: number }) {
