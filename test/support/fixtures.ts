@@ -44,6 +44,8 @@ export class World {
   pendingItem = () => this.once('pendingItem', () => newItem());
   /** Bought from an item of its own: tests that buy `item` (the fuzzer does, a lot) cannot empty its stock first. */
   saleItem = () => this.once('saleItem', () => newItem());
+  /** Reserved from an item of its own, for the same reason: the fuzzer's reservations and purchases drain `item`. */
+  reservationItem = () => this.once('reservationItem', () => newItem());
   sale = () => this.once('sale', async () => buy(await this.owner(), (await this.saleItem()).id));
   approvedReview = () => this.once('approvedReview', async () => newReview(await this.owner(), (await this.approvedItem()).id, true));
   pendingReview = () => this.once('pendingReview', async () => newReview(await this.owner(), (await this.pendingItem()).id, false));
@@ -65,7 +67,7 @@ export class World {
   reservation = () =>
     this.once('reservation', async () => {
       const reference = `fixture-${unique()}`;
-      await expectStatus('reserve', api('inventory').post('/internal/stock/reservations').set(serviceAuth()).send({ reference, itemId: (await this.item()).id, quantity: 1 }), 201);
+      await expectStatus('reserve', api('inventory').post('/internal/stock/reservations').set(serviceAuth()).send({ reference, itemId: (await this.reservationItem()).id, quantity: 1 }), 201);
       return { reference };
     });
 }

@@ -39,15 +39,40 @@ describe('recovery sweep', () => {
     );
     expect(await stockOf(item.id)).toBe(10);
     expect(await balanceOf(customer)).toBe(100_000 - 15 * 100);
-    // …then older than the replicas' threshold (5.5 s), younger than the main instance's (120 s).
-    await sql('sales', `UPDATE sales SET created_at = now() - interval '10 seconds' WHERE id = ANY($1::uuid[])`, [ids]);
 
-    // Refunds take a while (15 × 400 ms of work, longer than one instance may start before the other), so both
-    // instances are busy at the same time.
-    const slowRefunds = await startProxy(system().urls.customers, (req) => (req.path === '/internal/wallet/refunds' ? { kind: 'forward', delayMs: 400 } : { kind: 'forward' }));
+    // Each replica reaches customers through its own proxy, which holds its refunds until the other replica's
+    // proxy has one too. A sweeper undoes one sale at a time, so a refund held at each proxy means both replicas
+    // have claimed a sale: neither can finish the batch alone, however the machine schedules them. (If sweepers
+    // of other test files take every remaining sale meanwhile, the hold gives up 3 s after the first refund, well
+    // within the replicas' 4 s call timeout; the assertion on `recovered_by` below still needs two processes.)
+    const refundsSeen = [0, 0];
+    let bothIn!: () => void;
+    const bothSweeping = new Promise<void>((resolve) => (bothIn = resolve));
+    let fallback: NodeJS.Timeout | undefined;
+    const proxies = await Promise.all(
+      [0, 1].map((i) =>
+        startProxy(system().urls.customers, (req) => {
+          if (req.path !== '/internal/wallet/refunds') return { kind: 'forward' };
+          refundsSeen[i]! += 1;
+          fallback ??= setTimeout(bothIn, 3_000);
+          if (refundsSeen.every((n) => n > 0)) bothIn();
+          return { kind: 'hold' };
+        }),
+      ),
+    );
+    void bothSweeping.then(() => {
+      clearTimeout(fallback);
+      for (const proxy of proxies) {
+        proxy.setRule(() => ({ kind: 'forward' }));
+        void proxy.releaseHeld();
+      }
+    });
     try {
-      const env = { ...sweepingSales, CUSTOMERS_URL: slowRefunds.url };
-      const replicas = await Promise.all([startSales(env), startSales(env)]);
+      // Both replicas are up and sweeping before any sale is old enough for them.
+      const env = { ...sweepingSales, SERVICE_TIMEOUT_MS: '4000', SWEEP_AGE_MS: '20000' };
+      const replicas = await Promise.all(proxies.map((proxy) => startSales({ ...env, CUSTOMERS_URL: proxy.url })));
+      // Older than the replicas' threshold (20 s), younger than the main instance's (120 s).
+      await sql('sales', `UPDATE sales SET created_at = now() - interval '30 seconds' WHERE id = ANY($1::uuid[])`, [ids]);
       const settled = async () => {
         const rows = await sql('sales', `SELECT count(*)::int AS n FROM sales WHERE id = ANY($1::uuid[]) AND status = 'FAILED'`, [ids]);
         return rows[0].n === ids.length;
@@ -75,19 +100,20 @@ describe('recovery sweep', () => {
       expect(await sql('sales', 'SELECT 1 FROM idempotency_keys WHERE sale_id = ANY($1::uuid[])', [ids])).toEqual([]);
       await Promise.all(replicas.map((replica) => replica.stop()));
     } finally {
-      await slowRefunds.close();
+      clearTimeout(fallback);
+      await Promise.all(proxies.map((proxy) => proxy.close()));
     }
   });
 
   it('leaves a pending sale younger than the threshold alone (a live purchase), and takes the older one', async () => {
     const { customer, item } = await buyerAndItem({ stockCount: 5, priceCents: 100 });
     const sweeper = await startSales({ SWEEP_INTERVAL_MS: '200', SWEEP_AGE_MS: '60000' });
-    // Made just now (other test files run instances with a 5.5 s threshold: the check below comes well before).
-    const old = await abandonedSale(customer, item.id, { debited: true, priceCents: 100, age: '10 minutes' });
+    // Made just now (other test files run instances with a 5.5 s threshold: the check below comes well before),
+    // and before the old one: the sweep that undoes the old one has necessarily seen the young one and left it.
     const young = await abandonedSale(customer, item.id, { debited: true, priceCents: 100, age: '0 seconds' });
+    const old = await abandonedSale(customer, item.id, { debited: true, priceCents: 100, age: '10 minutes' });
     const status = async (id: string) => (await sql('sales', 'SELECT status::text FROM sales WHERE id = $1', [id]))[0].status;
     await waitFor(async () => (await status(old)) === 'FAILED', 20_000, 'the old sale to be undone');
-    await new Promise((resolve) => setTimeout(resolve, 600)); // a few more sweeps
     expect(await status(young)).toBe('PENDING');
     expect(await stockOf(item.id)).toBe(4);
     expect(await balanceOf(customer)).toBe(10_000 - 100);
