@@ -1,5 +1,5 @@
 // Shared Prisma CLI configuration. Prisma 6.19.3's WebAssembly schema engine runs offline
-// (no engine download) when driven through the pg adapter; see ../shared/STACK-NOTES.md.
+// (no engine download) when driven through the pg adapter, so installs need nothing beyond the npm registry.
 import path from 'node:path';
 import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';

@@ -1,6 +1,6 @@
 // Authorization matrix: every route of the contract × every kind of caller, expected answers written from the
-// "who" column of /work/shared/API.md (not from the services' OpenAPI documents: the point is to hold the
-// implementation to the contract). Each row builds real data so the allowed callers really succeed.
+// public contract's "who" column, recorded in each row's `who` (not from the services' OpenAPI documents: the
+// point is to hold the implementation to the contract). Each row builds real data so the allowed callers really succeed.
 import { admin, api, forgedTokens, serviceAuth, system, unique, customerBody, bearer } from '@shop/testkit';
 import { World, fundAdmin } from './support/fixtures';
 import { SERVICE_NAMES, type Service } from './support/contract';
@@ -77,7 +77,7 @@ const rows: Row[] = [
     expect: signedIn(200, ['owner', 'admin']),
   },
   {
-    // Not in API.md (customers added it): held to the same rule as the list it belongs to.
+    // Not in the contract (customers added it): held to the same rule as the list it belongs to.
     route: 'GET /customers/:username/wallet/transactions/:id',
     who: 'self, admin (not in the contract; as the list)',
     request: async (w) => ({ service: 'customers', method: 'get', path: `/customers/${(await w.owner()).username}/wallet/transactions/${(await w.transaction()).id}` }),
@@ -229,7 +229,7 @@ const rows: Row[] = [
     expect: signedIn(201, ['other']),
   },
   {
-    // Not in API.md (reviews added it for moderators): admin only.
+    // Not in the contract (reviews added it for moderators): admin only.
     route: 'GET /reviews/:id/reports',
     who: 'admin (not in the contract)',
     request: async (w) => ({ service: 'reviews', method: 'get', path: `/reviews/${(await w.approvedReview()).id}/reports` }),
@@ -268,7 +268,7 @@ beforeAll(async () => {
 
 const shared = new World();
 
-describe('authorization matrix (API.md "who" column)', () => {
+describe('authorization matrix (the contract\'s "who" column)', () => {
   it.each(rows.map((row) => [row.route, row.who, row] as const))('%s (%s)', async (_route, _who, row) => {
     const mismatches: string[] = [];
     const sharedTokens = row.fresh ? undefined : await tokensFor(shared);

@@ -1,4 +1,4 @@
-// The error codes of /work/shared/API.md ("Conventions"), with the one status each belongs to. Written from the
+// The error codes of the public contract (its "Conventions"), with the one status each belongs to. Written from the
 // contract, not from the kit, so a code the kit invents or a code answered with the wrong status is caught.
 export const CONTRACT_CODES: Record<string, number> = {
   validation_failed: 400,

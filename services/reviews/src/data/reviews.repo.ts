@@ -3,7 +3,7 @@ import type { Db } from './db';
 
 export type ReviewStatus = 'pending' | 'approved' | 'rejected';
 
-/** The public shape of a review (API.md). */
+/** The public shape of a review (the contract's Review). */
 export interface Review {
   id: string;
   itemId: string;

@@ -40,7 +40,7 @@ export function replayedError(status: number, body: { code: string; title: strin
 const answerFor = (error: AppError): StoredAnswer => ({ status: error.status, body: problemBody(error) });
 
 /**
- * The purchase saga (see shared/DESIGN.md):
+ * The purchase saga (README, "How the promises are kept"):
  *   [claim key] → sale PENDING → inventory: take stock (ref = sale id) → customers: debit (ref = sale id) → COMPLETED
  * Definite refusals end the sale FAILED and are answered (and kept under the key): 404, 409 insufficient_stock,
  * 402 (after the stock is given back). Unknown outcomes (timeouts, network errors, 5xx, after the client's
