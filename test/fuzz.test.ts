@@ -3,6 +3,7 @@
 // comes back must keep the contract: no 5xx, errors are problem+json with a contract code, 2xx bodies match
 // the documented schema, every status is a documented one, and what the document calls invalid is refused.
 import { execFileSync } from 'node:child_process';
+import zlib from 'node:zlib';
 import fc from 'fast-check';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -176,6 +177,126 @@ describe.each(runningServices())('%s: contract fuzzing of every documented opera
         if (violations.length) throw new Error(`${where}\n  - ${violations.join('\n  - ')}`);
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
+    );
+  });
+});
+
+// Input aimed at the parser rather than the schema: nesting up to 100000 levels (past 32 it is refused before
+// JSON.parse; past the 64 KB limit it is not even read), offsets far beyond the cap and the database's integers,
+// and bodies in every Content-Encoding, decodable or not. The oracle: what a local zlib makes of the bytes.
+const HOSTILE_RUNS = Math.max(10, Math.round(RUNS / 2));
+const BODY_LIMIT = 64 * 1024;
+const decoders: Record<string, ((b: Buffer) => Buffer) | undefined> = {
+  identity: (b) => b,
+  gzip: zlib.gunzipSync,
+  deflate: zlib.inflateSync,
+  br: zlib.brotliDecompressSync,
+};
+
+async function raw(service: Service, method: string, path: string, body: Buffer, headers: Record<string, string>) {
+  const res = await fetch(`${system().urls[service]}${path}`, { method: method.toUpperCase(), body, headers: { 'content-type': 'application/json', ...headers } });
+  const text = await res.text();
+  let parsed: any;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, contentType: res.headers.get('content-type') ?? undefined, body: parsed, text };
+}
+const concretePath = (op: Operation, username: string) =>
+  op.path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'username' ? username : '00000000-0000-4000-8000-000000000000'));
+
+describe.each(runningServices())('%s: hostile bodies and queries', (service) => {
+  const bodyOps = operations(docs[service]).filter((op) => op.body);
+  const listOps = operations(docs[service]).filter((op) => op.parameters.some((p) => p.in === 'query' && p.name === 'offset'));
+  const username = () => system().admin.username;
+
+  it('refuses nesting from 33 to 100000 levels on every body route, and keeps answering', async () => {
+    // Openers and what closes them; two hide brackets inside strings, which must not count.
+    const openers: Array<[string, string]> = [
+      ['[', ']'],
+      ['{"a":', '}'],
+      ['{"k\\"[{":[', ']}'],
+      ['["]}",', ']'],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...bodyOps), fc.integer({ min: 33, max: 100_000 }), fc.nat(openers.length - 1), fc.boolean(), async (op, depth, first, closed) => {
+        stats.cases++;
+        let text = '';
+        for (let i = 0; i < depth; i++) text += openers[(first + i) % openers.length]![0];
+        if (closed) {
+          text += '1';
+          for (let i = depth - 1; i >= 0; i--) text += openers[(first + i) % openers.length]![1];
+        }
+        const body = Buffer.from(text);
+        const res = await raw(service, op.method, concretePath(op, username()), body, {});
+        const expected = body.length > BODY_LIMIT ? 413 : 400;
+        const where = `${op.method.toUpperCase()} ${op.path} depth ${depth} (${body.length} bytes) → ${res.status} ${res.text.slice(0, 200)}`;
+        if (res.status !== expected) throw new Error(`${where}: expected ${expected}`);
+        const violations = problemViolations(res.status, res.contentType, res.body);
+        if (violations.length) throw new Error(`${where}\n  - ${violations.join('\n  - ')}`);
+      }),
+      { numRuns: HOSTILE_RUNS, seed: SEED, endOnFailure: true },
+    );
+    expect((await fetch(`${system().urls[service]}/health`)).status).toBe(200);
+  });
+
+  it('refuses offsets above 1000000, however large, on every list', async () => {
+    if (!listOps.length) return;
+    const adminAuth = (await admin()).auth;
+    const huge = fc.oneof(
+      fc.integer({ min: 1_000_001, max: Number.MAX_SAFE_INTEGER }).map(String),
+      fc.bigInt({ min: 2n ** 53n, max: 10n ** 400n }).map(String),
+      fc.constantFrom('1e7', '3000000000', '2147483648', '9223372036854775808', 'Infinity', '1e400'),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...listOps), huge, async (op, offset) => {
+        stats.cases++;
+        const auth = documentedAccess(op) === 'service' ? serviceAuth() : adminAuth;
+        const res = await fetch(`${system().urls[service]}${concretePath(op, username())}?offset=${offset}`, { headers: auth });
+        const body = (await res.json()) as { code?: string; errors?: Array<{ path: string }> };
+        if (res.status !== 400 || body.code !== 'validation_failed' || !body.errors?.some((e) => e.path === 'query.offset')) {
+          throw new Error(`GET ${op.path}?offset=${offset.slice(0, 30)} → ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+        }
+      }),
+      { numRuns: HOSTILE_RUNS, seed: SEED, endOnFailure: true },
+    );
+  });
+
+  it('answers bodies in any encoding, decodable or not, with 415 or the decoded body\'s answer, never 5xx', async () => {
+    const encodings = [...Object.keys(decoders), 'compress', 'zstd', 'x-gzip', 'gzip, gzip', 'identity, br'];
+    // Bytes: random ones, or a real compressed JSON body cut short or with a byte flipped.
+    const payload = fc.oneof(
+      fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),
+      fc.tuple(fc.constantFrom(zlib.gzipSync, zlib.deflateSync, zlib.brotliCompressSync), fc.nat(), fc.nat(255), fc.boolean()).map(([compress, at, byte, cut]) => {
+        const packed = Buffer.from(compress(Buffer.from(JSON.stringify({ username: 'fuzz', password: 'fuzz-password' }))));
+        const i = at % packed.length;
+        if (cut) return packed.subarray(0, i);
+        packed[i] = byte;
+        return packed;
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...bodyOps), fc.constantFrom(...encodings), payload, async (op, encoding, bytes) => {
+        stats.cases++;
+        const res = await raw(service, op.method, concretePath(op, username()), bytes, { 'content-encoding': encoding });
+        const where = `${op.method.toUpperCase()} ${op.path} Content-Encoding ${encoding}, ${bytes.length} bytes → ${res.status} ${res.text.slice(0, 200)}`;
+        const violations = res.status >= 400 ? problemViolations(res.status, res.contentType, res.body) : [];
+        const decode = decoders[encoding];
+        let decoded: Buffer | undefined;
+        try {
+          decoded = decode?.(bytes);
+        } catch {
+          decoded = undefined;
+        }
+        if (!decode && bytes.length > 0 && res.status !== 415) violations.push('an encoding the service does not accept must be 415');
+        else if (decode && !decoded && bytes.length > 0 && res.status !== 400) violations.push('a body that does not decode must be 400');
+        if (res.status >= 500) violations.push('5xx answer');
+        if (!op.responses[String(res.status)]) violations.push(`undocumented status ${res.status}`);
+        if (violations.length) throw new Error(`${where}\n  - ${violations.join('\n  - ')}`);
+      }),
+      { numRuns: HOSTILE_RUNS * 2, seed: SEED, endOnFailure: true },
     );
   });
 });

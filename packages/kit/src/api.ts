@@ -156,14 +156,31 @@ export function createApi(options: ApiOptions) {
 }
 export type Api = ReturnType<typeof createApi>;
 
-/** PostgreSQL text cannot hold U+0000; find it anywhere in the input so it is a 400, not a 500. */
-function pathToNul(value: unknown, path: Array<string | number> = []): Array<string | number> | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (value && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      if (key.includes('\u0000')) return [...path, key];
-      const found = pathToNul(child, [...path, key]);
-      if (found) return found;
+/**
+ * PostgreSQL text cannot hold U+0000: find it anywhere in the input so it is a 400, not a 500. A walk with its
+ * own stack (no recursion, whatever the depth) that builds a path only for the value that holds a NUL.
+ */
+function pathToNul(root: unknown): string[] | undefined {
+  interface Step {
+    value: unknown;
+    key?: string;
+    parent?: Step;
+  }
+  const pathOf = (step: Step | undefined, last?: string) => {
+    const path = last === undefined ? [] : [last];
+    for (; step?.key !== undefined; step = step.parent) path.unshift(step.key);
+    return path;
+  };
+  const stack: Step[] = [{ value: root }];
+  for (let step = stack.pop(); step; step = stack.pop()) {
+    const { value } = step;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return pathOf(step);
+    } else if (value && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        if (key.includes('\u0000')) return pathOf(step, key);
+        stack.push({ value: (value as Record<string, unknown>)[key], key, parent: step });
+      }
     }
   }
   return undefined;

@@ -1,9 +1,9 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { openApiDocument } from './api';
-import { UnsupportedMediaType } from './errors';
+import { jsonBody } from './body';
 import { httpLogger, type Logger } from './logging';
 import { createMetrics } from './metrics';
 import { errorHandler, notFoundHandler } from './problem';
@@ -19,12 +19,6 @@ export interface ServiceAppOptions {
   /** Routes mounted before the JSON API (e.g. the JWKS document). */
   before?: (app: Express) => void;
 }
-
-const requireJson: RequestHandler = (req, _res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (hasBody && !req.is('application/json')) throw new UnsupportedMediaType('Send the body as application/json');
-  next();
-};
 
 /**
  * A JSON API needs few of helmet's headers for HTML pages: these are the ones OWASP's REST Security Cheat Sheet
@@ -73,7 +67,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use('/docs', docsHeaders, swaggerUi.serve, swaggerUi.setup(document));
   options.before?.(app);
 
-  app.use(requireJson, express.json({ limit: '64kb', strict: false }));
+  app.use(jsonBody);
   app.use(options.router);
   app.use(notFoundHandler);
   app.use(errorHandler);

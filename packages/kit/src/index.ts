@@ -1,6 +1,7 @@
 export * from './api';
 export * from './app';
 export * from './auth';
+export * from './body';
 export * from './client';
 export * from './config';
 export * from './database';

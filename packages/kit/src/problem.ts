@@ -39,6 +39,9 @@ export function toAppError(error: unknown): AppError {
     case 'charset.unsupported':
       return new UnsupportedMediaType('Only UTF-8 JSON bodies are accepted');
   }
+  // Any other failure to read the body (a gzip stream that does not decode, a truncated request) is the
+  // client's: the body parser marks those 400.
+  if (e?.status === 400 && (e as { expose?: boolean }).expose) return new ValidationFailed('The body could not be read or decoded');
   if (e?.code === 'P2002') return new AppError(409, 'conflict', 'Conflict', 'The resource already exists');
   if (e?.code === 'P2025') return new NotFound('The resource does not exist');
   return new Internal('Something went wrong on our side; the request id identifies it in our logs');
