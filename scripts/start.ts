@@ -6,6 +6,10 @@
 // (customers first; the others fetch its JWKS lazily, so they boot alongside), waits until every /ready answers and
 // prints where everything is. Ctrl-C / SIGTERM stop the services gracefully, then PostgreSQL, exit 0.
 //
+// A service that dies is restarted with backoff (packages/devkit/src/supervise.ts); one that keeps crashing
+// right after its start stops the shop, and so does PostgreSQL dying (every service needs it). The services'
+// JSON logs are shown one readable line per event, prefixed with the service's name (LOG_FORMAT=json: raw).
+//
 // Children run in their own process groups, so a terminal's Ctrl-C reaches only this process, which
 // decides the order. A lock file records their pids, so a start after a crash (kill -9) can clean up.
 import fs from 'node:fs';
@@ -18,10 +22,11 @@ import {
   loadOrCreateSecrets,
   SERVICES,
   startEmbeddedPostgres,
-  startService,
+  pipeServiceLogs,
+  superviseService,
   type EmbeddedServer,
   type ServiceName,
-  type ServiceProcess,
+  type SupervisedService,
 } from '@shop/devkit';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -46,7 +51,7 @@ class StartError extends Error {}
 const log = (message: string) => console.log(`[start] ${message}`);
 
 let postgres: EmbeddedServer | undefined;
-const running: ServiceProcess[] = [];
+const running: SupervisedService[] = [];
 /** Services still booting: a shutdown waits for them, so none is left behind when another fails to start. */
 const launches: Promise<void>[] = [];
 let stopping: Promise<void> | undefined;
@@ -78,8 +83,14 @@ async function main() {
       onLog: (line) => fs.writeSync(pgLog, line),
     });
     writeLock();
+    void postgres.exited?.then((how) => {
+      if (stopping) return;
+      console.error(`[start] PostgreSQL died (${how}). Every service needs it, so the shop stops. Its log: ${path.relative(ROOT, DATA_DIR)}/postgres.log`);
+      void shutdown(1);
+    });
     urls = Object.fromEntries(NAMES.map((name) => [name, postgres!.url(name)])) as Record<ServiceName, string>;
-    log(`PostgreSQL 17 on 127.0.0.1:${POSTGRES_PORT}, data in ${path.relative(ROOT, DATA_DIR)}/postgres (log: ${path.relative(ROOT, DATA_DIR)}/postgres.log)`);
+    const where = postgres.dataDir === path.join(DATA_DIR, 'postgres') ? path.relative(ROOT, postgres.dataDir) : `${postgres.dataDir} (the postgres user cannot reach ${path.relative(ROOT, DATA_DIR) || '.'}/ here)`;
+    log(`PostgreSQL 17 on 127.0.0.1:${POSTGRES_PORT}, data in ${where} (log: ${path.relative(ROOT, DATA_DIR)}/postgres.log)`);
   }
   await Promise.all(
     NAMES.map(async (name) => {
@@ -114,17 +125,26 @@ async function main() {
     ...(name === 'customers' ? { JWT_PRIVATE_KEY: env.JWT_PRIVATE_KEY ?? secrets.JWT_PRIVATE_KEY } : {}),
   });
 
+  const json = env.LOG_FORMAT === 'json';
+  const width = Math.max(...NAMES.map((name) => name.length));
   const launch = async (name: ServiceName) => {
-    const service = await startService(name, serviceEnv(name), { detached: true, readyTimeoutMs: 60_000 }).catch((error: Error) => {
+    const service = await superviseService(name, {
+      env: serviceEnv(name),
+      detached: true,
+      readyTimeoutMs: 60_000,
+      onSpawn: (child) => pipeServiceLogs(name, [child.stdout, child.stderr], { json, width }),
+      onReady: () => writeLock(),
+      say: (message) => console.error(`[start] ${message}`),
+      giveUp: (message) => {
+        if (stopping) return;
+        console.error(`[start] ${message}. Stopping the shop.`);
+        void shutdown(1);
+      },
+    }).catch((error: Error) => {
       throw new StartError(`${name} did not start: ${error.message}`);
     });
     running.push(service);
     writeLock();
-    service.child.once('exit', (code, signal) => {
-      if (stopping) return;
-      console.error(`[start] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the shop`);
-      void shutdown(1);
-    });
   };
   // Customers is spawned first, but the others are not held back until it is ready: they fetch its JWKS
   // lazily (on the first token they verify), and booting all four at once uses both cores of a small
@@ -134,7 +154,6 @@ async function main() {
 
   const adminUser = env.ADMIN_USERNAME ?? 'admin';
   const adminPassword = env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD from the environment)' : developmentAdminPassword();
-  const width = Math.max(...NAMES.map((name) => name.length));
   console.log('\nThe shop is running:');
   for (const name of NAMES) {
     const url = `http://${LOCAL_HOST}:${ports[name]}`;
@@ -249,7 +268,7 @@ function writeLock() {
   const lock: Lock = {
     pid: process.pid,
     postgres: postgres?.pid,
-    services: Object.fromEntries(running.map((s) => [s.name, s.child.pid])),
+    services: Object.fromEntries(running.map((s) => [s.name, s.current()?.child.pid])),
   };
   fs.writeFileSync(LOCK_FILE, JSON.stringify(lock));
 }

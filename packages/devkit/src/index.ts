@@ -4,4 +4,6 @@ export { isPostgresProcess, startEmbeddedPostgres, type EmbeddedServer } from '.
 export { ensureDatabase, applyMigrations, dropDatabase } from './migrate';
 export { freePort } from './ports';
 export { generateSecrets, loadOrCreateSecrets, type Secrets } from './secrets';
-export { SERVICES, SERVICE_NODE_FLAGS, startService, waitUntilReady, type ServiceName, type ServiceProcess } from './services';
+export { SERVICES, SERVICE_NODE_FLAGS, exitDescription, startService, waitUntilReady, type ServiceName, type ServiceProcess } from './services';
+export { superviseService, type SupervisedService } from './supervise';
+export { formatLogLine, pipeServiceLogs } from './log-lines';

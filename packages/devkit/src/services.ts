@@ -40,6 +40,8 @@ export async function startService(
     readyTimeoutMs?: number;
     /** Own process group: a terminal's Ctrl-C reaches only the parent, which then stops the service (`pnpm start`). */
     detached?: boolean;
+    /** Called as soon as the process exists (before it is ready), e.g. to read its piped output. */
+    onSpawn?: (child: ChildProcess) => void;
   } = {},
 ): Promise<ServiceProcess> {
   const port = Number(env.PORT ?? SERVICES[name]);
@@ -49,6 +51,7 @@ export async function startService(
     stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
     detached: options.detached ?? false,
   });
+  options.onSpawn?.(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const signal = async (sig: NodeJS.Signals) => {
@@ -62,7 +65,7 @@ export async function startService(
       throw error;
     }),
     exited.then(() => {
-      throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
+      throw new Error(`${name} exited (${exitDescription(child.exitCode, child.signalCode)}) before it was ready`);
     }),
   ]);
   return proc;
@@ -80,4 +83,9 @@ export async function waitUntilReady(url: string, timeoutMs: number): Promise<vo
     if (Date.now() > deadline) throw new Error(`${url} was not ready within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** "exit code 1" or "killed by SIGKILL", for messages about a process that ended. */
+export function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}` : `exit code ${code}`;
 }
