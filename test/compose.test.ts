@@ -2,12 +2,13 @@
 // interpolated as Compose does and validated against the Compose Specification's JSON schema, then checked
 // for what the shop relies on. Where a docker-compose binary is installed (.ci/run installs one), it must
 // accept and resolve the file the same way; where it is not, that one test is reported as skipped by name.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { COMPOSE_FILE, type ComposeModel, loadCompose, MissingVariable, schemaErrors } from './support/compose';
+import { COMPOSE_FILE, type ComposeModel, loadCompose, MissingVariable, readEnvFile, schemaErrors } from './support/compose';
 
 const ROOT = path.dirname(COMPOSE_FILE);
 const SERVICES = ['customers', 'inventory', 'sales', 'reviews'];
@@ -20,8 +21,8 @@ const hasDockerCompose = !spawnSync('docker-compose', ['version', '--short'], { 
 // A developer's .env beside the file would fill the variables in; an empty one keeps the check hermetic.
 const emptyEnvFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'compose-test-')), '.env');
 fs.writeFileSync(emptyEnvFile, '');
-function dockerCompose(args: string[], env: NodeJS.ProcessEnv) {
-  return spawnSync('docker-compose', ['--env-file', emptyEnvFile, '-f', COMPOSE_FILE, ...args], { cwd: ROOT, env, encoding: 'utf8' });
+function dockerCompose(args: string[], env: NodeJS.ProcessEnv, envFile = emptyEnvFile) {
+  return spawnSync('docker-compose', ['--env-file', envFile, '-f', COMPOSE_FILE, ...args], { cwd: ROOT, env, encoding: 'utf8' });
 }
 afterAll(() => fs.rmSync(path.dirname(emptyEnvFile), { recursive: true, force: true }));
 
@@ -99,5 +100,62 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(theirs.services)) {
       expect({ name, environment: service.environment }).toEqual({ name, environment: resolved.services[name]!.environment });
     }
+  });
+});
+
+describe('pnpm compose:env (scripts/compose-env.mjs)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-env-'));
+  const envFile = path.join(dir, '.env');
+  const generate = () => execFileSync(process.execPath, ['scripts/compose-env.mjs', '--dir', dir], { cwd: ROOT, encoding: 'utf8' });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // The variables come from the file itself, so credentials added to it later are generated too.
+  const required = [...fs.readFileSync(COMPOSE_FILE, 'utf8').matchAll(/\$\{(\w+):\?/g)].map((match) => match[1]!);
+
+  it('writes a fresh secret for every variable the compose file requires, and the file then resolves and validates', () => {
+    generate();
+    expect(fs.statSync(envFile).mode & 0o777).toBe(0o600);
+    const env = readEnvFile(envFile);
+    expect(Object.keys(env).sort()).toEqual([...new Set(required)].sort());
+    for (const [name, value] of Object.entries(env)) {
+      if (name.endsWith('_PRIVATE_KEY')) expect(createPrivateKey(value).asymmetricKeyType).toBe('rsa');
+      else expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    }
+    const model = loadCompose(COMPOSE_FILE, { ...withoutSecrets, ...env });
+    expect(schemaErrors(model)).toEqual([]);
+    expect(model.services.customers!.environment).toMatchObject({ JWT_PRIVATE_KEY: env.JWT_PRIVATE_KEY, ADMIN_PASSWORD: env.ADMIN_PASSWORD });
+  });
+
+  it('is fresh on every machine: two generations share no value', () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-env-'));
+    try {
+      execFileSync(process.execPath, ['scripts/compose-env.mjs', '--dir', other], { cwd: ROOT });
+      const first = Object.values(readEnvFile(envFile));
+      for (const value of Object.values(readEnvFile(path.join(other, '.env')))) expect(first).not.toContain(value);
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the values already there (the database volume holds the old password) and adds only missing ones', () => {
+    const before = readEnvFile(envFile);
+    fs.writeFileSync(envFile, fs.readFileSync(envFile, 'utf8').replace(/^SERVICE_TOKEN=.*\n/m, ''));
+    expect(generate()).toMatch(/generated SERVICE_TOKEN;/);
+    const after = readEnvFile(envFile);
+    expect({ ...after, SERVICE_TOKEN: before.SERVICE_TOKEN }).toEqual(before);
+    expect(after.SERVICE_TOKEN).not.toBe(before.SERVICE_TOKEN);
+    expect(generate()).toMatch(/nothing changed/);
+  });
+
+  it('writes a file git ignores, and nothing in the repository holds a default', () => {
+    expect(execFileSync('git', ['check-ignore', '.env'], { cwd: ROOT, encoding: 'utf8' }).trim()).toBe('.env');
+    expect(() => loadCompose(COMPOSE_FILE, withoutSecrets)).toThrow(MissingVariable);
+  });
+
+  (hasDockerCompose ? it : it.skip)(`is read by docker-compose itself, the PEM intact (${hasDockerCompose ? 'installed' : 'not installed: skipped'})`, () => {
+    const result = dockerCompose(['config'], withoutSecrets, envFile);
+    expect(result.stderr).toBe('');
+    const theirs: ComposeModel = parse(result.stdout);
+    expect(theirs.services.customers!.environment?.JWT_PRIVATE_KEY).toBe(readEnvFile(envFile).JWT_PRIVATE_KEY);
   });
 });

@@ -62,4 +62,13 @@ export function schemaErrors(model: unknown): string[] {
   return (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`);
 }
 
+/** A .env file as Compose reads the ones scripts/compose-env.mjs writes: KEY=value, or KEY="…" with \n escapes. */
+export function readEnvFile(file: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [, key, quoted, bare] of fs.readFileSync(file, 'utf8').matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(.*))$/gm)) {
+    env[key!] = quoted !== undefined ? quoted.replaceAll('\\n', '\n') : bare!;
+  }
+  return env;
+}
+
 export const COMPOSE_FILE = path.resolve(__dirname, '..', '..', 'docker-compose.yml');
