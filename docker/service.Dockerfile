@@ -3,7 +3,7 @@
 # The same image runs the one-shot migration before the service starts (docker-compose, or a Kubernetes
 # init container / Job):
 #   docker run --rm -e DATABASE_URL=postgresql://… -w /app shop/customers node --import tsx scripts/migrate.ts customers
-FROM node:20-slim
+FROM node:24-slim
 
 ARG SERVICE
 ARG PNPM_VERSION=12.4.2
