@@ -35,7 +35,11 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-  const applied = await applyMigrations(url, path.join(ROOT, 'prisma', service, 'migrations'));
+  // A migration waits at most MIGRATE_LOCK_TIMEOUT_MS for its locks (the shop queues behind it meanwhile).
+  const applied = await applyMigrations(url, path.join(ROOT, 'prisma', service, 'migrations'), {
+    statementTimeoutMs: Number(process.env.MIGRATE_STATEMENT_TIMEOUT_MS ?? 600_000),
+    lockTimeoutMs: Number(process.env.MIGRATE_LOCK_TIMEOUT_MS ?? 10_000),
+  });
   console.log(
     applied.length
       ? `${service}: applied ${applied.length} migration(s) in ${Date.now() - started} ms: ${applied.join(', ')}`

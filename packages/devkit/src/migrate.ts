@@ -25,8 +25,16 @@ export async function ensureDatabase(url: string): Promise<void> {
  * Applies `migrations/<name>/migration.sql` in name order, each in its own transaction, under Prisma's
  * advisory lock, recorded in `_prisma_migrations` exactly as `prisma migrate deploy` records them, so the
  * Prisma CLI agrees afterwards. ~25 ms instead of the CLI's ~1 s per database.
+ *
+ * Each migration may run for `statementTimeoutMs` (10 min) but waits at most `lockTimeoutMs` (10 s) for a
+ * table lock: while an ALTER waits for its ACCESS EXCLUSIVE lock, every request queues behind it, so a
+ * migration stuck behind a long transaction fails (and is retried later) instead of stalling the shop.
  */
-export async function applyMigrations(url: string, migrationsDir: string): Promise<string[]> {
+export async function applyMigrations(
+  url: string,
+  migrationsDir: string,
+  limits: { statementTimeoutMs?: number; lockTimeoutMs?: number } = {},
+): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const applied: string[] = [];
@@ -51,6 +59,8 @@ export async function applyMigrations(url: string, migrationsDir: string): Promi
       const checksum = crypto.createHash('sha256').update(sql).digest('hex');
       await client.query('BEGIN');
       try {
+        await client.query(`SET LOCAL statement_timeout = ${Math.trunc(limits.statementTimeoutMs ?? 600_000)}`);
+        await client.query(`SET LOCAL lock_timeout = ${Math.trunc(limits.lockTimeoutMs ?? 10_000)}`);
         await client.query(sql);
         await client.query(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)

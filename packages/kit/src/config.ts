@@ -9,6 +9,16 @@ export const baseConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * How long a request waits for a pooled connection, for a statement and for a lock before it is answered
+   * 503 (docs/operations.md). Low seconds: a request path's statements take milliseconds, and a client is
+   * better served by a quick 503 and Retry-After than by a request queued behind a lock.
+   */
+  DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(2_000),
+  DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
+  /** /ready's deadline for `SELECT 1` on its own connection. */
+  DATABASE_READY_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   /** How long a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 });

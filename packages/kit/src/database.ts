@@ -29,6 +29,8 @@ export interface Sql extends Queryable {
 export interface Database<C> {
   prisma: C;
   sql: Sql;
+  /** True when the database answers `SELECT 1` within DATABASE_READY_TIMEOUT_MS, on a connection of its own. */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -51,34 +53,71 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
+/** The database settings every service's config carries (see baseConfigSchema). */
+export interface DatabaseConfig {
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+  DATABASE_ACQUIRE_TIMEOUT_MS: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+  DATABASE_LOCK_TIMEOUT_MS: number;
+  DATABASE_READY_TIMEOUT_MS: number;
+}
+
 /**
  * One pg pool per service, handed to Prisma's adapter as well, so the ORM and the raw statements never hold
- * more connections than DATABASE_POOL_SIZE. A request waits at most 10 s for a free connection.
+ * more connections than DATABASE_POOL_SIZE, and every connection carries the same bounds: a request waits at
+ * most DATABASE_ACQUIRE_TIMEOUT_MS for a connection, a statement runs at most DATABASE_STATEMENT_TIMEOUT_MS
+ * and waits at most DATABASE_LOCK_TIMEOUT_MS for a lock (a migration's or VACUUM FULL's ACCESS EXCLUSIVE),
+ * so a slow or locked database turns into a quick 503 instead of a pile of waiting requests. Work that needs
+ * longer (the sales sweep) raises its own limits with SET LOCAL inside its transaction.
  */
 export function createDatabase<C>(
   PrismaClient: new (options: { adapter: PrismaPg }) => C,
-  url: string,
-  poolSize: number,
+  config: DatabaseConfig,
   onIdleError: (error: Error) => void,
 ): Database<C> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: config.DATABASE_POOL_SIZE,
+    connectionTimeoutMillis: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    lock_timeout: config.DATABASE_LOCK_TIMEOUT_MS,
+  });
   // A connection that dies while idle (a database restart) is dropped from the pool; without a listener it would crash the process.
   pool.on('error', onIdleError);
+  // /ready's own connection, outside the pool: a full pool is load, not an outage, and must not take every
+  // replica out of rotation at once. `SELECT 1` touches no table, so no lock can hold it.
+  const probe = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: 1,
+    connectionTimeoutMillis: config.DATABASE_READY_TIMEOUT_MS,
+    statement_timeout: config.DATABASE_READY_TIMEOUT_MS,
+  });
+  probe.on('error', () => {}); // the next probe reconnects
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const sql: Sql = {
     ...queryable(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // pg-pool listens for errors only on idle connections: one that dies while checked out but between
+      // statements (the sweep holds its transaction across HTTP calls) would otherwise crash the process.
+      // The next statement on it fails, and that error is the one that counts.
+      const ignore = () => {};
+      client.on('error', ignore);
       try {
         await client.query('BEGIN');
         const result = await work(queryable(client));
         await client.query('COMMIT');
+        client.off('error', ignore);
         client.release();
         return result;
       } catch (error) {
-        // A connection whose ROLLBACK fails is broken: destroy it rather than return it to the pool.
+        // A connection whose ROLLBACK fails is broken: destroy it (still ignoring its errors) rather than return it to the pool.
         await client.query('ROLLBACK').then(
-          () => client.release(),
+          () => {
+            client.off('error', ignore);
+            client.release();
+          },
           (rollbackError: Error) => client.release(rollbackError),
         );
         throw error;
@@ -88,9 +127,23 @@ export function createDatabase<C>(
   return {
     prisma,
     sql,
+    async ping() {
+      let timer: NodeJS.Timeout | undefined;
+      // The timer also covers a connection that hangs without an error (a host that vanished).
+      const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), config.DATABASE_READY_TIMEOUT_MS)));
+      const answer = probe.query('SELECT 1').then(
+        () => true,
+        () => false,
+      );
+      try {
+        return await Promise.race([answer, deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     async close() {
       await (prisma as { $disconnect(): Promise<void> }).$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), probe.end()]);
     },
   };
 }

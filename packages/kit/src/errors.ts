@@ -42,7 +42,13 @@ export const UnsupportedMediaType = define(415, 'unsupported_media_type', 'Unsup
 export const IdempotencyKeyReused = define(422, 'idempotency_key_reused', 'Idempotency key reused');
 export const RateLimited = define(429, 'rate_limited', 'Too many requests');
 export const Internal = define(500, 'internal', 'Internal server error');
-export const ServiceUnavailable = define(503, 'service_unavailable', 'Service unavailable');
+/** Always with Retry-After (2 s unless the thrower knows better): clients and load balancers back off by it. */
+export class ServiceUnavailable extends AppError {
+  constructor(detail?: string, retryAfterSeconds = 2) {
+    super(503, 'service_unavailable', 'Service unavailable', detail);
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
+  }
+}
 
 /** Every code the contract defines, with its status: documents and tests read this table. */
 export const problemCodes = {

@@ -5,6 +5,7 @@ export * from './body';
 export * from './client';
 export * from './config';
 export * from './database';
+export * from './database-faults';
 export * from './errors';
 export * from './logging';
 export * from './pagination';

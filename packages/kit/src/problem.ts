@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { UpstreamUnavailable } from './client';
+import { databaseFault, reportDatabaseFault } from './database-faults';
 import { AppError, Internal, NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType, ValidationFailed } from './errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -24,11 +25,16 @@ export const notFoundHandler: RequestHandler = (req) => {
   throw new NotFound(`No route for ${req.method} ${req.path}`);
 };
 
-/** Maps what the body parser and Prisma throw onto the contract's codes; anything else is a 500. */
+/** Maps what the body parser, Prisma and pg throw onto the contract's codes; anything else is a 500. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   // A neighbour that could not be reached is not our bug: the client may retry later.
   if (error instanceof UpstreamUnavailable) return new ServiceUnavailable(`${error.service} is unavailable; try again later`);
+  // Nor is our database being down, restarting, locked or too slow (databaseFault says which).
+  const fault = databaseFault(error);
+  if (fault) {
+    return new ServiceUnavailable('The database is unavailable or too slow right now; try again later', fault.retryAfterSeconds);
+  }
   const e = error as { type?: string; status?: number; code?: string; meta?: Record<string, unknown> };
   switch (e?.type) {
     case 'entity.parse.failed':
@@ -49,7 +55,9 @@ export function toAppError(error: unknown): AppError {
 
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const problem = toAppError(error);
-  if (problem.status >= 500) req.log?.error({ err: error }, 'request failed');
+  const fault = databaseFault(error);
+  if (fault && req.log) reportDatabaseFault(req.log, fault, error);
+  else if (problem.status >= 500) req.log?.error({ err: error }, 'request failed');
   if (res.headersSent) return res.end();
   sendProblem(res, problem);
 };

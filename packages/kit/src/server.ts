@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { Express } from 'express';
 import { ConfigError } from './config';
-import type { Database } from './database';
+import type { Database, DatabaseConfig } from './database';
+import { databaseFault, reportDatabaseFault } from './database-faults';
 import { createLogger, type Logger } from './logging';
 
 export interface RunningServer {
@@ -67,7 +68,7 @@ export interface ServiceContext<C, P> {
   config: C;
   db: Database<P>;
   logger: Logger;
-  /** 200 on /ready: the database answers and the service is not shutting down. */
+  /** 200 on /ready: the database answers `SELECT 1` within its deadline and the service is not shutting down. */
   isReady: () => Promise<boolean>;
   isDraining: () => boolean;
 }
@@ -78,7 +79,7 @@ export interface ServiceContext<C, P> {
  * (before the database is disconnected) and what to begin once listening.
  */
 export function runService<
-  C extends { LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_SIZE: number; HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number },
+  C extends DatabaseConfig & { LOG_LEVEL: string; HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number },
   P,
 >(options: {
   name: string;
@@ -90,9 +91,14 @@ export function runService<
   (async () => {
     const config = options.loadConfig();
     const logger = createLogger(options.name, config.LOG_LEVEL);
-    const db = options.connect(config, (err) => logger.warn({ err }, 'an idle database connection failed; the pool replaces it'));
+    // Idle connections die together when the database restarts: one line per cause, as for requests.
+    const db = options.connect(config, (err) => {
+      const fault = databaseFault(err);
+      if (fault) reportDatabaseFault(logger, fault, err);
+      else logger.warn({ err }, 'an idle database connection failed; the pool replaces it');
+    });
     let draining = false;
-    const isReady = async () => !draining && (await db.sql.query('SELECT 1').then(() => true));
+    const isReady = async () => !draining && (await db.ping());
     const { app, cleanups = [], afterListen } = await options.start({ config, db, logger, isReady, isDraining: () => draining });
     await serve({
       app,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,8 @@ export interface TestContext {
 export interface TestSystem {
   context: TestContext;
   processes: ServiceProcess[];
+  /** With `ownPostgres`: the system's own PostgreSQL, to stop (fast shutdown) and start again under load. */
+  postgres?: { stop(): Promise<void>; start(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -49,22 +52,41 @@ export interface SystemOptions {
   /** Extra settings for every service. */
   env?: Record<string, string>;
   stdio?: 'inherit' | 'ignore';
+  /**
+   * An embedded PostgreSQL of its own even when TEST_DATABASE_URL is set, that the caller may stop and start:
+   * for tests that take the database down or lock its tables, which must never reach the shared one.
+   */
+  ownPostgres?: boolean;
 }
 
 export async function startTestSystem(options: SystemOptions = {}): Promise<TestSystem> {
   let stopPostgres = async () => {};
   let serverUrl: (db: string) => string;
-  if (process.env.TEST_DATABASE_URL) {
-    const base = new URL(process.env.TEST_DATABASE_URL);
+  let postgres: TestSystem['postgres'];
+  const sharedServer = process.env.TEST_DATABASE_URL && !options.ownPostgres;
+  if (sharedServer) {
+    const base = new URL(process.env.TEST_DATABASE_URL!);
     serverUrl = (db) => Object.assign(new URL(base), { pathname: `/${db}` }).toString();
   } else {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-test-pg-'));
-    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, fsync: options.fsync ?? false });
-    serverUrl = server.url;
-    stopPostgres = async () => {
-      await server.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    };
+    const settings = { dataDir, port: await freePort(), persistent: false, fsync: options.fsync ?? false };
+    if (options.ownPostgres) {
+      // Persistent, so that a stop and start keeps the data; the folder is removed at the end.
+      const child = await postgresChild({ ...settings, persistent: true });
+      serverUrl = child.url;
+      postgres = { stop: () => child.send('stop'), start: () => child.send('start') };
+      stopPostgres = async () => {
+        await child.close();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      };
+    } else {
+      const server = await startEmbeddedPostgres(settings);
+      serverUrl = server.url;
+      stopPostgres = async () => {
+        await server.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      };
+    }
   }
 
   const run = `${Date.now().toString(36)}${process.pid}`;
@@ -105,7 +127,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
   const processes: ServiceProcess[] = [];
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
-    if (!process.env.TEST_DATABASE_URL) return stopPostgres();
+    if (!sharedServer) return stopPostgres();
     await Promise.all(names.map((name) => dropDatabase(databaseUrls[name]).catch(() => {})));
   };
   // SHOP_TEST_SERVICES=customers,inventory starts only those (quicker when working on one service).
@@ -122,6 +144,46 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
   return {
     context: { urls, databaseUrls, env, serviceToken: secrets.SERVICE_TOKEN, admin: ADMIN },
     processes,
+    postgres,
     stop,
+  };
+}
+
+/** PostgreSQL in a child process (postgres-child.ts) that takes `stop` and `start`; closing its stdin ends it. */
+async function postgresChild(settings: { dataDir: string; port: number; persistent: boolean; fsync: boolean }) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'postgres-child.ts'), JSON.stringify(settings)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const waiting: Array<{ line: string; resolve: () => void }> = [];
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      const at = waiting.findIndex((w) => w.line === line);
+      if (at >= 0) waiting.splice(at, 1)[0]!.resolve();
+    }
+  });
+  const answer = (command: string) =>
+    Promise.race([
+      new Promise<void>((resolve) => waiting.push({ line: `${command} done`, resolve })),
+      exited.then(() => {
+        throw new Error(`the PostgreSQL process exited during ${command}`);
+      }),
+    ]);
+  await answer('start');
+  return {
+    url: (db: string) => `postgresql://postgres:postgres@127.0.0.1:${settings.port}/${db}`,
+    send: (command: 'stop' | 'start') => {
+      const done = answer(command);
+      child.stdin!.write(`${command}\n`);
+      return done;
+    },
+    close: async () => {
+      child.stdin!.end();
+      await exited;
+    },
   };
 }

@@ -39,6 +39,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     ageMs: config.SWEEP_AGE_MS,
     intervalMs: config.SWEEP_INTERVAL_MS,
     lockTimeoutMs: longestPurchaseMs(config),
+    statementTimeoutMs: config.SWEEP_STATEMENT_TIMEOUT_MS,
   });
 
   goodsRoutes(api, goodsDomain({ inventory }));

@@ -18,6 +18,11 @@ const schema = baseConfigSchema
     SWEEP_INTERVAL_MS: ms(10_000, 50),
     /** A pending sale older than this is abandoned (its process died): the sweep undoes it. */
     SWEEP_AGE_MS: ms(120_000, 100),
+    /**
+     * The sweep's statement and lock timeouts (its transaction raises the request paths' DATABASE_* limits to
+     * these): it runs in the background, so it may wait out a short lock rather than fail and retry.
+     */
+    SWEEP_STATEMENT_TIMEOUT_MS: ms(15_000),
     /** How long an Idempotency-Key is remembered (the contract promises at least 24 h). */
     IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(24).default(24),
   })

@@ -226,7 +226,7 @@ export function salesRepo(db: Db) {
      * Undefined when there is nothing to claim.
      */
     async settleAbandoned(
-      options: { ageMs: number; exclude: string[]; instance: string; lockTimeoutMs: number },
+      options: { ageMs: number; exclude: string[]; instance: string; lockTimeoutMs: number; statementTimeoutMs: number },
       settle: (sale: PendingSale) => Promise<void>,
     ): Promise<{ id: string; settled: true } | { id: string; settled: false; error: unknown } | undefined> {
       let claimed: PendingSale | undefined;
@@ -235,7 +235,12 @@ export function salesRepo(db: Db) {
           async (tx) => {
             // The claim holds the sale's row lock: if this instance stalls, PostgreSQL ends the session after
             // lockTimeoutMs of silence, which drops the lock and lets another replica's sweep take the sale.
-            await tx.execute(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, String(options.lockTimeoutMs));
+            // Background work, so it may wait longer than a request would (these last until the transaction ends).
+            await tx.execute(
+              `SELECT set_config('idle_in_transaction_session_timeout', $1, true), set_config('statement_timeout', $2, true), set_config('lock_timeout', $2, true)`,
+              String(options.lockTimeoutMs),
+              String(options.statementTimeoutMs),
+            );
             const [row] = await tx.query<{ id: string; customer_id: string }>(
               `SELECT id, customer_id FROM sales
                WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1::double precision)

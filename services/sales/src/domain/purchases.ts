@@ -1,12 +1,14 @@
 import crypto from 'node:crypto';
 import {
   AppError,
+  databaseFault,
   IdempotencyKeyInUse,
   IdempotencyKeyReused,
   InsufficientFunds,
   InsufficientStock,
   NotFound,
   problemBody,
+  reportDatabaseFault,
   ServiceUnavailable,
   UpstreamUnavailable,
   type Logger,
@@ -149,14 +151,34 @@ export function purchasesDomain(deps: {
         if (debited.outcome === 'refused') return await abandon(sale, { debit: true }, requestId, 'debit refused');
 
         // 3. Done. If the sweep took the sale meanwhile, it has undone both steps: the purchase did not happen.
-        const completed = await sales.complete(sale.id, price, sale.keyed, (done) => ({ status: 201, body: done }));
+        let completed;
+        try {
+          completed = await sales.complete(sale.id, price, sale.keyed, (done) => ({ status: 201, body: done }));
+        } catch (error) {
+          // Our own database failed. A statement that never ran or was cancelled (timeout) left the sale
+          // PENDING: undo both steps now rather than when the sweep comes. A commit whose answer was lost may
+          // have completed the sale: undoing it would be wrong, so it is left to the sweep, which undoes it only
+          // if it is still PENDING (the 503 below then says the outcome is unknown).
+          const fault = databaseFault(error);
+          if (fault?.outcome === 'not_run') return await abandon(sale, { debit: true }, requestId, 'completion not recorded');
+          if (!fault) throw error;
+          throw new ServiceUnavailable(
+            'The purchase may or may not have completed (the database stopped answering as it was recorded). Retry with the same Idempotency-Key, or see GET /sales',
+            fault.retryAfterSeconds,
+          );
+        }
         if (!completed) throw new ServiceUnavailable('The purchase took too long and was undone; nothing was charged. Try again');
         return { replayed: false, sale: completed };
       } catch (error) {
         // Anything unplanned (a database error, a bug): release the key so a retry is possible; the sale, if
         // still pending, is undone by the recovery sweep.
         if (!(error instanceof AppError) || error.status >= 500) {
-          await sales.releaseKey(sale.id).catch((err) => logger.error({ err, saleId: sale.id }, 'could not release an idempotency key'));
+          await sales.releaseKey(sale.id).catch((err) => {
+            // With the database down every purchase fails here: one line per cause, not one per purchase.
+            const fault = databaseFault(err);
+            if (fault) reportDatabaseFault(logger, fault, err);
+            else logger.error({ err, saleId: sale.id }, 'could not release an idempotency key');
+          });
         }
         throw error;
       }

