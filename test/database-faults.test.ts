@@ -210,26 +210,47 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
     expect(await shop.books([item], buyers.map((b) => b.id))).toEqual([]);
   }, 120_000);
 
-  it('an exhausted pool answers 503 within the acquire timeout, and logs the cause once, not per request', async () => {
-    // An inventory whose 2 connections wait for the lock (long statement and lock timeouts): every other request
-    // finds the pool full and gets 503 after the 300 ms acquire timeout.
-    const port = await freePort();
+  /** Another inventory on this shop's database with other limits, logging at warn to a pipe we read. */
+  async function inventoryWith(env: Record<string, string>) {
     const lines: string[] = [];
     const instance: ServiceProcess = await startService(
       'inventory',
-      {
-        ...shop.system.context.env.inventory,
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        DATABASE_POOL_SIZE: '2',
-        DATABASE_ACQUIRE_TIMEOUT_MS: '300',
-        DATABASE_STATEMENT_TIMEOUT_MS: '60000',
-        DATABASE_LOCK_TIMEOUT_MS: '60000',
-      },
+      { ...shop.system.context.env.inventory, PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env },
       { stdio: 'pipe' },
     );
     instance.child.stdout!.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
     instance.child.stderr!.resume();
+    return { instance, logOf: (cause: string) => lines.map((line) => JSON.parse(line)).filter((entry) => entry.cause === cause) };
+  }
+
+  it('a statement that outlives the statement timeout answers 503 when the timeout ends', async () => {
+    // Lock timeout above the statement timeout: the wait behind the lock is cut by statement_timeout (57014).
+    const { instance, logOf } = await inventoryWith({ DATABASE_STATEMENT_TIMEOUT_MS: '500', DATABASE_LOCK_TIMEOUT_MS: '60000' });
+    try {
+      const item = await shop.newItem(10, 100);
+      const held = await lock('inventory', 'items');
+      const reads = await Promise.all(Array.from({ length: 5 }, () => shop.call(instance.url, 'GET', `/items/${item.id}`)));
+      await held.release();
+      const after = await shop.call(instance.url, 'GET', `/items/${item.id}`);
+      console.log(`statement timeout (500 ms): reads ${JSON.stringify(countByStatus(reads))} in ≤ ${Math.round(Math.max(...reads.map((r) => r.ms)))} ms; after release ${after.status}`);
+      expect(reads.map((r) => [r.status, r.retryAfter])).toEqual(reads.map(() => [503, '1']));
+      expect(Math.max(...reads.map((r) => r.ms))).toBeLessThan(500 + SLACK_MS);
+      expect(after.status).toBe(200);
+      expect(logOf('statement_timeout')).toHaveLength(1);
+    } finally {
+      await instance.stop();
+    }
+  }, 120_000);
+
+  it('an exhausted pool answers 503 within the acquire timeout, and logs the cause once, not per request', async () => {
+    // An inventory whose 2 connections wait for the lock (long statement and lock timeouts): every other request
+    // finds the pool full and gets 503 after the 300 ms acquire timeout.
+    const { instance, logOf } = await inventoryWith({
+      DATABASE_POOL_SIZE: '2',
+      DATABASE_ACQUIRE_TIMEOUT_MS: '300',
+      DATABASE_STATEMENT_TIMEOUT_MS: '60000',
+      DATABASE_LOCK_TIMEOUT_MS: '60000',
+    });
     try {
       const item = await shop.newItem(10, 100);
       const held = await lock('inventory', 'items');
@@ -243,7 +264,7 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
       const ready = await shop.call(instance.url, 'GET', '/ready');
       await held.release();
       const held2 = await Promise.all(holders);
-      const faultLines = lines.map((line) => JSON.parse(line)).filter((entry) => entry.cause === 'pool_exhausted');
+      const faultLines = logOf('pool_exhausted');
       console.log(
         `exhausted pool: ${JSON.stringify(countByStatus(rest))} in ≤ ${Math.round(Math.max(...rest.map((r) => r.ms)))} ms (acquire timeout 300 ms), ` +
           `/ready ${ready.status}; the two holding the connections: ${JSON.stringify(countByStatus(held2))} after the release; ${faultLines.length} log line(s) for ${rest.length} faults`,

@@ -30,7 +30,7 @@ export interface OwnShop {
 }
 
 export async function startOwnShop(env: Record<string, string> = {}): Promise<OwnShop> {
-  const system = await startTestSystem({ ownPostgres: true, env });
+  const system = await startTestSystem({ ownPostgres: true, databaseLimits: 'default', env });
   const { urls, databaseUrls } = system.context;
   const clients: pg.Client[] = [];
   const connect = async (service: ServiceName) => {
