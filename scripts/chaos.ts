@@ -8,11 +8,13 @@
 // Wiring: the four main instances run as usual; "chaos" instances of each service are started beside them and
 // wired to each other (sales* → customers*, inventory*; reviews* → sales*, inventory*). Most load goes to
 // the chaos instances, so killing customers* makes sales* lose a dependency mid-purchase (503 allowed) and
-// killing sales* abandons purchases half-way (the sweep must finish or undo them).
+// killing sales* abandons purchases half-way (the sweep must finish or undo them). The database is a target
+// too (scripts/chaos-database.ts): PostgreSQL stopped and started, and long table locks.
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
 import { startTestSystem } from '@shop/testkit/src/system';
+import { databaseChaos } from './chaos-database';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -73,6 +75,16 @@ async function call(base: string, method: string, path: string, options: { token
   }
 }
 
+/** Answers counted by status over every route ("unreachable": no answer at all). */
+function byStatus(all: Array<[string, number]>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [key, n] of all) {
+    const status = key.slice(key.lastIndexOf(' ') + 1);
+    counts[status] = (counts[status] ?? 0) + n;
+  }
+  return counts;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 interface Customer {
@@ -85,7 +97,10 @@ async function main() {
   log(`starting the shop (seed ${SEED}, ${SECONDS} s, ${CONCURRENCY} clients)…`);
   // Short timeouts and sweep so that abandoned purchases are settled within seconds of the end of the load
   // (SWEEP_AGE_MS must exceed the longest live purchase: 4 calls × 2 attempts × (1.5 s + 0.5 s backoff) + 1 s).
+  // Its own PostgreSQL (even with TEST_DATABASE_URL set), which the database chaos stops and starts.
   const system = await startTestSystem({
+    ownPostgres: true,
+    databaseLimits: 'default',
     env: { LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'silent', SERVICE_TIMEOUT_MS: '1500', SERVICE_RETRY_ATTEMPTS: '2', SWEEP_AGE_MS: '20000', SWEEP_INTERVAL_MS: '1000' },
     stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore',
   });
@@ -106,8 +121,17 @@ async function main() {
     Object.assign(chaos.sales.env, { CUSTOMERS_URL: chaos.customers.url, INVENTORY_URL: chaos.inventory.url });
     Object.assign(chaos.reviews.env, { SALES_URL: chaos.sales.url, INVENTORY_URL: chaos.inventory.url });
     const start = async (name: ServiceName) => {
-      // A generous ready timeout: on a busy 2-core machine a cold start takes tens of seconds.
-      chaos[name].proc = await startService(name, chaos[name].env, { stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore', readyTimeoutMs: 120_000 });
+      // A generous ready timeout: on a busy 2-core machine a cold start takes tens of seconds. A service that
+      // starts while PostgreSQL is down may exit (customers creates its admin at start): try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          chaos[name].proc = await startService(name, chaos[name].env, { stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore', readyTimeoutMs: 120_000 });
+          return;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          await sleep(1000);
+        }
+      }
     };
     // allSettled: when one fails to start, the others must still be known (and stopped) before we give up.
     const started = await Promise.allSettled((['customers', 'inventory', 'sales', 'reviews'] as const).map(start));
@@ -208,8 +232,9 @@ async function main() {
         );
       }
     };
+    const database = databaseChaos({ postgres: system.postgres!, databaseUrls, deadline, random, log });
     log(`load for ${SECONDS} s…`);
-    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), monkey()]);
+    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), monkey(), database.run()]);
     await Promise.all(restarts);
     log(`load done; ${kills.length} kills/stops. Waiting for the sweep to settle pending purchases…`);
 
@@ -280,6 +305,8 @@ async function main() {
         `requests: ${total} (503: ${by('503')}, unreachable: ${by('unreachable')}, 500: ${by('500')})`,
         `customers: ${customers.length}, sales: ${completed} completed / ${failed} failed, idempotent replays checked: ${replays.checked}`,
         `chaos: ${kills.length} kills/stops (${kills.join(', ')})`,
+        `database chaos: ${database.events.length ? database.events.join(', ') : 'none (the run was too short)'}`,
+        `answers by status: ${JSON.stringify(byStatus(all))}`,
         `answers:\n  ${all.map(([k, n]) => `${k}: ${n}`).join('\n  ')}`,
       ].join('\n'),
     );
