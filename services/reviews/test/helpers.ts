@@ -1,4 +1,4 @@
-import { admin, api, unique, type TestCustomer } from '@shop/testkit';
+import { admin, api, newCustomer, unique, type TestCustomer } from '@shop/testkit';
 
 export type Status = 'pending' | 'approved' | 'rejected';
 
@@ -73,3 +73,13 @@ export interface Review {
 }
 
 export const missingId = '00000000-0000-4000-8000-000000000000';
+
+let buyable: Promise<{ id: string }> | undefined;
+/** A customer with a completed sale (of some item): only such customers' reports count toward the threshold. */
+export async function newBuyer(): Promise<TestCustomer> {
+  buyable ??= newItem({ priceCents: 100, stockCount: 100_000 });
+  const customer = await newCustomer({ balanceCents: 1_000 });
+  const res = await api('sales').post('/sales').set(customer.auth).send({ itemId: (await buyable).id });
+  if (res.status !== 201) throw new Error(`purchase failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return customer;
+}

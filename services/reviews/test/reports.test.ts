@@ -1,11 +1,12 @@
-import { admin, api, expectProblem, newCustomer, sql, type TestCustomer } from '@shop/testkit';
-import { itemPage, missingId, moderate, newItem, reviewIn, summaryOf } from './helpers';
+import { freePort } from '@shop/devkit';
+import { admin, api, expectProblem, newCustomer, sql, startInstance, type TestCustomer } from '@shop/testkit';
+import { itemPage, missingId, moderate, newBuyer, newItem, reviewIn, summaryOf } from './helpers';
 
 let itemId: string;
 let reporters: TestCustomer[];
 beforeAll(async () => {
   itemId = (await newItem()).id;
-  reporters = await Promise.all([1, 2, 3, 4].map(() => newCustomer()));
+  reporters = await Promise.all([1, 2, 3, 4].map(() => newBuyer()));
 });
 const report = (reviewId: string, who: { auth: { Authorization: string } }, reason = 'Spam') =>
   api('reviews').post(`/reviews/${reviewId}/reports`).set(who.auth).send({ reason });
@@ -50,7 +51,7 @@ describe('POST /reviews/:id/reports', () => {
 
   it('counts simultaneous reports exactly and requeues once', async () => {
     const review = await reviewIn('approved', await newCustomer(), itemId);
-    const many = await Promise.all([1, 2, 3, 4, 5].map(() => newCustomer()));
+    const many = await Promise.all([1, 2, 3, 4, 5].map(() => newBuyer()));
     const answers = await Promise.all(many.map((reporter) => report(review.id, reporter)));
     // A report that arrives after the third has sent the review back to pending finds it hidden (404):
     // which ones do depends on timing, but every accepted report is counted and nothing else is.
@@ -102,6 +103,40 @@ describe('POST /reviews/:id/reports', () => {
   it('answers 401 without a token and 404 for an unknown review', async () => {
     expectProblem(await api('reviews').post(`/reviews/${missingId}/reports`).send({ reason: 'Spam' }), 401, 'unauthorized');
     expectProblem(await report(missingId, reporters[0]!), 404, 'not_found');
+  });
+});
+
+describe('reports from customers who bought nothing', () => {
+  it('are kept and shown to admins, but do not count toward the threshold (three throwaway accounts hide nothing)', async () => {
+    const review = await reviewIn('approved', await newCustomer(), itemId);
+    const throwaway = await Promise.all([1, 2, 3, 4].map(() => newCustomer()));
+    for (const reporter of throwaway) await report(review.id, reporter, 'fake').expect(201);
+    const read = await api('reviews').get(`/reviews/${review.id}`);
+    expect(read.body).toMatchObject({ status: 'approved', reportCount: 4 });
+    const listed = await api('reviews').get(`/reviews/${review.id}/reports`).set((await admin()).auth);
+    expect(listed.body.data.map((r: { username: string; counts: boolean }) => [r.username, r.counts])).toEqual(throwaway.map((c) => [c.username, false]));
+    // Buyers' reports still do: with two of them the third counting report is the buyer's third.
+    await report(review.id, reporters[0]!).expect(201);
+    await report(review.id, reporters[1]!).expect(201);
+    expect((await api('reviews').get(`/reviews/${review.id}`)).body).toMatchObject({ status: 'approved', reportCount: 6 });
+    await report(review.id, reporters[2]!).expect(201);
+    const [row] = await sql('reviews', 'SELECT status::text, report_count, open_reports FROM reviews WHERE id = $1', [review.id]);
+    expect(row).toEqual({ status: 'pending', report_count: 7, open_reports: 3 });
+  });
+
+  it('a customer who bought something counts, whatever they bought', async () => {
+    const buyer = await newBuyer();
+    const review = await reviewIn('approved', await newCustomer(), itemId);
+    await report(review.id, buyer).expect(201);
+    const listed = await api('reviews').get(`/reviews/${review.id}/reports`).set((await admin()).auth);
+    expect(listed.body.data).toEqual([expect.objectContaining({ username: buyer.username, counts: true })]);
+  });
+
+  it('answer 503 and store nothing when sales cannot say whether the reporter bought something', async () => {
+    const reviews = (await startInstance('reviews', { SALES_URL: `http://127.0.0.1:${await freePort()}`, UPSTREAM_TIMEOUT_MS: '300' })).url;
+    const review = await reviewIn('approved', await newCustomer(), itemId);
+    expectProblem(await api(reviews).post(`/reviews/${review.id}/reports`).set(reporters[0]!.auth).send({ reason: 'Spam' }), 503, 'service_unavailable');
+    expect(await sql('reviews', 'SELECT 1 FROM review_reports WHERE review_id = $1', [review.id])).toEqual([]);
   });
 });
 

@@ -225,6 +225,16 @@ describe('GET /internal/purchases', () => {
     expect((await ask(other.id)).body).toEqual({ purchased: false });
   });
 
+  it('without an item, says whether the customer has a completed sale of anything (reviews weighs reports by it)', async () => {
+    const { customer, item } = await buyerAndItem({ stockCount: 1 });
+    const ask = () => api('sales').get(`/internal/purchases?customerId=${customer.id}`).set(serviceAuth());
+    expect((await ask()).body).toEqual({ purchased: false });
+    await buy(customer, item.id, 11); // failed: not a purchase
+    expect((await ask()).body).toEqual({ purchased: false });
+    await buy(customer, item.id);
+    expect((await ask()).body).toEqual({ purchased: true });
+  });
+
   it('refuses users (403) and anonymous callers (401), and answers 400 for bad ids', async () => {
     const customer = await newCustomer();
     const path = `/internal/purchases?customerId=${customer.id}&itemId=${crypto.randomUUID()}`;
@@ -233,6 +243,6 @@ describe('GET /internal/purchases', () => {
     expectProblem(await api('sales').get(path), 401, 'unauthorized');
     expectProblem(await api('sales').get(path).set('Authorization', 'Bearer not-the-service-token'), 401, 'unauthorized');
     expectProblem(await api('sales').get(`/internal/purchases?customerId=x&itemId=${crypto.randomUUID()}`).set(serviceAuth()), 400, 'validation_failed');
-    expectProblem(await api('sales').get(`/internal/purchases?customerId=${customer.id}`).set(serviceAuth()), 400, 'validation_failed');
+    expectProblem(await api('sales').get(`/internal/purchases?customerId=${customer.id}&itemId=x`).set(serviceAuth()), 400, 'validation_failed');
   });
 });

@@ -22,6 +22,10 @@ import type { Page, PurchaseCheck, ReviewRecord, ReviewsRepo, ReviewStatus } fro
  *   unchecked; moderation, the author's edits and a periodic sweep ask sales again. A review that is false
  *   after a successful check is also asked again at moderation and on edits (the author may have bought
  *   the item since).
+ * - Reports count toward the threshold only from customers who have bought something (three throwaway accounts
+ *   must not be able to hide any review). Other reports are kept and shown to admins, marked as not counting.
+ *   Sales is asked at each report; when it cannot answer the report is refused with 503, as a review is when
+ *   inventory cannot answer: a report stored without knowing whether it counts would have to be decided later.
  */
 export function reviewsDomain(deps: {
   reviews: ReviewsRepo;
@@ -43,7 +47,8 @@ export function reviewsDomain(deps: {
     return review;
   }
 
-  async function askSales(customerId: string, itemId: string, requestId?: string): Promise<PurchaseCheck> {
+  /** Without an item: has the customer bought anything at all. */
+  async function askSales(customerId: string, itemId: string | undefined, requestId?: string): Promise<PurchaseCheck> {
     try {
       return { verified: await sales.hasPurchased(customerId, itemId, requestId), checked: true };
     } catch (error) {
@@ -103,11 +108,13 @@ export function reviewsDomain(deps: {
       return moderated;
     },
 
-    async report(actor: User, id: string, reason: string) {
+    async report(actor: User, id: string, reason: string, requestId?: string) {
       if (actor.role !== 'customer') throw new Forbidden('Only customers report reviews; admins moderate them');
       const review = await load(actor, id);
       if (isAuthor(actor, review)) throw new Forbidden('You cannot report your own review');
-      const result = await reviews.report(id, actor, reason, reportThreshold);
+      const buyer = await askSales(actor.id, undefined, requestId);
+      if (!buyer.checked) throw new ServiceUnavailable('Sales is unavailable, so the report cannot be weighed; try again shortly');
+      const result = await reviews.report(id, { ...actor, buyer: buyer.verified }, reason, reportThreshold);
       if (result.outcome === 'no_review') throw new NotFound('No such review');
       if (result.outcome === 'already_reported') throw new Conflict('You have already reported this review');
       return result.report;

@@ -113,14 +113,17 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       path: '/reviews/:id/reports',
       tag: TAG,
       summary: 'Report a review (customers other than its author; once each)',
-      description: 'At REVIEW_REPORT_THRESHOLD reports since its last moderation (default 3), an approved review goes back to `pending`.',
+      description:
+        'At REVIEW_REPORT_THRESHOLD reports since its last moderation (default 3) from customers who have bought something (a completed sale), ' +
+        'an approved review goes back to `pending`. Reports from others are kept and shown to admins but do not count. ' +
+        '503 when sales cannot say whether the reporter bought something.',
       access: 'user',
       request: { params: s.idParams, body: s.newReport },
       response: { status: 201, description: 'The report', schema: s.report, headers: { Location: 'The review’s reports (admin)' } },
-      errors: ['forbidden', 'not_found', 'conflict'],
+      errors: ['forbidden', 'not_found', 'conflict', 'service_unavailable'],
     },
-    async ({ params, body, user }) => ({
-      body: await reviews.report(caller(user), params.id, body.reason),
+    async ({ params, body, user, req }) => ({
+      body: await reviews.report(caller(user), params.id, body.reason, requestId(req)),
       headers: { Location: `/reviews/${params.id}/reports` },
     }),
   );

@@ -59,7 +59,13 @@ export const newReport = z
 export const report = z
   .object({ id: z.uuid(), reviewId: z.uuid(), reason: z.string(), createdAt: z.iso.datetime() })
   .openapi('ReviewReport');
-export const reportPage = pageOf(report.extend({ username: z.string().openapi({ description: 'Who reported' }) }), 'ReviewReportPage');
+export const reportPage = pageOf(
+  report.extend({
+    username: z.string().openapi({ description: 'Who reported' }),
+    counts: z.boolean().openapi({ description: 'The reporter had bought something when reporting: only such reports count toward the threshold' }),
+  }),
+  'ReviewReportPage',
+);
 
 export const idParams = z.object({ id: z.uuid() });
 export const itemParams = z.object({ itemId: z.uuid() });

@@ -296,8 +296,8 @@ export function salesRepo(db: Db) {
       return row ? fromModel(row) : undefined;
     },
 
-    async hasPurchased(customerId: string, itemId: string): Promise<boolean> {
-      return (await db.prisma.sale.findFirst({ where: { customerId, itemId, status: 'COMPLETED' }, select: { id: true } })) !== null;
+    async hasPurchased(customerId: string, itemId?: string): Promise<boolean> {
+      return (await db.prisma.sale.findFirst({ where: { customerId, ...(itemId && { itemId }), status: 'COMPLETED' }, select: { id: true } })) !== null;
     },
   };
 }

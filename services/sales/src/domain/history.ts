@@ -20,7 +20,8 @@ export function historyDomain(deps: { sales: SalesRepo }) {
       return sale;
     },
 
-    hasPurchased: (customerId: string, itemId: string) => sales.hasPurchased(customerId, itemId),
+    /** Without an item: has the customer bought anything at all. */
+    hasPurchased: (customerId: string, itemId?: string) => sales.hasPurchased(customerId, itemId),
   };
 }
 export type HistoryDomain = ReturnType<typeof historyDomain>;

@@ -72,14 +72,14 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
   );
 }
 
-/** For reviews: did this customer buy this item? Services only. */
+/** For reviews: did this customer buy this item (verified purchase), or anything at all (whose reports count)? */
 export function internalPurchaseRoutes(api: Api, history: HistoryDomain) {
   api.route(
     {
       method: 'get',
       path: '/internal/purchases',
       tag: 'Internal',
-      summary: 'Whether a customer has a completed sale of an item',
+      summary: 'Whether a customer has a completed sale of an item, or of anything',
       access: 'service',
       request: { query: s.purchasedQuery },
       response: { status: 200, description: 'The answer', schema: s.purchased },

@@ -42,5 +42,8 @@ export const saleListQuery = pageQuery.extend({
     .openapi({ description: "Admins: only this customer's purchases. Customers: only their own name is allowed" }),
 });
 
-export const purchasedQuery = z.object({ customerId: z.uuid(), itemId: z.uuid() });
+export const purchasedQuery = z.object({
+  customerId: z.uuid(),
+  itemId: z.uuid().optional().openapi({ description: 'Without it: has the customer bought anything at all' }),
+});
 export const purchased = z.object({ purchased: z.boolean() }).openapi('Purchased');
