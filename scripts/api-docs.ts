@@ -57,6 +57,7 @@ interface Operation {
   operationId?: string;
   security?: Array<Record<string, string[]>>;
   'x-access'?: string;
+  'x-callers'?: string[];
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema: Schema; example?: unknown }> };
   responses: Record<string, { description: string; headers?: Record<string, { description?: string }>; content?: Record<string, { schema: Schema; example?: unknown }> }>;
@@ -73,7 +74,10 @@ async function documentOf(service: Service): Promise<Document> {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const env = {
     DATABASE_URL: 'postgresql://docs@127.0.0.1:1/docs',
-    SERVICE_TOKEN: 'x'.repeat(32),
+    SALES_TO_CUSTOMERS_TOKEN: 'x'.repeat(32),
+    SALES_TO_INVENTORY_TOKEN: 'x'.repeat(32),
+    REVIEWS_TO_INVENTORY_TOKEN: 'x'.repeat(32),
+    REVIEWS_TO_SALES_TOKEN: 'x'.repeat(32),
     JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
   // Untyped imports: each service's modules have their own types, and this only needs their shape.
@@ -105,7 +109,7 @@ const WHO: Record<string, string> = {
   optional: 'anyone; a token, if sent, must be valid and identifies the caller',
   user: 'any signed-in customer or admin (bearer token)',
   admin: 'admins only (bearer token with the admin role)',
-  service: 'other services only (the service token, `SERVICE_TOKEN`); a user token gets 403',
+  service: "other services only, each with its own credential; a user token or another service's credential gets 403",
 };
 
 const refName = (ref: string) => ref.split('/').pop()!;
@@ -175,7 +179,8 @@ function schemaBlock(schema: Schema): string[] {
 function operationPage(method: string, route: string, op: Operation): string[] {
   const lines = [`### ${method.toUpperCase()} ${route}`, ''];
   if (op.summary) lines.push(`**${op.summary}**`, '');
-  lines.push(`Who may call it: ${WHO[op['x-access'] ?? 'public'] ?? op['x-access']}.`, '');
+  const callers = op['x-callers'] ? ` Accepted callers: ${op['x-callers'].join(', ')}.` : '';
+  lines.push(`Who may call it: ${WHO[op['x-access'] ?? 'public'] ?? op['x-access']}.${callers}`, '');
   if (op.description) lines.push(op.description, '');
   if (op.parameters?.length) {
     lines.push('Parameters:', '', '| name | in | type | required | notes |', '|---|---|---|---|---|');

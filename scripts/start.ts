@@ -17,6 +17,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {
   applyMigrations,
+  credentialsOf,
   ensureDatabase,
   isPostgresProcess,
   loadOrCreateSecrets,
@@ -111,7 +112,6 @@ async function main() {
     NODE_ENV: env.NODE_ENV ?? 'development',
     HOST,
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
-    SERVICE_TOKEN: env.SERVICE_TOKEN ?? secrets.SERVICE_TOKEN,
     JWKS_URL: env.JWKS_URL ?? `${serviceUrls.customers}/.well-known/jwks.json`,
     CUSTOMERS_URL: serviceUrls.customers,
     INVENTORY_URL: serviceUrls.inventory,
@@ -122,6 +122,8 @@ async function main() {
     ...common,
     PORT: String(ports[name]),
     DATABASE_URL: urls[name],
+    // Only the credentials of the pairs this service is an end of; each may be overridden from the environment.
+    ...Object.fromEntries(Object.entries(credentialsOf(name, secrets)).map(([key, value]) => [key, env[key] ?? value])),
     ...(name === 'customers' ? { JWT_PRIVATE_KEY: env.JWT_PRIVATE_KEY ?? secrets.JWT_PRIVATE_KEY } : {}),
   });
 

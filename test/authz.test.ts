@@ -1,11 +1,14 @@
 // Authorization matrix: every route of the contract × every kind of caller, expected answers written from the
 // public contract's "who" column, recorded in each row's `who` (not from the services' OpenAPI documents: the
 // point is to hold the implementation to the contract). Each row builds real data so the allowed callers really succeed.
-import { admin, api, forgedTokens, serviceAuth, system, unique, customerBody, bearer } from '@shop/testkit';
+import { admin, api, forgedTokens, serviceCredential, system, unique, customerBody, bearer } from '@shop/testkit';
 import { World, fundAdmin } from './support/fixtures';
 import { SERVICE_NAMES, type Service } from './support/contract';
 
-const CALLERS = ['anonymous', 'owner', 'other', 'admin', 'expired', 'otherKey', 'algNone', 'garbage', 'service'] as const;
+// `sales` and `reviews` are the two calling services, each with the credential it holds for the route's service (or,
+// where it holds none, one it holds for another: what a compromised service would try).
+const CALLERS = ['anonymous', 'owner', 'other', 'admin', 'expired', 'otherKey', 'algNone', 'garbage', 'sales', 'reviews'] as const;
+const SERVICE_CALLERS: Caller[] = ['sales', 'reviews'];
 type Caller = (typeof CALLERS)[number];
 const BAD_TOKENS: Caller[] = ['expired', 'otherKey', 'algNone', 'garbage'];
 
@@ -30,12 +33,20 @@ interface Row {
 
 const table = (f: (c: Caller) => number | number[]) => Object.fromEntries(CALLERS.map((c) => [c, [f(c)].flat()])) as Expected;
 /** `anyone`: every caller gets `ok`; a bad token may be ignored or refused (the contract leaves that open). */
-const anyone = (ok: number) => table((c) => (BAD_TOKENS.includes(c) || c === 'service' ? [ok, 401] : ok));
+const anyone = (ok: number) => table((c) => (BAD_TOKENS.includes(c) || SERVICE_CALLERS.includes(c) ? [ok, 401] : ok));
 /** Signed-in callers in `allowed` get `ok`, the other signed-in ones `denied`; no or a bad token → 401. */
 const signedIn = (ok: number, allowed: Caller[], denied = 403) =>
   table((c) => (c === 'owner' || c === 'other' || c === 'admin' ? (allowed.includes(c) ? ok : denied) : 401));
-/** /internal/: the service token only; user tokens 403, nothing or garbage 401. */
-const internal = (ok: number) => table((c) => (c === 'service' ? ok : c === 'owner' || c === 'other' || c === 'admin' ? 403 : 401));
+/**
+ * /internal/ on `service`: only the `allowed` calling services; another service that holds a credential for `service`
+ * gets 403, one that holds none (its credential for elsewhere is unknown here) 401; user tokens 403, nothing or garbage 401.
+ */
+const internal = (service: Service, ok: number, allowed: Caller[]) =>
+  table((c) => {
+    if (allowed.includes(c)) return ok;
+    if (SERVICE_CALLERS.includes(c)) return serviceCredential(c, service) ? 403 : 401;
+    return c === 'owner' || c === 'other' || c === 'admin' ? 403 : 401;
+  });
 
 const rows: Row[] = [
   // customers
@@ -87,13 +98,13 @@ const rows: Row[] = [
     route: 'POST /internal/wallet/debits',
     who: 'services',
     request: async (w) => ({ service: 'customers', method: 'post', path: '/internal/wallet/debits', body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}` } }),
-    expect: internal(201),
+    expect: internal('customers', 201, ['sales']),
   },
   {
     route: 'POST /internal/wallet/refunds',
     who: 'services',
     request: async (w) => ({ service: 'customers', method: 'post', path: '/internal/wallet/refunds', body: { customerId: (await w.owner()).id, reference: (await w.debit()).reference } }),
-    expect: internal(200),
+    expect: internal('customers', 200, ['sales']),
   },
   // inventory
   {
@@ -116,13 +127,13 @@ const rows: Row[] = [
     route: 'POST /internal/stock/reservations',
     who: 'services',
     request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/reservations', body: { reference: `authz-${unique()}`, itemId: (await w.item()).id, quantity: 1 } }),
-    expect: internal(201),
+    expect: internal('inventory', 201, ['sales']),
   },
   {
     route: 'POST /internal/stock/releases',
     who: 'services',
     request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/releases', body: { reference: (await w.reservation()).reference } }),
-    expect: internal(200),
+    expect: internal('inventory', 200, ['sales']),
   },
   // sales
   { route: 'GET /goods', who: 'anyone', request: async () => ({ service: 'sales', method: 'get', path: '/goods' }), expect: anyone(200) },
@@ -166,7 +177,7 @@ const rows: Row[] = [
     route: 'GET /internal/purchases',
     who: 'services',
     request: async (w) => ({ service: 'sales', method: 'get', path: '/internal/purchases', query: { customerId: (await w.owner()).id, itemId: (await w.item()).id } }),
-    expect: internal(200),
+    expect: internal('sales', 200, ['reviews']),
   },
   // reviews
   {
@@ -237,7 +248,13 @@ const rows: Row[] = [
   },
 ];
 
-async function tokensFor(w: World): Promise<Record<Caller, Record<string, string>>> {
+/** What a calling service presents to `service`: its credential for it, else (a compromised service trying) one it holds for elsewhere. */
+function serviceHeader(caller: 'sales' | 'reviews', service: Service): Record<string, string> {
+  const own = Object.entries(system().serviceCredentials).find(([name]) => name.startsWith(`${caller.toUpperCase()}_TO_`))![1];
+  return bearer(serviceCredential(caller, service) ?? own);
+}
+
+async function tokensFor(w: World): Promise<Record<Exclude<Caller, 'sales' | 'reviews'>, Record<string, string>>> {
   const [owner, other, adm] = await Promise.all([w.owner(), w.other(), admin()]);
   // Forged tokens claim the admin role for the owner: accepting one would open every row.
   const forged = forgedTokens({ sub: owner.id, username: owner.username, role: 'admin' });
@@ -250,7 +267,6 @@ async function tokensFor(w: World): Promise<Record<Caller, Record<string, string
     otherKey: bearer(forged.otherKey),
     algNone: bearer(forged.algNone),
     garbage: bearer(forged.garbage),
-    service: serviceAuth(),
   };
 }
 
@@ -276,7 +292,7 @@ describe('authorization matrix (the contract\'s "who" column)', () => {
       const world = row.fresh ? new World() : shared;
       const tokens = sharedTokens ?? (await tokensFor(world));
       const req = await row.request(world);
-      const res = await send(req, tokens[caller]);
+      const res = await send(req, caller === 'sales' || caller === 'reviews' ? serviceHeader(caller, req.service) : tokens[caller]);
       const expected = row.expect[caller];
       if (!expected.includes(res.status)) {
         mismatches.push(`${caller}: expected ${expected.join(' or ')}, got ${res.status} ${res.text.slice(0, 160)}`);
@@ -303,6 +319,31 @@ describe('authorization matrix (the contract\'s "who" column)', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+});
+
+describe('least privilege between services', () => {
+  // Every credential each service holds, against every internal route it does not need: a compromised reviews
+  // must not reach the wallet or the stock with anything it has.
+  const internalRoutes = rows.filter((row) => row.who === 'services');
+  const holdings = (caller: string) => Object.entries(system().serviceCredentials).filter(([name]) => name.startsWith(`${caller.toUpperCase()}_TO_`));
+
+  it.each(['sales', 'reviews'] as const)('%s, with each credential it holds, is refused by every internal route not meant for it', async (caller) => {
+    const reached: string[] = [];
+    for (const row of internalRoutes) {
+      if (row.expect[caller].some((status) => status < 300)) continue;
+      for (const [name, credential] of holdings(caller)) {
+        const req = await row.request(shared);
+        const res = await send(req, bearer(credential));
+        if (res.status !== 401 && res.status !== 403) reached.push(`${row.route} with ${name}: ${res.status}`);
+      }
+    }
+    expect(reached).toEqual([]);
+  });
+
+  it('tells a credential for another pair from none: the same secret does not open two services', () => {
+    const values = Object.values(system().serviceCredentials);
+    expect(new Set(values).size).toBe(values.length);
   });
 });
 

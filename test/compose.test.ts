@@ -7,13 +7,22 @@ import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SERVICE_CREDENTIALS, type ServiceCredential } from '@shop/devkit';
 import { parse } from 'yaml';
 import { COMPOSE_FILE, type ComposeModel, loadCompose, MissingVariable, readEnvFile, schemaErrors } from './support/compose';
 
 const ROOT = path.dirname(COMPOSE_FILE);
 const SERVICES = ['customers', 'inventory', 'sales', 'reviews'];
 // Placeholders for the secrets the file requires (`${VAR:?}`): nothing secret is committed.
-const SECRETS = { POSTGRES_PASSWORD: 'pg-placeholder', SERVICE_TOKEN: 'token-placeholder', JWT_PRIVATE_KEY: 'key-placeholder', ADMIN_PASSWORD: 'admin-placeholder' };
+const CREDENTIALS = Object.keys(SERVICE_CREDENTIALS) as ServiceCredential[];
+const DB_PASSWORDS = SERVICES.map((name) => `${name.toUpperCase()}_DB_PASSWORD`);
+const SECRETS: Record<string, string> = {
+  POSTGRES_PASSWORD: 'pg-placeholder',
+  JWT_PRIVATE_KEY: 'key-placeholder',
+  ADMIN_PASSWORD: 'admin-placeholder',
+  ...Object.fromEntries(CREDENTIALS.map((name) => [name, `${name.toLowerCase()}-placeholder`])),
+  ...Object.fromEntries(DB_PASSWORDS.map((name) => [name, `${name.toLowerCase()}-placeholder`])),
+};
 const withoutSecrets = Object.fromEntries(Object.entries(process.env).filter(([key]) => !(key in SECRETS) && key !== 'LOG_LEVEL'));
 
 const hasDockerCompose = !spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' }).error;
@@ -50,6 +59,25 @@ describe('docker-compose.yml', () => {
     expect(() => loadCompose(COMPOSE_FILE, withoutSecrets)).toThrow(MissingVariable);
     const raw = fs.readFileSync(COMPOSE_FILE, 'utf8');
     for (const name of Object.keys(SECRETS)) expect(raw).toContain(`\${${name}:?`);
+  });
+
+  it.each(SERVICES)('gives %s only the credentials of the service pairs it is an end of, and no other secret', (name) => {
+    const environment = resolved.services[name]!.environment ?? {};
+    const held = CREDENTIALS.filter((credential) => credential in environment);
+    const ends = CREDENTIALS.filter((credential) => [SERVICE_CREDENTIALS[credential].from, SERVICE_CREDENTIALS[credential].to].includes(name as never));
+    expect(held).toEqual(ends);
+    for (const credential of held) expect(environment[credential]).toBe(SECRETS[credential]);
+    expect(Object.values(environment)).not.toContain(SECRETS.POSTGRES_PASSWORD);
+  });
+
+  it.each(SERVICES)('connects %s (and its migration) as its own database role, which the init script makes owner of its database only', (name) => {
+    const role = `postgresql://${name}:${SECRETS[`${name.toUpperCase()}_DB_PASSWORD`]}@postgres:5432/${name}`;
+    expect(resolved.services[name]!.environment?.DATABASE_URL).toBe(role);
+    expect(resolved.services[`migrate-${name}`]!.environment?.DATABASE_URL).toBe(role);
+    expect(resolved.services.postgres!.environment?.[`${name.toUpperCase()}_DB_PASSWORD`]).toBe(SECRETS[`${name.toUpperCase()}_DB_PASSWORD`]);
+    const init = fs.readFileSync(path.join(ROOT, 'docker', 'postgres-init.sh'), 'utf8');
+    expect(init).toContain(`for db in ${SERVICES.join(' ')}`);
+    expect(init).toMatch(/CREATE DATABASE :"role" OWNER :"role";\s*REVOKE ALL ON DATABASE :"role" FROM PUBLIC;/);
   });
 
   it('never points one container at localhost: services find each other by name', () => {
@@ -93,7 +121,7 @@ describe('docker-compose.yml', () => {
     expect(valid.status).toBe(0);
     const refused = dockerCompose(['config', '-q'], withoutSecrets);
     expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/POSTGRES_PASSWORD|SERVICE_TOKEN|JWT_PRIVATE_KEY|ADMIN_PASSWORD/);
+    expect(refused.stderr).toMatch(new RegExp(Object.keys(SECRETS).join('|')));
 
     const theirs: ComposeModel = parse(dockerCompose(['config'], { ...withoutSecrets, ...SECRETS }).stdout);
     expect(Object.keys(theirs.services).sort()).toEqual(Object.keys(resolved.services).sort());
@@ -139,11 +167,11 @@ describe('pnpm compose:env (scripts/compose-env.mjs)', () => {
 
   it('keeps the values already there (the database volume holds the old password) and adds only missing ones', () => {
     const before = readEnvFile(envFile);
-    fs.writeFileSync(envFile, fs.readFileSync(envFile, 'utf8').replace(/^SERVICE_TOKEN=.*\n/m, ''));
-    expect(generate()).toMatch(/generated SERVICE_TOKEN;/);
+    fs.writeFileSync(envFile, fs.readFileSync(envFile, 'utf8').replace(/^SALES_TO_CUSTOMERS_TOKEN=.*\n/m, ''));
+    expect(generate()).toMatch(/generated SALES_TO_CUSTOMERS_TOKEN;/);
     const after = readEnvFile(envFile);
-    expect({ ...after, SERVICE_TOKEN: before.SERVICE_TOKEN }).toEqual(before);
-    expect(after.SERVICE_TOKEN).not.toBe(before.SERVICE_TOKEN);
+    expect({ ...after, SALES_TO_CUSTOMERS_TOKEN: before.SALES_TO_CUSTOMERS_TOKEN }).toEqual(before);
+    expect(after.SALES_TO_CUSTOMERS_TOKEN).not.toBe(before.SALES_TO_CUSTOMERS_TOKEN);
     expect(generate()).toMatch(/nothing changed/);
   });
 

@@ -21,7 +21,10 @@ const DEV_OUT_OF_BAND = new Set(['customers-jwt']);
 /** Stand-ins for Secrets created out of band: only their shape matters to the config schemas. */
 const PLACEHOLDER_SECRETS: Record<string, string> = {
   DATABASE_URL: 'postgresql://shop:placeholder@db.example.internal:5432/shop',
-  SERVICE_TOKEN: 'placeholder-service-token-placeholder-service-token',
+  SALES_TO_CUSTOMERS_TOKEN: 'placeholder-sales-to-customers-token-placeholder',
+  SALES_TO_INVENTORY_TOKEN: 'placeholder-sales-to-inventory-token-placeholder',
+  REVIEWS_TO_INVENTORY_TOKEN: 'placeholder-reviews-to-inventory-token-placeholder',
+  REVIEWS_TO_SALES_TOKEN: 'placeholder-reviews-to-sales-token-placeholder',
   JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nplaceholder\n-----END PRIVATE KEY-----\n',
   ADMIN_PASSWORD: 'placeholder-admin-password',
 };

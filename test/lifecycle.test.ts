@@ -12,13 +12,14 @@ describe.each(services)('%s', (service) => {
   it('refuses to start with bad configuration and lists every problem', () => {
     const result = spawnSync(process.execPath, [...SERVICE_NODE_FLAGS, path.join(root, 'services', service, 'src', 'server.ts')], {
       cwd: path.join(root, 'services', service),
-      env: { PATH: process.env.PATH, DATABASE_URL: 'mysql://nope', PORT: 'eighty', SERVICE_TOKEN: 'short' },
+      env: { PATH: process.env.PATH, DATABASE_URL: 'mysql://nope', PORT: 'eighty', REVIEWS_TO_SALES_TOKEN: 'short' },
       encoding: 'utf8',
       timeout: 30_000,
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Invalid configuration');
-    for (const key of ['DATABASE_URL', 'PORT', 'SERVICE_TOKEN']) expect(result.stderr).toContain(key);
+    // Every service holds at least one credential of a service pair, and each is required.
+    for (const key of ['DATABASE_URL', 'PORT', '_TO_']) expect(result.stderr).toContain(key);
   });
 
   it('exits 0 on SIGTERM after closing its server and database', async () => {

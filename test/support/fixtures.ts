@@ -61,13 +61,13 @@ export class World {
     this.once('debit', async () => {
       const owner = await this.owner();
       const reference = `fixture-${unique()}`;
-      await expectStatus('debit', api('customers').post('/internal/wallet/debits').set(serviceAuth()).send({ customerId: owner.id, amountCents: 100, reference }), 201);
+      await expectStatus('debit', api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send({ customerId: owner.id, amountCents: 100, reference }), 201);
       return { reference };
     });
   reservation = () =>
     this.once('reservation', async () => {
       const reference = `fixture-${unique()}`;
-      await expectStatus('reserve', api('inventory').post('/internal/stock/reservations').set(serviceAuth()).send({ reference, itemId: (await this.reservationItem()).id, quantity: 1 }), 201);
+      await expectStatus('reserve', api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference, itemId: (await this.reservationItem()).id, quantity: 1 }), 201);
       return { reference };
     });
 }

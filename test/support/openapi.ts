@@ -107,7 +107,8 @@ export function operations(doc: OpenApiDoc): Operation[] {
 /** Who may call an operation, as its document says. */
 export function documentedAccess(op: Operation): 'public' | 'optional' | 'bearer' | 'service' {
   const names = op.security.map((s) => Object.keys(s)[0]);
-  if (names.includes('service')) return 'service';
+  // Internal routes name one scheme per calling service (`sales-service`…).
+  if (names.some((name) => name?.endsWith('-service'))) return 'service';
   if (names.includes('bearer')) return names.includes(undefined as never) ? 'optional' : 'bearer';
   return 'public';
 }

@@ -3,7 +3,7 @@
 export { isPostgresProcess, startEmbeddedPostgres, type EmbeddedServer } from './embedded';
 export { ensureDatabase, applyMigrations, dropDatabase } from './migrate';
 export { freePort } from './ports';
-export { generateSecrets, loadOrCreateSecrets, type Secrets } from './secrets';
+export { SERVICE_CREDENTIALS, credentialsOf, generateSecrets, loadOrCreateSecrets, type Secrets, type ServiceCredential } from './secrets';
 export { SERVICES, SERVICE_NODE_FLAGS, exitDescription, startService, waitUntilReady, type ServiceName, type ServiceProcess } from './services';
 export { superviseService, type SupervisedService } from './supervise';
 export { formatLogLine, pipeServiceLogs } from './log-lines';

@@ -12,9 +12,14 @@ extendZodWithOpenApi(z);
  * - optional: anyone; a token, if sent, must be valid and identifies the caller
  * - user: any signed-in customer or admin
  * - admin: admins only
- * - service: other services only (the shared service token; user tokens get 403)
+ * - service: the services named in the route's `callers` only, each by its own credential (another service's
+ *   credential and user tokens get 403)
  */
 export type Access = 'public' | 'optional' | 'user' | 'admin' | 'service';
+
+/** The services that call others' /internal/ routes. */
+export const SERVICE_CALLERS = ['sales', 'reviews'] as const;
+export type ServiceCaller = (typeof SERVICE_CALLERS)[number];
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
@@ -26,6 +31,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   description?: string;
   tag: string;
   access: Access;
+  /** For `service` routes: the services that need this route (least privilege: no other may call it). */
+  callers?: ServiceCaller[];
   request?: { params?: P; query?: Q; body?: B; headers?: H };
   /** The success answer; `schema` omitted means no body (204). */
   response: { status: number; description: string; schema?: z.ZodType; headers?: Record<string, string> };
@@ -56,8 +63,11 @@ const empty = z.object({});
 
 export interface ApiOptions {
   verifyToken: TokenVerifier;
-  /** The token other services present on /internal/ routes. */
-  serviceToken?: string;
+  /**
+   * The credentials each calling service presents on our /internal/ routes (one secret per caller→callee pair;
+   * several during a rotation). A service that calls nobody's internal routes here is absent.
+   */
+  callers?: Partial<Record<ServiceCaller, readonly string[]>>;
   /** Check every answer against its documented schema (tests and development). */
   validateResponses: boolean;
 }
@@ -71,28 +81,47 @@ export function createApi(options: ApiOptions) {
   const router = express.Router();
   registry.register('Problem', problemSchema);
   // Security schemes are declared when the first route uses them: an unused one is a lint error.
-  const schemes = {
-    bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from customers POST /auth/login' },
-    service: { type: 'http', scheme: 'bearer', description: 'The per-deployment service token (SERVICE_TOKEN)' },
-  } as const;
   const declared = new Set<string>();
-  const declareScheme = (access: Access) => {
-    if (access === 'public') return;
-    const name = access === 'service' ? 'service' : 'bearer';
+  const declareScheme = (name: string, scheme: Record<string, string>) => {
     if (declared.has(name)) return;
     declared.add(name);
-    registry.registerComponent('securitySchemes', name, schemes[name]);
+    registry.registerComponent('securitySchemes', name, scheme as never);
+  };
+  const declareSchemes = (spec: { access: Access; callers?: ServiceCaller[] }) => {
+    if (spec.access === 'public') return;
+    if (spec.access !== 'service') {
+      declareScheme('bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from customers POST /auth/login' });
+      return;
+    }
+    for (const caller of spec.callers ?? []) {
+      declareScheme(serviceScheme(caller), {
+        type: 'http',
+        scheme: 'bearer',
+        description: `The credential ${caller} holds for this service (\`${caller.toUpperCase()}_TO_<SERVICE>_TOKEN\`, compared in constant time)`,
+      });
+    }
   };
 
-  async function authenticate(access: Access, req: Request): Promise<User | undefined> {
+  /** Which calling service this token belongs to. Every credential is compared (in constant time), so timing says nothing. */
+  function callerOf(token: string): ServiceCaller | undefined {
+    let found: ServiceCaller | undefined;
+    for (const caller of SERVICE_CALLERS) {
+      for (const credential of options.callers?.[caller] ?? []) if (isServiceToken(token, credential)) found = caller;
+    }
+    return found;
+  }
+
+  async function authenticate(access: Access, callers: ServiceCaller[], req: Request): Promise<User | undefined> {
     if (access === 'public') return undefined;
     const token = bearerToken(req.headers.authorization);
     if (access === 'service') {
-      if (token && options.serviceToken && isServiceToken(token, options.serviceToken)) return undefined;
+      const caller = token ? callerOf(token) : undefined;
+      if (caller && callers.includes(caller)) return undefined;
+      if (caller) throw new Forbidden(`This internal route is not for ${caller}`);
       if (token && (await options.verifyToken(token).catch(() => undefined))) {
         throw new Forbidden('Internal routes are for services only');
       }
-      throw new Unauthorized('A service token is required');
+      throw new Unauthorized('A service credential is required');
     }
     if (!token) {
       if (access === 'optional') return undefined;
@@ -112,11 +141,12 @@ export function createApi(options: ApiOptions) {
     spec: RouteSpec<P, Q, B, H>,
     handler: (ctx: Context<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>) => Promise<Result> | Result,
   ) {
-    declareScheme(spec.access);
+    if (spec.access === 'service' && !spec.callers?.length) throw new Error(`${spec.method} ${spec.path}: a service route names its callers`);
+    declareSchemes(spec);
     document(registry, spec);
     const { params = empty, query = empty, body, headers = empty } = spec.request ?? {};
     router[spec.method](spec.path, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
-      const user = await authenticate(spec.access, req);
+      const user = await authenticate(spec.access, spec.callers ?? [], req);
       const errors: FieldError[] = [];
       const parse = <T extends z.ZodType>(where: string, schema: T, value: unknown): z.output<T> => {
         const nul = pathToNul(value);
@@ -237,9 +267,10 @@ function document(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject, AnyObjec
     description: spec.description,
     tags: [spec.tag],
     operationId: `${spec.method}${spec.path.replace(/[:/.-](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/\W/g, '')}`,
-    security: securityFor(spec.access),
+    security: securityFor(spec),
     // Who may call it, finer than the security schemes say (user and admin both send a bearer token).
     'x-access': spec.access,
+    ...(spec.callers && { 'x-callers': spec.callers }),
     request: {
       params,
       query,
@@ -250,9 +281,11 @@ function document(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject, AnyObjec
   });
 }
 
-function securityFor(access: Access): Array<Record<string, string[]>> {
+const serviceScheme = (caller: ServiceCaller) => `${caller}-service`;
+
+function securityFor({ access, callers }: { access: Access; callers?: ServiceCaller[] }): Array<Record<string, string[]>> {
   if (access === 'public') return [];
-  if (access === 'service') return [{ service: [] }];
+  if (access === 'service') return (callers ?? []).map((caller) => ({ [serviceScheme(caller)]: [] }));
   if (access === 'optional') return [{}, { bearer: [] }];
   return [{ bearer: [] }];
 }

@@ -23,8 +23,14 @@ export const baseConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
-/** Secret that services present on /internal/ routes; long enough to be unguessable. */
-export const serviceTokenSchema = z.string().min(32, 'must be at least 32 characters');
+/**
+ * A credential between two services (`SALES_TO_CUSTOMERS_TOKEN`…): one secret, or a comma-separated list during
+ * a rotation. The caller sends the first; the callee accepts any. Each long enough to be unguessable.
+ */
+export const serviceCredentialSchema = z
+  .string()
+  .transform((value) => value.split(',').map((token) => token.trim()))
+  .pipe(z.array(z.string().min(32, 'each token must be at least 32 characters')).min(1));
 
 /**
  * Parses `env` with `schema` and fails fast with every problem listed, not just the first.

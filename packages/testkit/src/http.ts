@@ -7,7 +7,12 @@ export const api = (service: ServiceName | string) =>
   request(service.startsWith('http') ? service : system().urls[service as ServiceName]);
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-export const serviceAuth = () => bearer(system().serviceToken);
+/** The credential `caller` holds for `callee`'s /internal/ routes, if that pair exists. */
+export function serviceCredential(caller: string, callee: string): string | undefined {
+  return (system().serviceCredentials as Record<string, string>)[`${caller.toUpperCase()}_TO_${callee.toUpperCase()}_TOKEN`];
+}
+/** The header of the service that calls `callee`'s /internal/ routes: sales for customers and inventory, reviews for sales. */
+export const serviceAuth = (callee: 'customers' | 'inventory' | 'sales') => bearer(serviceCredential(callee === 'sales' ? 'reviews' : 'sales', callee)!);
 
 /** Asserts an RFC 9457 problem answer with the contract's status and code. */
 export function expectProblem(res: request.Response, status: number, code: string) {

@@ -4,13 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   applyMigrations,
+  credentialsOf,
   dropDatabase,
+  SERVICE_CREDENTIALS,
   ensureDatabase,
   freePort,
   generateSecrets,
   SERVICES,
   startEmbeddedPostgres,
   startService,
+  type ServiceCredential,
   type ServiceName,
   type ServiceProcess,
 } from '@shop/devkit';
@@ -23,7 +26,8 @@ export interface TestContext {
   databaseUrls: Record<ServiceName, string>;
   /** Everything a service's config needs, to start extra instances (replicas, faulty wiring). */
   env: Record<ServiceName, Record<string, string>>;
-  serviceToken: string;
+  /** The per-pair credentials of /internal/ calls (SALES_TO_CUSTOMERS_TOKEN…). */
+  serviceCredentials: Record<ServiceCredential, string>;
   admin: { username: string; password: string };
 }
 
@@ -113,7 +117,6 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
   const common = {
     NODE_ENV: options.nodeEnv ?? 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    SERVICE_TOKEN: secrets.SERVICE_TOKEN,
     JWKS_URL: `${urls.customers}/.well-known/jwks.json`,
     CUSTOMERS_URL: urls.customers,
     INVENTORY_URL: urls.inventory,
@@ -128,7 +131,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     ...options.env,
   };
   const env = Object.fromEntries(
-    names.map((name): [string, Record<string, string>] => [name, { ...common, PORT: String(ports[name]), DATABASE_URL: databaseUrls[name] }]),
+    names.map((name): [string, Record<string, string>] => [name, { ...common, ...credentialsOf(name, secrets), PORT: String(ports[name]), DATABASE_URL: databaseUrls[name] }]),
   ) as Record<ServiceName, Record<string, string>>;
   Object.assign(env.customers, {
     JWT_PRIVATE_KEY: secrets.JWT_PRIVATE_KEY,
@@ -155,7 +158,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     throw error;
   }
   return {
-    context: { urls, databaseUrls, env, serviceToken: secrets.SERVICE_TOKEN, admin: ADMIN },
+    context: { urls, databaseUrls, env, serviceCredentials: Object.fromEntries(Object.keys(SERVICE_CREDENTIALS).map((name) => [name, secrets[name as ServiceCredential]])) as Record<ServiceCredential, string>, admin: ADMIN },
     processes,
     postgres,
     stop,

@@ -26,7 +26,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     if (kid !== signer.kid) throw new Error('unknown key');
     return signer.publicPem;
   });
-  const api = createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
+  const api = createApi({ verifyToken, callers: { sales: config.SALES_TO_CUSTOMERS_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
   const throttle = loginThrottle({
     failures: loginFailuresRepo(db),
     perUsername: config.LOGIN_FAILURES_PER_USERNAME,

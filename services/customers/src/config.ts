@@ -1,9 +1,10 @@
-import { baseConfigSchema, parseConfig, serviceTokenSchema, z } from '@shop/kit';
+import { baseConfigSchema, parseConfig, serviceCredentialSchema, z } from '@shop/kit';
 
 const schema = baseConfigSchema
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(5000),
-    SERVICE_TOKEN: serviceTokenSchema,
+    /** Sales's credential for our /internal/ routes (the wallet). */
+    SALES_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
     /** PEM (PKCS#8) RSA private key that signs access tokens; `pnpm start` generates one and keeps it. */
     JWT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),

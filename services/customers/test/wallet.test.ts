@@ -4,9 +4,9 @@ import { admin, api, expectProblem, newCustomer, serviceAuth, sql, unique } from
 const deposit = (c: { username: string; auth: { Authorization: string } }, amountCents: unknown) =>
   api('customers').post(`/customers/${c.username}/wallet/deposits`).set(c.auth).send({ amountCents });
 const debit = (body: { customerId: string; amountCents: number; reference: string }) =>
-  api('customers').post('/internal/wallet/debits').set(serviceAuth()).send(body);
+  api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send(body);
 const refund = (body: { customerId: string; reference: string }) =>
-  api('customers').post('/internal/wallet/refunds').set(serviceAuth()).send(body);
+  api('customers').post('/internal/wallet/refunds').set(serviceAuth('customers')).send(body);
 
 async function balanceOf(c: { username: string; auth: { Authorization: string } }) {
   return (await api('customers').get(`/customers/${c.username}`).set(c.auth)).body.balanceCents as number;
@@ -184,7 +184,7 @@ describe('POST /internal/wallet/debits', () => {
   });
 
   it('rejects invalid bodies', async () => {
-    const res = await api('customers').post('/internal/wallet/debits').set(serviceAuth()).send({ customerId: 'x', amountCents: 0 });
+    const res = await api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send({ customerId: 'x', amountCents: 0 });
     expectProblem(res, 400, 'validation_failed');
   });
 });

@@ -17,7 +17,7 @@ export interface Deps {
 
 export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
-  const api = createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
+  const api = createApi({ verifyToken, callers: { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
   itemsRoutes(api, itemsDomain({ items: itemsRepo(db) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));
   return createServiceApp({

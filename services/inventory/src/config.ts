@@ -1,8 +1,11 @@
-import { baseConfigSchema, parseConfig, serviceTokenSchema, z } from '@shop/kit';
+import { baseConfigSchema, parseConfig, serviceCredentialSchema, z } from '@shop/kit';
 
 const schema = baseConfigSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(5001),
-  SERVICE_TOKEN: serviceTokenSchema,
+  /** Sales's credential for our /internal/ routes (stock reservations). */
+  SALES_TO_INVENTORY_TOKEN: serviceCredentialSchema,
+  /** Reviews's credential: it reads public routes only today, and no internal route accepts it. */
+  REVIEWS_TO_INVENTORY_TOKEN: serviceCredentialSchema,
   /** Where customers publishes the keys that verify access tokens. */
   JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
 });

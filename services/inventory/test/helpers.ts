@@ -25,9 +25,9 @@ export async function newItem(overrides: Partial<ItemBody> = {}) {
 }
 
 export const reserve = (body: { reference: string; itemId: string; quantity: number }) =>
-  api('inventory').post('/internal/stock/reservations').set(serviceAuth()).send(body);
+  api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send(body);
 
-export const release = (reference: string) => api('inventory').post('/internal/stock/releases').set(serviceAuth()).send({ reference });
+export const release = (reference: string) => api('inventory').post('/internal/stock/releases').set(serviceAuth('inventory')).send({ reference });
 
 export async function storedStock(itemId: string): Promise<number> {
   const [row] = await sql('inventory', 'SELECT stock_count FROM items WHERE id = $1', [itemId]);

@@ -183,7 +183,7 @@ describe('POST /internal/stock/releases', () => {
 
   it('refuses a missing or over-long reference and unknown fields with 400', async () => {
     for (const body of [{}, { reference: '' }, { reference: 'r'.repeat(256) }, { reference: unique('sale-'), quantity: 1 }]) {
-      expectProblem(await api('inventory').post('/internal/stock/releases').set(serviceAuth()).send(body), 400, 'validation_failed');
+      expectProblem(await api('inventory').post('/internal/stock/releases').set(serviceAuth('inventory')).send(body), 400, 'validation_failed');
     }
   });
 });

@@ -16,11 +16,12 @@ export interface Deps {
 
 export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
-  const api = createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
+  // We have no /internal/ routes: no credentials to accept.
+  const api = createApi({ verifyToken, validateResponses: config.NODE_ENV !== 'production' });
   const reviews = reviewsDomain({
     reviews: reviewsRepo(db),
-    inventory: createInventoryClient(config.INVENTORY_URL, config.SERVICE_TOKEN, config.UPSTREAM_TIMEOUT_MS),
-    sales: createSalesClient(config.SALES_URL, config.SERVICE_TOKEN, config.UPSTREAM_TIMEOUT_MS),
+    inventory: createInventoryClient(config.INVENTORY_URL, config.REVIEWS_TO_INVENTORY_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
+    sales: createSalesClient(config.SALES_URL, config.REVIEWS_TO_SALES_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
     logger,
     reportThreshold: config.REVIEW_REPORT_THRESHOLD,
   });

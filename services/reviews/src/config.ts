@@ -1,8 +1,10 @@
-import { baseConfigSchema, parseConfig, serviceTokenSchema, z } from '@shop/kit';
+import { baseConfigSchema, parseConfig, serviceCredentialSchema, z } from '@shop/kit';
 
 const schema = baseConfigSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(5003),
-  SERVICE_TOKEN: serviceTokenSchema,
+  /** What we present to inventory and sales (the first of each list). */
+  REVIEWS_TO_INVENTORY_TOKEN: serviceCredentialSchema,
+  REVIEWS_TO_SALES_TOKEN: serviceCredentialSchema,
   /** Where customers publishes the keys that verify access tokens. */
   JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
   /** Inventory says whether an item exists (GET /items/:id). */

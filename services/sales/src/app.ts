@@ -20,11 +20,14 @@ export interface Deps {
 
 export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
-  const api = createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
+  const api = createApi({ verifyToken, callers: { reviews: config.REVIEWS_TO_SALES_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
 
-  const client = (service: string, baseUrl: string) =>
-    createServiceClient({ service, baseUrl, serviceToken: config.SERVICE_TOKEN, timeoutMs: config.SERVICE_TIMEOUT_MS, attempts: config.SERVICE_RETRY_ATTEMPTS });
-  const http = { inventory: client('inventory', config.INVENTORY_URL), customers: client('customers', config.CUSTOMERS_URL) };
+  const client = (service: string, baseUrl: string, credential: readonly string[]) =>
+    createServiceClient({ service, baseUrl, serviceToken: credential[0], timeoutMs: config.SERVICE_TIMEOUT_MS, attempts: config.SERVICE_RETRY_ATTEMPTS });
+  const http = {
+    inventory: client('inventory', config.INVENTORY_URL, config.SALES_TO_INVENTORY_TOKEN),
+    customers: client('customers', config.CUSTOMERS_URL, config.SALES_TO_CUSTOMERS_TOKEN),
+  };
   const inventory = inventoryClient(http.inventory);
   const customers = customersClient(http.customers);
   const sales = salesRepo(db);

@@ -1,11 +1,15 @@
-import { baseConfigSchema, parseConfig, serviceTokenSchema, z } from '@shop/kit';
+import { baseConfigSchema, parseConfig, serviceCredentialSchema, z } from '@shop/kit';
 
 const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
 const schema = baseConfigSchema
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(5002),
-    SERVICE_TOKEN: serviceTokenSchema,
+    /** What we present to customers and inventory (the first of each list). */
+    SALES_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
+    SALES_TO_INVENTORY_TOKEN: serviceCredentialSchema,
+    /** Reviews's credential for our /internal/ route (did a customer buy something). */
+    REVIEWS_TO_SALES_TOKEN: serviceCredentialSchema,
     /** Where customers publishes the keys that verify access tokens. */
     JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
     CUSTOMERS_URL: z.url().default('http://127.0.0.1:5000'),

@@ -21,10 +21,10 @@ async function abandonedSale(customer: { id: string; username: string }, itemId:
       id,
     ]);
   }
-  const reserved = await api('inventory').post('/internal/stock/reservations').set(serviceAuth()).send({ reference: id, itemId, quantity: 1 });
+  const reserved = await api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference: id, itemId, quantity: 1 });
   expect(reserved.status).toBe(201);
   if (options.debited) {
-    const debited = await api('customers').post('/internal/wallet/debits').set(serviceAuth()).send({ customerId: customer.id, amountCents: options.priceCents, reference: id });
+    const debited = await api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send({ customerId: customer.id, amountCents: options.priceCents, reference: id });
     expect(debited.status).toBe(201);
   }
   return id;
@@ -119,8 +119,8 @@ describe('recovery sweep', () => {
     expect(await balanceOf(customer)).toBe(10_000 - 100);
     await sweeper.stop();
     // Clean up as the sweep eventually would.
-    await api('inventory').post('/internal/stock/releases').set(serviceAuth()).send({ reference: young });
-    await api('customers').post('/internal/wallet/refunds').set(serviceAuth()).send({ customerId: customer.id, reference: young });
+    await api('inventory').post('/internal/stock/releases').set(serviceAuth('inventory')).send({ reference: young });
+    await api('customers').post('/internal/wallet/refunds').set(serviceAuth('customers')).send({ customerId: customer.id, reference: young });
     await sql('sales', `UPDATE sales SET status = 'FAILED', failure_reason = 'test cleanup' WHERE id = $1`, [young]);
   });
 });

@@ -217,7 +217,7 @@ describe('GET /internal/purchases', () => {
   it('says whether a customer has a completed sale of an item', async () => {
     const { customer, item } = await buyerAndItem({ stockCount: 1 });
     const other = await newItem();
-    const ask = (itemId: string) => api('sales').get(`/internal/purchases?customerId=${customer.id}&itemId=${itemId}`).set(serviceAuth());
+    const ask = (itemId: string) => api('sales').get(`/internal/purchases?customerId=${customer.id}&itemId=${itemId}`).set(serviceAuth('sales'));
     expect((await ask(item.id)).body).toEqual({ purchased: false });
     await buy(customer, item.id);
     await buy(customer, other.id, 11); // failed: not a purchase
@@ -227,7 +227,7 @@ describe('GET /internal/purchases', () => {
 
   it('without an item, says whether the customer has a completed sale of anything (reviews weighs reports by it)', async () => {
     const { customer, item } = await buyerAndItem({ stockCount: 1 });
-    const ask = () => api('sales').get(`/internal/purchases?customerId=${customer.id}`).set(serviceAuth());
+    const ask = () => api('sales').get(`/internal/purchases?customerId=${customer.id}`).set(serviceAuth('sales'));
     expect((await ask()).body).toEqual({ purchased: false });
     await buy(customer, item.id, 11); // failed: not a purchase
     expect((await ask()).body).toEqual({ purchased: false });
@@ -242,7 +242,7 @@ describe('GET /internal/purchases', () => {
     expectProblem(await api('sales').get(path).set((await admin()).auth), 403, 'forbidden');
     expectProblem(await api('sales').get(path), 401, 'unauthorized');
     expectProblem(await api('sales').get(path).set('Authorization', 'Bearer not-the-service-token'), 401, 'unauthorized');
-    expectProblem(await api('sales').get(`/internal/purchases?customerId=x&itemId=${crypto.randomUUID()}`).set(serviceAuth()), 400, 'validation_failed');
-    expectProblem(await api('sales').get(`/internal/purchases?customerId=${customer.id}&itemId=x`).set(serviceAuth()), 400, 'validation_failed');
+    expectProblem(await api('sales').get(`/internal/purchases?customerId=x&itemId=${crypto.randomUUID()}`).set(serviceAuth('sales')), 400, 'validation_failed');
+    expectProblem(await api('sales').get(`/internal/purchases?customerId=${customer.id}&itemId=x`).set(serviceAuth('sales')), 400, 'validation_failed');
   });
 });

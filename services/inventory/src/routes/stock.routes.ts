@@ -14,6 +14,7 @@ export function internalStockRoutes(api: Api, stock: StockDomain) {
         '201 when taken now, 200 when this reference already took it (same body, nothing more taken). ' +
         '409 conflict when the reference was released or voided, or used for another item or quantity.',
       access: 'service',
+      callers: ['sales'],
       request: { body: s.reservationRequest },
       response: { status: 201, description: 'Taken', schema: s.reservation },
       errors: ['insufficient_stock', 'not_found', 'conflict'],
@@ -31,6 +32,7 @@ export function internalStockRoutes(api: Api, stock: StockDomain) {
       tag: 'Internal',
       summary: 'Give back the stock of a sale, or void its reference if nothing was taken (idempotent)',
       access: 'service',
+      callers: ['sales'],
       request: { body: s.releaseRequest },
       response: { status: 200, description: 'What happened', schema: s.releaseResult },
     },

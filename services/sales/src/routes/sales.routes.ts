@@ -81,6 +81,7 @@ export function internalPurchaseRoutes(api: Api, history: HistoryDomain) {
       tag: 'Internal',
       summary: 'Whether a customer has a completed sale of an item, or of anything',
       access: 'service',
+      callers: ['reviews'],
       request: { query: s.purchasedQuery },
       response: { status: 200, description: 'The answer', schema: s.purchased },
     },
