@@ -61,6 +61,9 @@ export interface Result {
 
 const empty = z.object({});
 
+/** For answers that carry tokens or personal data. */
+export const NO_STORE = { 'Cache-Control': 'no-store' } as const;
+
 export interface ApiOptions {
   verifyToken: TokenVerifier;
   /**
@@ -147,6 +150,9 @@ export function createApi(options: ApiOptions) {
     const { params = empty, query = empty, body, headers = empty } = spec.request ?? {};
     router[spec.method](spec.path, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
       const user = await authenticate(spec.access, spec.callers ?? [], req);
+      // An answer to a signed-in caller is theirs alone (a profile, a wallet, a history): no cache may keep it.
+      // Public routes that hand out tokens or personal data set the header themselves.
+      if (user) res.setHeader('Cache-Control', NO_STORE['Cache-Control']);
       const errors: FieldError[] = [];
       const parse = <T extends z.ZodType>(where: string, schema: T, value: unknown): z.output<T> => {
         const nul = pathToNul(value);

@@ -92,9 +92,13 @@ export function requireRole(user: User, role: Role) {
   if (user.role !== role) throw new Forbidden(`This needs the ${role} role`);
 }
 
-/** Self-or-admin rule used by every per-customer resource. */
-export function requireSelfOrAdmin(user: User, username: string) {
-  if (user.role !== 'admin' && user.username.toLowerCase() !== username.toLowerCase()) {
+/**
+ * Self-or-admin rule used by every per-customer resource. "Self" is decided by id, never by the token's
+ * username: a name can be deleted and registered again by someone else, and the old token must not follow it.
+ * `accountId` is the id of the account behind the route's `:username` (undefined when there is none).
+ */
+export function requireSelfOrAdmin(user: User, accountId: string | undefined) {
+  if (user.role !== 'admin' && (accountId === undefined || user.id !== accountId)) {
     throw new Forbidden('You may only act on your own account');
   }
 }

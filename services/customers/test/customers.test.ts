@@ -65,6 +65,19 @@ describe('POST /customers', () => {
     expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: `body.${field}` })]));
   });
 
+  it('refuses a password over 72 bytes in UTF-8, which bcrypt would cut silently', async () => {
+    // 36 × "é" is 72 bytes: with anything after it, two different passwords would hash alike.
+    const body = customerBody({ password: `${'é'.repeat(36)}abc` });
+    const res = await api('customers').post('/customers').send(body);
+    expectProblem(res, 400, 'validation_failed');
+    expect(res.body.errors).toEqual([{ path: 'body.password', message: expect.stringContaining('72 bytes') }]);
+    const c = await newCustomer();
+    const patch = await api('customers').patch(`/customers/${c.username}`).set((await admin()).auth).send({ password: `${'é'.repeat(36)}zzz` });
+    expectProblem(patch, 400, 'validation_failed');
+    // 72 bytes exactly is fine.
+    await api('customers').post('/customers').send(customerBody({ password: 'é'.repeat(36) })).expect(201);
+  });
+
   it('rejects the NUL character, which PostgreSQL cannot store, as a validation failure', async () => {
     const res = await api('customers').post('/customers').send(customerBody({ firstName: 'A\u0000B' }));
     expectProblem(res, 400, 'validation_failed');
@@ -180,9 +193,28 @@ describe('PATCH /customers/:username', () => {
 
   it('changes the password: the old one stops working, the new one works', async () => {
     const c = await newCustomer();
-    await api('customers').patch(`/customers/${c.username}`).set(c.auth).send({ password: 'brand-new-secret' }).expect(200);
+    await api('customers').patch(`/customers/${c.username}`).set(c.auth).send({ password: 'brand-new-secret', currentPassword: c.password }).expect(200);
     expectProblem(await api('customers').post('/auth/login').send({ username: c.username, password: c.password }), 401, 'invalid_credentials');
     expect(await login(c.username, 'brand-new-secret')).toEqual(expect.any(String));
+  });
+
+  it('needs the current password from a customer changing their own', async () => {
+    const c = await newCustomer();
+    const patch = (body: object) => api('customers').patch(`/customers/${c.username}`).set(c.auth).send(body);
+    const missing = await patch({ password: 'brand-new-secret' });
+    expectProblem(missing, 400, 'validation_failed');
+    expect(missing.body.errors).toEqual([expect.objectContaining({ path: 'body.currentPassword' })]);
+    expectProblem(await patch({ password: 'brand-new-secret', currentPassword: 'not-the-password' }), 401, 'invalid_credentials');
+    expectProblem(await patch({ currentPassword: c.password }), 400, 'validation_failed');
+    // Nothing changed: the old password still logs in, the attempted ones do not.
+    expect(await login(c.username, c.password)).toEqual(expect.any(String));
+    expectProblem(await api('customers').post('/auth/login').send({ username: c.username, password: 'brand-new-secret' }), 401, 'invalid_credentials');
+  });
+
+  it('lets an admin set a password without the current one', async () => {
+    const c = await newCustomer();
+    await api('customers').patch(`/customers/${c.username}`).set((await admin()).auth).send({ password: 'set-by-the-admin' }).expect(200);
+    expect(await login(c.username, 'set-by-the-admin')).toEqual(expect.any(String));
   });
 
   it.each([['balanceCents', 99_999], ['role', 'admin'], ['username', 'renamed'], ['id', 'x']])(

@@ -68,13 +68,19 @@ export function customersRepo(db: Db) {
       });
     },
 
-    async update(username: string, changes: CustomerChanges): Promise<Customer | undefined> {
-      const rows = await db.prisma.customer.updateManyAndReturn({ where: { usernameKey: key(username) }, data: changes });
+    async passwordHash(id: string): Promise<string | undefined> {
+      const row = await db.prisma.customer.findUnique({ where: { id }, select: { passwordHash: true } });
+      return row?.passwordHash;
+    },
+
+    /** By id, not by name: the name may belong to another account by the time the change arrives. */
+    async update(id: string, changes: CustomerChanges): Promise<Customer | undefined> {
+      const rows = await db.prisma.customer.updateManyAndReturn({ where: { id }, data: changes });
       return rows[0] ? toCustomer(rows[0]) : undefined;
     },
 
-    async remove(username: string): Promise<boolean> {
-      const { count } = await db.prisma.customer.deleteMany({ where: { usernameKey: key(username) } });
+    async remove(id: string): Promise<boolean> {
+      const { count } = await db.prisma.customer.deleteMany({ where: { id } });
       return count > 0;
     },
 

@@ -1,4 +1,4 @@
-import { page, type Api, type User } from '@shop/kit';
+import { NO_STORE, page, type Api, type User } from '@shop/kit';
 import type { CustomersDomain } from '../domain/customers';
 import * as s from './customers.schemas';
 
@@ -19,7 +19,7 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
     },
     async ({ body }) => {
       const created = await customers.register(body);
-      return { body: created, headers: { Location: `/customers/${encodeURIComponent(created.username)}` } };
+      return { body: created, headers: { Location: `/customers/${encodeURIComponent(created.username)}`, ...NO_STORE } };
     },
   );
 
@@ -59,10 +59,11 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       path: '/customers/:username',
       tag: TAG,
       summary: 'Update a profile or password (self or admin)',
+      description: 'A customer changing their own password also sends `currentPassword`; an admin may set one without it.',
       access: 'user',
       request: { params: s.usernameParams, body: s.profileChanges },
       response: { status: 200, description: 'The updated customer', schema: s.customer },
-      errors: ['forbidden', 'not_found'],
+      errors: ['forbidden', 'not_found', 'invalid_credentials'],
     },
     async ({ params, body, user }) => ({ body: await customers.update(self(user), params.username, body) }),
   );

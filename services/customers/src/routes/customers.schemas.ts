@@ -4,7 +4,11 @@ export const username = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{3,32}$/, '3–32 letters, digits, _ . or -')
   .openapi({ example: 'alice' });
-const password = z.string().min(8).max(72).openapi({ example: 'correct-horse-battery' });
+/** bcrypt reads at most 72 bytes: a longer password would be cut silently, so it is refused instead. */
+const MAX_PASSWORD_BYTES = 72;
+const withinBcrypt = (schema: z.ZodString) =>
+  schema.refine((value) => Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`);
+const password = withinBcrypt(z.string().min(8).max(72)).openapi({ example: 'correct-horse-battery', description: `8–72 characters and at most ${MAX_PASSWORD_BYTES} bytes in UTF-8` });
 const name = z.string().min(1).max(50);
 const gender = z.enum(['male', 'female', 'other', 'unspecified']);
 const maritalStatus = z.enum(['single', 'married', 'divorced', 'widowed', 'other']);
@@ -21,7 +25,15 @@ const profile = {
 export const registration = z.strictObject({ username, password, ...profile }).openapi('Registration');
 
 export const profileChanges = z
-  .strictObject({ ...profile, password })
+  .strictObject({
+    ...profile,
+    password,
+    currentPassword: z
+      .string()
+      .min(1)
+      .max(72)
+      .openapi({ description: 'Required with `password` when customers change their own (admins may set one without it)' }),
+  })
   .partial()
   .openapi('ProfileChanges', { example: { address: '2 Looking-Glass Lane', maritalStatus: 'married' } });
 
@@ -49,7 +61,7 @@ export const customerListQuery = pageQuery.extend({
 export const usernameParams = z.object({ username });
 
 export const login = z
-  .strictObject({ username: z.string().min(1).max(32), password: z.string().min(1).max(72) })
+  .strictObject({ username: z.string().min(1).max(32), password: withinBcrypt(z.string().min(1).max(72)) })
   .openapi('Login', { example: { username: 'alice', password: 'correct-horse-battery' } });
 
 export const token = z

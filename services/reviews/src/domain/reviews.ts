@@ -132,7 +132,11 @@ export function reviewsDomain(deps: {
       return found;
     },
 
-    /** Strangers see approved reviews written under the name; the author sees all of their own; admins all. */
+    /**
+     * Strangers see approved reviews written under the name; admins all. The personal view is chosen by the
+     * token's username but filled by its `sub`: an old token of a deleted account, after someone else took
+     * the name, sees only what its own account wrote, never the new owner's unapproved reviews.
+     */
     forCustomer(actor: User | undefined, username: string, page: Page) {
       if (actor?.role === 'admin') return reviews.byAuthor({ username }, false, page);
       if (actor && actor.username.toLowerCase() === username.toLowerCase()) return reviews.byAuthor({ customerId: actor.id }, false, page);
