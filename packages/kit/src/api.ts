@@ -61,6 +61,9 @@ export interface Result {
 
 const empty = z.object({});
 
+/** The client's address as the app's `trust proxy` setting reads it (for per-address limits). */
+export const clientAddress = (req: Request) => req.ip ?? 'unknown';
+
 /** For answers that carry tokens or personal data. */
 export const NO_STORE = { 'Cache-Control': 'no-store' } as const;
 

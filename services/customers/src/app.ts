@@ -2,10 +2,10 @@ import { createApi, createServiceApp, createTokenVerifier, type Logger } from '@
 import type { Config } from './config';
 import { customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
-import { loginFailuresRepo } from './data/login-failures.repo';
+import { rateLimitsRepo } from './data/rate-limits.repo';
 import { walletRepo } from './data/wallet.repo';
 import { customersDomain } from './domain/customers';
-import { loginThrottle } from './domain/login-throttle';
+import { loginThrottle, registrationLimit } from './domain/rate-limits';
 import { walletDomain } from './domain/wallet';
 import type { Signer } from './keys';
 import { authRoutes, jwksRoute } from './routes/auth.routes';
@@ -27,13 +27,15 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     return signer.publicPem;
   });
   const api = createApi({ verifyToken, callers: { sales: config.SALES_TO_CUSTOMERS_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
+  const counters = rateLimitsRepo(db);
   const throttle = loginThrottle({
-    failures: loginFailuresRepo(db),
-    perUsername: config.LOGIN_FAILURES_PER_USERNAME,
+    counters,
+    perUsernameAndAddress: config.LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS,
     perAddress: config.LOGIN_FAILURES_PER_ADDRESS,
     windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
   });
-  const customers = customersDomain({ customers: customersRepo(db), signer, bcryptRounds: config.BCRYPT_ROUNDS, throttle });
+  const registrations = registrationLimit({ counters, perHour: config.REGISTRATIONS_PER_HOUR });
+  const customers = customersDomain({ customers: customersRepo(db), signer, bcryptRounds: config.BCRYPT_ROUNDS, throttle, registrations });
   const wallet = walletDomain({ wallet: walletRepo(db), customers });
 
   customersRoutes(api, customers);

@@ -11,10 +11,12 @@ const schema = baseConfigSchema
     ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{3,32}$/).default('admin'),
     ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
     BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
-    /** Failed logins allowed per username, and per client address, in each window. */
-    LOGIN_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).default(5),
+    /** Failed logins allowed per (username, client address), and per client address, in each window. */
+    LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS: z.coerce.number().int().min(1).default(5),
     LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Registrations allowed per client address in each hour. */
+    REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
     /** Hops of reverse proxies to trust for the client address (express `trust proxy`). */
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   })

@@ -79,9 +79,21 @@ export function customersRepo(db: Db) {
       return rows[0] ? toCustomer(rows[0]) : undefined;
     },
 
-    async remove(id: string): Promise<boolean> {
-      const { count } = await db.prisma.customer.deleteMany({ where: { id } });
-      return count > 0;
+    /**
+     * Deletes an account, unless it is the last admin. Deleting an admin first locks every admin row, so two
+     * admins deleting each other at once queue, and the second finds itself the last one.
+     */
+    async remove(id: string): Promise<'deleted' | 'missing' | 'last_admin'> {
+      return db.sql.transaction(async (tx) => {
+        const [target] = await tx.query<{ role: Role }>('SELECT role FROM customers WHERE id = $1::uuid', id);
+        if (!target) return 'missing';
+        if (target.role === 'admin') {
+          const admins = await tx.query<{ id: string }>(`SELECT id FROM customers WHERE role = 'admin' ORDER BY id FOR UPDATE`);
+          if (!admins.some((admin) => admin.id === id)) return 'missing';
+          if (admins.length === 1) return 'last_admin';
+        }
+        return (await tx.execute('DELETE FROM customers WHERE id = $1::uuid', id)) > 0 ? 'deleted' : 'missing';
+      });
     },
 
     async list(query: { q?: string; limit: number; offset: number }) {
@@ -99,13 +111,9 @@ export function customersRepo(db: Db) {
       return { data: rows.map(toCustomer), total };
     },
 
-    /** Creates the admin account, or makes sure an existing account of that name is an admin. */
-    async ensureAdmin(input: NewCustomer): Promise<void> {
-      await db.prisma.customer.upsert({
-        where: { usernameKey: key(input.username) },
-        create: { ...input, role: 'admin', usernameKey: key(input.username) },
-        update: { role: 'admin' },
-      });
+    /** Creates the admin account; a replica starting at the same moment may win the race (then nothing happens). */
+    async createAdmin(input: NewCustomer): Promise<void> {
+      await db.prisma.customer.createMany({ data: [{ ...input, role: 'admin', usernameKey: key(input.username) }], skipDuplicates: true });
     },
   };
 }

@@ -1,16 +1,22 @@
 import bcrypt from 'bcrypt';
-import { Conflict, InvalidCredentials, NotFound, pgErrorCode, requireSelfOrAdmin, ValidationFailed, type User } from '@shop/kit';
+import { ConfigError, Conflict, InvalidCredentials, NotFound, pgErrorCode, requireSelfOrAdmin, ValidationFailed, type User } from '@shop/kit';
 import type { Customer, CustomerChanges, CustomersRepo, NewCustomer } from '../data/customers.repo';
 import type { Signer } from '../keys';
-import type { LoginThrottle } from './login-throttle';
+import type { LoginThrottle, RegistrationLimit } from './rate-limits';
 
 export interface Registration extends Omit<NewCustomer, 'passwordHash' | 'role'> {
   password: string;
 }
 export type ProfileChanges = Omit<CustomerChanges, 'passwordHash'> & { password?: string; currentPassword?: string };
 
-export function customersDomain(deps: { customers: CustomersRepo; signer: Signer; bcryptRounds: number; throttle: LoginThrottle }) {
-  const { customers, signer, bcryptRounds, throttle } = deps;
+export function customersDomain(deps: {
+  customers: CustomersRepo;
+  signer: Signer;
+  bcryptRounds: number;
+  throttle: LoginThrottle;
+  registrations: RegistrationLimit;
+}) {
+  const { customers, signer, bcryptRounds, throttle, registrations } = deps;
   // Compared against when the username is unknown, so both failures cost one bcrypt and look the same.
   const decoyHash = bcrypt.hashSync('decoy-password', bcryptRounds);
 
@@ -23,7 +29,7 @@ export function customersDomain(deps: { customers: CustomersRepo; signer: Signer
   }
 
   /** A customer setting a new password proves they know the current one; an admin may set one without it. */
-  async function newPasswordHash(actor: User, customer: Customer, password: string | undefined, currentPassword: string | undefined) {
+  async function newPasswordHash(actor: User, customer: Customer, password: string | undefined, currentPassword: string | undefined, clientAddress: string) {
     if (password === undefined) {
       if (currentPassword !== undefined) throw new ValidationFailed('currentPassword goes only with password', [{ path: 'body.currentPassword', message: 'only with password' }]);
       return undefined;
@@ -32,8 +38,11 @@ export function customersDomain(deps: { customers: CustomersRepo; signer: Signer
       if (currentPassword === undefined) {
         throw new ValidationFailed('Changing the password needs the current one', [{ path: 'body.currentPassword', message: 'is required to change the password' }]);
       }
+      // Guesses here count with the login's: a stolen token must not become an unlimited password oracle.
+      const attempt = await throttle.attempt(customer.username, clientAddress);
       const stored = await customers.passwordHash(customer.id);
       if (!stored || !(await bcrypt.compare(currentPassword, stored))) throw new InvalidCredentials('The current password is wrong');
+      await attempt.succeeded();
     }
     return bcrypt.hash(password, bcryptRounds);
   }
@@ -41,7 +50,8 @@ export function customersDomain(deps: { customers: CustomersRepo; signer: Signer
   return {
     load,
 
-    async register({ password, ...profile }: Registration): Promise<Customer> {
+    async register({ password, ...profile }: Registration, clientAddress: string): Promise<Customer> {
+      await registrations(clientAddress);
       const passwordHash = await bcrypt.hash(password, bcryptRounds);
       try {
         return await customers.create({ ...profile, passwordHash });
@@ -52,13 +62,11 @@ export function customersDomain(deps: { customers: CustomersRepo; signer: Signer
     },
 
     async login(username: string, password: string, clientAddress: string) {
-      await throttle.check(username, clientAddress);
+      const attempt = await throttle.attempt(username, clientAddress);
       const credentials = await customers.findCredentials(username);
       const matches = await bcrypt.compare(password, credentials?.passwordHash ?? decoyHash);
-      if (!credentials || !matches) {
-        await throttle.recordFailure(username, clientAddress);
-        throw new InvalidCredentials('Wrong username or password');
-      }
+      if (!credentials || !matches) throw new InvalidCredentials('Wrong username or password');
+      await attempt.succeeded();
       return {
         accessToken: signer.sign({ id: credentials.id, username: credentials.username, role: credentials.role }),
         tokenType: 'Bearer' as const,
@@ -66,9 +74,9 @@ export function customersDomain(deps: { customers: CustomersRepo; signer: Signer
       };
     },
 
-    async update(actor: User, username: string, { password, currentPassword, ...changes }: ProfileChanges): Promise<Customer> {
+    async update(actor: User, username: string, { password, currentPassword, ...changes }: ProfileChanges, clientAddress: string): Promise<Customer> {
       const customer = await load(actor, username);
-      const passwordHash = await newPasswordHash(actor, customer, password, currentPassword);
+      const passwordHash = await newPasswordHash(actor, customer, password, currentPassword, clientAddress);
       const updated = await customers.update(customer.id, { ...changes, ...(passwordHash && { passwordHash }) });
       if (!updated) throw new NotFound(`No customer named ${username}`);
       return updated;
@@ -76,25 +84,39 @@ export function customersDomain(deps: { customers: CustomersRepo; signer: Signer
 
     async remove(actor: User, username: string): Promise<void> {
       const customer = await load(actor, username);
-      if (!(await customers.remove(customer.id))) throw new NotFound(`No customer named ${username}`);
+      const outcome = await customers.remove(customer.id);
+      if (outcome === 'last_admin') throw new Conflict('The last admin account cannot be deleted');
+      if (outcome === 'missing') throw new NotFound(`No customer named ${username}`);
     },
 
     list: customers.list,
 
-    /** Creates the admin account on first start; an existing one keeps its password. */
+    /**
+     * Creates the admin account on first start; an existing admin keeps its password. An existing customer
+     * of that name is never promoted: whoever registered it (perhaps after the admin was deleted) would
+     * become admin with their own password.
+     */
     async ensureAdmin(username: string, password: string) {
       const existing = await customers.findCredentials(username);
-      if (existing?.role === 'admin') return;
-      await customers.ensureAdmin({
-        username,
-        passwordHash: await bcrypt.hash(password, bcryptRounds),
-        firstName: 'Shop',
-        lastName: 'Administrator',
-        age: 0,
-        address: '',
-        gender: 'unspecified',
-        maritalStatus: 'other',
-      });
+      if (!existing) {
+        await customers.createAdmin({
+          username,
+          passwordHash: await bcrypt.hash(password, bcryptRounds),
+          firstName: 'Shop',
+          lastName: 'Administrator',
+          age: 0,
+          address: '',
+          gender: 'unspecified',
+          maritalStatus: 'other',
+        });
+      }
+      const admin = existing ?? (await customers.findCredentials(username));
+      if (admin?.role !== 'admin') {
+        throw new ConfigError(
+          `ADMIN_USERNAME "${username}" is an existing customer account, which start-up never promotes to admin. ` +
+            'Choose another ADMIN_USERNAME, or delete that account first.',
+        );
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { NO_STORE, type Api } from '@shop/kit';
+import { clientAddress, NO_STORE, type Api } from '@shop/kit';
 import type { CustomersDomain } from '../domain/customers';
 import type { Signer } from '../keys';
 import * as s from './customers.schemas';
@@ -17,7 +17,7 @@ export function authRoutes(api: Api, customers: CustomersDomain) {
       response: { status: 200, description: 'A signed access token (RS256)', schema: s.token },
       errors: ['invalid_credentials', 'rate_limited'],
     },
-    async ({ body, req }) => ({ body: await customers.login(body.username, body.password, req.ip ?? 'unknown'), headers: NO_STORE }),
+    async ({ body, req }) => ({ body: await customers.login(body.username, body.password, clientAddress(req)), headers: NO_STORE }),
   );
 }
 

@@ -1,4 +1,4 @@
-import { NO_STORE, page, type Api, type User } from '@shop/kit';
+import { clientAddress, NO_STORE, page, type Api, type User } from '@shop/kit';
 import type { CustomersDomain } from '../domain/customers';
 import * as s from './customers.schemas';
 
@@ -12,13 +12,14 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       path: '/customers',
       tag: TAG,
       summary: 'Register a customer',
+      description: 'Limited to `REGISTRATIONS_PER_HOUR` (default 20) per client address.',
       access: 'public',
       request: { body: s.registration },
       response: { status: 201, description: 'The new customer', schema: s.customer, headers: { Location: 'URL of the customer' } },
-      errors: ['conflict'],
+      errors: ['conflict', 'rate_limited'],
     },
-    async ({ body }) => {
-      const created = await customers.register(body);
+    async ({ body, req }) => {
+      const created = await customers.register(body, clientAddress(req));
       return { body: created, headers: { Location: `/customers/${encodeURIComponent(created.username)}`, ...NO_STORE } };
     },
   );
@@ -63,9 +64,9 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       access: 'user',
       request: { params: s.usernameParams, body: s.profileChanges },
       response: { status: 200, description: 'The updated customer', schema: s.customer },
-      errors: ['forbidden', 'not_found', 'invalid_credentials'],
+      errors: ['forbidden', 'not_found', 'invalid_credentials', 'rate_limited'],
     },
-    async ({ params, body, user }) => ({ body: await customers.update(self(user), params.username, body) }),
+    async ({ params, body, user, req }) => ({ body: await customers.update(self(user), params.username, body, clientAddress(req)) }),
   );
 
   api.route(
@@ -74,10 +75,11 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       path: '/customers/:username',
       tag: TAG,
       summary: 'Delete an account and its wallet (self or admin)',
+      description: 'The last admin account cannot be deleted (409).',
       access: 'user',
       request: { params: s.usernameParams },
       response: { status: 204, description: 'Deleted' },
-      errors: ['forbidden', 'not_found'],
+      errors: ['forbidden', 'not_found', 'conflict'],
     },
     async ({ params, user }) => {
       await customers.remove(self(user), params.username);
