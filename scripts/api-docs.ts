@@ -89,7 +89,7 @@ async function documentOf(service: Service): Promise<Document> {
   const deps = { config, db: {}, logger: createLogger(service, 'silent'), isReady: async () => true };
   if (service === 'customers') {
     const { createSigner } = await load('../services/customers/src/keys');
-    Object.assign(deps, { signer: createSigner(config.JWT_PRIVATE_KEY, config.JWT_TTL_SECONDS) });
+    Object.assign(deps, { signer: createSigner(config) });
   }
   const built = createApp(deps);
   const app = 'app' in built ? built.app : built;

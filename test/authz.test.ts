@@ -76,6 +76,37 @@ const rows: Row[] = [
     expect: signedIn(204, ['owner', 'admin']),
   },
   {
+    route: 'POST /auth/refresh',
+    who: 'anyone holding a refresh token',
+    request: async (w) => ({ service: 'customers', method: 'post', path: '/auth/refresh', body: { refreshToken: (await w.newSession()).refreshToken } }),
+    expect: anyone(200),
+  },
+  {
+    route: 'POST /auth/logout',
+    who: 'anyone holding a refresh token',
+    request: async (w) => ({ service: 'customers', method: 'post', path: '/auth/logout', body: { refreshToken: (await w.newSession()).refreshToken } }),
+    expect: anyone(204),
+  },
+  {
+    route: 'GET /customers/:username/sessions',
+    who: 'self, admin',
+    request: async (w) => ({ service: 'customers', method: 'get', path: `/customers/${(await w.owner()).username}/sessions` }),
+    expect: signedIn(200, ['owner', 'admin']),
+  },
+  {
+    route: 'DELETE /customers/:username/sessions/:id',
+    who: 'self, admin',
+    request: async (w) => ({ service: 'customers', method: 'delete', path: `/customers/${(await w.owner()).username}/sessions/${(await w.newSession()).sessionId}` }),
+    expect: signedIn(204, ['owner', 'admin']),
+  },
+  {
+    route: 'DELETE /customers/:username/sessions',
+    who: 'self, admin',
+    fresh: true,
+    request: async (w) => ({ service: 'customers', method: 'delete', path: `/customers/${(await w.owner()).username}/sessions` }),
+    expect: signedIn(204, ['owner', 'admin']),
+  },
+  {
     route: 'POST /customers/:username/wallet/deposits',
     who: 'self, admin',
     request: async (w) => ({ service: 'customers', method: 'post', path: `/customers/${(await w.owner()).username}/wallet/deposits`, body: { amountCents: 100 } }),

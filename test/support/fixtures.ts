@@ -49,6 +49,13 @@ export class World {
   sale = () => this.once('sale', async () => buy(await this.owner(), (await this.saleItem()).id));
   approvedReview = () => this.once('approvedReview', async () => newReview(await this.owner(), (await this.approvedItem()).id, true));
   pendingReview = () => this.once('pendingReview', async () => newReview(await this.owner(), (await this.pendingItem()).id, false));
+  /** A new login (not cached: each call opens another session) of the owner or the other customer. */
+  newSession = async (who: 'owner' | 'other' = 'owner') => {
+    const customer = await (who === 'owner' ? this.owner() : this.other());
+    const res = await expectStatus('login', api('customers').post('/auth/login').send({ username: customer.username, password: customer.password }), 200);
+    const claims = JSON.parse(Buffer.from(res.body.accessToken.split('.')[1], 'base64url').toString()) as { sid: string };
+    return { refreshToken: res.body.refreshToken as string, sessionId: claims.sid };
+  };
   /** A wallet transaction of the owner (a deposit). */
   transaction = () =>
     this.once('transaction', async () => {

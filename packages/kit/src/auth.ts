@@ -3,18 +3,25 @@ import jwt from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
 import { z } from 'zod';
 import { Forbidden, Unauthorized } from './errors';
+import { TOKEN_AUDIENCE, TOKEN_CLOCK_SKEW_SECONDS, TOKEN_ISSUER } from './tokens';
 
 export type Role = 'customer' | 'admin';
 export interface User {
   id: string;
   username: string;
   role: Role;
+  /** The session the token was issued in (customers ends sessions; the other services do not look). */
+  sessionId: string;
 }
+
 
 const claimsSchema = z.object({
   sub: z.uuid(),
   username: z.string(),
   role: z.enum(['customer', 'admin']),
+  sid: z.uuid(),
+  // jsonwebtoken accepts a token without `exp` as one that never expires: ours always carry one.
+  exp: z.number(),
 });
 
 /** Resolves a token's `kid` to a PEM public key. */
@@ -66,8 +73,10 @@ export function createTokenVerifier(resolveKey: KeyResolver) {
       throw new Unauthorized('The access token was signed with an unknown key');
     }
     try {
-      const claims = claimsSchema.parse(jwt.verify(token, key, { algorithms: [SIGNING_ALGORITHM] }));
-      return { id: claims.sub, username: claims.username, role: claims.role };
+      const claims = claimsSchema.parse(
+        jwt.verify(token, key, { algorithms: [SIGNING_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, clockTolerance: TOKEN_CLOCK_SKEW_SECONDS }),
+      );
+      return { id: claims.sub, username: claims.username, role: claims.role, sessionId: claims.sid };
     } catch (error) {
       const expired = error instanceof jwt.TokenExpiredError;
       throw new Unauthorized(expired ? 'The access token has expired' : 'The access token is invalid');

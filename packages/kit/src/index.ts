@@ -11,4 +11,5 @@ export * from './logging';
 export * from './pagination';
 export * from './problem';
 export * from './server';
+export * from './tokens';
 export { z } from 'zod';

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/kit/src/tokens';
 import { system } from './context';
 import { api, bearer } from './http';
 
@@ -73,9 +74,12 @@ export function forgedTokens(claims: { sub: string; username: string; role: 'cus
   const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
   const payload = Buffer.from(JSON.stringify({ ...claims, iat: Math.floor(Date.now() / 1000) })).toString('base64url');
   return {
-    expired: jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, system().env.customers.JWT_PRIVATE_KEY!, {
+    // Right key, issuer, audience and session: only the expiry (past the 30 s skew) is wrong.
+    expired: jwt.sign({ ...claims, sid: (jwt.decode(realToken()) as jwt.JwtPayload).sid, exp: Math.floor(Date.now() / 1000) - 60 }, system().env.customers.JWT_PRIVATE_KEY!, {
       algorithm: 'RS256',
       keyid: jwt.decode(realToken(), { complete: true })?.header.kid,
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
     }),
     otherKey: jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: 'someone-else', expiresIn: 600 }),
     algNone: `${header}.${payload}.`,

@@ -1,15 +1,18 @@
-import { createApi, createServiceApp, createTokenVerifier, type Logger } from '@shop/kit';
+import { createApi, createServiceApp, createTokenVerifier, Unauthorized, type Logger } from '@shop/kit';
 import type { Config } from './config';
 import { customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
 import { rateLimitsRepo } from './data/rate-limits.repo';
+import { sessionsRepo } from './data/sessions.repo';
 import { walletRepo } from './data/wallet.repo';
 import { customersDomain } from './domain/customers';
 import { loginThrottle, registrationLimit } from './domain/rate-limits';
+import { accountSessions, sessionsDomain } from './domain/sessions';
 import { walletDomain } from './domain/wallet';
 import type { Signer } from './keys';
 import { authRoutes, jwksRoute } from './routes/auth.routes';
 import { customersRoutes } from './routes/customers.routes';
+import { sessionsRoutes } from './routes/sessions.routes';
 import { internalWalletRoutes, walletRoutes } from './routes/wallet.routes';
 
 export interface Deps {
@@ -21,11 +24,20 @@ export interface Deps {
 }
 
 export function createApp({ config, db, logger, signer, isReady }: Deps) {
-  // Customers verifies its own tokens with its own key: no HTTP round trip to itself.
-  const verifyToken = createTokenVerifier(async (kid) => {
-    if (kid !== signer.kid) throw new Error('unknown key');
-    return signer.publicPem;
+  const sessionRows = sessionsRepo(db);
+  const sessions = sessionsDomain({ sessions: sessionRows, signer, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
+  // Customers verifies its own tokens with its own keys (no HTTP round trip to itself), and, unlike the other
+  // services, refuses a token whose session has ended (logout, password change, deletion) at once.
+  const verifySignature = createTokenVerifier(async (kid) => {
+    const pem = signer.publicPem(kid);
+    if (!pem) throw new Error('unknown key');
+    return pem;
   });
+  const verifyToken = async (token: string) => {
+    const user = await verifySignature(token);
+    if (!(await sessions.isActive(user))) throw new Unauthorized('The session of this access token has ended');
+    return user;
+  };
   const api = createApi({ verifyToken, callers: { sales: config.SALES_TO_CUSTOMERS_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
   const counters = rateLimitsRepo(db);
   const throttle = loginThrottle({
@@ -35,17 +47,18 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
   });
   const registrations = registrationLimit({ counters, perHour: config.REGISTRATIONS_PER_HOUR });
-  const customers = customersDomain({ customers: customersRepo(db), signer, bcryptRounds: config.BCRYPT_ROUNDS, throttle, registrations });
+  const customers = customersDomain({ customers: customersRepo(db), sessions, bcryptRounds: config.BCRYPT_ROUNDS, throttle, registrations });
   const wallet = walletDomain({ wallet: walletRepo(db), customers });
 
   customersRoutes(api, customers);
-  authRoutes(api, customers);
+  authRoutes(api, customers, sessions);
+  sessionsRoutes(api, accountSessions({ sessions: sessionRows, customers }));
   walletRoutes(api, wallet);
   internalWalletRoutes(api, wallet);
 
   const app = createServiceApp({
     name: 'customers',
-    description: 'Registration, login (JWT), profiles and the wallet ledger.',
+    description: 'Registration, login and sessions (JWT access tokens, rotating refresh tokens), profiles and the wallet ledger.',
     logger,
     registry: api.registry,
     router: api.router,

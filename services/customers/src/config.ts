@@ -7,7 +7,10 @@ const schema = baseConfigSchema
     SALES_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
     /** PEM (PKCS#8) RSA private key that signs access tokens; `pnpm start` generates one and keeps it. */
     JWT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }),
-    JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    /** PEM public keys signed with before the current one (any number, one after another): published until their tokens expired. */
+    JWT_PREVIOUS_PUBLIC_KEYS: z.string().includes('PUBLIC KEY', { message: 'must hold PEM public keys' }).optional(),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{3,32}$/).default('admin'),
     ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
     BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),

@@ -9,7 +9,7 @@ runService({
   loadConfig,
   connect: connectDatabase,
   async start({ config, db, logger, isReady }) {
-    const signer = createSigner(config.JWT_PRIVATE_KEY, config.JWT_TTL_SECONDS);
+    const signer = createSigner(config);
     const { app, customers } = createApp({ config, db, logger, signer, isReady });
     await customers.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD ?? DEVELOPMENT_ADMIN_PASSWORD);
     if (!config.ADMIN_PASSWORD) logger.warn(`admin account "${config.ADMIN_USERNAME}" uses the development password "${DEVELOPMENT_ADMIN_PASSWORD}"`);

@@ -96,7 +96,7 @@ describe('POST /auth/login', () => {
     const c = await newCustomer();
     const res = await api('customers').post('/auth/login').send({ username: c.username, password: c.password });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: expect.any(Number) });
+    expect(res.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: expect.any(Number), refreshToken: expect.any(String), refreshExpiresIn: expect.any(Number) });
     const decoded = jwt.decode(res.body.accessToken, { complete: true })!;
     expect(decoded.header).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
     const claims = decoded.payload as jwt.JwtPayload;

@@ -1,8 +1,8 @@
 import bcrypt from 'bcrypt';
 import { ConfigError, Conflict, InvalidCredentials, NotFound, pgErrorCode, requireSelfOrAdmin, ValidationFailed, type User } from '@shop/kit';
 import type { Customer, CustomerChanges, CustomersRepo, NewCustomer } from '../data/customers.repo';
-import type { Signer } from '../keys';
 import type { LoginThrottle, RegistrationLimit } from './rate-limits';
+import type { SessionsDomain } from './sessions';
 
 export interface Registration extends Omit<NewCustomer, 'passwordHash' | 'role'> {
   password: string;
@@ -11,12 +11,12 @@ export type ProfileChanges = Omit<CustomerChanges, 'passwordHash'> & { password?
 
 export function customersDomain(deps: {
   customers: CustomersRepo;
-  signer: Signer;
+  sessions: SessionsDomain;
   bcryptRounds: number;
   throttle: LoginThrottle;
   registrations: RegistrationLimit;
 }) {
-  const { customers, signer, bcryptRounds, throttle, registrations } = deps;
+  const { customers, sessions, bcryptRounds, throttle, registrations } = deps;
   // Compared against when the username is unknown, so both failures cost one bcrypt and look the same.
   const decoyHash = bcrypt.hashSync('decoy-password', bcryptRounds);
 
@@ -61,17 +61,14 @@ export function customersDomain(deps: {
       }
     },
 
-    async login(username: string, password: string, clientAddress: string) {
+    /** Checks the password and opens a session. */
+    async login(username: string, password: string, clientAddress: string, userAgent: string | undefined) {
       const attempt = await throttle.attempt(username, clientAddress);
       const credentials = await customers.findCredentials(username);
       const matches = await bcrypt.compare(password, credentials?.passwordHash ?? decoyHash);
       if (!credentials || !matches) throw new InvalidCredentials('Wrong username or password');
       await attempt.succeeded();
-      return {
-        accessToken: signer.sign({ id: credentials.id, username: credentials.username, role: credentials.role }),
-        tokenType: 'Bearer' as const,
-        expiresIn: signer.ttlSeconds,
-      };
+      return sessions.open(credentials, userAgent);
     },
 
     async update(actor: User, username: string, { password, currentPassword, ...changes }: ProfileChanges, clientAddress: string): Promise<Customer> {
@@ -79,9 +76,12 @@ export function customersDomain(deps: {
       const passwordHash = await newPasswordHash(actor, customer, password, currentPassword, clientAddress);
       const updated = await customers.update(customer.id, { ...changes, ...(passwordHash && { passwordHash }) });
       if (!updated) throw new NotFound(`No customer named ${username}`);
+      // A new password ends every session: whoever knew the old one (or holds a stolen token) is out.
+      if (passwordHash) await sessions.endAll(customer.id);
       return updated;
     },
 
+    /** Its sessions, wallet and ledger go with it (ON DELETE CASCADE). */
     async remove(actor: User, username: string): Promise<void> {
       const customer = await load(actor, username);
       const outcome = await customers.remove(customer.id);

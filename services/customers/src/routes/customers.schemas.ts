@@ -64,6 +64,28 @@ export const login = z
   .strictObject({ username: z.string().min(1).max(32), password: withinBcrypt(z.string().min(1).max(72)) })
   .openapi('Login', { example: { username: 'alice', password: 'correct-horse-battery' } });
 
-export const token = z
-  .object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() })
-  .openapi('AccessToken');
+export const tokens = z
+  .object({
+    accessToken: z.string().openapi({ description: 'RS256 JWT; claims sub, username, role, sid, iss, aud, iat, exp' }),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().openapi({ description: 'Seconds the access token lives (ACCESS_TOKEN_TTL_SECONDS)' }),
+    refreshToken: z.string().openapi({ description: 'Opaque; exchange it at POST /auth/refresh (once: each refresh answers a new one)' }),
+    refreshExpiresIn: z.number().int().openapi({ description: 'Seconds the refresh token lives (REFRESH_TOKEN_TTL_DAYS)' }),
+  })
+  .openapi('Tokens');
+
+export const refreshRequest = z
+  .strictObject({ refreshToken: z.string().min(1).max(200) })
+  .openapi('RefreshRequest', { example: { refreshToken: 'q3Vx0yJ9m5w2kL8Zr1tB6nC4dF7gH0jK2lM5pQ8sT1u' } });
+
+export const session = z
+  .object({
+    id: z.uuid(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    userAgent: z.string().nullable(),
+  })
+  .openapi('Session');
+export const sessionPage = pageOf(session, 'SessionPage');
+export const sessionParams = usernameParams.extend({ id: z.uuid() });

@@ -1,0 +1,122 @@
+import { prepared } from '@shop/kit';
+import type { Role } from '../generated/prisma';
+import type { Db } from './db';
+
+export interface Session {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+}
+
+/** Who a session belongs to, as the access token names them. */
+export interface SessionOwner {
+  sessionId: string;
+  id: string;
+  username: string;
+  role: Role;
+}
+
+interface SessionRow {
+  id: string;
+  created_at: Date;
+  last_used_at: Date;
+  expires_at: Date;
+  user_agent: string | null;
+}
+const toSession = (row: SessionRow): Session => ({
+  id: row.id,
+  createdAt: row.created_at.toISOString(),
+  lastUsedAt: row.last_used_at.toISOString(),
+  expiresAt: row.expires_at.toISOString(),
+  userAgent: row.user_agent,
+});
+
+// Every authenticated request to customers asks this: planned once per connection.
+const ACTIVE = prepared('sessions.active', 'SELECT 1 AS ok FROM sessions WHERE id = $1::uuid AND customer_id = $2::uuid AND expires_at > now()');
+
+/** Sessions and their refresh tokens (stored only as SHA-256 hashes). An ended session is a deleted row. */
+export function sessionsRepo(db: Db) {
+  return {
+    /**
+     * Opens a session, only while `passwordHash` is still the customer's: a login that checked the old
+     * password cannot open a session after a password change has ended them all. Drops the customer's expired
+     * sessions on the way, so they do not pile up.
+     */
+    async open(input: { customerId: string; passwordHash: string; tokenHash: string; ttlDays: number; userAgent: string | null }): Promise<string | undefined> {
+      const [row] = await db.sql.query<{ session_id: string }>(
+        `WITH expired AS (DELETE FROM sessions WHERE customer_id = $1::uuid AND expires_at <= now()),
+              s AS (INSERT INTO sessions (id, customer_id, expires_at, user_agent)
+                    SELECT gen_random_uuid(), id, now() + make_interval(days => $3::int), $4 FROM customers
+                    WHERE id = $1::uuid AND password_hash = $2
+                    RETURNING id)
+         INSERT INTO refresh_tokens (token_hash, session_id) SELECT $5, id FROM s RETURNING session_id`,
+        input.customerId,
+        input.passwordHash,
+        input.ttlDays,
+        input.userAgent,
+        input.tokenHash,
+      );
+      return row?.session_id;
+    },
+
+    async isActive(sessionId: string, customerId: string): Promise<boolean> {
+      return (await db.sql.query(ACTIVE, sessionId, customerId)).length > 0;
+    },
+
+    /**
+     * Exchanges a refresh token for a new one in the same session (and moves the session's expiry on). An
+     * already-rotated token means it was copied: that ends the whole session. Concurrent refreshes with one
+     * token: the row lock lets one rotate it; the others find it rotated.
+     */
+    async rotate(tokenHash: string, newTokenHash: string, ttlDays: number): Promise<SessionOwner | 'reused' | undefined> {
+      return db.sql.transaction(async (tx) => {
+        const [token] = await tx.query<{ session_id: string; rotated: boolean }>(
+          `WITH t AS (SELECT session_id, rotated_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE)
+           UPDATE refresh_tokens r SET rotated_at = now() FROM t WHERE r.token_hash = $1
+           RETURNING t.session_id, t.rotated_at IS NOT NULL AS rotated`,
+          tokenHash,
+        );
+        if (!token) return undefined;
+        if (token.rotated) {
+          await tx.execute('DELETE FROM sessions WHERE id = $1::uuid', token.session_id);
+          return 'reused';
+        }
+        const [owner] = await tx.query<{ session_id: string; id: string; username: string; role: Role }>(
+          `UPDATE sessions s SET last_used_at = now(), expires_at = now() + make_interval(days => $2::int)
+           FROM customers c WHERE s.id = $1::uuid AND s.expires_at > now() AND c.id = s.customer_id
+           RETURNING s.id AS session_id, c.id, c.username, c.role`,
+          token.session_id,
+          ttlDays,
+        );
+        if (!owner) return undefined;
+        await tx.execute('INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2::uuid)', newTokenHash, owner.session_id);
+        return { sessionId: owner.session_id, id: owner.id, username: owner.username, role: owner.role };
+      });
+    },
+
+    /** Ends the session a refresh token belongs to (rotated or not). */
+    async endByToken(tokenHash: string): Promise<void> {
+      await db.sql.execute('DELETE FROM sessions WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = $1)', tokenHash);
+    },
+
+    async list(customerId: string, page: { limit: number; offset: number }): Promise<{ data: Session[]; total: number }> {
+      const where = 'WHERE customer_id = $1::uuid AND expires_at > now()';
+      const [rows, [count]] = await Promise.all([
+        db.sql.query<SessionRow>(`SELECT id, created_at, last_used_at, expires_at, user_agent FROM sessions ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, customerId, page.limit, page.offset),
+        db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM sessions ${where}`, customerId),
+      ]);
+      return { data: rows.map(toSession), total: count!.n };
+    },
+
+    async end(customerId: string, sessionId: string): Promise<boolean> {
+      return (await db.sql.execute('DELETE FROM sessions WHERE id = $1::uuid AND customer_id = $2::uuid AND expires_at > now()', sessionId, customerId)) > 0;
+    },
+
+    async endAll(customerId: string): Promise<void> {
+      await db.sql.execute('DELETE FROM sessions WHERE customer_id = $1::uuid', customerId);
+    },
+  };
+}
+export type SessionsRepo = ReturnType<typeof sessionsRepo>;
