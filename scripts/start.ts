@@ -117,6 +117,8 @@ async function main() {
     INVENTORY_URL: serviceUrls.inventory,
     SALES_URL: serviceUrls.sales,
     REVIEWS_URL: serviceUrls.reviews,
+    // Development receivers listen on this machine; production never sets this (it would allow SSRF).
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
   };
   const serviceEnv = (name: ServiceName): Record<string, string> => ({
     ...common,

@@ -12,4 +12,5 @@ export * from './pagination';
 export * from './problem';
 export * from './server';
 export * from './tokens';
+export * from './webhooks';
 export { z } from 'zod';

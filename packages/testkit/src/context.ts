@@ -1,4 +1,5 @@
-import { freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
+import path from 'node:path';
+import { applyMigrations, dropDatabase, ensureDatabase, freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
 import pg from 'pg';
 import type { TestContext } from './system';
 
@@ -36,6 +37,24 @@ export async function startInstance(name: ServiceName, env: Record<string, strin
   extra.push(instance);
   return instance;
 }
+const isolatedDatabases: string[] = [];
 afterAll(async () => {
   await Promise.all(extra.splice(0).map((instance) => instance.stop()));
+  await Promise.all(isolatedDatabases.splice(0).map((url) => dropDatabase(url).catch(() => {})));
 });
+
+/**
+ * Starts instances of a service on a database of their own (a fresh one, migrated), for tests that must be the
+ * only ones working on its tables: the webhook worker of every other instance would otherwise share them.
+ */
+let isolated = 0;
+export async function startIsolated(name: ServiceName, count: number, env: Record<string, string> = {}): Promise<{ instances: ServiceProcess[]; databaseUrl: string; start: () => Promise<ServiceProcess> }> {
+  const base = new URL(system().databaseUrls[name]);
+  const databaseUrl = Object.assign(base, { pathname: `${base.pathname}_iso${process.pid}_${isolated++}` }).toString();
+  await ensureDatabase(databaseUrl);
+  isolatedDatabases.push(databaseUrl);
+  await applyMigrations(databaseUrl, path.resolve(__dirname, '../../../prisma', name, 'migrations'));
+  const start = () => startInstance(name, { ...env, DATABASE_URL: databaseUrl });
+  const instances = await Promise.all(Array.from({ length: count }, start));
+  return { instances, databaseUrl, start };
+}

@@ -128,6 +128,11 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
       DATABASE_STATEMENT_TIMEOUT_MS: '20000',
       DATABASE_LOCK_TIMEOUT_MS: '10000',
     }),
+    // The tests' webhook receivers listen on 127.0.0.1, and a shrunk retry schedule (the contract's is
+    // 5 s, 30 s, 2 min, …) lets a fault test see several attempts in a few seconds.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    WEBHOOK_RETRY_DELAYS_MS: '200,400,800',
+    WEBHOOK_POLL_INTERVAL_MS: '200',
     ...options.env,
   };
   const env = Object.fromEntries(

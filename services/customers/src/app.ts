@@ -1,6 +1,6 @@
-import { createApi, createServiceApp, createTokenVerifier, Unauthorized, type Logger } from '@shop/kit';
+import { createApi, createServiceApp, createTokenVerifier, createWebhooks, Unauthorized, type Logger } from '@shop/kit';
 import type { Config } from './config';
-import { customersRepo } from './data/customers.repo';
+import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
 import { rateLimitsRepo } from './data/rate-limits.repo';
 import { sessionsRepo } from './data/sessions.repo';
@@ -47,7 +47,8 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
   });
   const registrations = registrationLimit({ counters, perHour: config.REGISTRATIONS_PER_HOUR });
-  const customers = customersDomain({ customers: customersRepo(db), sessions, bcryptRounds: config.BCRYPT_ROUNDS, throttle, registrations });
+  const webhooks = createWebhooks({ service: 'customers', eventTypes: CUSTOMER_EVENT_TYPES, sql: db.sql, config, logger });
+  const customers = customersDomain({ customers: customersRepo(db, webhooks), sessions, bcryptRounds: config.BCRYPT_ROUNDS, throttle, registrations });
   const wallet = walletDomain({ wallet: walletRepo(db), customers });
 
   customersRoutes(api, customers);
@@ -55,6 +56,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   sessionsRoutes(api, accountSessions({ sessions: sessionRows, customers }));
   walletRoutes(api, wallet);
   internalWalletRoutes(api, wallet);
+  webhooks.routes(api);
 
   const app = createServiceApp({
     name: 'customers',
@@ -66,5 +68,5 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     before: (app) => jwksRoute(app, signer),
   });
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  return { app, customers };
+  return { app, customers, webhooks };
 }

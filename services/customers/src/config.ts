@@ -1,6 +1,7 @@
-import { baseConfigSchema, parseConfig, serviceCredentialSchema, z } from '@shop/kit';
+import { baseConfigSchema, parseConfig, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
 
 const schema = baseConfigSchema
+  .extend(webhookConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     /** Sales's credential for our /internal/ routes (the wallet). */

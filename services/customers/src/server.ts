@@ -10,9 +10,10 @@ runService({
   connect: connectDatabase,
   async start({ config, db, logger, isReady }) {
     const signer = createSigner(config);
-    const { app, customers } = createApp({ config, db, logger, signer, isReady });
+    const { app, customers, webhooks } = createApp({ config, db, logger, signer, isReady });
     await customers.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD ?? DEVELOPMENT_ADMIN_PASSWORD);
     if (!config.ADMIN_PASSWORD) logger.warn(`admin account "${config.ADMIN_USERNAME}" uses the development password "${DEVELOPMENT_ADMIN_PASSWORD}"`);
-    return { app };
+    // The delivery worker stops (its attempts in flight finish) before the database goes.
+    return { app, cleanups: [webhooks.stop], afterListen: webhooks.start };
   },
 });

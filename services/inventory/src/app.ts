@@ -1,7 +1,7 @@
-import { createApi, createServiceApp, createTokenVerifier, jwksKeyResolver, type Logger } from '@shop/kit';
+import { createApi, createServiceApp, createTokenVerifier, createWebhooks, jwksKeyResolver, type Logger } from '@shop/kit';
 import type { Config } from './config';
 import type { Db } from './data/db';
-import { itemsRepo } from './data/items.repo';
+import { ITEM_EVENT_TYPES, itemsRepo } from './data/items.repo';
 import { reservationsRepo } from './data/reservations.repo';
 import { itemsDomain } from './domain/items';
 import { stockDomain } from './domain/stock';
@@ -18,9 +18,11 @@ export interface Deps {
 export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
   const api = createApi({ verifyToken, callers: { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
-  itemsRoutes(api, itemsDomain({ items: itemsRepo(db) }));
+  const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, sql: db.sql, config, logger });
+  itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));
-  return createServiceApp({
+  webhooks.routes(api);
+  const app = createServiceApp({
     name: 'inventory',
     description: 'Items, categories, prices and stock.',
     logger,
@@ -28,4 +30,5 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     router: api.router,
     isReady,
   });
+  return { app, webhooks };
 }

@@ -1,6 +1,6 @@
-import { baseConfigSchema, parseConfig, serviceCredentialSchema, z } from '@shop/kit';
+import { baseConfigSchema, parseConfig, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
 
-const schema = baseConfigSchema.extend({
+const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(5001),
   /** Sales's credential for our /internal/ routes (stock reservations). */
   SALES_TO_INVENTORY_TOKEN: serviceCredentialSchema,

@@ -7,5 +7,9 @@ runService({
   name: 'inventory',
   loadConfig,
   connect: connectDatabase,
-  start: async ({ config, db, logger, isReady }) => ({ app: createApp({ config, db, logger, isReady }) }),
+  async start({ config, db, logger, isReady }) {
+    const { app, webhooks } = createApp({ config, db, logger, isReady });
+    // The delivery worker stops (its attempts in flight finish) before the database goes.
+    return { app, cleanups: [webhooks.stop], afterListen: webhooks.start };
+  },
 });

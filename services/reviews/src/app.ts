@@ -1,9 +1,9 @@
-import { createApi, createServiceApp, createTokenVerifier, jwksKeyResolver, type Logger } from '@shop/kit';
+import { createApi, createServiceApp, createTokenVerifier, createWebhooks, jwksKeyResolver, type Logger } from '@shop/kit';
 import { createInventoryClient } from './clients/inventory.client';
 import { createSalesClient } from './clients/sales.client';
 import type { Config } from './config';
 import type { Db } from './data/db';
-import { reviewsRepo } from './data/reviews.repo';
+import { REVIEW_EVENT_TYPES, reviewsRepo } from './data/reviews.repo';
 import { reviewsDomain } from './domain/reviews';
 import { reviewsRoutes } from './routes/reviews.routes';
 
@@ -18,14 +18,16 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
   // We have no /internal/ routes: no credentials to accept.
   const api = createApi({ verifyToken, validateResponses: config.NODE_ENV !== 'production' });
+  const webhooks = createWebhooks({ service: 'reviews', eventTypes: REVIEW_EVENT_TYPES, sql: db.sql, config, logger });
   const reviews = reviewsDomain({
-    reviews: reviewsRepo(db),
+    reviews: reviewsRepo(db, webhooks),
     inventory: createInventoryClient(config.INVENTORY_URL, config.REVIEWS_TO_INVENTORY_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
     sales: createSalesClient(config.SALES_URL, config.REVIEWS_TO_SALES_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
     logger,
     reportThreshold: config.REVIEW_REPORT_THRESHOLD,
   });
   reviewsRoutes(api, reviews);
+  webhooks.routes(api);
 
   const app = createServiceApp({
     name: 'reviews',
@@ -35,5 +37,5 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     router: api.router,
     isReady,
   });
-  return { app, reviews };
+  return { app, reviews, webhooks };
 }

@@ -8,7 +8,7 @@ runService({
   loadConfig,
   connect: connectDatabase,
   async start({ config, db, logger, isReady, isDraining }) {
-    const { app, reviews } = createApp({ config, db, logger, isReady });
+    const { app, reviews, webhooks } = createApp({ config, db, logger, isReady });
 
     // Reviews written while sales was unreachable are asked about again on a timer (and at moderation/edits).
     let sweeping = false;
@@ -25,6 +25,7 @@ runService({
       }
     };
     const timer = config.PURCHASE_RECHECK_INTERVAL_MS > 0 ? setInterval(sweep, config.PURCHASE_RECHECK_INTERVAL_MS).unref() : undefined;
-    return { app, cleanups: [async () => clearInterval(timer)] };
+    // The delivery worker stops (its attempts in flight finish) before the database goes.
+    return { app, cleanups: [async () => clearInterval(timer), webhooks.stop], afterListen: webhooks.start };
   },
 });

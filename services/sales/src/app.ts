@@ -1,9 +1,9 @@
-import { createApi, createServiceApp, createServiceClient, createTokenVerifier, jwksKeyResolver, type Logger } from '@shop/kit';
+import { createApi, createServiceApp, createServiceClient, createTokenVerifier, createWebhooks, jwksKeyResolver, type Logger } from '@shop/kit';
 import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
 import type { Db } from './data/db';
-import { salesRepo } from './data/sales.repo';
+import { SALE_EVENT_TYPES, salesRepo } from './data/sales.repo';
 import { goodsDomain } from './domain/goods';
 import { historyDomain } from './domain/history';
 import { purchasesDomain } from './domain/purchases';
@@ -30,6 +30,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   };
   const inventory = inventoryClient(http.inventory);
   const customers = customersClient(http.customers);
+  const webhooks = createWebhooks({ service: 'sales', eventTypes: SALE_EVENT_TYPES, sql: db.sql, config, logger });
   const sales = salesRepo(db);
 
   const purchases = purchasesDomain({ sales, inventory, customers, logger, idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS });
@@ -48,6 +49,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   goodsRoutes(api, goodsDomain({ inventory }));
   salesRoutes(api, purchases, history);
   internalPurchaseRoutes(api, history);
+  webhooks.routes(api);
 
   const app = createServiceApp({
     name: 'sales',
@@ -58,8 +60,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     isReady,
   });
   const close = async () => {
-    await recovery.stop();
+    await Promise.all([recovery.stop(), webhooks.stop()]);
     await Promise.all([http.inventory.close(), http.customers.close()]);
   };
-  return { app, recovery, close };
+  return { app, recovery, webhooks, close };
 }

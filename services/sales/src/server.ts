@@ -8,13 +8,16 @@ runService({
   loadConfig,
   connect: connectDatabase,
   async start({ config, db, logger, isReady }) {
-    const { app, recovery, close } = createApp({ config, db, logger, isReady });
+    const { app, recovery, webhooks, close } = createApp({ config, db, logger, isReady });
     return {
       app,
-      // The sweep stops (finishing the sale it holds) before the database goes.
+      // The sweep and the delivery worker stop (finishing what they hold) before the database goes.
       cleanups: [close],
-      // Pending sales a crash left behind are undone now, then on every interval.
-      afterListen: () => recovery.start(),
+      // Pending sales a crash left behind are undone now, then on every interval; webhooks are delivered.
+      afterListen: () => {
+        recovery.start();
+        webhooks.start();
+      },
     };
   },
 });

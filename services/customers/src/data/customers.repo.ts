@@ -1,5 +1,9 @@
+import type { EventRecorder } from '@shop/kit';
 import type { Customer as Row, Gender, MaritalStatus, Prisma, Role } from '../generated/prisma';
 import type { Db } from './db';
+
+export const CUSTOMER_EVENT_TYPES = ['customer.created', 'customer.deleted'] as const;
+export type Events = EventRecorder<(typeof CUSTOMER_EVENT_TYPES)[number]>;
 
 export interface Customer {
   id: string;
@@ -49,10 +53,32 @@ export function toCustomer(row: Row): Customer {
 
 const key = (username: string) => username.toLowerCase();
 
-export function customersRepo(db: Db) {
+/** The columns of a Customer, named as Prisma's model names them, for the hand-written statements. */
+const COLUMNS = `id, username, first_name AS "firstName", last_name AS "lastName", age, address, gender, marital_status AS "maritalStatus",
+  balance_cents AS "balanceCents", role, created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** Registration and deletion write their event (customer.created, customer.deleted) in the same transaction. */
+export function customersRepo(db: Db, events: Events) {
   return {
     async create(input: NewCustomer): Promise<Customer> {
-      return toCustomer(await db.prisma.customer.create({ data: { ...input, usernameKey: key(input.username) } }));
+      return db.sql.transaction(async (tx) => {
+        const [row] = await tx.query<Row>(
+          `INSERT INTO customers (id, username, username_key, password_hash, first_name, last_name, age, address, gender, marital_status, updated_at)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::int, $7, $8::"Gender", $9::"MaritalStatus", now()) RETURNING ${COLUMNS}`,
+          input.username,
+          key(input.username),
+          input.passwordHash,
+          input.firstName,
+          input.lastName,
+          input.age,
+          input.address,
+          input.gender,
+          input.maritalStatus,
+        );
+        const customer = toCustomer(row!);
+        await events.record(tx, 'customer.created', customer);
+        return customer;
+      });
     },
 
     async findByUsername(username: string): Promise<Customer | undefined> {
@@ -92,7 +118,10 @@ export function customersRepo(db: Db) {
           if (!admins.some((admin) => admin.id === id)) return 'missing';
           if (admins.length === 1) return 'last_admin';
         }
-        return (await tx.execute('DELETE FROM customers WHERE id = $1::uuid', id)) > 0 ? 'deleted' : 'missing';
+        const [row] = await tx.query<Row>(`DELETE FROM customers WHERE id = $1::uuid RETURNING ${COLUMNS}`, id);
+        if (!row) return 'missing';
+        await events.record(tx, 'customer.deleted', toCustomer(row));
+        return 'deleted';
       });
     },
 

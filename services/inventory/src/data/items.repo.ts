@@ -1,5 +1,5 @@
 import type { Category } from '../generated/prisma';
-import { prepared, type Queryable } from '@shop/kit';
+import { prepared, type EventRecorder, type Queryable } from '@shop/kit';
 import type { Db } from './db';
 
 export type { Category };
@@ -11,6 +11,7 @@ export interface Item {
   priceCents: number;
   description: string;
   stockCount: number;
+  lowStockThreshold: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -21,6 +22,7 @@ export interface NewItem {
   priceCents: number;
   description: string;
   stockCount: number;
+  lowStockThreshold: number | null;
 }
 export type ItemChanges = Partial<NewItem>;
 
@@ -31,6 +33,8 @@ export interface ItemFilter {
   minPriceCents?: number;
   maxPriceCents?: number;
   inStock?: boolean;
+  /** true: stock_count <= low_stock_threshold; false: not low (or no threshold). */
+  lowStock?: boolean;
   sort: ItemSort;
   limit: number;
   offset: number;
@@ -43,10 +47,16 @@ interface ItemRow {
   price_cents: bigint;
   description: string;
   stock_count: number;
+  low_stock_threshold: number | null;
   created_at: Date;
   updated_at: Date;
 }
-export const ITEM_COLUMNS = 'id, name, category, price_cents, description, stock_count, created_at, updated_at';
+export const ITEM_COLUMNS = 'id, name, category, price_cents, description, stock_count, low_stock_threshold, created_at, updated_at';
+
+/** The item events; item.stock_low is written by a trigger on the stock (see the migration 20261130050100). */
+export type ItemEvent = 'item.created' | 'item.updated' | 'item.deleted';
+export const ITEM_EVENT_TYPES = ['item.created', 'item.updated', 'item.deleted', 'item.stock_low'] as const;
+export type Events = EventRecorder<(typeof ITEM_EVENT_TYPES)[number]>;
 
 export function toItem(row: ItemRow): Item {
   return {
@@ -56,6 +66,7 @@ export function toItem(row: ItemRow): Item {
     priceCents: Number(row.price_cents),
     description: row.description,
     stockCount: row.stock_count,
+    lowStockThreshold: row.low_stock_threshold,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -80,24 +91,27 @@ export type AdjustResult = { outcome: 'adjusted'; item: Item } | { outcome: 'no_
 
 /**
  * Items and their stock. Each stock change is one conditional UPDATE in a transaction with its
- * stock_movements row, so the stock count always equals the sum of the item's movements.
+ * stock_movements row, so the stock count always equals the sum of the item's movements. Each change an admin
+ * makes writes its event (item.created/updated/deleted) in the same transaction.
  * Deleted items (deleted_at set) are invisible here except to the reservation code.
  */
-export function itemsRepo(db: Db) {
+export function itemsRepo(db: Db, events: Events) {
   return {
     async create(input: NewItem, actorId: string): Promise<Item> {
       return db.sql.transaction(async (tx) => {
         const [row] = await tx.query<ItemRow>(
-          `INSERT INTO items (id, name, category, price_cents, description, stock_count, updated_at)
-           VALUES (gen_random_uuid(), $1, $2::"Category", $3::bigint, $4, $5, now()) RETURNING ${ITEM_COLUMNS}`,
+          `INSERT INTO items (id, name, category, price_cents, description, stock_count, low_stock_threshold, updated_at)
+           VALUES (gen_random_uuid(), $1, $2::"Category", $3::bigint, $4, $5, $6::int, now()) RETURNING ${ITEM_COLUMNS}`,
           input.name,
           input.category,
           input.priceCents,
           input.description,
           input.stockCount,
+          input.lowStockThreshold,
         );
         const item = toItem(row!);
         if (item.stockCount > 0) await recordMovement(tx, { itemId: item.id, kind: 'initial', delta: item.stockCount, stockAfter: item.stockCount, actorId });
+        await events.record(tx, 'item.created', item);
         return item;
       });
     },
@@ -119,6 +133,9 @@ export function itemsRepo(db: Db) {
       if (filter.minPriceCents !== undefined) where.push(`price_cents >= ${param(filter.minPriceCents, '::bigint')}`);
       if (filter.maxPriceCents !== undefined) where.push(`price_cents <= ${param(filter.maxPriceCents, '::bigint')}`);
       if (filter.inStock !== undefined) where.push(filter.inStock ? 'stock_count > 0' : 'stock_count = 0');
+      if (filter.lowStock !== undefined) {
+        where.push(filter.lowStock ? 'stock_count <= low_stock_threshold' : '(low_stock_threshold IS NULL OR stock_count > low_stock_threshold)');
+      }
       const condition = where.join(' AND ');
       const filterParams = [...params];
       const pageClause = `LIMIT ${param(filter.limit, '::int')} OFFSET ${param(filter.offset, '::int')}`;
@@ -134,7 +151,7 @@ export function itemsRepo(db: Db) {
       return { data: [], total: Number(counted[0]!.total) };
     },
 
-    /** A stockCount change is recorded as a correction (delta = new - old) in the same transaction. */
+    /** A stockCount change is recorded as an adjustment (delta = new - old) in the same transaction. */
     async update(id: string, changes: ItemChanges, actorId: string): Promise<Item | undefined> {
       return db.sql.transaction(async (tx) => {
         const [before] = await tx.query<{ stock_count: number }>(
@@ -150,6 +167,7 @@ export function itemsRepo(db: Db) {
         if (changes.priceCents !== undefined) set('price_cents', changes.priceCents, '::bigint');
         if (changes.description !== undefined) set('description', changes.description);
         if (changes.stockCount !== undefined) set('stock_count', changes.stockCount, '::int');
+        if (changes.lowStockThreshold !== undefined) set('low_stock_threshold', changes.lowStockThreshold, '::int');
         const [row] = sets.length
           ? await tx.query<ItemRow>(
               `UPDATE items SET ${sets.join(', ')}, updated_at = now() WHERE id = $1::uuid RETURNING ${ITEM_COLUMNS}`,
@@ -158,7 +176,8 @@ export function itemsRepo(db: Db) {
           : await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid`, id);
         const item = toItem(row!);
         const delta = item.stockCount - before.stock_count;
-        if (delta !== 0) await recordMovement(tx, { itemId: id, kind: 'correction', delta, stockAfter: item.stockCount, actorId });
+        if (delta !== 0) await recordMovement(tx, { itemId: id, kind: 'adjustment', delta, stockAfter: item.stockCount, reason: 'stockCount set', actorId });
+        if (sets.length) await events.record(tx, 'item.updated', item);
         return item;
       });
     },
@@ -184,22 +203,76 @@ export function itemsRepo(db: Db) {
         }
         const item = toItem(row);
         await recordMovement(tx, { itemId: id, kind: 'adjustment', delta, stockAfter: item.stockCount, reason, actorId });
+        await events.record(tx, 'item.updated', item);
         return { outcome: 'adjusted', item };
       });
     },
 
     async softDelete(id: string): Promise<boolean> {
-      const count = await db.sql.execute('UPDATE items SET deleted_at = now(), updated_at = now() WHERE id = $1::uuid AND deleted_at IS NULL', id);
-      return count > 0;
+      return db.sql.transaction(async (tx) => {
+        const [row] = await tx.query<ItemRow>(
+          `UPDATE items SET deleted_at = now(), updated_at = now() WHERE id = $1::uuid AND deleted_at IS NULL RETURNING ${ITEM_COLUMNS}`,
+          id,
+        );
+        if (row) await events.record(tx, 'item.deleted', toItem(row));
+        return row !== undefined;
+      });
+    },
+
+    /** The item's stock history, newest first; undefined when there is no such item. */
+    async movements(itemId: string, page: { limit: number; offset: number }): Promise<{ data: StockMovement[]; total: number } | undefined> {
+      const [item] = await db.sql.query<{ n: bigint }>(
+        'SELECT (SELECT count(*) FROM stock_movements WHERE item_id = $1::uuid) AS n FROM items WHERE id = $1::uuid AND deleted_at IS NULL',
+        itemId,
+      );
+      if (!item) return undefined;
+      const rows = await db.sql.query<MovementRow>(
+        `SELECT id, kind, delta, stock_after, reference, reason, created_at FROM stock_movements WHERE item_id = $1::uuid
+         ORDER BY seq DESC LIMIT $2::int OFFSET $3::int`,
+        itemId,
+        page.limit,
+        page.offset,
+      );
+      return {
+        total: Number(item.n),
+        data: rows.map((row) => ({
+          id: row.id,
+          kind: row.kind,
+          delta: row.delta,
+          stockAfter: row.stock_after,
+          reference: row.reference,
+          reason: row.reason,
+          createdAt: row.created_at.toISOString(),
+        })),
+      };
     },
   };
 }
 export type ItemsRepo = ReturnType<typeof itemsRepo>;
 
 type Tx = Queryable;
+export type MovementKind = 'initial' | 'adjustment' | 'sale' | 'release' | 'return';
+export interface StockMovement {
+  id: string;
+  kind: MovementKind;
+  delta: number;
+  stockAfter: number;
+  reference: string | null;
+  reason: string | null;
+  createdAt: string;
+}
+interface MovementRow {
+  id: string;
+  kind: MovementKind;
+  delta: number;
+  stock_after: number;
+  reference: string | null;
+  reason: string | null;
+  created_at: Date;
+}
 export interface Movement {
   itemId: string;
-  kind: 'initial' | 'adjustment' | 'correction' | 'reservation' | 'release';
+  kind: MovementKind;
   delta: number;
   stockAfter: number;
   reference?: string;

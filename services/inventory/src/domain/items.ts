@@ -16,6 +16,12 @@ export function itemsDomain(deps: { items: ItemsRepo }) {
   return {
     load,
     list: (filter: ItemFilter) => items.list(filter),
+
+    async movements(id: string, page: { limit: number; offset: number }) {
+      const found = await items.movements(id, page);
+      if (!found) throw new NotFound('No such item');
+      return found;
+    },
     create: (actor: User, input: NewItem) => items.create(input, actor.id),
 
     async update(actor: User, id: string, changes: ItemChanges): Promise<Item> {

@@ -1,4 +1,4 @@
-import { page, type Api } from '@shop/kit';
+import { Forbidden, page, pageQuery, Unauthorized, type Api } from '@shop/kit';
 import type { ItemsDomain } from '../domain/items';
 import * as s from './items.schemas';
 
@@ -27,12 +27,15 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
       path: '/items',
       tag: TAG,
       summary: 'List items',
-      description: 'Deleted items never appear. Default order: createdAt (oldest first).',
-      access: 'public',
+      description: 'Deleted items never appear. Default order: createdAt (oldest first). `lowStock` is for admins.',
+      access: 'optional',
       request: { query: s.itemListQuery },
       response: { status: 200, description: 'A page of items', schema: s.itemPage },
+      errors: ['forbidden'],
     },
-    async ({ query }) => {
+    async ({ query, user }) => {
+      if (query.lowStock !== undefined && !user) throw new Unauthorized('lowStock is for admins: send an access token');
+      if (query.lowStock !== undefined && user!.role !== 'admin') throw new Forbidden('lowStock is for admins');
       const { data, total } = await items.list(query);
       return { body: page(data, total, query) };
     },
@@ -80,6 +83,24 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
       errors: ['not_found', 'insufficient_stock', 'conflict'],
     },
     async ({ params, body, user }) => ({ body: await items.adjustStock(user!, params.id, body.delta, body.reason) }),
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/items/:id/stock-movements',
+      tag: TAG,
+      summary: "An item's stock history (admin)",
+      description: 'Newest first. The deltas of all its movements sum to the stock count.',
+      access: 'admin',
+      request: { params: s.itemParams, query: pageQuery },
+      response: { status: 200, description: 'A page of stock movements', schema: s.stockMovementPage },
+      errors: ['not_found'],
+    },
+    async ({ params, query }) => {
+      const { data, total } = await items.movements(params.id, query);
+      return { body: page(data, total, query) };
+    },
   );
 
   api.route(

@@ -6,6 +6,13 @@ const category = z.enum(['food', 'clothes', 'accessories', 'electronics']);
 export const MAX_PRICE_CENTS = 100_000_000;
 const priceCents = z.number().int().min(1).max(MAX_PRICE_CENTS);
 const stockCount = z.number().int().min(0).max(MAX_STOCK);
+const lowStockThreshold = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_STOCK)
+  .nullable()
+  .openapi({ description: 'At or below this stock the item is low: `item.stock_low` fires when the stock falls to it; null: no alerts' });
 
 const fields = {
   name: z.string().min(1).max(100),
@@ -13,6 +20,7 @@ const fields = {
   priceCents,
   description: z.string().max(1000),
   stockCount,
+  lowStockThreshold,
 };
 
 export const item = z
@@ -23,6 +31,7 @@ export const item = z
     priceCents: z.number().int().min(1),
     description: z.string(),
     stockCount: z.number().int().min(0),
+    lowStockThreshold: z.number().int().min(0).nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -30,9 +39,9 @@ export const item = z
 export const itemPage = pageOf(item, 'ItemPage');
 
 export const newItem = z
-  .strictObject({ ...fields, description: fields.description.default('') })
+  .strictObject({ ...fields, description: fields.description.default(''), lowStockThreshold: lowStockThreshold.default(null) })
   .openapi('NewItem', {
-    example: { name: 'Espresso beans 1 kg', category: 'food', priceCents: 1999, description: 'Dark roast, whole beans', stockCount: 40 },
+    example: { name: 'Espresso beans 1 kg', category: 'food', priceCents: 1999, description: 'Dark roast, whole beans', stockCount: 40, lowStockThreshold: 5 },
   });
 
 export const itemChanges = z
@@ -63,6 +72,9 @@ export const itemListQuery = pageQuery
     minPriceCents: queryCents.optional(),
     maxPriceCents: queryCents.optional(),
     inStock: queryBoolean.optional().openapi({ description: '`true`: stockCount > 0; `false`: stockCount = 0' }),
+    lowStock: queryBoolean
+      .optional()
+      .openapi({ description: 'Admin only. `true`: stockCount ≤ lowStockThreshold; `false`: the others (no threshold, or above it)' }),
     sort: z
       .enum(sorts)
       .default('createdAt')
@@ -74,3 +86,16 @@ export const itemListQuery = pageQuery
   });
 
 export const itemParams = z.object({ id: z.uuid() });
+
+export const stockMovement = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['initial', 'adjustment', 'sale', 'release', 'return']),
+    delta: z.number().int(),
+    stockAfter: z.number().int().min(0),
+    reference: z.string().nullable().openapi({ description: 'The sale id (sale, release) or the refund id (return)' }),
+    reason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('StockMovement');
+export const stockMovementPage = pageOf(stockMovement, 'StockMovementPage');

@@ -1,5 +1,8 @@
-import { prepared } from '@shop/kit';
+import { prepared, type EventRecorder } from '@shop/kit';
 import type { Db } from './db';
+
+export const REVIEW_EVENT_TYPES = ['review.approved', 'review.rejected'] as const;
+export type Events = EventRecorder<(typeof REVIEW_EVENT_TYPES)[number]>;
 
 export type ReviewStatus = 'pending' | 'approved' | 'rejected';
 
@@ -103,7 +106,7 @@ const ITEM_PAGE = prepared(
       ORDER BY seq DESC LIMIT $2 OFFSET $3) p ON true`,
 );
 
-export function reviewsRepo(db: Db) {
+export function reviewsRepo(db: Db, events: Events) {
   const one = async (sql: string, ...params: unknown[]) => {
     const rows = await db.sql.query<Row>(sql, ...params);
     return rows[0] ? toRecord(rows[0]) : undefined;
@@ -151,8 +154,9 @@ export function reviewsRepo(db: Db) {
     },
 
     /**
-     * A moderation decision and its history row in one transaction. The decision closes the open reports
-     * (the moderator has seen them); the status clock restarts only when the status changes.
+     * A moderation decision, its history row and its event (review.approved or review.rejected) in one
+     * transaction. The decision closes the open reports (the moderator has seen them); the status clock
+     * restarts only when the status changes.
      */
     moderate(id: string, decision: { action: 'approve' | 'reject'; note: string; moderatorId: string; moderatorUsername: string }, purchase: PurchaseCheck | undefined) {
       const status: ReviewStatus = decision.action === 'approve' ? 'approved' : 'rejected';
@@ -179,7 +183,9 @@ export function reviewsRepo(db: Db) {
           decision.moderatorId,
           decision.moderatorUsername,
         );
-        return toRecord(rows[0]);
+        const record = toRecord(rows[0]);
+        await events.record(tx, status === 'approved' ? 'review.approved' : 'review.rejected', toReview(record));
+        return record;
       });
     },
 

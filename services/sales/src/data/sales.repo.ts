@@ -1,6 +1,8 @@
 import { prepared, type Queryable } from '@shop/kit';
 import type { Db } from './db';
 
+export const SALE_EVENT_TYPES = ['sale.completed', 'refund.completed'] as const;
+
 /** A sale as clients see it: only completed sales ever leave the service. */
 export interface Sale {
   id: string;

@@ -1,0 +1,263 @@
+import type { Queryable, Sql } from '../database';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** A subscription as the API shows it; the secret leaves only once, in the answer that created it. */
+export interface Subscription {
+  id: string;
+  url: string;
+  events: string[];
+  description: string;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+/** A delivery claimed for one attempt, with what it needs to be sent. */
+export interface Claimed {
+  id: string;
+  attempts: number;
+  url: string;
+  secret: string;
+  eventId: string;
+  /** The request body, built once from the stored event so every attempt sends the same bytes. */
+  body: string;
+}
+
+const SUBSCRIPTION_COLUMNS = 'id, url, events, description, active, created_at, updated_at';
+interface SubscriptionRow {
+  id: string;
+  url: string;
+  events: string[];
+  description: string;
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+const toSubscription = (row: SubscriptionRow): Subscription => ({
+  id: row.id,
+  url: row.url,
+  events: row.events,
+  description: row.description,
+  active: row.active,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+const DELIVERY_COLUMNS = 'id, event_id, event_type, status, attempts, last_status_code, last_error, next_attempt_at, created_at, delivered_at';
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  created_at: Date;
+  delivered_at: Date | null;
+}
+const toDelivery = (row: DeliveryRow): Delivery => ({
+  id: row.id,
+  eventId: row.event_id,
+  eventType: row.event_type,
+  status: row.status,
+  attempts: row.attempts,
+  lastStatusCode: row.last_status_code,
+  lastError: row.last_error,
+  nextAttemptAt: row.status === 'pending' ? (row.next_attempt_at?.toISOString() ?? null) : null,
+  createdAt: row.created_at.toISOString(),
+  deliveredAt: row.delivered_at?.toISOString() ?? null,
+});
+
+/**
+ * The outbox row, written with the change that causes it (same transaction, or the same statement). `data` is
+ * stored as `json`, which keeps the text as written: the delivered body is the resource exactly as serialised.
+ */
+export async function insertEvent(q: Queryable, type: string, data: unknown): Promise<void> {
+  await q.execute(`INSERT INTO outbox_events (id, type, data) VALUES (gen_random_uuid(), $1, $2::json)`, type, JSON.stringify(data));
+}
+
+/** The subscriptions, their deliveries, and the worker's statements (each one statement, so each is atomic). */
+export function webhookStore(sql: Sql) {
+  return {
+    async create(input: { url: string; events: string[]; description: string; secret: string }): Promise<Subscription> {
+      const [row] = await sql.query<SubscriptionRow>(
+        `INSERT INTO webhook_subscriptions (id, url, events, description, secret, updated_at)
+         VALUES (gen_random_uuid(), $1, $2::text[], $3, $4, now()) RETURNING ${SUBSCRIPTION_COLUMNS}`,
+        input.url,
+        input.events,
+        input.description,
+        input.secret,
+      );
+      return toSubscription(row!);
+    },
+
+    async list(page: { limit: number; offset: number }) {
+      const [rows, [count]] = await Promise.all([
+        sql.query<SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions ORDER BY created_at, id LIMIT $1 OFFSET $2`, page.limit, page.offset),
+        sql.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_subscriptions'),
+      ]);
+      return { data: rows.map(toSubscription), total: count!.n };
+    },
+
+    async find(id: string): Promise<Subscription | undefined> {
+      const [row] = await sql.query<SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = $1::uuid`, id);
+      return row && toSubscription(row);
+    },
+
+    async update(id: string, changes: { url?: string; events?: string[]; description?: string; active?: boolean }): Promise<Subscription | undefined> {
+      const [row] = await sql.query<SubscriptionRow>(
+        `UPDATE webhook_subscriptions SET url = coalesce($2, url), events = coalesce($3::text[], events),
+           description = coalesce($4, description), active = coalesce($5, active), updated_at = now()
+         WHERE id = $1::uuid RETURNING ${SUBSCRIPTION_COLUMNS}`,
+        id,
+        changes.url ?? null,
+        changes.events ?? null,
+        changes.description ?? null,
+        changes.active ?? null,
+      );
+      return row && toSubscription(row);
+    },
+
+    /** Its deliveries go with it (ON DELETE CASCADE): pending ones are dropped. */
+    async remove(id: string): Promise<boolean> {
+      return (await sql.execute('DELETE FROM webhook_subscriptions WHERE id = $1::uuid', id)) > 0;
+    },
+
+    async deliveries(subscriptionId: string, filter: { status?: DeliveryStatus; limit: number; offset: number }) {
+      const where = `subscription_id = $1::uuid AND ($2::"WebhookDeliveryStatus" IS NULL OR status = $2::"WebhookDeliveryStatus")`;
+      const params = [subscriptionId, filter.status ?? null];
+      const [rows, [count]] = await Promise.all([
+        sql.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${where} ORDER BY seq DESC LIMIT $3 OFFSET $4`, ...params, filter.limit, filter.offset),
+        sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE ${where}`, ...params),
+      ]);
+      return { data: rows.map(toDelivery), total: count!.n };
+    },
+
+    /**
+     * A failed (or still pending) delivery is due now, for at least one more attempt: when that one fails
+     * too, a delivery past its 24 h is failed again.
+     */
+    async retry(subscriptionId: string, deliveryId: string): Promise<{ outcome: 'retried'; delivery: Delivery } | { outcome: 'no_delivery' | 'delivered' | 'inactive' }> {
+      const [row] = await sql.query<DeliveryRow & { active: boolean }>(
+        `SELECT d.status, s.active FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+         WHERE d.id = $2::uuid AND d.subscription_id = $1::uuid`,
+        subscriptionId,
+        deliveryId,
+      );
+      if (!row) return { outcome: 'no_delivery' };
+      if (row.status === 'delivered') return { outcome: 'delivered' };
+      if (!row.active) return { outcome: 'inactive' };
+      const [retried] = await sql.query<DeliveryRow>(
+        `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), give_up_at = greatest(give_up_at, now())
+         WHERE id = $1::uuid AND status <> 'delivered' RETURNING ${DELIVERY_COLUMNS}`,
+        deliveryId,
+      );
+      return retried ? { outcome: 'retried', delivery: toDelivery(retried) } : { outcome: 'delivered' };
+    },
+
+    /**
+     * Fans the oldest undispatched events out to the active subscriptions that want them, one delivery row
+     * per (subscription, event), and marks the events dispatched, in one statement. SKIP LOCKED lets replicas
+     * fan out different events at once. The number of events dispatched.
+     */
+    async fanOut(limit: number, giveUpAfterMs: number): Promise<number> {
+      return sql.execute(
+        `WITH events AS (
+           SELECT id, type, created_at FROM outbox_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+         ), deliveries AS (
+           INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, next_attempt_at, give_up_at)
+           SELECT gen_random_uuid(), s.id, e.id, e.type, now(), e.created_at + make_interval(secs => $2::double precision / 1000)
+           FROM events e JOIN webhook_subscriptions s ON s.active AND (e.type = ANY(s.events) OR '*' = ANY(s.events))
+           ORDER BY e.created_at
+           ON CONFLICT (subscription_id, event_id) DO NOTHING
+         )
+         UPDATE outbox_events o SET dispatched_at = now() FROM events WHERE o.id = events.id`,
+        limit,
+        giveUpAfterMs,
+      );
+    },
+
+    /**
+     * Claims due deliveries of active subscriptions for one attempt each: counts the attempt and leases the
+     * row (next_attempt_at moves past the attempt's end), in one statement; SKIP LOCKED keeps replicas from
+     * claiming the same row. A process that dies mid-attempt leaves the lease to run out: the delivery is due
+     * again then, here or on another replica.
+     */
+    async claim(limit: number, leaseMs: number): Promise<Claimed[]> {
+      const rows = await sql.query<{ id: string; attempts: number; url: string; secret: string; event_id: string; body: string }>(
+        `WITH due AS (
+           SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
+           WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+           ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED
+         )
+         UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+         FROM due, webhook_subscriptions s, outbox_events e
+         WHERE d.id = due.id AND s.id = d.subscription_id AND e.id = d.event_id
+         RETURNING d.id, d.attempts, s.url, s.secret, e.id AS event_id,
+           '{"id":' || to_json(e.id::text) || ',"type":' || to_json(e.type) ||
+           ',"createdAt":' || to_json(to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ||
+           ',"data":' || e.data::text || '}' AS body`,
+        limit,
+        leaseMs,
+      );
+      return rows.map((row) => ({ id: row.id, attempts: row.attempts, url: row.url, secret: row.secret, eventId: row.event_id, body: row.body }));
+    },
+
+    async delivered(id: string, statusCode: number): Promise<void> {
+      await sql.execute(
+        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), last_status_code = $2, last_error = NULL, next_attempt_at = NULL
+         WHERE id = $1::uuid AND status = 'pending'`,
+        id,
+        statusCode,
+      );
+    },
+
+    /**
+     * A failed attempt: due again after `delayMs` (but not after its give-up time, so the last attempt falls on
+     * it), or failed once that time has passed. Only the attempt that holds the lease (its count) writes.
+     */
+    async attemptFailed(id: string, attempts: number, outcome: { statusCode: number | null; error: string }, delayMs: number): Promise<void> {
+      await sql.execute(
+        `UPDATE webhook_deliveries SET last_status_code = $3, last_error = $4,
+           status = CASE WHEN now() >= give_up_at THEN 'failed'::"WebhookDeliveryStatus" ELSE 'pending' END,
+           next_attempt_at = CASE WHEN now() >= give_up_at THEN NULL
+             ELSE least(now() + make_interval(secs => $5::double precision / 1000), give_up_at) END
+         WHERE id = $1::uuid AND attempts = $2 AND status = 'pending'`,
+        id,
+        attempts,
+        outcome.statusCode,
+        outcome.error.slice(0, 300),
+        delayMs,
+      );
+    },
+
+    /** A 410 Gone: this delivery fails and the subscription is switched off, in one statement. */
+    async gone(id: string): Promise<void> {
+      await sql.execute(
+        `WITH d AS (
+           UPDATE webhook_deliveries SET status = 'failed', last_status_code = 410, last_error = 'the receiver answered 410 Gone: subscription deactivated',
+             next_attempt_at = NULL
+           WHERE id = $1::uuid AND status = 'pending' RETURNING subscription_id
+         )
+         UPDATE webhook_subscriptions SET active = false, updated_at = now() WHERE id IN (SELECT subscription_id FROM d)`,
+        id,
+      );
+    },
+  };
+}
+export type WebhookStore = ReturnType<typeof webhookStore>;

@@ -1,0 +1,38 @@
+import type { ServiceName } from '@shop/devkit';
+import pg from 'pg';
+import { admin, api } from '@shop/testkit';
+import type { Receiver } from './receiver';
+
+/** Subscribes `receiver` to `events` on a service (or a given instance's URL) and teaches it the secret. */
+export async function subscribe(service: ServiceName | string, receiver: Receiver, events: string[] = ['*']) {
+  const res = await api(service).post('/webhooks').set((await admin()).auth).send({ url: receiver.url, events, description: 'test receiver' });
+  if (res.status !== 201) throw new Error(`subscription failed: ${res.status} ${JSON.stringify(res.body)}`);
+  receiver.secret = res.body.secret;
+  return res.body as { id: string; secret: string; url: string; events: string[]; active: boolean };
+}
+
+export async function unsubscribe(service: ServiceName | string, id: string) {
+  await api(service).delete(`/webhooks/${id}`).set((await admin()).auth);
+}
+
+/** One statement on a database by URL (an isolated instance's, which the testkit's `sql` does not know). */
+export async function query<T = any>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls until `probe` answers something truthy (deliveries happen in the background). */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
