@@ -2,7 +2,7 @@
 // public contract's "who" column, recorded in each row's `who` (not from the services' OpenAPI documents: the
 // point is to hold the implementation to the contract). Each row builds real data so the allowed callers really succeed.
 import { admin, api, forgedTokens, serviceCredential, system, unique, customerBody, bearer } from '@shop/testkit';
-import { World, fundAdmin } from './support/fixtures';
+import { World, fixtureReceiver, fundAdmin } from './support/fixtures';
 import { SERVICE_NAMES, type Service } from './support/contract';
 
 // `sales` and `reviews` are the two calling services, each with the credential it holds for the route's service (or,
@@ -153,6 +153,13 @@ const rows: Row[] = [
     request: async (w) => ({ service: 'inventory', method: 'post', path: `/items/${(await w.item()).id}/stock-adjustments`, body: { delta: 1, reason: 'authz' } }),
     expect: signedIn(200, ['admin']),
   },
+  {
+    route: 'GET /items/:id/stock-movements',
+    who: 'admin',
+    request: async (w) => ({ service: 'inventory', method: 'get', path: `/items/${(await w.item()).id}/stock-movements` }),
+    expect: signedIn(200, ['admin']),
+  },
+  { route: 'GET /items?lowStock=true', who: 'admin', request: async () => ({ service: 'inventory', method: 'get', path: '/items', query: { lowStock: 'true' } }), expect: signedIn(200, ['admin']) },
   { route: 'DELETE /items/:id', who: 'admin', fresh: true, request: async (w) => ({ service: 'inventory', method: 'delete', path: `/items/${(await w.item()).id}` }), expect: signedIn(204, ['admin']) },
   {
     route: 'POST /internal/stock/reservations',
@@ -277,6 +284,51 @@ const rows: Row[] = [
     request: async (w) => ({ service: 'reviews', method: 'get', path: `/reviews/${(await w.approvedReview()).id}/reports` }),
     expect: signedIn(200, ['admin']),
   },
+  // webhooks: the same routes on every service, admin only
+  ...SERVICE_NAMES.flatMap((service): Row[] => [
+    {
+      route: `POST /webhooks (${service})`,
+      who: 'admin',
+      request: async () => ({ service, method: 'post', path: '/webhooks', body: { url: (await fixtureReceiver()).url, events: ['*'] } }),
+      expect: signedIn(201, ['admin']),
+      check: async (_caller, body) => {
+        await api(service).delete(`/webhooks/${body.id}`).set((await admin()).auth);
+        return body.secret?.startsWith('whsec_') ? undefined : 'no secret in the answer';
+      },
+    },
+    { route: `GET /webhooks (${service})`, who: 'admin', request: async () => ({ service, method: 'get', path: '/webhooks' }), expect: signedIn(200, ['admin']) },
+    {
+      route: `GET /webhooks/:id (${service})`,
+      who: 'admin',
+      request: async (w) => ({ service, method: 'get', path: `/webhooks/${(await w.subscription(service)).id}` }),
+      expect: signedIn(200, ['admin']),
+    },
+    {
+      route: `PATCH /webhooks/:id (${service})`,
+      who: 'admin',
+      request: async (w) => ({ service, method: 'patch', path: `/webhooks/${(await w.subscription(service)).id}`, body: { description: 'changed' } }),
+      expect: signedIn(200, ['admin']),
+    },
+    {
+      route: `DELETE /webhooks/:id (${service})`,
+      who: 'admin',
+      fresh: true,
+      request: async (w) => ({ service, method: 'delete', path: `/webhooks/${(await w.subscription(service)).id}` }),
+      expect: signedIn(204, ['admin']),
+    },
+    {
+      route: `GET /webhooks/:id/deliveries (${service})`,
+      who: 'admin',
+      request: async (w) => ({ service, method: 'get', path: `/webhooks/${(await w.subscription(service)).id}/deliveries` }),
+      expect: signedIn(200, ['admin']),
+    },
+    {
+      route: `POST /webhooks/:id/deliveries/:deliveryId/retries (${service})`,
+      who: 'admin',
+      request: async (w) => ({ service, method: 'post', path: `/webhooks/${(await w.subscription(service)).id}/deliveries/${(await w.delivery(service)).id}/retries` }),
+      expect: signedIn(202, ['admin']),
+    },
+  ]),
 ];
 
 /** What a calling service presents to `service`: its credential for it, else (a compromised service trying) one it holds for elsewhere. */

@@ -1,6 +1,40 @@
 // Realistic data for the cross-service checks: customers with money, an item in stock, a completed sale and
 // reviews (approved and pending), created through the public API like a user would.
-import { admin, api, newCustomer, serviceAuth, unique, type TestCustomer } from '@shop/testkit';
+import type { ServiceName } from '@shop/devkit';
+import { admin, api, newCustomer, serviceAuth, sql, unique, type TestCustomer } from '@shop/testkit';
+import { startReceiver, type Receiver } from './receiver';
+
+/**
+ * One receiver on loopback (answering 200) for the fixture webhook subscriptions of a test file, so their
+ * deliveries succeed at once instead of being retried; the subscriptions are deleted after the file.
+ */
+let receiver: Promise<Receiver> | undefined;
+export const fixtureReceiver = () => (receiver ??= startReceiver());
+const fixtureSubscriptions: Array<[ServiceName, string]> = [];
+afterAll(async () => {
+  if (!receiver) return;
+  const { auth } = await admin();
+  await Promise.all(fixtureSubscriptions.splice(0).map(([service, id]) => api(service).delete(`/webhooks/${id}`).set(auth)));
+  await (await receiver)?.close();
+  receiver = undefined;
+});
+export async function newSubscription(service: ServiceName) {
+  const { auth } = await admin();
+  const res = await expectStatus('subscribe', api(service).post('/webhooks').set(auth).send({ url: (await fixtureReceiver()).url, events: ['*'] }), 201);
+  fixtureSubscriptions.push([service, res.body.id]);
+  return res.body as { id: string };
+}
+/** A failed delivery of a subscription, written straight into the service's tables (what the worker leaves after 24 h). */
+export async function failedDelivery(service: ServiceName, subscriptionId: string) {
+  const [row] = await sql(
+    service,
+    `WITH e AS (INSERT INTO outbox_events (id, type, data, dispatched_at) VALUES (gen_random_uuid(), 'fixture.failed', '{}', now()) RETURNING id, type)
+     INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, status, attempts, last_error, give_up_at)
+     SELECT gen_random_uuid(), $1, e.id, e.type, 'failed', 1, 'fixture', now() FROM e RETURNING id`,
+    [subscriptionId],
+  );
+  return row as { id: string };
+}
 
 export async function expectStatus<T extends { status: number; body: any }>(what: string, res: T | Promise<T>, status: number): Promise<T> {
   const r = await res;
@@ -71,6 +105,8 @@ export class World {
       await expectStatus('debit', api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send({ customerId: owner.id, amountCents: 100, reference }), 201);
       return { reference };
     });
+  subscription = (service: ServiceName) => this.once(`subscription:${service}`, () => newSubscription(service));
+  delivery = (service: ServiceName) => this.once(`delivery:${service}`, async () => failedDelivery(service, (await this.subscription(service)).id));
   reservation = () =>
     this.once('reservation', async () => {
       const reference = `fixture-${unique()}`;

@@ -6,11 +6,22 @@ describe('GET /openapi.json', () => {
     expect(res.status).toBe(200);
     const paths = res.body.paths as Record<string, Record<string, { requestBody?: { content: { 'application/json': { schema: { $ref?: string } } } } }>>;
     expect(Object.keys(paths)).toEqual(
-      expect.arrayContaining(['/items', '/items/{id}', '/items/{id}/stock-adjustments', '/internal/stock/reservations', '/internal/stock/releases']),
+      expect.arrayContaining([
+        '/items',
+        '/items/{id}',
+        '/items/{id}/stock-adjustments',
+        '/items/{id}/stock-movements',
+        '/internal/stock/reservations',
+        '/internal/stock/releases',
+        '/webhooks',
+        '/webhooks/{id}',
+        '/webhooks/{id}/deliveries',
+        '/webhooks/{id}/deliveries/{deliveryId}/retries',
+      ]),
     );
     const schemas = res.body.components.schemas as Record<string, { example?: unknown }>;
     const bodies = Object.values(paths).flatMap((operations) => Object.values(operations).flatMap((op) => (op.requestBody ? [op.requestBody] : [])));
-    expect(bodies).toHaveLength(5);
+    expect(bodies).toHaveLength(7);
     for (const body of bodies) {
       const name = body.content['application/json'].schema.$ref!.split('/').pop()!;
       expect({ name, example: schemas[name]!.example }).toEqual({ name, example: expect.any(Object) });
