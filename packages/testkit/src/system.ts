@@ -132,7 +132,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     // 5 s, 30 s, 2 min, …) lets a fault test see several attempts in a few seconds.
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     WEBHOOK_RETRY_DELAYS_MS: '200,400,800',
-    WEBHOOK_POLL_INTERVAL_MS: '200',
+    WEBHOOK_POLL_INTERVAL_MS: '500',
     ...options.env,
   };
   const env = Object.fromEntries(

@@ -100,14 +100,14 @@ describe('PATCH /items/:id', () => {
     expect((await api('inventory').get(`/items/${item.id}`)).body).toEqual(res.body);
   });
 
-  it('records a new stockCount as an adjustment in the stock history', async () => {
+  it('records a new stockCount as a correction in the stock history', async () => {
     const item = await newItem({ stockCount: 10 });
     const res = await api('inventory').patch(`/items/${item.id}`).set(adminAuth).send({ stockCount: 4 });
     expect(res.status).toBe(200);
     expect(res.body.stockCount).toBe(4);
     expect(await storedStock(item.id)).toBe(4);
     const [last] = await sql('inventory', 'SELECT kind::text, delta, stock_after FROM stock_movements WHERE item_id = $1 ORDER BY seq DESC LIMIT 1', [item.id]);
-    expect(last).toEqual({ kind: 'adjustment', delta: -6, stock_after: 4 });
+    expect(last).toEqual({ kind: 'correction', delta: -6, stock_after: 4 });
     expect(await movementsSum(item.id)).toBe(4);
   });
 

@@ -19,7 +19,7 @@ describe('POST /internal/stock/reservations', () => {
     expect(await storedStock(item.id)).toBe(3);
     expect(await reservationRow(reference)).toEqual({ state: 'taken', item_id: item.id, quantity: 2 });
     const [movement] = await sql('inventory', 'SELECT kind::text, delta, stock_after FROM stock_movements WHERE reference = $1', [reference]);
-    expect(movement).toEqual({ kind: 'sale', delta: -2, stock_after: 3 });
+    expect(movement).toEqual({ kind: 'reservation', delta: -2, stock_after: 3 });
     expect(await movementsSum(item.id)).toBe(3);
   });
 

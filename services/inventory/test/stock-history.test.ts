@@ -49,7 +49,7 @@ describe('GET /items/:id/stock-movements', () => {
       { kind: 'release', delta: 2, stockAfter: 9, reference: undone, reason: null },
       { kind: 'sale', delta: -2, stockAfter: 7, reference: undone, reason: null },
       { kind: 'sale', delta: -3, stockAfter: 9, reference: sold, reason: null },
-      { kind: 'adjustment', delta: -3, stockAfter: 12, reference: null, reason: 'stockCount set' },
+      { kind: 'adjustment', delta: -3, stockAfter: 12, reference: null, reason: null },
       { kind: 'adjustment', delta: 5, stockAfter: 15, reference: null, reason: 'delivery' },
       { kind: 'initial', delta: 10, stockAfter: 10, reference: null, reason: null },
     ]);

@@ -1,23 +1,9 @@
--- Contract v3: low-stock thresholds and alerts, and the stock history's kinds as the contract names them.
+-- Contract v3: low-stock thresholds and alerts.
 
 ALTER TABLE "items" ADD COLUMN "low_stock_threshold" INTEGER;
 ALTER TABLE "items" ADD CONSTRAINT "items_low_stock_threshold_non_negative" CHECK ("low_stock_threshold" >= 0);
 -- GET /items?lowStock=true (admin) in the default order.
 CREATE INDEX "items_low_stock_idx" ON "items" ("created_at", "id") WHERE "deleted_at" IS NULL AND "stock_count" <= "low_stock_threshold";
-
--- Kinds: initial | adjustment (stock-adjustments, and a PATCH of stockCount, once called correction) | sale
--- (taken for a sale, once called reservation) | release (given back by a sale that did not complete) |
--- return (a refund's units back in stock). A type change rewrites the table without firing its row triggers,
--- so the append-only guard stays on.
-ALTER TABLE "stock_movements" DROP CONSTRAINT "stock_movements_reference_matches_kind";
-CREATE TYPE "StockMovementKind_v3" AS ENUM ('initial', 'adjustment', 'sale', 'release', 'return');
-ALTER TABLE "stock_movements" ALTER COLUMN "kind" TYPE "StockMovementKind_v3" USING (
-  CASE "kind"::text WHEN 'correction' THEN 'adjustment' WHEN 'reservation' THEN 'sale' ELSE "kind"::text END
-)::"StockMovementKind_v3";
-DROP TYPE "StockMovementKind";
-ALTER TYPE "StockMovementKind_v3" RENAME TO "StockMovementKind";
-ALTER TABLE "stock_movements" ADD CONSTRAINT "stock_movements_reference_matches_kind"
-  CHECK (("kind" IN ('sale', 'release', 'return')) = ("reference" IS NOT NULL));
 
 -- An item in its public shape (as toItem in items.repo.ts writes it), for events written by SQL alone.
 CREATE FUNCTION item_json(i "items") RETURNS json LANGUAGE sql STABLE AS $$

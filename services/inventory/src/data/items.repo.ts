@@ -151,7 +151,7 @@ export function itemsRepo(db: Db, events: Events) {
       return { data: [], total: Number(counted[0]!.total) };
     },
 
-    /** A stockCount change is recorded as an adjustment (delta = new - old) in the same transaction. */
+    /** A stockCount change is recorded as a correction (delta = new - old) in the same transaction. */
     async update(id: string, changes: ItemChanges, actorId: string): Promise<Item | undefined> {
       return db.sql.transaction(async (tx) => {
         const [before] = await tx.query<{ stock_count: number }>(
@@ -176,7 +176,7 @@ export function itemsRepo(db: Db, events: Events) {
           : await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid`, id);
         const item = toItem(row!);
         const delta = item.stockCount - before.stock_count;
-        if (delta !== 0) await recordMovement(tx, { itemId: id, kind: 'adjustment', delta, stockAfter: item.stockCount, reason: 'stockCount set', actorId });
+        if (delta !== 0) await recordMovement(tx, { itemId: id, kind: 'correction', delta, stockAfter: item.stockCount, actorId });
         if (sets.length) await events.record(tx, 'item.updated', item);
         return item;
       });
@@ -226,8 +226,10 @@ export function itemsRepo(db: Db, events: Events) {
         itemId,
       );
       if (!item) return undefined;
+      // The stored kinds, in the contract's words: a PATCH's correction is an adjustment, a reservation a sale.
       const rows = await db.sql.query<MovementRow>(
-        `SELECT id, kind, delta, stock_after, reference, reason, created_at FROM stock_movements WHERE item_id = $1::uuid
+        `SELECT id, CASE kind WHEN 'correction' THEN 'adjustment' WHEN 'reservation' THEN 'sale' ELSE kind::text END AS kind,
+           delta, stock_after, reference, reason, created_at FROM stock_movements WHERE item_id = $1::uuid
          ORDER BY seq DESC LIMIT $2::int OFFSET $3::int`,
         itemId,
         page.limit,
@@ -251,10 +253,10 @@ export function itemsRepo(db: Db, events: Events) {
 export type ItemsRepo = ReturnType<typeof itemsRepo>;
 
 type Tx = Queryable;
-export type MovementKind = 'initial' | 'adjustment' | 'sale' | 'release' | 'return';
+/** A movement as the contract shows it. */
 export interface StockMovement {
   id: string;
-  kind: MovementKind;
+  kind: 'initial' | 'adjustment' | 'sale' | 'release' | 'return';
   delta: number;
   stockAfter: number;
   reference: string | null;
@@ -263,7 +265,7 @@ export interface StockMovement {
 }
 interface MovementRow {
   id: string;
-  kind: MovementKind;
+  kind: StockMovement['kind'];
   delta: number;
   stock_after: number;
   reference: string | null;
@@ -272,7 +274,7 @@ interface MovementRow {
 }
 export interface Movement {
   itemId: string;
-  kind: MovementKind;
+  kind: 'initial' | 'adjustment' | 'correction' | 'reservation' | 'release';
   delta: number;
   stockAfter: number;
   reference?: string;

@@ -86,7 +86,7 @@ export function reservationsRepo(db: Db) {
           item.stock_count,
         );
         if (!row) throw new Rollback('lost_race');
-        await recordMovement(tx, { itemId, kind: 'sale', delta: -quantity, stockAfter: item.stock_count, reference });
+        await recordMovement(tx, { itemId, kind: 'reservation', delta: -quantity, stockAfter: item.stock_count, reference });
         return { outcome: 'taken' as const, reservation: toReservation(row) };
       });
     } catch (error) {
@@ -143,7 +143,7 @@ const TAKE_AT_ONCE = prepared(
      RETURNING ${RESERVATION_COLUMNS}
    ), movement AS (
      INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference)
-     SELECT gen_random_uuid(), r.item_id, 'sale', -r.quantity, r.stock_after, r.reference FROM reservation r
+     SELECT gen_random_uuid(), r.item_id, 'reservation', -r.quantity, r.stock_after, r.reference FROM reservation r
    )
    SELECT ${RESERVATION_COLUMNS} FROM reservation`,
 );

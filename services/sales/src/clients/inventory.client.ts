@@ -9,6 +9,7 @@ export const item = z.object({
   priceCents: z.number().int(),
   description: z.string(),
   stockCount: z.number().int(),
+  lowStockThreshold: z.number().int().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

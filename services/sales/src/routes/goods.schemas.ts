@@ -15,6 +15,7 @@ export const item = z
     priceCents: z.number().int().min(0),
     description: z.string(),
     stockCount: z.number().int().min(0),
+    lowStockThreshold: z.number().int().min(0).nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
