@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -267,7 +268,46 @@ async function seed(system: TestSystem) {
       expiresIn: 3600,
     }),
   );
-  return { itemIds, customers: customers as { id: string; username: string }[], tokens };
+  return { itemIds, customers: customers as { id: string; username: string }[], tokens, adminToken };
+}
+
+/**
+ * One webhook subscription to sales' sale.completed, to a receiver in this process that answers 204: the
+ * purchase scenario is measured with it inactive and active in turns. `settle` turns it on and waits until
+ * every delivery made for it is delivered.
+ */
+async function webhookSubscription(system: TestSystem, adminToken: string) {
+  let received = 0;
+  const receiver = http.createServer((req, res) => {
+    req.resume().on('end', () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const sales = system.context.urls.sales;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` };
+  const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
+  const created = (await (await fetch(`${sales}/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url, events: ['sale.completed'] }) })).json()) as { id: string };
+  const setActive = async (active: boolean) => {
+    const res = await fetch(`${sales}/webhooks/${created.id}`, { method: 'PATCH', headers, body: JSON.stringify({ active }) });
+    if (res.status !== 200) throw new Error(`could not set the subscription active=${active}: ${res.status}`);
+  };
+  await setActive(false);
+  return {
+    activate: () => setActive(true),
+    deactivate: () => setActive(false),
+    async settle() {
+      await setActive(true);
+      const count = async (status: string) =>
+        (await query(system.context.databaseUrls.sales, `SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND status = $2`, [created.id, status]))[0].n as number;
+      const deadline = Date.now() + 120_000;
+      while ((await count('pending')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1000));
+      const settled = { delivered: await count('delivered'), pending: await count('pending'), failed: await count('failed'), received };
+      receiver.close();
+      return settled;
+    },
+  };
 }
 
 /** After the purchase run: stock, wallets and sales must agree, and nothing may be left pending. */
@@ -335,13 +375,16 @@ async function main() {
   const rows: Row[] = [];
   try {
     console.log(`seeding ${ITEMS} items, ${CUSTOMERS} customers, ${ITEMS * REVIEWS_PER_ITEM} reviews …`);
-    const { itemIds, customers, tokens } = await seed(system);
+    const { itemIds, customers, tokens, adminToken } = await seed(system);
+    const hooks = await webhookSubscription(system, adminToken);
+    let webhooks: Awaited<ReturnType<typeof hooks.settle>> | undefined;
     // Fresh statistics now, rather than autovacuum waking up after the bulk inserts in the middle of a scenario.
     for (const url of Object.values(system.context.databaseUrls)) await query(url, 'VACUUM ANALYZE');
     const { urls } = system.context;
     const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
 
-    const scenarios: Array<{ name: string; service: string; requests: autocannon.Request[]; ceiling?: autocannon.Request[] }> = [
+    /** `webhook`: measured twice in every round, without and with one active webhook subscription. */
+    const scenarios: Array<{ name: string; service: string; requests: autocannon.Request[]; ceiling?: autocannon.Request[]; webhook?: boolean }> = [
       {
         name: 'GET /items (electronics, -priceCents)',
         service: urls.inventory,
@@ -369,6 +412,7 @@ async function main() {
       {
         name: 'POST /sales (full purchase)',
         service: urls.sales,
+        webhook: true,
         requests: [
           {
             method: 'POST',
@@ -421,22 +465,31 @@ async function main() {
       // The shop and its ceiling take turns, so a machine that slows down or speeds up meanwhile (it is a
       // shared VM) affects both sides of the ratio alike.
       const shop: Measured[] = [];
+      const subscribed: Measured[] = [];
       const top: Measured[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         shop.push(await measure(system, servicePids, scenario.service, scenario.requests));
+        if (scenario.webhook) {
+          await hooks.activate();
+          subscribed.push(await measure(system, servicePids, scenario.service, scenario.requests));
+          await hooks.deactivate();
+        }
         if (scenario.ceiling) top.push(await measure(system, { ceiling: ceiling.pid! }, ceilingUrl, scenario.ceiling));
       }
-      const row: Row = { scenario: scenario.name, ...combine(shop) };
-      if (top.length) {
-        const ceilingRow = combine(top);
-        Object.assign(row, { ceilingRps: ceilingRow.rps, ceilingP99: ceilingRow.p99, ratio: row.rps / ceilingRow.rps, ceilingCpuUs: ceilingRow.cpuUs });
-      }
+      const ceilingRow = top.length ? combine(top) : undefined;
+      const rowOf = (name: string, measured: Measured[]): Row => {
+        const row: Row = { scenario: name, ...combine(measured) };
+        if (ceilingRow) Object.assign(row, { ceilingRps: ceilingRow.rps, ceilingP99: ceilingRow.p99, ratio: row.rps / ceilingRow.rps, ceilingCpuUs: ceilingRow.cpuUs });
+        return row;
+      };
+      const measuredRows = [rowOf(scenario.name, shop), ...(subscribed.length ? [rowOf(`${scenario.name}, 1 webhook subscription`, subscribed)] : [])];
+      if (scenario.webhook) webhooks = await hooks.settle();
       // The ceiling's purchases go through the same tables and must balance too.
       if (scenario.name.startsWith('POST /sales')) books = await checkBooks(system, itemIds);
-      rows.push(row);
-      console.log(` ${row.rps} req/s, p99 ${row.p99} ms${row.ratio ? `, ${(row.ratio * 100).toFixed(0)}% of ceiling` : ''}`);
+      rows.push(...measuredRows);
+      console.log(measuredRows.map((row) => ` ${row.rps} req/s, p99 ${row.p99} ms${row.ratio ? `, ${(row.ratio * 100).toFixed(0)}% of ceiling` : ''}`).join(';'));
     }
-    report(rows, books);
+    report(rows, books, webhooks);
     if (books?.problems.length) process.exitCode = 1;
   } finally {
     ceiling.kill();
@@ -504,7 +557,7 @@ async function soak(system: TestSystem, scenarios: Array<{ service: string; requ
   if (books.problems.length || errors) process.exitCode = 1;
 }
 
-function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | undefined) {
+function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | undefined, webhooks?: { delivered: number; pending: number; failed: number; received: number }) {
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const services = ['customers', 'inventory', 'sales', 'reviews'];
   const lines = [
@@ -533,6 +586,9 @@ function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | und
       ? books.problems.length
         ? `**Books do not balance:** ${books.problems.join('; ')}`
         : `Books after the purchase runs: balanced — ${books.completedUnits} units sold (the shop's and the ceiling's purchases, same tables), stock, wallets (each equal to its ledger) and sales agree, nothing pending.`
+      : '',
+    webhooks
+      ? `Webhooks: the purchase scenario runs in turns without and with one active subscription to sale.completed (a receiver in the load generator's process answering 204); afterwards ${webhooks.delivered} deliveries delivered, ${webhooks.pending} pending, ${webhooks.failed} failed; the receiver got ${webhooks.received} requests.`
       : '',
   ];
   const text = lines.join('\n');

@@ -14,6 +14,7 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import { freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
 import { startTestSystem } from '@shop/testkit/src/system';
+import { startReceiver, type Receiver } from '../test/support/receiver';
 import { databaseChaos } from './chaos-database';
 
 const args = process.argv.slice(2);
@@ -151,6 +152,15 @@ async function main() {
       });
       if (res.status !== 201) throw new Error(`item creation failed: ${res.status}`);
       items.push({ id: res.body.id, priceCents });
+    }
+    // A webhook receiver subscribed to every event of every service: the books count the events too.
+    const hooks = {} as Record<ServiceName, { receiver: Receiver; subscriptionId: string }>;
+    for (const name of ['customers', 'inventory', 'sales', 'reviews'] as const) {
+      const receiver = await startReceiver();
+      const res = await call(urls[name], 'POST', '/webhooks', { token: adminToken, body: { url: receiver.url, events: ['*'] } });
+      if (res.status !== 201) throw new Error(`webhook subscription failed: ${res.status}`);
+      receiver.secret = res.body.secret;
+      hooks[name] = { receiver, subscriptionId: res.body.id };
     }
     const customers: Customer[] = [];
     const confirmedDeposits = new Map<string, number>();
@@ -295,6 +305,45 @@ async function main() {
       if (row.stock_count !== INITIAL_STOCK - sold) violations.push(`item ${row.id}: stock ${row.stock_count}, expected ${INITIAL_STOCK} − ${sold} sold`);
     }
 
+    // Events: every completed sale has exactly one sale.completed (and nothing else has one); every event of
+    // every service has a delivered or pending delivery to the subscription, and each delivered one reached
+    // the receiver with a valid signature. Deliveries are waited for (bounded): a killed instance's lease
+    // runs out first.
+    const completedIds = new Set(sales.rows.filter((s) => s.status === 'COMPLETED').map((s) => s.id as string));
+    const announced = await salesDb.query(`SELECT data->>'id' AS sale, count(*)::int AS n FROM outbox_events WHERE type = 'sale.completed' GROUP BY 1`);
+    const announcedBySale = new Map(announced.rows.map((r) => [r.sale as string, r.n as number]));
+    for (const id of completedIds) if (announcedBySale.get(id) !== 1) violations.push(`completed sale ${id}: ${announcedBySale.get(id) ?? 0} sale.completed events`);
+    for (const [id] of announcedBySale) if (!completedIds.has(id)) violations.push(`sale.completed for sale ${id}, which did not complete`);
+    const events: Record<string, string> = {};
+    for (const name of ['customers', 'inventory', 'sales', 'reviews'] as const) {
+      const serviceDb = name === 'sales' ? salesDb : name === 'inventory' ? inventoryDb : name === 'customers' ? customersDb : db('reviews');
+      const { receiver, subscriptionId } = hooks[name];
+      const unsettled = () =>
+        serviceDb.query(
+          `SELECT e.id, d.status FROM outbox_events e
+             LEFT JOIN webhook_deliveries d ON d.event_id = e.id AND d.subscription_id = $1
+           WHERE e.created_at >= (SELECT created_at FROM webhook_subscriptions WHERE id = $1) AND (d.status IS DISTINCT FROM 'delivered')`,
+          [subscriptionId],
+        );
+      const deliveryDeadline = Date.now() + 120_000;
+      let left = (await unsettled()).rows;
+      while (left.length && Date.now() < deliveryDeadline) {
+        await sleep(1000);
+        left = (await unsettled()).rows;
+      }
+      for (const row of left) violations.push(`${name} event ${row.id}: delivery ${row.status ?? 'missing'} 120 s after the load`);
+      const delivered = (await serviceDb.query(`SELECT event_id FROM webhook_deliveries WHERE subscription_id = $1 AND status = 'delivered'`, [subscriptionId])).rows;
+      const received = new Map<string, number>();
+      for (const r of receiver.received) {
+        if (!r.verified) violations.push(`${name} event ${r.id}: a delivery with a bad signature`);
+        received.set(r.id, (received.get(r.id) ?? 0) + 1);
+      }
+      for (const row of delivered) if (!received.has(row.event_id)) violations.push(`${name} event ${row.event_id}: delivered, but the receiver never got it`);
+      const repeats = [...received.values()].filter((n) => n > 1).length;
+      events[name] = `${delivered.length} delivered${repeats ? ` (${repeats} more than once)` : ''}`;
+      await receiver.close();
+    }
+
     const completed = sales.rows.filter((s) => s.status === 'COMPLETED').length;
     const failed = sales.rows.filter((s) => s.status === 'FAILED').length;
     const all = [...statusCounts.entries()].sort();
@@ -305,6 +354,7 @@ async function main() {
         `requests: ${total} (503: ${by('503')}, unreachable: ${by('unreachable')}, 500: ${by('500')})`,
         `customers: ${customers.length}, sales: ${completed} completed / ${failed} failed, idempotent replays checked: ${replays.checked}`,
         `chaos: ${kills.length} kills/stops (${kills.join(', ')})`,
+        `webhook events: ${JSON.stringify(events)}; sale.completed: ${announced.rows.length} for ${completedIds.size} completed sales`,
         `database chaos: ${database.events.length ? database.events.join(', ') : 'none (the run was too short)'}`,
         `answers by status: ${JSON.stringify(byStatus(all))}`,
         `answers:\n  ${all.map(([k, n]) => `${k}: ${n}`).join('\n  ')}`,
@@ -314,7 +364,9 @@ async function main() {
       console.log(`\nVIOLATIONS (${violations.length}):\n  ${[...new Set(violations)].slice(0, 50).join('\n  ')}`);
       console.log(`replay with CHAOS_SEED=${SEED}`);
     } else {
-      console.log('\nall invariants hold: wallets = ledgers = deposits − purchases + refunds, purchases = completed sales, stock = initial − sold, nothing pending, no 500');
+      console.log(
+        '\nall invariants hold: wallets = ledgers = deposits − purchases + refunds, purchases = completed sales, stock = initial − sold, nothing pending, no 500, one sale.completed per completed sale, every event delivered',
+      );
       exitCode = 0;
     }
   } finally {

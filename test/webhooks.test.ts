@@ -108,6 +108,30 @@ describe('every event type is delivered, signed per Standard Webhooks, with the 
     expect(await receiver.waitFor((d) => d.type === 'review.rejected' && d.data.id === second.id, 'review.rejected')).toMatchObject({ verified: true, data: rejected });
   });
 
+  it('sales: sale.completed, with the sale as GET /sales/:id shows it', async () => {
+    const { receiver } = await receiverOn('sales', ['sale.completed']);
+    const item = await newItem({ priceCents: 300 });
+    const buyer = await newCustomer({ balanceCents: 1_000 });
+    const sold = await api('sales').post('/sales').set(buyer.auth).send({ itemId: item.id, quantity: 2 });
+    expect(sold.status).toBe(201);
+    const shown = (await api('sales').get(`/sales/${sold.body.id}`).set(buyer.auth)).body;
+    const delivered = await receiver.waitFor((d) => d.type === 'sale.completed' && d.data.id === sold.body.id, 'sale.completed');
+    expect(delivered).toMatchObject({ verified: true, data: shown });
+  });
+
+  it('a purchase that fails (402, 409, a dependency down) records no sale.completed', async () => {
+    const item = await newItem({ priceCents: 300, stockCount: 2 });
+    const buyer = await newCustomer({ balanceCents: 500 });
+    expect((await api('sales').post('/sales').set(buyer.auth).send({ itemId: item.id, quantity: 3 })).status).toBe(409);
+    expect((await api('sales').post('/sales').set(buyer.auth).send({ itemId: item.id, quantity: 2 })).status).toBe(402);
+    const cutOff = await startInstance('sales', { INVENTORY_URL: 'http://127.0.0.1:1' });
+    expect((await api(cutOff.url).post('/sales').set(buyer.auth).send({ itemId: item.id, quantity: 1 })).status).toBe(503);
+    const attempts = await sql('sales', 'SELECT id, status::text FROM sales WHERE customer_id = $1', [buyer.id]);
+    expect(attempts.map((s) => s.status).sort()).toEqual(['FAILED', 'FAILED', 'PENDING']);
+    const events = await sql('sales', `SELECT 1 FROM outbox_events WHERE type = 'sale.completed' AND data->>'id' = ANY($1)`, [attempts.map((s) => s.id)]);
+    expect(events).toEqual([]);
+  });
+
   it('a change that is refused (rolled back) records no event', async () => {
     const item = await newItem({ stockCount: 1 });
     const refused = await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -5 });

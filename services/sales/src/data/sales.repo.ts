@@ -1,7 +1,8 @@
-import { prepared, type Queryable } from '@shop/kit';
+import { prepared, type EventRecorder, type Queryable } from '@shop/kit';
 import type { Db } from './db';
 
 export const SALE_EVENT_TYPES = ['sale.completed', 'refund.completed'] as const;
+export type Events = EventRecorder<(typeof SALE_EVENT_TYPES)[number]>;
 
 /** A sale as clients see it: only completed sales ever leave the service. */
 export interface Sale {
@@ -114,7 +115,7 @@ async function insertPending(q: Queryable, sale: NewSale) {
  * ends the sale. A key can therefore never say "done" for a sale that did not end, nor stay in flight for a
  * sale that did.
  */
-export function salesRepo(db: Db) {
+export function salesRepo(db: Db, events: Events) {
   /** Stores the final answer under the sale's key, or (no answer) releases the key so the client may retry. */
   async function keyOutcome(tx: Queryable, saleId: string, answer: StoredAnswer | undefined) {
     if (answer) {
@@ -179,18 +180,20 @@ export function salesRepo(db: Db) {
     },
 
     /**
-     * PENDING → COMPLETED with the item's name and price at purchase time (from the reservation), and the 201
-     * answer stored under the key, atomically. Without a key it is one statement. Undefined if no longer pending.
+     * PENDING → COMPLETED with the item's name and price at purchase time (from the reservation), its
+     * sale.completed event, and the 201 answer stored under the key, in one transaction. Undefined if no
+     * longer pending (then there is no event either).
      */
     async complete(id: string, price: Price, keyed: boolean, answer: (sale: Sale) => StoredAnswer): Promise<Sale | undefined> {
       const end = async (q: Queryable) => {
         const [row] = await q.query<SaleRow>(COMPLETE, id, price.itemName, price.unitPriceCents, price.totalCents);
         if (!row) return undefined;
         const sale = toSale(row);
+        await events.record(q, 'sale.completed', sale);
         if (keyed) await keyOutcome(q, id, answer(sale));
         return sale;
       };
-      return keyed ? db.sql.transaction(end) : end(db.sql);
+      return db.sql.transaction(end);
     },
 
     /**
