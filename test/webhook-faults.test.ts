@@ -5,7 +5,7 @@ import { admin, api, startIsolated, unique } from '@shop/testkit';
 import { startReceiver, type Answer, type Receiver } from './support/receiver';
 import { eventually, query, subscribe } from './support/webhooks';
 
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 const receivers: Receiver[] = [];
 async function receiver(answer?: (n: number) => Answer) {

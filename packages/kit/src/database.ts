@@ -29,6 +29,11 @@ export interface Sql extends Queryable {
 export interface Database<C> {
   prisma: C;
   sql: Sql;
+  /**
+   * One connection of its own for background work (the webhook delivery worker), outside DATABASE_POOL_SIZE:
+   * background work never takes a connection a request is waiting for.
+   */
+  background: Queryable;
   /** True when the database answers `SELECT 1` within DATABASE_READY_TIMEOUT_MS, on a connection of its own. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -94,6 +99,14 @@ export function createDatabase<C>(
     statement_timeout: config.DATABASE_READY_TIMEOUT_MS,
   });
   probe.on('error', () => {}); // the next probe reconnects
+  const background = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: 1,
+    connectionTimeoutMillis: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    lock_timeout: config.DATABASE_LOCK_TIMEOUT_MS,
+  });
+  background.on('error', onIdleError);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const sql: Sql = {
     ...queryable(pool),
@@ -127,6 +140,7 @@ export function createDatabase<C>(
   return {
     prisma,
     sql,
+    background: queryable(background),
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       // The timer also covers a connection that hangs without an error (a host that vanished).
@@ -143,7 +157,7 @@ export function createDatabase<C>(
     },
     async close() {
       await (prisma as { $disconnect(): Promise<void> }).$disconnect();
-      await Promise.all([pool.end(), probe.end()]);
+      await Promise.all([pool.end(), probe.end(), background.end()]);
     },
   };
 }

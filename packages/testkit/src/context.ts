@@ -32,8 +32,8 @@ afterAll(async () => {
  * neighbour through `env`), stopped after the test file.
  */
 const extra: ServiceProcess[] = [];
-export async function startInstance(name: ServiceName, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const instance = await startService(name, { ...system().env[name], PORT: String(await freePort()), ...env }, { stdio: 'inherit' });
+export async function startInstance(name: ServiceName, env: Record<string, string> = {}, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
+  const instance = await startService(name, { ...system().env[name], PORT: String(await freePort()), ...env }, { stdio: 'inherit', ...options });
   extra.push(instance);
   return instance;
 }
@@ -54,7 +54,9 @@ export async function startIsolated(name: ServiceName, count: number, env: Recor
   await ensureDatabase(databaseUrl);
   isolatedDatabases.push(databaseUrl);
   await applyMigrations(databaseUrl, path.resolve(__dirname, '../../../prisma', name, 'migrations'));
-  const start = () => startInstance(name, { ...env, DATABASE_URL: databaseUrl });
-  const instances = await Promise.all(Array.from({ length: count }, start));
+  // One at a time, with time to spare: on a busy shared machine a cold start can take tens of seconds.
+  const start = () => startInstance(name, { ...env, DATABASE_URL: databaseUrl }, { readyTimeoutMs: 90_000 });
+  const instances: ServiceProcess[] = [];
+  for (let i = 0; i < count; i++) instances.push(await start());
   return { instances, databaseUrl, start };
 }

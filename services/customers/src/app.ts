@@ -47,7 +47,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
   });
   const registrations = registrationLimit({ counters, perHour: config.REGISTRATIONS_PER_HOUR });
-  const webhooks = createWebhooks({ service: 'customers', eventTypes: CUSTOMER_EVENT_TYPES, sql: db.sql, config, logger });
+  const webhooks = createWebhooks({ service: 'customers', eventTypes: CUSTOMER_EVENT_TYPES, db, config, logger });
   const customers = customersDomain({ customers: customersRepo(db, webhooks), sessions, bcryptRounds: config.BCRYPT_ROUNDS, throttle, registrations });
   const wallet = walletDomain({ wallet: walletRepo(db), customers });
 

@@ -18,7 +18,7 @@ export interface Deps {
 export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
   const api = createApi({ verifyToken, callers: { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
-  const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, sql: db.sql, config, logger });
+  const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, db, config, logger });
   itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));
   webhooks.routes(api);

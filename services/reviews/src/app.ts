@@ -18,7 +18,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
   // We have no /internal/ routes: no credentials to accept.
   const api = createApi({ verifyToken, validateResponses: config.NODE_ENV !== 'production' });
-  const webhooks = createWebhooks({ service: 'reviews', eventTypes: REVIEW_EVENT_TYPES, sql: db.sql, config, logger });
+  const webhooks = createWebhooks({ service: 'reviews', eventTypes: REVIEW_EVENT_TYPES, db, config, logger });
   const reviews = reviewsDomain({
     reviews: reviewsRepo(db, webhooks),
     inventory: createInventoryClient(config.INVENTORY_URL, config.REVIEWS_TO_INVENTORY_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),

@@ -30,7 +30,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   };
   const inventory = inventoryClient(http.inventory);
   const customers = customersClient(http.customers);
-  const webhooks = createWebhooks({ service: 'sales', eventTypes: SALE_EVENT_TYPES, sql: db.sql, config, logger });
+  const webhooks = createWebhooks({ service: 'sales', eventTypes: SALE_EVENT_TYPES, db, config, logger });
   const sales = salesRepo(db, webhooks);
 
   const purchases = purchasesDomain({ sales, inventory, customers, logger, idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS });

@@ -1,5 +1,5 @@
 import type { Api } from '../api';
-import type { Queryable, Sql } from '../database';
+import type { Queryable } from '../database';
 import type { Logger } from '../logging';
 import type { WebhookConfig } from './config';
 import { webhookRoutes } from './routes';
@@ -18,9 +18,16 @@ export interface EventRecorder<T extends string> {
  * A service's webhooks: the transactional outbox (`record`), the subscription API (`routes`) and the delivery
  * worker (`start`/`stop`). Events may also be written by SQL alone (a trigger, a CTE) into outbox_events.
  */
-export function createWebhooks<T extends string>(options: { service: string; eventTypes: readonly T[]; sql: Sql; config: WebhookConfig; logger: Logger }) {
-  const store = webhookStore(options.sql);
-  const worker = deliveryWorker({ store, config: options.config, logger: options.logger, service: options.service });
+export function createWebhooks<T extends string>(options: {
+  service: string;
+  eventTypes: readonly T[];
+  /** The service's database: the API uses its pool, the worker its background connection. */
+  db: { sql: Queryable; background: Queryable };
+  config: WebhookConfig;
+  logger: Logger;
+}) {
+  const store = webhookStore(options.db.sql);
+  const worker = deliveryWorker({ store: webhookStore(options.db.background), config: options.config, logger: options.logger, service: options.service });
   if (options.config.WEBHOOK_ALLOW_PRIVATE_TARGETS) options.logger.warn('WEBHOOK_ALLOW_PRIVATE_TARGETS is on: webhooks may reach private addresses (development only)');
   let soon: NodeJS.Timeout | undefined;
   return {

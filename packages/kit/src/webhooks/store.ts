@@ -1,4 +1,4 @@
-import type { Queryable, Sql } from '../database';
+import type { Queryable } from '../database';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
@@ -92,7 +92,7 @@ export async function insertEvent(q: Queryable, type: string, data: unknown): Pr
 }
 
 /** The subscriptions, their deliveries, and the worker's statements (each one statement, so each is atomic). */
-export function webhookStore(sql: Sql) {
+export function webhookStore(sql: Queryable) {
   return {
     async create(input: { url: string; events: string[]; description: string; secret: string }): Promise<Subscription> {
       const [row] = await sql.query<SubscriptionRow>(
