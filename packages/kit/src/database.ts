@@ -99,8 +99,12 @@ export function createDatabase<C>(
     statement_timeout: config.DATABASE_READY_TIMEOUT_MS,
   });
   probe.on('error', () => {}); // the next probe reconnects
+  // Its commits do not wait for the WAL flush (synchronous_commit off): what it records is a delivery's progress,
+  // and a crash that loses the last few marks only repeats a delivery, which at-least-once allows. Events
+  // themselves are written by requests, on the pool above, durably.
   const background = new pg.Pool({
     connectionString: config.DATABASE_URL,
+    options: '-c synchronous_commit=off',
     max: 1,
     connectionTimeoutMillis: config.DATABASE_ACQUIRE_TIMEOUT_MS,
     statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
