@@ -218,7 +218,14 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
       { ...shop.system.context.env.inventory, PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env },
       { stdio: 'pipe' },
     );
-    instance.child.stdout!.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    let partial = '';
+    instance.child.stdout!.on('data', (chunk: Buffer) => {
+      // A chunk may end mid-line: keep the tail for the next one.
+      const text = partial + chunk.toString();
+      const cut = text.lastIndexOf('\n') + 1;
+      lines.push(...text.slice(0, cut).split('\n').filter(Boolean));
+      partial = text.slice(cut);
+    });
     instance.child.stderr!.resume();
     return { instance, logOf: (cause: string) => lines.map((line) => JSON.parse(line)).filter((entry) => entry.cause === cause) };
   }
