@@ -63,7 +63,7 @@ function purchaseLoad(item: { id: string }, buyers: Array<{ token: string }>) {
         }
         // A definite refusal ends the intent; 409 (the key is still in flight) and 503 are retried, as a client would.
         if (answer.status >= 400 && answer.status < 500 && answer.status !== 409) break;
-        await sleep(100);
+        await sleep(250);
       }
     }
   };
@@ -83,7 +83,7 @@ function purchaseLoad(item: { id: string }, buyers: Array<{ token: string }>) {
 describe('when PostgreSQL stops under purchase load and starts again', () => {
   it('answers 201, a definite 4xx or 503 (never 500), /ready follows the database, and the books balance', async () => {
     const item = await shop.newItem(100_000, 100);
-    const buyers = await Promise.all(Array.from({ length: 8 }, () => shop.newCustomer(10_000_000)));
+    const buyers = await Promise.all(Array.from({ length: 6 }, () => shop.newCustomer(10_000_000)));
     const load = purchaseLoad(item, buyers);
     await shop.until(async () => load.completed() >= 30, '30 purchases before the fault');
 
