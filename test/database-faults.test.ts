@@ -151,6 +151,7 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
   it('on items: reads and purchases answer 503 within the limit while it is held, and succeed once it is released', async () => {
     const item = await shop.newItem(1_000, 100);
     const buyers = await Promise.all(Array.from({ length: 4 }, () => shop.newCustomer(100_000)));
+    expect((await readyOf('inventory')).status).toBe(200);
     const held = await lock('inventory', 'items');
     // Answered while the lock is still held: nothing waits for it to end.
     const [reads, purchases, ready] = await Promise.all([
@@ -182,6 +183,7 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
   it('on the wallet: purchases, deposits and ledger reads answer 503 while it is held, and succeed once it is released', async () => {
     const item = await shop.newItem(1_000, 100);
     const buyers = await Promise.all(Array.from({ length: 4 }, () => shop.newCustomer(100_000)));
+    expect((await readyOf('customers')).status).toBe(200);
     const held = await lock('customers', 'customers, ledger_entries');
     const [purchases, deposits, reads, ready] = await Promise.all([
       Promise.all(buyers.map((b) => shop.call(shop.url('sales'), 'POST', '/sales', { token: b.token, body: { itemId: item.id, quantity: 1 }, headers: { 'idempotency-key': crypto.randomUUID() } }))),

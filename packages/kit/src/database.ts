@@ -91,10 +91,13 @@ export function createDatabase<C>(
   // A connection that dies while idle (a database restart) is dropped from the pool; without a listener it would crash the process.
   pool.on('error', onIdleError);
   // /ready's own connection, outside the pool: a full pool is load, not an outage, and must not take every
-  // replica out of rotation at once. `SELECT 1` touches no table, so no lock can hold it.
+  // replica out of rotation at once. `SELECT 1` touches no table, so no lock can hold it. The connection is
+  // kept open between probes (no idle timeout): on a busy machine a fresh connection alone can take longer
+  // than the deadline, and the probe would report that as the database not answering.
   const probe = new pg.Pool({
     connectionString: config.DATABASE_URL,
     max: 1,
+    idleTimeoutMillis: 0,
     connectionTimeoutMillis: config.DATABASE_READY_TIMEOUT_MS,
     statement_timeout: config.DATABASE_READY_TIMEOUT_MS,
   });
