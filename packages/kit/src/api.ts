@@ -1,4 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { bearerToken, isServiceToken, type TokenVerifier, type User } from './auth';
@@ -40,6 +41,14 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   middleware?: express.RequestHandler[];
   /** Error codes this route can answer with, beyond those implied by its access and input. */
   errors?: ProblemCode[];
+  /**
+   * HTTP caching (RFC 9111). Omitted: every answer is `Cache-Control: no-store` (personal data, tokens,
+   * writes). `'revalidate'`: a public read whose handler returns a `version`; its 200 carries a strong ETag and
+   * `Cache-Control: public, no-cache` (browsers and shared caches may keep it but ask again before each use,
+   * because stock changes with every sale; `private, no-cache` when the request carried credentials), and a
+   * matching `If-None-Match` gets 304 with no body.
+   */
+  cache?: 'revalidate';
 }
 
 export interface Context<P, Q, B, H> {
@@ -57,6 +66,26 @@ export interface Result {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * For `cache: 'revalidate'` routes: a cheap string that changes whenever the answer's content can (a row
+   * version, a list's count and versions). The ETag is derived from it and the request's query, never the body.
+   */
+  version?: string;
+}
+
+const REVALIDATE = 'public, no-cache';
+const REVALIDATE_PRIVATE = 'private, no-cache';
+
+/** A strong, opaque entity tag: a short hash, so row versions (transaction ids) are not disclosed. */
+export function entityTag(version: string, query: string): string {
+  return `"${createHash('sha1').update(version).update('\u0000').update(query).digest('base64url').slice(0, 22)}"`;
+}
+
+/** If-None-Match (RFC 9110 §13.1.2): `*`, or a list of tags compared weakly (a W/ prefix is ignored). */
+export function noneMatch(header: string | undefined, tag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === tag);
 }
 
 const empty = z.object({});
@@ -154,6 +183,8 @@ export function createApi(options: ApiOptions) {
     document(registry, spec);
     const { params = empty, query = empty, body, headers = empty } = spec.request ?? {};
     router[spec.method](spec.path, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
+      // Problems and everything not declared cacheable are never stored.
+      res.setHeader('Cache-Control', 'no-store');
       const user = await authenticate(spec.access, spec.callers ?? [], req);
       // An answer to a signed-in caller is theirs alone (a profile, a wallet, a history): no cache may keep it.
       // Public routes that hand out tokens or personal data set the header themselves.
@@ -188,6 +219,14 @@ export function createApi(options: ApiOptions) {
         if (!checked.success) throw new Internal(`response does not match its schema: ${checked.error.message}`);
       }
       for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+      if (spec.cache && status === 200) {
+        if (result.version === undefined) throw new Internal(`${spec.method} ${spec.path}: a cached read returns its version`);
+        const query = req.url.indexOf('?');
+        const tag = entityTag(result.version, query < 0 ? '' : req.url.slice(query + 1));
+        // A request with credentials may have been answered for its caller (an admin's view): no shared cache.
+        res.setHeader('ETag', tag).setHeader('Cache-Control', req.headers.authorization ? REVALIDATE_PRIVATE : REVALIDATE);
+        if (noneMatch(req.headers['if-none-match'], tag)) return void res.status(304).end();
+      }
       if (result.body === undefined) res.status(status).end();
       else res.status(status).json(result.body);
     });
@@ -255,15 +294,26 @@ function document(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject, AnyObjec
     const status = problemCodes[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
+  const cacheHeaders = spec.cache && {
+    ETag: 'A strong entity tag of this answer; send it back in If-None-Match to revalidate',
+    'Cache-Control': `${REVALIDATE}: may be stored, but revalidated before each use`,
+  };
+  const described = (headers: Record<string, string>) =>
+    Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
+  const answerHeaders = { ...spec.response.headers, ...cacheHeaders };
   const responses: Record<string, unknown> = {
     [spec.response.status]: {
       description: spec.response.description,
-      ...(spec.response.headers && {
-        headers: Object.fromEntries(Object.entries(spec.response.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])),
-      }),
+      ...(Object.keys(answerHeaders).length > 0 && { headers: described(answerHeaders) }),
       ...(spec.response.schema && { content: { 'application/json': { schema: spec.response.schema } } }),
     },
   };
+  if (cacheHeaders) {
+    responses[304] = {
+      description: 'Not Modified: the If-None-Match tag still matches (no body)',
+      headers: described(cacheHeaders),
+    };
+  }
   for (const [status, codes] of byStatus) {
     responses[status] = {
       description: `Problem: ${codes.map((code) => `\`${code}\``).join(', ')}`,

@@ -72,7 +72,13 @@ export function toItem(row: ItemRow): Item {
   };
 }
 
-const FIND_ITEM = prepared('items.find', `SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid AND deleted_at IS NULL`);
+/**
+ * A row's version for HTTP caching is xmin, the id of the transaction that last wrote it: every write (a stock
+ * change by a sale included) changes it, with no column to maintain. A list's version is the count and the sum
+ * of xmin over all rows, deleted ones included (a deletion writes the row), so any change to any row changes it.
+ */
+const FIND_ITEM = prepared('items.find', `SELECT ${ITEM_COLUMNS}, xmin::text AS version FROM items WHERE id = $1::uuid AND deleted_at IS NULL`);
+const LIST_VERSION = `(SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM items) AS version`;
 
 /** Every sort ends on the id, so equal keys keep one order across pages; each has a matching index. */
 const ORDER_BY: Record<ItemSort, string> = {
@@ -116,12 +122,13 @@ export function itemsRepo(db: Db, events: Events) {
       });
     },
 
-    async find(id: string): Promise<Item | undefined> {
-      const [row] = await db.sql.query<ItemRow>(FIND_ITEM, id);
-      return row ? toItem(row) : undefined;
+    async find(id: string): Promise<{ item: Item; version: string } | undefined> {
+      const [row] = await db.sql.query<ItemRow & { version: string }>(FIND_ITEM, id);
+      return row ? { item: toItem(row), version: `${row.id}.${row.version}` } : undefined;
     },
 
-    async list(filter: ItemFilter): Promise<{ data: Item[]; total: number }> {
+    /** A page, its total and the version of all lists (LIST_VERSION), from one statement and so one snapshot. */
+    async list(filter: ItemFilter): Promise<{ data: Item[]; total: number; version: string }> {
       const where = ['deleted_at IS NULL'];
       const params: unknown[] = [];
       const param = (value: unknown, cast = '') => `$${params.push(value)}${cast}`;
@@ -142,13 +149,16 @@ export function itemsRepo(db: Db, events: Events) {
       // One statement for the page and its total (the window count is taken before LIMIT): one pool
       // connection and one round trip per list. A page past the end has no row to carry the total, so
       // only then is it counted on its own.
-      const rows = await db.sql.query<(ItemRow & { total: bigint })>(
-        `SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total FROM items WHERE ${condition} ORDER BY ${ORDER_BY[filter.sort]} ${pageClause}`,
+      const rows = await db.sql.query<(ItemRow & { total: bigint; version: string })>(
+        `SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total, ${LIST_VERSION} FROM items WHERE ${condition} ORDER BY ${ORDER_BY[filter.sort]} ${pageClause}`,
         ...params,
       );
-      if (rows.length) return { data: rows.map(toItem), total: Number(rows[0]!.total) };
-      const counted = await db.sql.query<{ total: bigint }>(`SELECT count(*) AS total FROM items WHERE ${condition}`, ...filterParams);
-      return { data: [], total: Number(counted[0]!.total) };
+      if (rows.length) return { data: rows.map(toItem), total: Number(rows[0]!.total), version: rows[0]!.version };
+      const counted = await db.sql.query<{ total: bigint; version: string }>(
+        `SELECT count(*) AS total, ${LIST_VERSION} FROM items WHERE ${condition}`,
+        ...filterParams,
+      );
+      return { data: [], total: Number(counted[0]!.total), version: counted[0]!.version };
     },
 
     /** A stockCount change is recorded as a correction (delta = new - old) in the same transaction. */

@@ -7,10 +7,11 @@ export const MAX_STOCK = 1_000_000_000;
 export function itemsDomain(deps: { items: ItemsRepo }) {
   const { items } = deps;
 
-  async function load(id: string): Promise<Item> {
-    const item = await items.find(id);
-    if (!item) throw new NotFound('No such item');
-    return item;
+  /** The item and its version (for its ETag). */
+  async function load(id: string): Promise<{ item: Item; version: string }> {
+    const found = await items.find(id);
+    if (!found) throw new NotFound('No such item');
+    return found;
   }
 
   return {

@@ -32,12 +32,13 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
       request: { query: s.itemListQuery },
       response: { status: 200, description: 'A page of items', schema: s.itemPage },
       errors: ['forbidden'],
+      cache: 'revalidate',
     },
     async ({ query, user }) => {
       if (query.lowStock !== undefined && !user) throw new Unauthorized('lowStock is for admins: send an access token');
       if (query.lowStock !== undefined && user!.role !== 'admin') throw new Forbidden('lowStock is for admins');
-      const { data, total } = await items.list(query);
-      return { body: page(data, total, query) };
+      const { data, total, version } = await items.list(query);
+      return { body: page(data, total, query), version };
     },
   );
 
@@ -51,8 +52,12 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
       request: { params: s.itemParams },
       response: { status: 200, description: 'The item', schema: s.item },
       errors: ['not_found'],
+      cache: 'revalidate',
     },
-    async ({ params }) => ({ body: await items.load(params.id) }),
+    async ({ params }) => {
+      const { item, version } = await items.load(params.id);
+      return { body: item, version };
+    },
   );
 
   api.route(
