@@ -20,3 +20,35 @@ export function expectProblem(res: request.Response, status: number, code: strin
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
 }
+
+/**
+ * A cacheable read (api.route's `cache: 'revalidate'`): 200 with a strong ETag, then 304 with no body and the same
+ * tag when that tag is sent back; returns the tag. A tag may cover rows that other test files write meanwhile: a
+ * 200 to the old tag must then carry a new tag (that is the contract), and the round is tried again.
+ */
+export async function expectRevalidates(service: ServiceName, path: string): Promise<string> {
+  let tag: string | undefined;
+  for (let round = 0; round < 20; round++) {
+    const res = await api(service).get(path).set(tag ? { 'If-None-Match': tag } : {});
+    expect(res.headers['cache-control']).toBe('public, no-cache');
+    if (res.status === 304) {
+      expect(res.text ?? '').toBe('');
+      expect(res.headers.etag).toBe(tag);
+      return tag!;
+    }
+    expect(res.status).toBe(200);
+    expect(res.headers.etag).toMatch(/^"[\w-]+"$/);
+    expect(res.headers.etag).not.toBe(tag);
+    tag = res.headers.etag as string;
+  }
+  throw new Error(`${service} ${path} never answered 304`);
+}
+
+/** After a change, the old tag no longer matches: a full 200 with a new tag. */
+export async function expectChanged(service: ServiceName, path: string, oldTag: string) {
+  const res = await api(service).get(path).set('If-None-Match', oldTag);
+  expect(res.status).toBe(200);
+  expect(res.headers.etag).toMatch(/^"[\w-]+"$/);
+  expect(res.headers.etag).not.toBe(oldTag);
+  return res;
+}

@@ -1,4 +1,4 @@
-import { admin, api, serviceAuth, unique } from '@shop/testkit';
+import { admin, api, expectChanged, expectRevalidates, serviceAuth, unique } from '@shop/testkit';
 import { newItem } from './helpers';
 
 let adminAuth: { Authorization: string };
@@ -6,36 +6,8 @@ beforeAll(async () => {
   adminAuth = (await admin()).auth;
 });
 
-/**
- * 200 with a strong ETag and a revalidate policy, then 304 (no body, same tag) when the tag is sent back. A list's
- * tag covers every item, and other test files write items meanwhile: a 200 to the old tag must then carry a
- * new tag (that is the contract), and the round is tried again.
- */
-async function fresh(path: string): Promise<string> {
-  let tag: string | undefined;
-  for (let round = 0; round < 20; round++) {
-    const res = await api('inventory').get(path).set(tag ? { 'If-None-Match': tag } : {});
-    expect(res.headers['cache-control']).toBe('public, no-cache');
-    if (res.status === 304) {
-      expect(res.text ?? '').toBe('');
-      expect(res.headers.etag).toBe(tag);
-      return tag!;
-    }
-    expect(res.status).toBe(200);
-    expect(res.headers.etag).toMatch(/^"[\w-]+"$/);
-    expect(res.headers.etag).not.toBe(tag);
-    tag = res.headers.etag as string;
-  }
-  throw new Error(`${path} never answered 304`);
-}
-
-/** After a change, the old tag no longer matches: a full 200 with a new tag. */
-async function changed(path: string, oldTag: string) {
-  const res = await api('inventory').get(path).set('If-None-Match', oldTag);
-  expect(res.status).toBe(200);
-  expect(res.headers.etag).not.toBe(oldTag);
-  return res;
-}
+const fresh = (path: string) => expectRevalidates('inventory', path);
+const changed = (path: string, oldTag: string) => expectChanged('inventory', path, oldTag);
 
 describe('HTTP caching of GET /items/:id', () => {
   it('answers 304 to its own tag, and 200 with a new tag after a patch and after a stock adjustment', async () => {

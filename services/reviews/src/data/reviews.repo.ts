@@ -99,7 +99,8 @@ const ITEM_PAGE = prepared(
      (SELECT count(*)::int AS n, round(avg(rating), 2)::float8 AS average,
              count(*) FILTER (WHERE rating = 1)::int AS r1, count(*) FILTER (WHERE rating = 2)::int AS r2,
              count(*) FILTER (WHERE rating = 3)::int AS r3, count(*) FILTER (WHERE rating = 4)::int AS r4,
-             count(*) FILTER (WHERE rating = 5)::int AS r5
+             count(*) FILTER (WHERE rating = 5)::int AS r5,
+             count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) AS version
       FROM reviews WHERE item_id = $1::uuid AND status = 'approved') s
    LEFT JOIN LATERAL
      (SELECT ${COLUMNS} FROM reviews WHERE item_id = $1::uuid AND status = 'approved'
@@ -244,9 +245,13 @@ export function reviewsRepo(db: Db, events: Events) {
      * An item's approved reviews, newest first, with their summary. One statement, so one snapshot: the page,
      * its total and the summary always describe the same set of approved rows, whatever commits meanwhile.
      * Both halves read the partial index on approved rows (item_id, seq DESC) INCLUDE (rating).
+     * The version (for the page's ETag) is the count and the sum of xmin, the writing transaction's id, over the
+     * approved rows: approving, editing, rejecting or deleting any of them changes it.
      */
-    async itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary }> {
-      const rows = await db.sql.query<Partial<Row> & { n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number }>(
+    async itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary; version: string }> {
+      const rows = await db.sql.query<
+        Partial<Row> & { n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number; version: string }
+      >(
         ITEM_PAGE,
         itemId,
         page.limit,
@@ -261,6 +266,7 @@ export function reviewsRepo(db: Db, events: Events) {
           average: s.average === null ? null : Number(s.average),
           distribution: { '1': s.r1, '2': s.r2, '3': s.r3, '4': s.r4, '5': s.r5 },
         },
+        version: s.version,
       };
     },
 

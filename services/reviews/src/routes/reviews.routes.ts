@@ -158,10 +158,11 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       request: { params: s.itemParams, query: s.pageQuery },
       response: { status: 200, description: 'A page of approved reviews and the summary', schema: s.itemReviewPage },
       errors: ['not_found'],
+      cache: 'revalidate',
     },
     async ({ params, query, req }) => {
-      const { data, total, summary } = await reviews.forItem(params.itemId, query, requestId(req));
-      return { body: { ...page(data.map(toReview), total, query), summary } };
+      const { data, total, summary, version } = await reviews.forItem(params.itemId, query, requestId(req));
+      return { body: { ...page(data.map(toReview), total, query), summary }, version };
     },
   );
 
