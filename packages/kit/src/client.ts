@@ -11,6 +11,8 @@ export class UpstreamUnavailable extends Error {
 export interface Reply<T = any> {
   status: number;
   body: T;
+  /** The answer's ETag, when it has one (a cacheable read). */
+  etag?: string;
 }
 
 export interface CallOptions {
@@ -48,6 +50,7 @@ export function createServiceClient(options: {
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     let status: number;
     let text: string;
+    let etag: string | undefined;
     // One deadline for the whole attempt (connect, headers, body). A plain timer: AbortSignal.timeout's
     // GC-tracked timers showed up in the profile of every proxied request.
     const deadline = new AbortController();
@@ -62,6 +65,7 @@ export function createServiceClient(options: {
         signal: deadline.signal,
       });
       status = response.statusCode;
+      etag = response.headers.etag as string | undefined;
       text = await response.body.text();
     } catch (error) {
       throw new UpstreamUnavailable(options.service, (error as Error).message);
@@ -69,7 +73,7 @@ export function createServiceClient(options: {
       clearTimeout(timer);
     }
     if (status >= 500) throw new UpstreamUnavailable(options.service, `answered ${status}`);
-    return { status, body: text ? JSON.parse(text) : undefined };
+    return { status, body: text ? JSON.parse(text) : undefined, etag };
   }
 
   return {

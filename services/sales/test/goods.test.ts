@@ -1,7 +1,7 @@
 // The shop window, read from inventory over HTTP.
 import crypto from 'node:crypto';
 import { freePort } from '@shop/devkit';
-import { admin, api, expectProblem, system } from '@shop/testkit';
+import { admin, api, expectChanged, expectProblem, expectRevalidates, system } from '@shop/testkit';
 import { startProxy } from './support/proxy';
 import { newItem, startSales } from './support/shop';
 
@@ -75,5 +75,23 @@ describe('GET /goods when inventory is unreachable', () => {
     expectProblem(await api(sales.url).get('/goods'), 503, 'service_unavailable');
     expectProblem(await api(sales.url).get(`/goods/${crypto.randomUUID()}`), 503, 'service_unavailable');
     await sales.stop();
+  });
+});
+
+describe('HTTP caching of the goods', () => {
+  it('GET /goods/:id answers 304 to its own tag, and 200 with a new tag after a stock adjustment in inventory', async () => {
+    const item = await newItem({ stockCount: 5 });
+    const path = `/goods/${item.id}`;
+    const tag = await expectRevalidates('sales', path);
+    await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -1 }).expect(200);
+    expect((await expectChanged('sales', path, tag)).body.stockCount).toBe(4);
+  });
+
+  it('GET /goods answers 304 to its own tag, and 200 with a new tag after an item is patched in inventory', async () => {
+    const item = await newItem({ stockCount: 5 });
+    const path = '/goods?limit=3';
+    const tag = await expectRevalidates('sales', path);
+    await api('inventory').patch(`/items/${item.id}`).set((await admin()).auth).send({ priceCents: 77 }).expect(200);
+    await expectChanged('sales', path, tag);
   });
 });

@@ -50,20 +50,21 @@ function parse<T extends z.ZodType>(schema: T, status: number, body: unknown): z
  */
 export function inventoryClient(http: ServiceClient) {
   return {
+    /** The page and inventory's ETag of it (sales' own tag derives from it). */
     async listInStock(page: { limit: number; offset: number }, requestId: string) {
-      const { status, body } = await http.call({
+      const { status, body, etag } = await http.call({
         method: 'GET',
         path: `/items?inStock=true&limit=${page.limit}&offset=${page.offset}`,
         requestId,
         retry: true,
       });
-      return status === 200 ? parse(itemPage, status, body) : unexpected(status, body);
+      return status === 200 && etag ? { ...parse(itemPage, status, body), etag } : unexpected(status, body);
     },
 
-    async item(id: string, requestId: string): Promise<Item | undefined> {
-      const { status, body } = await http.call({ method: 'GET', path: `/items/${encodeURIComponent(id)}`, requestId, retry: true });
+    async item(id: string, requestId: string): Promise<{ item: Item; etag: string } | undefined> {
+      const { status, body, etag } = await http.call({ method: 'GET', path: `/items/${encodeURIComponent(id)}`, requestId, retry: true });
       if (status === 404) return undefined;
-      return status === 200 ? parse(item, status, body) : unexpected(status, body);
+      return status === 200 && etag ? { item: parse(item, status, body), etag } : unexpected(status, body);
     },
 
     /** Takes the stock for a sale (reference = sale id); the answer carries the price and name at this moment. */

@@ -10,19 +10,22 @@ async function orUnavailable<T>(call: Promise<T>): Promise<T> {
   }
 }
 
-/** The shop window: what is in stock, read from inventory (sales keeps no copy of the catalogue). */
+/**
+ * The shop window: what is in stock, read from inventory (sales keeps no copy of the catalogue). Each answer is
+ * a function of inventory's answer, so inventory's ETag is its version.
+ */
 export function goodsDomain(deps: { inventory: InventoryClient }) {
   const { inventory } = deps;
   return {
     async list(page: { limit: number; offset: number }, requestId: string) {
       const items = await orUnavailable(inventory.listInStock(page, requestId));
-      return { total: items.total, data: items.data.map(({ id, name, priceCents }) => ({ id, name, priceCents })) };
+      return { total: items.total, data: items.data.map(({ id, name, priceCents }) => ({ id, name, priceCents })), version: items.etag };
     },
 
     async get(id: string, requestId: string) {
-      const item = await orUnavailable(inventory.item(id, requestId));
-      if (!item) throw new NotFound('No such item');
-      return item;
+      const found = await orUnavailable(inventory.item(id, requestId));
+      if (!found) throw new NotFound('No such item');
+      return { item: found.item, version: found.etag };
     },
   };
 }

@@ -15,10 +15,11 @@ export function goodsRoutes(api: Api, goods: GoodsDomain) {
       request: { query: pageQuery },
       response: { status: 200, description: 'A page of goods', schema: s.goodPage },
       errors: ['service_unavailable'],
+      cache: 'revalidate',
     },
     async ({ query, req }) => {
-      const { data, total } = await goods.list(query, String(req.id));
-      return { body: page(data, total, query) };
+      const { data, total, version } = await goods.list(query, String(req.id));
+      return { body: page(data, total, query), version };
     },
   );
 
@@ -32,7 +33,11 @@ export function goodsRoutes(api: Api, goods: GoodsDomain) {
       request: { params: s.goodsParams },
       response: { status: 200, description: 'The item', schema: s.item },
       errors: ['not_found', 'service_unavailable'],
+      cache: 'revalidate',
     },
-    async ({ params, req }) => ({ body: await goods.get(params.id, String(req.id)) }),
+    async ({ params, req }) => {
+      const { item, version } = await goods.get(params.id, String(req.id));
+      return { body: item, version };
+    },
   );
 }

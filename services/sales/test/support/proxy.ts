@@ -55,7 +55,8 @@ export async function startProxy(target: string, initial: Rule = forwardAll) {
     });
     const text = await response.text();
     forwarded.push({ ...request, status: response.status, answer: text ? JSON.parse(text) : undefined });
-    return { status: response.status, headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' }, text };
+    const etag = response.headers.get('etag');
+    return { status: response.status, headers: { 'content-type': response.headers.get('content-type') ?? 'application/json', ...(etag && { etag }) }, text };
   }
 
   const track = <T>(promise: Promise<T>) => {
