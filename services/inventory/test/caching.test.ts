@@ -77,6 +77,13 @@ describe('HTTP caching of GET /items', () => {
     expect((await changed(list, tag)).body.data[0].priceCents).toBe(5);
   });
 
+  it('is private, no-cache when the request carried credentials (an admin\'s lowStock view is theirs alone)', async () => {
+    const res = await api('inventory').get('/items?lowStock=true').set(adminAuth);
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('private, no-cache');
+    expect(res.headers.etag).toMatch(/^"[\w-]+"$/);
+  });
+
   it('gives different queries different tags', async () => {
     const a = await api('inventory').get('/items?limit=1');
     const b = await api('inventory').get('/items?limit=2');
