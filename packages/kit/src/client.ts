@@ -22,6 +22,8 @@ export interface CallOptions {
   requestId?: string;
   /** Retry unknown outcomes. Only for calls that are safe to repeat (reads, writes keyed by a reference). */
   retry?: boolean;
+  /** Revalidate a cached answer: its ETag (a 304 then means it still holds). */
+  ifNoneMatch?: string;
 }
 
 /**
@@ -46,6 +48,7 @@ export function createServiceClient(options: {
   async function once<T>(call: CallOptions): Promise<Reply<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (call.requestId) headers['x-request-id'] = call.requestId;
+    if (call.ifNoneMatch) headers['if-none-match'] = call.ifNoneMatch;
     if (options.serviceToken) headers.authorization = `Bearer ${options.serviceToken}`;
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     let status: number;

@@ -10,6 +10,7 @@ export * from './errors';
 export * from './logging';
 export * from './pagination';
 export * from './problem';
+export * from './read-cache';
 export * from './server';
 export * from './tokens';
 export * from './webhooks';

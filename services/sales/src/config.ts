@@ -28,6 +28,11 @@ const schema = baseConfigSchema
      * these): it runs in the background, so it may wait out a short lock rather than fail and retry.
      */
     SWEEP_STATEMENT_TIMEOUT_MS: ms(15_000),
+    /**
+     * How long a goods answer read from inventory may be served from this process's memory before it is
+     * revalidated with inventory (by ETag). 0 revalidates on every read. The purchase always checks live stock.
+     */
+    GOODS_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     /** How long an Idempotency-Key is remembered (the contract promises at least 24 h). */
     IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(24).default(24),
   })

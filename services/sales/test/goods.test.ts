@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { freePort } from '@shop/devkit';
 import { admin, api, expectChanged, expectProblem, expectRevalidates, system } from '@shop/testkit';
 import { startProxy } from './support/proxy';
-import { newItem, startSales } from './support/shop';
+import { newItem, startSales, waitFor } from './support/shop';
 
 async function allGoods(): Promise<Array<{ id: string; name: string; priceCents: number }>> {
   const goods = [];
@@ -93,5 +93,62 @@ describe('HTTP caching of the goods', () => {
     const tag = await expectRevalidates('sales', path);
     await api('inventory').patch(`/items/${item.id}`).set((await admin()).auth).send({ priceCents: 77 }).expect(200);
     await expectChanged('sales', path, tag);
+  });
+});
+
+describe('GET /goods: the per-process cache in front of inventory (GOODS_MAX_AGE_MS)', () => {
+  /** A sales instance reading inventory through a spy, and the item reads it sent upstream. */
+  async function salesWithSpy(goodsMaxAgeMs: number) {
+    const spy = await startProxy(system().urls.inventory);
+    const sales = await startSales({ INVENTORY_URL: spy.url, GOODS_MAX_AGE_MS: String(goodsMaxAgeMs) });
+    const reads = (path: string) => spy.forwarded.filter((req) => req.path === path);
+    const stop = async () => {
+      await sales.stop();
+      await spy.close();
+    };
+    return { url: sales.url, reads, stop };
+  }
+
+  it('at 0 revalidates every read with If-None-Match: inventory answers 304 without a body, sales the same item', async () => {
+    const item = await newItem({ stockCount: 6 });
+    const shop = await salesWithSpy(0);
+    try {
+      const first = await api(shop.url).get(`/goods/${item.id}`);
+      const second = await api(shop.url).get(`/goods/${item.id}`);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.body).toEqual(first.body);
+      expect(second.headers.etag).toBe(first.headers.etag);
+      const reads = shop.reads(`/items/${item.id}`);
+      expect(reads.map((read) => read.status)).toEqual([200, 304]);
+      expect(reads[0]!.headers['if-none-match']).toBeUndefined();
+      expect(reads[1]!.headers['if-none-match']).toMatch(/^"[\w-]+"$/);
+      await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -2 }).expect(200);
+      expect((await api(shop.url).get(`/goods/${item.id}`)).body.stockCount).toBe(4);
+    } finally {
+      await shop.stop();
+    }
+  });
+
+  it('serves an answer from memory within GOODS_MAX_AGE_MS (a change may show late), then revalidates', async () => {
+    const item = await newItem({ stockCount: 6 });
+    const shop = await salesWithSpy(60_000);
+    try {
+      expect((await api(shop.url).get(`/goods/${item.id}`)).body.stockCount).toBe(6);
+      await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -1 }).expect(200);
+      expect((await api(shop.url).get(`/goods/${item.id}`)).body.stockCount).toBe(6);
+      expect(shop.reads(`/items/${item.id}`)).toHaveLength(1);
+    } finally {
+      await shop.stop();
+    }
+    const short = await salesWithSpy(50);
+    try {
+      expect((await api(short.url).get(`/goods/${item.id}`)).body.stockCount).toBe(5);
+      await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -1 }).expect(200);
+      // Within 50 ms the old count may still be served; after it, the read revalidates and shows the new one.
+      await waitFor(async () => (await api(short.url).get(`/goods/${item.id}`)).body.stockCount === 4, 10_000, 'the new stock');
+      expect(short.reads(`/items/${item.id}`).map((read) => read.status)).toContain(200);
+    } finally {
+      await short.stop();
+    }
   });
 });

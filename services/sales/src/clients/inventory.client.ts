@@ -1,4 +1,4 @@
-import { UpstreamUnavailable, z, type ServiceClient } from '@shop/kit';
+import { readCache, UpstreamUnavailable, z, type ServiceClient } from '@shop/kit';
 
 const SERVICE = 'inventory';
 
@@ -44,27 +44,42 @@ function parse<T extends z.ZodType>(schema: T, status: number, body: unknown): z
   return result.success ? result.data : unexpected(status, body);
 }
 
+/** A catalogue answer as read (the value and inventory's ETag of it), or undefined for a 404. */
+type CatalogueRead = { value: unknown; etag: string } | undefined;
+
+/** Goods answers kept per process: a page holds at most 100 items, so 200 entries stay within a few MB. */
+const GOODS_CACHE_ENTRIES = 200;
+
 /**
  * Inventory as sales uses it. Every call carries the request id; reads and the reference-keyed stock
  * operations are safe to repeat, so all retry unknown outcomes. Unknown outcomes throw UpstreamUnavailable.
+ * The shop window's reads (listInStock, item) go through a per-process cache: served for at most
+ * `goodsMaxAgeMs`, then revalidated with inventory by ETag (a 304 keeps the value, no body sent), and identical
+ * concurrent reads share one call. The purchase's calls never use it: they see live stock.
  */
-export function inventoryClient(http: ServiceClient) {
+export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: number }) {
+  const catalogue = readCache<CatalogueRead>({ maxAgeMs: options.goodsMaxAgeMs, maxEntries: GOODS_CACHE_ENTRIES });
+
+  async function cachedRead<T extends z.ZodType>(path: string, schema: T, requestId: string) {
+    const read = await catalogue.get(path, async (previous) => {
+      const { status, body, etag } = await http.call({ method: 'GET', path, requestId, retry: true, ifNoneMatch: previous?.etag });
+      if (status === 304 && previous) return previous;
+      if (status === 404) return undefined;
+      return status === 200 && etag ? { value: parse(schema, status, body), etag } : unexpected(status, body);
+    });
+    return read && { value: read.value as z.output<T>, etag: read.etag };
+  }
+
   return {
     /** The page and inventory's ETag of it (sales' own tag derives from it). */
     async listInStock(page: { limit: number; offset: number }, requestId: string) {
-      const { status, body, etag } = await http.call({
-        method: 'GET',
-        path: `/items?inStock=true&limit=${page.limit}&offset=${page.offset}`,
-        requestId,
-        retry: true,
-      });
-      return status === 200 && etag ? { ...parse(itemPage, status, body), etag } : unexpected(status, body);
+      const read = await cachedRead(`/items?inStock=true&limit=${page.limit}&offset=${page.offset}`, itemPage, requestId);
+      return read ? { ...read.value, etag: read.etag } : unexpected(404, undefined);
     },
 
     async item(id: string, requestId: string): Promise<{ item: Item; etag: string } | undefined> {
-      const { status, body, etag } = await http.call({ method: 'GET', path: `/items/${encodeURIComponent(id)}`, requestId, retry: true });
-      if (status === 404) return undefined;
-      return status === 200 && etag ? { item: parse(item, status, body), etag } : unexpected(status, body);
+      const read = await cachedRead(`/items/${encodeURIComponent(id)}`, item, requestId);
+      return read && { item: read.value, etag: read.etag };
     },
 
     /** Takes the stock for a sale (reference = sale id); the answer carries the price and name at this moment. */
