@@ -25,6 +25,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     sales: createSalesClient(config.SALES_URL, config.REVIEWS_TO_SALES_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
     logger,
     reportThreshold: config.REVIEW_REPORT_THRESHOLD,
+    itemExistsMaxAgeMs: config.ITEM_EXISTS_MAX_AGE_MS,
   });
   reviewsRoutes(api, reviews);
   webhooks.routes(api);

@@ -13,6 +13,8 @@ const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend({
   SALES_URL: z.url().default('http://127.0.0.1:5002'),
   /** Per-attempt timeout of calls to inventory and sales; reads are retried a bounded number of times. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
+  /** How long a page read may use inventory's answer that an item exists (a deleted item's page turns 404 within it). */
+  ITEM_EXISTS_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   /** Reports since the last moderation decision that send an approved review back to the queue. */
   REVIEW_REPORT_THRESHOLD: z.coerce.number().int().min(1).max(1_000).default(3),
   /** How often to ask sales again about reviews written while it was unreachable; 0 turns the sweep off. */

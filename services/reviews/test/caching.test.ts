@@ -1,4 +1,4 @@
-import { admin, api, expectChanged, expectRevalidates, newCustomer } from '@shop/testkit';
+import { admin, api, expectChanged, expectRevalidates, newCustomer, startInstance } from '@shop/testkit';
 import { moderate, newItem, postReview, reviewIn } from './helpers';
 
 const fresh = (path: string) => expectRevalidates('reviews', path);
@@ -41,5 +41,40 @@ describe("HTTP caching of an item's reviews page", () => {
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers.etag).toBeUndefined();
+  });
+});
+
+describe("an item's existence, kept for ITEM_EXISTS_MAX_AGE_MS", () => {
+  const deleteItem = async (id: string) => api('inventory').delete(`/items/${id}`).set((await admin()).auth).expect(204);
+
+  it('is not asked again within the time: a deleted item\'s page is still served', async () => {
+    const reviews = await startInstance('reviews', { ITEM_EXISTS_MAX_AGE_MS: '60000' });
+    try {
+      const item = await newItem();
+      expect((await api(reviews.url).get(`/items/${item.id}/reviews`)).status).toBe(200);
+      await deleteItem(item.id);
+      expect((await api(reviews.url).get(`/items/${item.id}/reviews`)).status).toBe(200);
+    } finally {
+      await reviews.stop();
+    }
+  });
+
+  it('set small, a deleted item\'s page turns 404 once it has passed', async () => {
+    const reviews = await startInstance('reviews', { ITEM_EXISTS_MAX_AGE_MS: '50' });
+    try {
+      const item = await newItem();
+      expect((await api(reviews.url).get(`/items/${item.id}/reviews`)).status).toBe(200);
+      await deleteItem(item.id);
+      for (let round = 0; ; round++) {
+        const res = await api(reviews.url).get(`/items/${item.id}/reviews`);
+        if (res.status === 404) break;
+        // Within the 50 ms the cached answer may still serve the page; nothing else may.
+        expect(res.status).toBe(200);
+        if (round === 200) throw new Error('the page never turned 404');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      await reviews.stop();
+    }
   });
 });

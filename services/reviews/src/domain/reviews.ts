@@ -1,4 +1,4 @@
-import { Conflict, Forbidden, NotFound, ServiceUnavailable, type Logger, type User } from '@shop/kit';
+import { Conflict, Forbidden, NotFound, readCache, ServiceUnavailable, type Logger, type User } from '@shop/kit';
 import type { InventoryClient } from '../clients/inventory.client';
 import type { SalesClient } from '../clients/sales.client';
 import type { Page, PurchaseCheck, ReviewRecord, ReviewsRepo, ReviewStatus } from '../data/reviews.repo';
@@ -15,7 +15,9 @@ import type { Page, PurchaseCheck, ReviewRecord, ReviewsRepo, ReviewStatus } fro
  *   Because authorship is the id, a new account that later takes the same username is not their author: it
  *   cannot edit or delete them and does not see their pending or rejected ones.
  * - A deleted item's reviews stay stored (and in their authors' lists, and readable by id), but the item's
- *   page GET /items/:itemId/reviews answers 404 like the item itself: we ask inventory on every page read.
+ *   page GET /items/:itemId/reviews answers 404 like the item itself. Page reads keep inventory's answer per
+ *   process for `itemExistsMaxAgeMs` (ITEM_EXISTS_MAX_AGE_MS), so a deleted item's page turns 404 within that
+ *   time, and concurrent reads of one item share one call; writing a review always asks inventory.
  *   When inventory cannot answer, the page is served from our own rows (they are ours; an outage must not
  *   take reviews down), while POST /reviews answers 503: we never accept a review of an item we cannot check.
  * - Sales unreachable while a review is written: the review is accepted with verifiedPurchase false and marked
@@ -33,8 +35,11 @@ export function reviewsDomain(deps: {
   sales: SalesClient;
   logger: Logger;
   reportThreshold: number;
+  itemExistsMaxAgeMs: number;
 }) {
   const { reviews, inventory, sales, logger, reportThreshold } = deps;
+  // Item ids are bounded to uuids by the route; 10000 entries of a boolean is well under a MB.
+  const existence = readCache<boolean>({ maxAgeMs: deps.itemExistsMaxAgeMs, maxEntries: 10_000 });
 
   const isAuthor = (actor: User | undefined, review: ReviewRecord) => actor?.id === review.customerId;
   const canSee = (actor: User | undefined, review: ReviewRecord) =>
@@ -64,9 +69,11 @@ export function reviewsDomain(deps: {
     return check.checked ? check : undefined;
   }
 
-  async function itemExists(itemId: string, requestId?: string): Promise<boolean | undefined> {
+  /** `cached`: a page read may use an answer up to itemExistsMaxAgeMs old; a failure is never kept. */
+  async function itemExists(itemId: string, requestId?: string, cached = false): Promise<boolean | undefined> {
     try {
-      return await inventory.itemExists(itemId, requestId);
+      const ask = () => inventory.itemExists(itemId, requestId);
+      return await (cached ? existence.get(itemId, ask) : ask());
     } catch (error) {
       logger.warn({ err: error, itemId }, 'inventory could not say whether the item exists');
       return undefined;
@@ -127,7 +134,7 @@ export function reviewsDomain(deps: {
 
     /** Inventory is asked while our page is read (not before it): the answer is the same, one round trip sooner. */
     async forItem(itemId: string, page: Page, requestId?: string) {
-      const [exists, found] = await Promise.all([itemExists(itemId, requestId), reviews.itemPage(itemId, page)]);
+      const [exists, found] = await Promise.all([itemExists(itemId, requestId, true), reviews.itemPage(itemId, page)]);
       if (exists === false) throw new NotFound(`No item ${itemId}`);
       return found;
     },
