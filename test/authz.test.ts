@@ -164,7 +164,7 @@ const rows: Row[] = [
   {
     route: 'POST /internal/stock/reservations',
     who: 'services',
-    request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/reservations', body: { reference: `authz-${unique()}`, itemId: (await w.item()).id, quantity: 1 } }),
+    request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/reservations', body: { reference: `authz-${unique()}`, lines: [{ itemId: (await w.item()).id, quantity: 1 }] } }),
     expect: internal('inventory', 201, ['sales']),
   },
   {

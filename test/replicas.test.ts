@@ -139,7 +139,8 @@ describe('two replicas of each service under a purchase load, one of each killed
     phase('nothing pending');
     const sales = await sql<{ id: string; customer_id: string; item_id: string; quantity: number; total_cents: string; status: string; recovery_count: number }>(
       'sales',
-      `SELECT id::text, customer_id::text, item_id::text, quantity, total_cents::text, status::text, recovery_count FROM sales WHERE customer_id = ANY($1::uuid[])`,
+      `SELECT s.id::text, s.customer_id::text, l.item_id::text, l.quantity, s.total_cents::text, s.status::text, s.recovery_count
+       FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.customer_id = ANY($1::uuid[])`,
       [customerIds],
     );
     const completed = sales.filter((s) => s.status === 'COMPLETED');
@@ -157,7 +158,7 @@ describe('two replicas of each service under a purchase load, one of each killed
       expect({ item: item.id, left: left >= 0, sold }).toEqual({ item: item.id, left: true, sold: item.stock - left });
     }
     // Every completed sale holds a taken reservation, and nothing else holds stock.
-    const taken = await sql<{ reference: string }>('inventory', `SELECT reference FROM stock_reservations WHERE item_id = ANY($1::uuid[]) AND state = 'taken'`, [itemIds]);
+    const taken = await sql<{ reference: string }>('inventory', `SELECT r.reference FROM stock_reservations r JOIN stock_reservation_lines l USING (reference) WHERE l.item_id = ANY($1::uuid[]) AND r.state = 'taken'`, [itemIds]);
     expect(taken.map((r) => r.reference).sort()).toEqual(completed.map((s) => s.id).sort());
 
     // Money: each balance = deposits − completed totals, the ledger agrees with the balance, and every

@@ -110,7 +110,7 @@ export class World {
   reservation = () =>
     this.once('reservation', async () => {
       const reference = `fixture-${unique()}`;
-      await expectStatus('reserve', api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference, itemId: (await this.reservationItem()).id, quantity: 1 }), 201);
+      await expectStatus('reserve', api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference, lines: [{ itemId: (await this.reservationItem()).id, quantity: 1 }] }), 201);
       return { reference };
     });
 }

@@ -24,8 +24,12 @@ export async function newItem(overrides: Partial<ItemBody> = {}) {
   return res.body as { id: string; name: string; priceCents: number; stockCount: number; [key: string]: unknown };
 }
 
-export const reserve = (body: { reference: string; itemId: string; quantity: number }) =>
+export const reserveLines = (body: { reference: string; lines: Array<{ itemId: string; quantity: number }> }) =>
   api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send(body);
+
+/** A one-line basket (any other field is sent as given, beside `reference` and `lines`). */
+export const reserve = ({ reference, itemId, quantity, ...rest }: { reference: string; itemId: string; quantity: number; [field: string]: unknown }) =>
+  api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference, lines: [{ itemId, quantity }], ...rest });
 
 export const release = (reference: string) => api('inventory').post('/internal/stock/releases').set(serviceAuth('inventory')).send({ reference });
 

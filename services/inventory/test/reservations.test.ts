@@ -1,5 +1,6 @@
+import crypto from 'node:crypto';
 import { admin, api, expectProblem, newCustomer, serviceAuth, sql, unique } from '@shop/testkit';
-import { movementsSum, newItem, release, reserve, storedStock } from './helpers';
+import { movementsSum, newItem, release, reserve, reserveLines, storedStock } from './helpers';
 
 let adminAuth: { Authorization: string };
 beforeAll(async () => {
@@ -7,7 +8,14 @@ beforeAll(async () => {
 });
 const missingId = '00000000-0000-4000-8000-000000000000';
 const reservationRow = async (reference: string) =>
-  (await sql('inventory', 'SELECT state::text, item_id::text, quantity FROM stock_reservations WHERE reference = $1', [reference]))[0];
+  (
+    await sql(
+      'inventory',
+      `SELECT r.state::text, l.item_id::text, l.quantity FROM stock_reservations r
+       LEFT JOIN stock_reservation_lines l ON l.reference = r.reference WHERE r.reference = $1`,
+      [reference],
+    )
+  )[0];
 
 describe('POST /internal/stock/reservations', () => {
   it('takes the stock, answers 201 with the item name and price, and records the reservation and the movement', async () => {
@@ -15,7 +23,7 @@ describe('POST /internal/stock/reservations', () => {
     const reference = unique('sale-');
     const res = await reserve({ reference, itemId: item.id, quantity: 2 });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ reference, itemId: item.id, quantity: 2, itemName: item.name, unitPriceCents: 750, stockCount: 3 });
+    expect(res.body).toEqual({ reference, lines: [{ itemId: item.id, quantity: 2, itemName: item.name, unitPriceCents: 750, stockCount: 3 }] });
     expect(await storedStock(item.id)).toBe(3);
     expect(await reservationRow(reference)).toEqual({ state: 'taken', item_id: item.id, quantity: 2 });
     const [movement] = await sql('inventory', 'SELECT kind::text, delta, stock_after FROM stock_movements WHERE reference = $1', [reference]);
@@ -41,7 +49,7 @@ describe('POST /internal/stock/reservations', () => {
     await api('inventory').patch(`/items/${item.id}`).set(adminAuth).send({ priceCents: 999, name: 'Renamed' }).expect(200);
     const again = await reserve({ reference, itemId: item.id, quantity: 1 });
     expect(again.body).toEqual(first.body);
-    expect(again.body.unitPriceCents).toBe(100);
+    expect(again.body.lines[0].unitPriceCents).toBe(100);
   });
 
   it('answers 409 conflict when the reference was used for another quantity or item', async () => {
@@ -96,7 +104,7 @@ describe('POST /internal/stock/reservations', () => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(10);
     results.filter((r) => r.status !== 201).forEach((r) => expectProblem(r, 409, 'insufficient_stock'));
     expect(await storedStock(item.id)).toBe(0);
-    const [{ count }] = await sql('inventory', `SELECT count(*)::int AS count FROM stock_reservations WHERE item_id = $1 AND state = 'taken'`, [item.id]);
+    const [{ count }] = await sql('inventory', `SELECT count(*)::int AS count FROM stock_reservations r JOIN stock_reservation_lines l USING (reference) WHERE l.item_id = $1 AND r.state = 'taken'`, [item.id]);
     expect(count).toBe(10);
     expect(await movementsSum(item.id)).toBe(0);
   });
@@ -109,6 +117,73 @@ describe('POST /internal/stock/reservations', () => {
     results.forEach((r) => expect(r.body).toEqual(results[0]!.body));
     expect(await storedStock(item.id)).toBe(7);
     expect(await sql('inventory', 'SELECT 1 FROM stock_movements WHERE reference = $1', [reference])).toHaveLength(1);
+  });
+});
+
+describe('POST /internal/stock/reservations with several lines', () => {
+  it('takes every line in one go and answers them in the order sent; a release gives every line back', async () => {
+    const [a, b, c] = await Promise.all([newItem({ stockCount: 5, priceCents: 100 }), newItem({ stockCount: 5, priceCents: 200 }), newItem({ stockCount: 5 })]);
+    const reference = unique('sale-');
+    const res = await reserveLines({ reference, lines: [{ itemId: c!.id, quantity: 1 }, { itemId: a!.id, quantity: 2 }, { itemId: b!.id, quantity: 3 }] });
+    expect(res.status).toBe(201);
+    expect(res.body.lines.map((line: { itemId: string; quantity: number; stockCount: number }) => [line.itemId, line.quantity, line.stockCount])).toEqual([
+      [c!.id, 1, 4],
+      [a!.id, 2, 3],
+      [b!.id, 3, 2],
+    ]);
+    const replay = await reserveLines({ reference, lines: [{ itemId: c!.id, quantity: 1 }, { itemId: a!.id, quantity: 2 }, { itemId: b!.id, quantity: 3 }] });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual(res.body);
+    expectProblem(await reserveLines({ reference, lines: [{ itemId: c!.id, quantity: 1 }, { itemId: a!.id, quantity: 2 }] }), 409, 'conflict');
+    expect((await release(reference)).body).toEqual({ outcome: 'released' });
+    for (const item of [a, b, c]) {
+      expect(await storedStock(item!.id)).toBe(5);
+      expect(await movementsSum(item!.id)).toBe(5);
+    }
+  });
+
+  it('takes nothing when one line is short, and names every short line', async () => {
+    const [a, b, c] = await Promise.all([newItem({ stockCount: 5 }), newItem({ stockCount: 1 }), newItem({ stockCount: 0 })]);
+    const reference = unique('sale-');
+    const res = await reserveLines({ reference, lines: [{ itemId: a!.id, quantity: 2 }, { itemId: b!.id, quantity: 2 }, { itemId: c!.id, quantity: 1 }] });
+    expectProblem(res, 409, 'insufficient_stock');
+    expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual(['lines.1.quantity', 'lines.2.quantity']);
+    expect([await storedStock(a!.id), await storedStock(b!.id), await storedStock(c!.id)]).toEqual([5, 1, 0]);
+    expect(await reservationRow(reference)).toBeUndefined();
+  });
+
+  it('answers 404 naming the unknown line, and takes nothing', async () => {
+    const a = await newItem({ stockCount: 5 });
+    const res = await reserveLines({ reference: unique('sale-'), lines: [{ itemId: a.id, quantity: 1 }, { itemId: missingId, quantity: 1 }] });
+    expectProblem(res, 404, 'not_found');
+    expect(res.body.errors).toEqual([{ path: 'lines.1.itemId', message: expect.any(String) }]);
+    expect(await storedStock(a.id)).toBe(5);
+  });
+
+  it('refuses an item twice, no lines and more than 50 lines with 400', async () => {
+    const a = await newItem({ stockCount: 5 });
+    const line = { itemId: a.id, quantity: 1 };
+    const many = Array.from({ length: 51 }, () => ({ itemId: crypto.randomUUID(), quantity: 1 }));
+    for (const lines of [[line, { ...line, itemId: a.id.toUpperCase() }], [], many]) {
+      expectProblem(await reserveLines({ reference: unique('sale-'), lines }), 400, 'validation_failed');
+    }
+    expect(await storedStock(a.id)).toBe(5);
+  });
+
+  it('never deadlocks or oversells when baskets share items in opposite orders', async () => {
+    const items = await Promise.all([newItem({ stockCount: 30 }), newItem({ stockCount: 30 }), newItem({ stockCount: 30 })]);
+    const baskets = Array.from({ length: 60 }, (_, i) => {
+      const [x, y] = [items[i % 3]!, items[(i + 1 + (i % 2)) % 3]!];
+      return [{ itemId: x.id, quantity: 1 }, { itemId: y.id, quantity: 1 }];
+    });
+    const results = await Promise.all(baskets.map((lines) => reserveLines({ reference: unique('sale-'), lines })));
+    expect(results.map((r) => r.status).every((status) => status === 201 || status === 409)).toBe(true);
+    results.filter((r) => r.status !== 201).forEach((r) => expectProblem(r, 409, 'insufficient_stock'));
+    const taken = results.filter((r) => r.status === 201).length;
+    const stocks = await Promise.all(items.map((item) => storedStock(item.id)));
+    expect(stocks.every((stock) => stock >= 0)).toBe(true);
+    expect(90 - stocks.reduce((sum, stock) => sum + stock, 0)).toBe(2 * taken);
+    for (const item of items) expect(await movementsSum(item.id)).toBe(await storedStock(item.id));
   });
 });
 

@@ -25,11 +25,11 @@ describe('POST /sales under concurrency', () => {
     const ids = buyers.map((buyer) => buyer.id);
     const completed = await sql<{ customer_id: string; total: number }>(
       'sales',
-      `SELECT customer_id::text, total_cents::int AS total FROM sales WHERE item_id = $1 AND status = 'COMPLETED'`,
+      `SELECT s.customer_id::text, s.total_cents::int AS total FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE l.item_id = $1 AND s.status = 'COMPLETED'`,
       [item.id],
     );
     expect(completed).toHaveLength(10);
-    const pending = await sql('sales', `SELECT 1 FROM sales WHERE item_id = $1 AND status = 'PENDING'`, [item.id]);
+    const pending = await sql('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE l.item_id = $1 AND s.status = 'PENDING'`, [item.id]);
     expect(pending).toHaveLength(0);
 
     // Each buyer's balance = deposits − their completed sales, through the API and in the stored ledger.

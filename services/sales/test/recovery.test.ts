@@ -10,8 +10,11 @@ async function abandonedSale(customer: { id: string; username: string }, itemId:
   const id = crypto.randomUUID();
   await sql(
     'sales',
-    `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status, created_at)
-     VALUES ($1, $2, $3::text, lower($3::text), $4, 1, 'PENDING', now() - $5::interval)`,
+    `WITH sale AS (
+       INSERT INTO sales (id, customer_id, username, username_key, status, created_at)
+       VALUES ($1, $2, $3::text, lower($3::text), 'PENDING', now() - $5::interval) RETURNING id
+     )
+     INSERT INTO sale_lines (sale_id, position, item_id, quantity) SELECT id, 0, $4, 1 FROM sale`,
     [id, customer.id, customer.username, itemId, options.age ?? '1 hour'],
   );
   if (options.key) {
@@ -21,7 +24,7 @@ async function abandonedSale(customer: { id: string; username: string }, itemId:
       id,
     ]);
   }
-  const reserved = await api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference: id, itemId, quantity: 1 });
+  const reserved = await api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference: id, lines: [{ itemId, quantity: 1 }] });
   expect(reserved.status).toBe(201);
   if (options.debited) {
     const debited = await api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send({ customerId: customer.id, amountCents: options.priceCents, reference: id });

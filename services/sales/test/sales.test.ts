@@ -13,8 +13,10 @@ const saleShape = {
   unitPriceCents: expect.any(Number),
   quantity: expect.any(Number),
   totalCents: expect.any(Number),
+  refundedCents: 0,
   status: 'completed',
   createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+  updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
 };
 
 describe('POST /sales', () => {
@@ -32,6 +34,8 @@ describe('POST /sales', () => {
       unitPriceCents: 150,
       quantity: 3,
       totalCents: 450,
+      // v2: the one line, also at the top level for v1 clients.
+      lines: [{ itemId: item.id, itemName: item.name, unitPriceCents: 150, quantity: 3, totalCents: 450, refundedQuantity: 0 }],
     });
     expect(res.headers.location).toBe(`/sales/${res.body.id}`);
     expect(await stockOf(item.id)).toBe(2);

@@ -1,25 +1,31 @@
 import { Conflict, InsufficientStock, NotFound } from '@shop/kit';
-import type { ReservationsRepo } from '../data/reservations.repo';
+import type { BasketLine, ReservationsRepo } from '../data/reservations.repo';
 
 /** The stock steps of the sales saga, idempotent by reference (the sale id). */
 export function stockDomain(deps: { reservations: ReservationsRepo }) {
   const { reservations } = deps;
   return {
-    /** Takes the stock once per reference; a retry answers the same; a take after its release is refused. */
-    async reserve(reference: string, itemId: string, quantity: number) {
-      const result = await reservations.take(reference, itemId, quantity);
+    /** Takes every line's stock once per reference, or none; a retry answers the same; a take after its release is refused. */
+    async reserve(reference: string, lines: BasketLine[]) {
+      const result = await reservations.take(reference, lines);
       switch (result.outcome) {
         case 'taken':
         case 'already_taken':
           return { created: result.outcome === 'taken', reservation: result.reservation };
         case 'no_item':
-          throw new NotFound('No such item');
+          throw new NotFound(
+            'No such item',
+            result.lines.map((line) => ({ path: `lines.${line}.itemId`, message: 'no such item' })),
+          );
         case 'insufficient_stock':
-          throw new InsufficientStock('Not enough stock for this quantity');
+          throw new InsufficientStock(
+            'Not enough stock for every line',
+            result.lines.map((line) => ({ path: `lines.${line}.quantity`, message: 'more than is in stock' })),
+          );
         case 'voided':
           throw new Conflict('This reference was already released (or voided); it can no longer take stock');
         case 'reference_mismatch':
-          throw new Conflict('This reference was already used for a different item or quantity');
+          throw new Conflict('This reference was already used for different lines');
       }
     },
 

@@ -9,10 +9,11 @@ export function internalStockRoutes(api: Api, stock: StockDomain) {
       method: 'post',
       path: '/internal/stock/reservations',
       tag: 'Internal',
-      summary: 'Take stock for a sale (idempotent by reference)',
+      summary: "Take the stock of a sale's basket, every line or none (idempotent by reference)",
       description:
         '201 when taken now, 200 when this reference already took it (same body, nothing more taken). ' +
-        '409 conflict when the reference was released or voided, or used for another item or quantity.',
+        '404 and 409 insufficient_stock name the offending lines in `errors[].path` (`lines.<n>.itemId`, `lines.<n>.quantity`). ' +
+        '409 conflict when the reference was released or voided, or used for other lines.',
       access: 'service',
       callers: ['sales'],
       request: { body: s.reservationRequest },
@@ -20,7 +21,7 @@ export function internalStockRoutes(api: Api, stock: StockDomain) {
       errors: ['insufficient_stock', 'not_found', 'conflict'],
     },
     async ({ body }) => {
-      const { created, reservation } = await stock.reserve(body.reference, body.itemId, body.quantity);
+      const { created, reservation } = await stock.reserve(body.reference, body.lines);
       return { status: created ? 201 : 200, body: reservation };
     },
   );

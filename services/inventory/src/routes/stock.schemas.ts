@@ -2,20 +2,34 @@ import { z } from '@shop/kit';
 
 const reference = z.string().min(1).max(255).openapi({ description: 'The sale id', example: '5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e' });
 
+const basketLine = z.strictObject({ itemId: z.uuid(), quantity: z.number().int().min(1).max(1000) });
+
 export const reservationRequest = z
-  .strictObject({ reference, itemId: z.uuid(), quantity: z.number().int().min(1).max(1000) })
+  .strictObject({
+    reference,
+    lines: z
+      .array(basketLine)
+      .min(1)
+      .max(50)
+      .refine((lines) => new Set(lines.map((line) => line.itemId.toLowerCase())).size === lines.length, 'each item at most once')
+      .openapi({ description: 'Every line is taken, or none (1–50 lines, each item at most once)' }),
+  })
   .openapi('StockReservationRequest', {
-    example: { reference: '5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e', itemId: '0f8fad5b-d9cb-469f-a165-70867728950e', quantity: 2 },
+    example: { reference: '5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e', lines: [{ itemId: '0f8fad5b-d9cb-469f-a165-70867728950e', quantity: 2 }] },
   });
 
 export const reservation = z
   .object({
     reference: z.string(),
-    itemId: z.uuid(),
-    quantity: z.number().int().min(1),
-    itemName: z.string().openapi({ description: "The item's name when the stock was taken" }),
-    unitPriceCents: z.number().int().min(1).openapi({ description: "The item's price when the stock was taken: sales charges it" }),
-    stockCount: z.number().int().min(0).openapi({ description: 'The stock left right after this reservation' }),
+    lines: z.array(
+      z.object({
+        itemId: z.uuid(),
+        quantity: z.number().int().min(1),
+        itemName: z.string().openapi({ description: "The item's name when the stock was taken" }),
+        unitPriceCents: z.number().int().min(1).openapi({ description: "The item's price when the stock was taken: sales charges it" }),
+        stockCount: z.number().int().min(0).openapi({ description: 'The stock left right after this reservation' }),
+      }),
+    ),
   })
   .openapi('StockReservation');
 

@@ -19,20 +19,30 @@ const itemPage = z.object({ data: z.array(item), total: z.number().int(), limit:
 
 const reservation = z.object({
   reference: z.string(),
-  itemId: z.string(),
-  quantity: z.number().int(),
-  itemName: z.string(),
-  unitPriceCents: z.number().int().min(0),
-  stockCount: z.number().int(),
+  lines: z.array(
+    z.object({
+      itemId: z.string(),
+      quantity: z.number().int(),
+      itemName: z.string(),
+      unitPriceCents: z.number().int().min(0),
+      stockCount: z.number().int(),
+    }),
+  ),
 });
 export type Reservation = z.output<typeof reservation>;
 
 export type ReserveResult =
   | { outcome: 'reserved'; reservation: Reservation }
-  | { outcome: 'insufficient_stock' }
-  | { outcome: 'not_found' }
+  /** The 0-based positions of the lines inventory named. */
+  | { outcome: 'insufficient_stock' | 'not_found'; lines: number[] }
   /** The reference was voided (an undo got there first) or used for something else. */
   | { outcome: 'refused' };
+
+/** The line positions a refusal names in `errors[].path` (`lines.<n>.…`). */
+function namedLines(body: { errors?: Array<{ path?: unknown }> } | undefined): number[] {
+  const lines = (body?.errors ?? []).map((error) => /^lines\.(\d+)\./.exec(String(error.path))?.[1]).filter((n) => n !== undefined);
+  return [...new Set(lines.map(Number))];
+}
 
 /** An answer the agreed API does not allow: as unknown as a timeout, so the caller undoes. */
 function unexpected(status: number, body: unknown): never {
@@ -82,12 +92,13 @@ export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: n
       return read && { item: read.value, etag: read.etag };
     },
 
-    /** Takes the stock for a sale (reference = sale id); the answer carries the price and name at this moment. */
-    async reserve(input: { reference: string; itemId: string; quantity: number }, requestId: string): Promise<ReserveResult> {
+    /** Takes the stock of every line for a sale (reference = sale id), or none; the answer carries each line's price and name now. */
+    async reserve(input: { reference: string; lines: Array<{ itemId: string; quantity: number }> }, requestId: string): Promise<ReserveResult> {
       const { status, body } = await http.call({ method: 'POST', path: '/internal/stock/reservations', body: input, requestId, retry: true });
       if (status === 200 || status === 201) return { outcome: 'reserved', reservation: parse(reservation, status, body) };
-      if (status === 404) return { outcome: 'not_found' };
-      if (status === 409) return { outcome: body?.code === 'insufficient_stock' ? 'insufficient_stock' : 'refused' };
+      if (status === 404) return { outcome: 'not_found', lines: namedLines(body) };
+      if (status === 409 && body?.code === 'insufficient_stock') return { outcome: 'insufficient_stock', lines: namedLines(body) };
+      if (status === 409) return { outcome: 'refused' };
       return unexpected(status, body);
     },
 

@@ -4,26 +4,42 @@ import type { Db } from './db';
 export const SALE_EVENT_TYPES = ['sale.completed', 'refund.completed'] as const;
 export type Events = EventRecorder<(typeof SALE_EVENT_TYPES)[number]>;
 
-/** A sale as clients see it: only completed sales ever leave the service. */
-export interface Sale {
-  id: string;
-  customerId: string;
-  username: string;
+export type PublicStatus = 'completed' | 'partially_refunded' | 'refunded';
+
+export interface SaleLine {
   itemId: string;
   itemName: string;
   unitPriceCents: number;
   quantity: number;
   totalCents: number;
-  status: 'completed';
+  refundedQuantity: number;
+}
+
+/**
+ * A sale as clients see it: only completed sales ever leave the service. A sale of exactly one line also
+ * carries that line's itemId, itemName, unitPriceCents and quantity at the top level (the v1 shape).
+ */
+export interface Sale {
+  id: string;
+  customerId: string;
+  username: string;
+  itemId?: string;
+  itemName?: string;
+  unitPriceCents?: number;
+  quantity?: number;
+  lines: SaleLine[];
+  totalCents: number;
+  refundedCents: number;
+  status: PublicStatus;
   createdAt: string;
+  updatedAt: string;
 }
 
 export interface NewSale {
   id: string;
   customerId: string;
   username: string;
-  itemId: string;
-  quantity: number;
+  lines: Array<{ itemId: string; quantity: number }>;
 }
 
 export interface IdempotencyClaim {
@@ -52,62 +68,108 @@ export interface PendingSale {
   customerId: string;
 }
 
+/** What each line cost at purchase time (inventory's reservation answer), and the total. */
+export interface Price {
+  lines: Array<{ itemId: string; itemName: string; unitPriceCents: number }>;
+  totalCents: number;
+}
+
+export interface SaleFilter {
+  customerId?: string;
+  username?: string;
+  status?: PublicStatus;
+  itemId?: string;
+  from?: Date;
+  to?: Date;
+}
+
 interface SaleRow {
   id: string;
   customer_id: string;
   username: string;
-  item_id: string;
-  item_name: string | null;
-  unit_price_cents: bigint | null;
-  quantity: number;
-  total_cents: bigint | null;
+  total_cents: string | number;
+  refunded_cents: string | number;
   created_at: Date;
+  updated_at: Date;
+  lines: Array<{ itemId: string; itemName: string | null; unitPriceCents: number | null; quantity: number; refundedQuantity: number }>;
 }
-const SALE_COLUMNS = 'id, customer_id, username, item_id, item_name, unit_price_cents, quantity, total_cents, created_at';
 
-function toSale(row: SaleRow): Sale {
+/** The sale's columns and its lines (in the client's order) as JSON, for a query over `sales s`. */
+const SALE_SELECT = `s.id, s.customer_id, s.username, s.total_cents, s.refunded_cents, s.created_at, s.updated_at,
+  (SELECT json_agg(json_build_object('itemId', l.item_id, 'itemName', l.item_name, 'unitPriceCents', l.unit_price_cents,
+     'quantity', l.quantity, 'refundedQuantity', l.refunded_quantity) ORDER BY l.position)
+   FROM sale_lines l WHERE l.sale_id = s.id) AS lines`;
+
+export function statusOf(totalCents: number, refundedCents: number): PublicStatus {
+  if (refundedCents === 0) return 'completed';
+  return refundedCents >= totalCents ? 'refunded' : 'partially_refunded';
+}
+
+export function toSale(row: SaleRow): Sale {
+  const lines = row.lines.map((line) => ({
+    itemId: line.itemId,
+    itemName: line.itemName ?? '',
+    unitPriceCents: Number(line.unitPriceCents),
+    quantity: line.quantity,
+    totalCents: Number(line.unitPriceCents) * line.quantity,
+    refundedQuantity: line.refundedQuantity,
+  }));
+  const [only] = lines;
+  const totalCents = Number(row.total_cents);
+  const refundedCents = Number(row.refunded_cents);
   return {
     id: row.id,
     customerId: row.customer_id,
     username: row.username,
-    itemId: row.item_id,
-    itemName: row.item_name ?? '',
-    unitPriceCents: Number(row.unit_price_cents),
-    quantity: row.quantity,
-    totalCents: Number(row.total_cents),
-    status: 'completed',
+    // v1 clients read one-line sales from the top level.
+    ...(lines.length === 1 && { itemId: only!.itemId, itemName: only!.itemName, unitPriceCents: only!.unitPriceCents, quantity: only!.quantity }),
+    lines,
+    totalCents,
+    refundedCents,
+    status: statusOf(totalCents, refundedCents),
     createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   };
-}
-
-/** The item's name and price at purchase time, as the reservation answered them. */
-export interface Price {
-  itemName: string;
-  unitPriceCents: number;
-  totalCents: number;
 }
 
 const INSERT_PENDING = prepared(
   'sales.insert-pending',
-  `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status)
-   VALUES ($1::uuid, $2::uuid, $3::text, lower($3::text), $4::uuid, $5, 'PENDING')`,
+  `WITH sale AS (
+     INSERT INTO sales (id, customer_id, username, username_key, status)
+     VALUES ($1::uuid, $2::uuid, $3::text, lower($3::text), 'PENDING') RETURNING id
+   )
+   INSERT INTO sale_lines (sale_id, position, item_id, quantity)
+   SELECT sale.id, t.ord - 1, t.item_id, t.quantity FROM sale, unnest($4::uuid[], $5::int[]) WITH ORDINALITY t(item_id, quantity, ord)`,
 );
+/** Sets each line's name and price from the arrays ($2 item ids, $3 names, $4 prices) when `sale` changed a row. */
+const PRICE_LINES = `UPDATE sale_lines SET item_name = p.item_name, unit_price_cents = p.unit_price_cents
+   FROM unnest($2::uuid[], $3::text[], $4::bigint[]) p(item_id, item_name, unit_price_cents)
+   WHERE sale_lines.sale_id = $1::uuid AND sale_lines.item_id = p.item_id AND EXISTS (SELECT 1 FROM sale)
+   RETURNING sale_lines.position, sale_lines.item_id, sale_lines.item_name, sale_lines.unit_price_cents,
+     sale_lines.quantity, sale_lines.refunded_quantity`;
 const COMPLETE = prepared(
   'sales.complete',
-  `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $4, updated_at = now()
-   WHERE id = $1::uuid AND status = 'PENDING' RETURNING ${SALE_COLUMNS}`,
+  `WITH sale AS (
+     UPDATE sales SET status = 'COMPLETED', total_cents = $5, updated_at = now()
+     WHERE id = $1::uuid AND status = 'PENDING'
+     RETURNING id, customer_id, username, total_cents, refunded_cents, created_at, updated_at
+   ), l AS (${PRICE_LINES})
+   SELECT s.id, s.customer_id, s.username, s.total_cents, s.refunded_cents, s.created_at, s.updated_at,
+     (SELECT json_agg(json_build_object('itemId', l.item_id, 'itemName', l.item_name, 'unitPriceCents', l.unit_price_cents,
+        'quantity', l.quantity, 'refundedQuantity', l.refunded_quantity) ORDER BY l.position) FROM l) AS lines
+   FROM sale s`,
 );
+const FAIL = `WITH sale AS (
+     UPDATE sales SET status = 'FAILED', failure_reason = $6, updated_at = now(), total_cents = coalesce($5, total_cents)
+     WHERE id = $1::uuid AND status = 'PENDING' RETURNING id
+   ), l AS (${PRICE_LINES})
+   SELECT count(*)::int AS changed FROM sale`;
 
-async function insertPending(q: Queryable, sale: NewSale) {
-  await q.execute(
-    INSERT_PENDING,
-    sale.id,
-    sale.customerId,
-    sale.username,
-    sale.itemId,
-    sale.quantity,
-  );
-}
+const priceArrays = (price: Price | undefined) => [
+  price?.lines.map((line) => line.itemId) ?? [],
+  price?.lines.map((line) => line.itemName) ?? [],
+  price?.lines.map((line) => line.unitPriceCents) ?? [],
+];
 
 /**
  * The sale's lifecycle and its idempotency key are written together: the key is claimed in the transaction
@@ -131,6 +193,17 @@ export function salesRepo(db: Db, events: Events) {
     }
   }
 
+  async function insertPending(q: Queryable, sale: NewSale) {
+    await q.execute(
+      INSERT_PENDING,
+      sale.id,
+      sale.customerId,
+      sale.username,
+      sale.lines.map((line) => line.itemId),
+      sale.lines.map((line) => line.quantity),
+    );
+  }
+
   return {
     /**
      * Records the sale as PENDING, claiming its idempotency key first when there is one. A key held by an
@@ -143,36 +216,34 @@ export function salesRepo(db: Db, events: Events) {
         return { started: true };
       }
       return db.sql.transaction(async (tx) => {
-        if (claim) {
-          const claimed = await tx.query<unknown>(
-            `INSERT INTO idempotency_keys (customer_id, key, request_hash, state, sale_id, expires_at)
-             VALUES ($1::uuid, $2, $3, 'in_flight', $4::uuid, now() + make_interval(secs => $5::double precision))
-             ON CONFLICT (customer_id, key) DO UPDATE
-               SET request_hash = EXCLUDED.request_hash, state = 'in_flight', sale_id = EXCLUDED.sale_id,
-                   response_status = NULL, response_body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
-               WHERE idempotency_keys.expires_at <= now()
-             RETURNING 1`,
+        const claimed = await tx.query<unknown>(
+          `INSERT INTO idempotency_keys (customer_id, key, request_hash, state, sale_id, expires_at)
+           VALUES ($1::uuid, $2, $3, 'in_flight', $4::uuid, now() + make_interval(secs => $5::double precision))
+           ON CONFLICT (customer_id, key) DO UPDATE
+             SET request_hash = EXCLUDED.request_hash, state = 'in_flight', sale_id = EXCLUDED.sale_id,
+                 response_status = NULL, response_body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+             WHERE idempotency_keys.expires_at <= now()
+           RETURNING 1`,
+          claim.customerId,
+          claim.key,
+          claim.requestHash,
+          sale.id,
+          claim.ttlHours * 3600,
+        );
+        if (!claimed.length) {
+          const [existing] = await tx.query<{ request_hash: string; state: 'in_flight' | 'done'; response_status: number | null; response_body: string | null }>(
+            `SELECT request_hash, state::text AS state, response_status, response_body FROM idempotency_keys
+             WHERE customer_id = $1::uuid AND key = $2`,
             claim.customerId,
             claim.key,
-            claim.requestHash,
-            sale.id,
-            claim.ttlHours * 3600,
           );
-          if (!claimed.length) {
-            const [existing] = await tx.query<{ request_hash: string; state: 'in_flight' | 'done'; response_status: number | null; response_body: string | null }>(
-              `SELECT request_hash, state::text AS state, response_status, response_body FROM idempotency_keys
-               WHERE customer_id = $1::uuid AND key = $2`,
-              claim.customerId,
-              claim.key,
-            );
-            // The conflicting row existed a moment ago; if it is gone now (released), treat it as in flight.
-            return {
-              started: false as const,
-              existing: existing
-                ? { requestHash: existing.request_hash, state: existing.state, responseStatus: existing.response_status, responseBody: existing.response_body }
-                : { requestHash: claim.requestHash, state: 'in_flight' as const, responseStatus: null, responseBody: null },
-            };
-          }
+          // The conflicting row existed a moment ago; if it is gone now (released), treat it as in flight.
+          return {
+            started: false as const,
+            existing: existing
+              ? { requestHash: existing.request_hash, state: existing.state, responseStatus: existing.response_status, responseBody: existing.response_body }
+              : { requestHash: claim.requestHash, state: 'in_flight' as const, responseStatus: null, responseBody: null },
+          };
         }
         await insertPending(tx, sale);
         return { started: true as const };
@@ -180,13 +251,13 @@ export function salesRepo(db: Db, events: Events) {
     },
 
     /**
-     * PENDING → COMPLETED with the item's name and price at purchase time (from the reservation), its
-     * sale.completed event, and the 201 answer stored under the key, in one transaction. Undefined if no
-     * longer pending (then there is no event either).
+     * PENDING → COMPLETED with each line's name and price at purchase time (from the reservation), its
+     * sale.completed event, and the 201 answer stored under the key, in one transaction. Undefined if no longer
+     * pending (then there is no event either).
      */
     async complete(id: string, price: Price, keyed: boolean, answer: (sale: Sale) => StoredAnswer): Promise<Sale | undefined> {
       const end = async (q: Queryable) => {
-        const [row] = await q.query<SaleRow>(COMPLETE, id, price.itemName, price.unitPriceCents, price.totalCents);
+        const [row] = await q.query<SaleRow>(COMPLETE, id, ...priceArrays(price), price.totalCents);
         if (!row) return undefined;
         const sale = toSale(row);
         await events.record(q, 'sale.completed', sale);
@@ -197,24 +268,15 @@ export function salesRepo(db: Db, events: Events) {
     },
 
     /**
-     * PENDING → FAILED (with the price when the stock was reserved); stores `answer` under the key when it is
+     * PENDING → FAILED (with the prices when the stock was reserved); stores `answer` under the key when it is
      * final, else releases the key. Without a key it is one statement. False when the sale was no longer
      * pending (the recovery sweep got there first).
      */
     async fail(id: string, reason: string, keyed: boolean, answer?: StoredAnswer, price?: Price): Promise<boolean> {
       const end = async (q: Queryable) => {
-        const changed = await q.execute(
-          `UPDATE sales SET status = 'FAILED', failure_reason = $2, updated_at = now(),
-             item_name = coalesce($3, item_name), unit_price_cents = coalesce($4, unit_price_cents), total_cents = coalesce($5, total_cents)
-           WHERE id = $1::uuid AND status = 'PENDING'`,
-          id,
-          reason,
-          price?.itemName ?? null,
-          price?.unitPriceCents ?? null,
-          price?.totalCents ?? null,
-        );
+        const [row] = await q.query<{ changed: number }>(FAIL, id, ...priceArrays(price), price?.totalCents ?? null, reason);
         if (keyed) await keyOutcome(q, id, answer);
-        return changed === 1;
+        return row!.changed === 1;
       };
       return keyed ? db.sql.transaction(end) : end(db.sql);
     },
@@ -283,51 +345,55 @@ export function salesRepo(db: Db, events: Events) {
       );
     },
 
-    async listCompleted(filter: { customerId?: string; username?: string }, page: { limit: number; offset: number }) {
-      const where = {
-        status: 'COMPLETED' as const,
-        ...(filter.customerId && { customerId: filter.customerId }),
-        ...(filter.username && { usernameKey: filter.username.toLowerCase() }),
-      };
-      const [rows, total] = await Promise.all([
-        db.prisma.sale.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: page.limit, skip: page.offset }),
-        db.prisma.sale.count({ where }),
+    /** Completed sales, newest first, narrowed by the filter. */
+    async listCompleted(filter: SaleFilter, page: { limit: number; offset: number }) {
+      const params: unknown[] = [];
+      const param = (value: unknown) => `$${params.push(value)}`;
+      const where = [`s.status = 'COMPLETED'`];
+      if (filter.customerId) where.push(`s.customer_id = ${param(filter.customerId)}::uuid`);
+      if (filter.username) where.push(`s.username_key = ${param(filter.username.toLowerCase())}`);
+      if (filter.status === 'completed') where.push('s.refunded_cents = 0');
+      if (filter.status === 'partially_refunded') where.push('s.refunded_cents > 0 AND s.refunded_cents < s.total_cents');
+      if (filter.status === 'refunded') where.push('s.refunded_cents > 0 AND s.refunded_cents >= s.total_cents');
+      if (filter.itemId) where.push(`EXISTS (SELECT 1 FROM sale_lines f WHERE f.sale_id = s.id AND f.item_id = ${param(filter.itemId)}::uuid)`);
+      if (filter.from) where.push(`s.created_at >= ${param(filter.from)}`);
+      if (filter.to) where.push(`s.created_at < ${param(filter.to)}`);
+      const condition = where.join(' AND ');
+      const [rows, [count]] = await Promise.all([
+        db.sql.query<SaleRow>(
+          `SELECT ${SALE_SELECT} FROM sales s WHERE ${condition} ORDER BY s.created_at DESC, s.id DESC
+           LIMIT ${param(page.limit)} OFFSET ${param(page.offset)}`,
+          ...params,
+        ),
+        db.sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM sales s WHERE ${condition}`, ...params.slice(0, -2)),
       ]);
-      return { total, data: rows.map(fromModel) };
+      return { total: count!.total, data: rows.map(toSale) };
     },
 
     async findCompleted(id: string): Promise<Sale | undefined> {
-      const row = await db.prisma.sale.findFirst({ where: { id, status: 'COMPLETED' } });
-      return row ? fromModel(row) : undefined;
+      const [row] = await db.sql.query<SaleRow>(`SELECT ${SALE_SELECT} FROM sales s WHERE s.id = $1::uuid AND s.status = 'COMPLETED'`, id);
+      return row && toSale(row);
     },
 
+    /**
+     * Whether the customer has a completed sale whose line for the item is not fully refunded; without an item,
+     * whether they have any completed sale not fully refunded.
+     */
     async hasPurchased(customerId: string, itemId?: string): Promise<boolean> {
-      return (await db.prisma.sale.findFirst({ where: { customerId, ...(itemId && { itemId }), status: 'COMPLETED' }, select: { id: true } })) !== null;
+      const rows = itemId
+        ? await db.sql.query<unknown>(
+            `SELECT 1 FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+             WHERE l.item_id = $2::uuid AND s.customer_id = $1::uuid AND s.status = 'COMPLETED' AND l.refunded_quantity < l.quantity
+             LIMIT 1`,
+            customerId,
+            itemId,
+          )
+        : await db.sql.query<unknown>(
+            `SELECT 1 FROM sales WHERE customer_id = $1::uuid AND status = 'COMPLETED' AND refunded_cents < total_cents LIMIT 1`,
+            customerId,
+          );
+      return rows.length > 0;
     },
   };
 }
 export type SalesRepo = ReturnType<typeof salesRepo>;
-
-function fromModel(row: {
-  id: string;
-  customerId: string;
-  username: string;
-  itemId: string;
-  itemName: string | null;
-  unitPriceCents: bigint | null;
-  quantity: number;
-  totalCents: bigint | null;
-  createdAt: Date;
-}): Sale {
-  return toSale({
-    id: row.id,
-    customer_id: row.customerId,
-    username: row.username,
-    item_id: row.itemId,
-    item_name: row.itemName,
-    unit_price_cents: row.unitPriceCents,
-    quantity: row.quantity,
-    total_cents: row.totalCents,
-    created_at: row.createdAt,
-  });
-}

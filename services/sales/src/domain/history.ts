@@ -1,16 +1,32 @@
 import { Forbidden, NotFound, type User } from '@shop/kit';
-import type { Sale, SalesRepo } from '../data/sales.repo';
+import type { PublicStatus, Sale, SalesRepo } from '../data/sales.repo';
+
+export interface HistoryQuery {
+  username?: string;
+  status?: PublicStatus;
+  itemId?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
 
 /** Purchase history: customers see their own completed sales, admins everyone's. */
 export function historyDomain(deps: { sales: SalesRepo }) {
   const { sales } = deps;
   return {
-    async list(actor: User, query: { username?: string; limit: number; offset: number }) {
-      if (actor.role === 'admin') return sales.listCompleted({ username: query.username }, query);
+    async list(actor: User, query: HistoryQuery) {
+      const filter = {
+        status: query.status,
+        itemId: query.itemId,
+        from: query.from === undefined ? undefined : new Date(query.from),
+        to: query.to === undefined ? undefined : new Date(query.to),
+      };
+      if (actor.role === 'admin') return sales.listCompleted({ ...filter, username: query.username }, query);
       if (query.username && query.username.toLowerCase() !== actor.username.toLowerCase()) {
         throw new Forbidden("Only admins may list other customers' purchases");
       }
-      return sales.listCompleted({ customerId: actor.id }, query);
+      return sales.listCompleted({ ...filter, customerId: actor.id }, query);
     },
 
     /** Another customer's sale answers 404, as if it did not exist: ids reveal nothing. */

@@ -10,45 +10,107 @@ import {
   problemBody,
   reportDatabaseFault,
   ServiceUnavailable,
-  UpstreamUnavailable,
   type Logger,
   type User,
 } from '@shop/kit';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
 import type { Price, Sale, SalesRepo, StoredAnswer } from '../data/sales.repo';
+import { Refused, runBackward, undo, type Step } from './saga';
 
-export interface PurchaseInput {
+export interface PurchaseLine {
   itemId: string;
   quantity: number;
 }
+
+/** A purchase as the client sent it: the v1 form (one item) or a basket (`lines`). */
+export type PurchaseInput = { itemId: string; quantity: number } | { lines: PurchaseLine[] };
 
 export type PurchaseOutcome =
   | { replayed: false; sale: Sale }
   /** The first answer to this Idempotency-Key, verbatim. */
   | { replayed: true; status: number; body: unknown };
 
-/** The fingerprint of a purchase request: same key with another fingerprint is a reused key (422). */
-export function requestHash(method: string, path: string, body: PurchaseInput): string {
-  const canonical = JSON.stringify([method.toUpperCase(), path, { itemId: body.itemId.toLowerCase(), quantity: body.quantity }]);
-  return crypto.createHash('sha256').update(canonical).digest('hex');
+const linesOf = (input: PurchaseInput): PurchaseLine[] => ('lines' in input ? input.lines : [{ itemId: input.itemId, quantity: input.quantity }]);
+
+/** The fingerprint of a request: the same key with another fingerprint is a reused key (422). */
+export function requestHash(method: string, path: string, body: unknown): string {
+  return crypto.createHash('sha256').update(JSON.stringify([method.toUpperCase(), path, body])).digest('hex');
 }
 
+/** The canonical body of a purchase (`{itemId}` and `{itemId, quantity: 1}` are the same request). */
+export const purchaseFingerprint = (input: PurchaseInput) =>
+  'lines' in input
+    ? { lines: input.lines.map((line) => ({ itemId: line.itemId.toLowerCase(), quantity: line.quantity })) }
+    : { itemId: input.itemId.toLowerCase(), quantity: input.quantity };
+
 /** Stored answers that are problems come back as the same error, so the problem handler writes them again. */
-export function replayedError(status: number, body: { code: string; title: string; detail: string }): AppError {
-  return new AppError(status, body.code, body.title, body.detail);
+export function replayedError(status: number, body: { code: string; title: string; detail: string; errors?: AppError['errors'] }): AppError {
+  return new AppError(status, body.code, body.title, body.detail, body.errors);
 }
 
 const answerFor = (error: AppError): StoredAnswer => ({ status: error.status, body: problemBody(error) });
 
+/** What a purchase's steps share: the sale, and the price once inventory has answered. */
+export interface PurchaseContext {
+  sale: { id: string; customerId: string; lines: PurchaseLine[] };
+  requestId: string;
+  /** v1 requests name their one line `itemId`/`quantity`; baskets name `lines.<n>.…`. */
+  basket: boolean;
+  price?: Price;
+}
+
 /**
- * The purchase saga (README, "How the promises are kept"):
- *   [claim key] → sale PENDING → inventory: take stock (ref = sale id) → customers: debit (ref = sale id) → COMPLETED
- * Definite refusals end the sale FAILED and are answered (and kept under the key): 404, 409 insufficient_stock,
- * 402 (after the stock is given back). Unknown outcomes (timeouts, network errors, 5xx, after the client's
- * bounded retries with the same reference) undo every step that may have happened (release + refund, both
- * idempotent and tombstoning, so a late step is refused) and answer 503, releasing the key. If an undo cannot
- * reach its service either, the sale stays PENDING for the recovery sweep.
+ * The purchase saga's steps (README, "How the promises are kept"), each idempotent by the sale id with an idempotent,
+ * tombstoning undo, so "retry with the same reference, or undo" is always safe. The recovery sweep undoes
+ * abandoned sales with these same steps.
+ */
+export function purchaseSteps(deps: { inventory: InventoryClient; customers: CustomersClient }): Step<PurchaseContext>[] {
+  const { inventory, customers } = deps;
+  const path = (ctx: PurchaseContext, line: number, field: string) => (ctx.basket ? `lines.${line}.${field}` : field);
+  return [
+    {
+      name: 'reserve stock',
+      async run(ctx) {
+        const { sale, requestId } = ctx;
+        const reserved = await inventory.reserve({ reference: sale.id, lines: sale.lines }, requestId);
+        if (reserved.outcome === 'refused') throw new Error('the reservation was refused (its reference was voided)');
+        if (reserved.outcome !== 'reserved') {
+          if (reserved.outcome === 'not_found') {
+            const unknown = reserved.lines.map((line) => ({ path: path(ctx, line, 'itemId'), message: 'no such item' }));
+            throw new Refused(new NotFound('No such item', unknown), 'not_found');
+          }
+          const short = reserved.lines.map((line) => ({ path: path(ctx, line, 'quantity'), message: `fewer than ${sale.lines[line]?.quantity} in stock` }));
+          throw new Refused(new InsufficientStock(ctx.basket ? 'Not enough stock for every line' : `Fewer than ${sale.lines[0]!.quantity} in stock`, short));
+        }
+        // The reservation's answer fixes the names and prices the customer pays.
+        const lines = reserved.reservation.lines.map(({ itemId, itemName, unitPriceCents }) => ({ itemId, itemName, unitPriceCents }));
+        const quantity = new Map(sale.lines.map((line) => [line.itemId.toLowerCase(), line.quantity]));
+        const totalCents = lines.reduce((sum, line) => sum + line.unitPriceCents * quantity.get(line.itemId.toLowerCase())!, 0);
+        ctx.price = { lines, totalCents };
+      },
+      undo: async ({ sale, requestId }) => void (await inventory.release(sale.id, requestId)),
+    },
+    {
+      name: 'debit wallet',
+      async run({ sale, requestId, price }) {
+        const totalCents = price!.totalCents;
+        const debited = await customers.debit({ customerId: sale.customerId, amountCents: totalCents, reference: sale.id }, requestId);
+        if (debited.outcome === 'insufficient_funds') throw new Refused(new InsufficientFunds(`The wallet holds less than the ${totalCents} cents this costs`));
+        if (debited.outcome === 'no_customer') throw new Refused(new NotFound('Your customer account no longer exists'), 'no_customer');
+        if (debited.outcome === 'refused') throw new Error('the debit was refused (its reference was voided)');
+      },
+      undo: async ({ sale, requestId }) => void (await customers.refund({ customerId: sale.customerId, reference: sale.id }, requestId)),
+    },
+  ];
+}
+
+/**
+ * The purchase: [claim key] → sale PENDING → the steps (reserve every line, debit the total) → COMPLETED.
+ * A definite refusal ends the sale FAILED after undoing the steps before it, and is answered (and kept under
+ * the key): 404 / 409 naming the lines, 402. An unknown outcome (timeouts, network errors, 5xx, after the
+ * client's bounded retries with the same reference) undoes every step that may have happened and answers 503,
+ * releasing the key. If an undo cannot reach its service either, the sale stays PENDING for the recovery sweep.
  */
 export function purchasesDomain(deps: {
   sales: SalesRepo;
@@ -57,46 +119,17 @@ export function purchasesDomain(deps: {
   logger: Logger;
   idempotencyTtlHours: number;
 }) {
-  const { sales, inventory, customers, logger } = deps;
-
-  /** Ends the sale FAILED with a final answer (kept under the key) and throws that answer. */
-  async function refuse(sale: { id: string; keyed: boolean }, reason: string, error: AppError, price?: Price): Promise<never> {
-    await sales.fail(sale.id, reason, sale.keyed, answerFor(error), price);
-    throw error;
-  }
-
-  /**
-   * Undoes what may have happened, then answers 503. Every undo is idempotent, so undoing a step that never
-   * happened is harmless (and leaves a tombstone that refuses the step if it arrives late).
-   */
-  async function abandon(sale: { id: string; customerId: string; keyed: boolean }, steps: { debit: boolean }, requestId: string, cause: string): Promise<never> {
-    const log = logger.child({ saleId: sale.id, requestId });
-    try {
-      await inventory.release(sale.id, requestId);
-      if (steps.debit) await customers.refund({ customerId: sale.customerId, reference: sale.id }, requestId);
-      await sales.fail(sale.id, 'unavailable', sale.keyed);
-      log.warn({ cause }, 'purchase undone: a step had an unknown outcome');
-    } catch (error) {
-      if (!(error instanceof UpstreamUnavailable)) throw error;
-      await sales.releaseKey(sale.id);
-      log.error({ cause, err: error }, 'purchase could not be undone now; left pending for the recovery sweep');
-    }
-    throw new ServiceUnavailable('A service this purchase needs is unavailable or too slow; nothing was charged. Try again later');
-  }
+  const { sales, logger } = deps;
+  const steps = purchaseSteps(deps);
+  const unavailable = () => new ServiceUnavailable('A service this purchase needs is unavailable or too slow; nothing was charged. Try again later');
 
   return {
     async buy(actor: User, input: PurchaseInput, options: { requestId: string; idempotency?: { key: string; requestHash: string } }): Promise<PurchaseOutcome> {
       const { requestId } = options;
       const claim = options.idempotency && { customerId: actor.id, ...options.idempotency, ttlHours: deps.idempotencyTtlHours };
-      const sale = {
-        id: crypto.randomUUID(),
-        customerId: actor.id,
-        username: actor.username,
-        itemId: input.itemId,
-        quantity: input.quantity,
-        /** Whether an idempotency key row goes with the sale (it is claimed, then answered or released). */
-        keyed: claim !== undefined,
-      };
+      const sale = { id: crypto.randomUUID(), customerId: actor.id, username: actor.username, lines: linesOf(input) };
+      /** Whether an idempotency key row goes with the sale (it is claimed, then answered or released). */
+      const keyed = claim !== undefined;
       const begun = await sales.begin(sale, claim);
       if (!begun.started) {
         const { existing } = begun;
@@ -108,67 +141,55 @@ export function purchasesDomain(deps: {
       }
 
       try {
-        // 1. Take the stock. Its answer fixes the price and name the customer pays for.
-        let reserved;
-        try {
-          reserved = await inventory.reserve({ reference: sale.id, itemId: sale.itemId, quantity: sale.quantity }, requestId);
-        } catch (error) {
-          if (error instanceof UpstreamUnavailable) return await abandon(sale, { debit: false }, requestId, error.message);
-          throw error;
-        }
-        if (reserved.outcome === 'not_found') return await refuse(sale, 'not_found', new NotFound('No such item'));
-        if (reserved.outcome === 'insufficient_stock') {
-          return await refuse(sale, 'insufficient_stock', new InsufficientStock(`Fewer than ${sale.quantity} in stock`));
-        }
-        if (reserved.outcome === 'refused') return await abandon(sale, { debit: false }, requestId, 'reservation refused');
-        const { itemName, unitPriceCents } = reserved.reservation;
-        const totalCents = unitPriceCents * sale.quantity;
-        // Recorded on the sale when it ends (completed, or refused with the price it would have cost).
-        const price = { itemName, unitPriceCents, totalCents };
-
-        // 2. Debit the wallet.
-        let debited;
-        try {
-          debited = await customers.debit({ customerId: sale.customerId, amountCents: totalCents, reference: sale.id }, requestId);
-        } catch (error) {
-          if (error instanceof UpstreamUnavailable) return await abandon(sale, { debit: true }, requestId, error.message);
-          throw error;
-        }
-        if (debited.outcome === 'insufficient_funds' || debited.outcome === 'no_customer') {
-          // Give the stock back before answering; if that cannot be done now, the sweep finishes it (503).
-          try {
-            await inventory.release(sale.id, requestId);
-          } catch (error) {
-            if (error instanceof UpstreamUnavailable) return await abandon(sale, { debit: false }, requestId, error.message);
-            throw error;
+        const ctx: PurchaseContext = { sale, requestId, basket: 'lines' in input };
+        const result = await runBackward(steps, ctx);
+        const log = logger.child({ saleId: sale.id, requestId });
+        switch (result.outcome) {
+          case 'refused':
+            // A sale refused after its reservation keeps the prices it would have cost.
+            await sales.fail(sale.id, result.reason, keyed, answerFor(result.answer), ctx.price);
+            throw result.answer;
+          case 'undone':
+            await sales.fail(sale.id, 'unavailable', keyed);
+            log.warn({ step: result.step, cause: String(result.cause) }, 'purchase undone: a step had an unknown outcome');
+            throw unavailable();
+          case 'stuck':
+            await sales.releaseKey(sale.id);
+            log.error({ step: result.step, err: result.cause }, 'purchase could not be undone now; left pending for the recovery sweep');
+            throw unavailable();
+          case 'done': {
+            // If the sweep took the sale meanwhile, it has undone both steps: the purchase did not happen.
+            let completed;
+            try {
+              completed = await sales.complete(sale.id, ctx.price!, keyed, (done) => ({ status: 201, body: done }));
+            } catch (error) {
+              // Our own database failed. A statement that never ran or was cancelled (timeout) left the sale
+              // PENDING: undo every step now rather than when the sweep comes. A commit whose answer was lost may
+              // have completed the sale: undoing it would be wrong, so it is left to the sweep, which undoes it only
+              // if it is still PENDING (the 503 below then says the outcome is unknown).
+              const fault = databaseFault(error);
+              if (fault?.outcome === 'not_run') {
+                try {
+                  await undo(steps, ctx);
+                } catch (undoError) {
+                  await sales.releaseKey(sale.id);
+                  log.error({ err: undoError }, 'purchase could not be undone now; left pending for the recovery sweep');
+                  throw unavailable();
+                }
+                await sales.fail(sale.id, 'unavailable', keyed);
+                log.warn('purchase undone: its completion could not be recorded');
+                throw unavailable();
+              }
+              if (!fault) throw error;
+              throw new ServiceUnavailable(
+                'The purchase may or may not have completed (the database stopped answering as it was recorded). Retry with the same Idempotency-Key, or see GET /sales',
+                fault.retryAfterSeconds,
+              );
+            }
+            if (!completed) throw new ServiceUnavailable('The purchase took too long and was undone; nothing was charged. Try again');
+            return { replayed: false, sale: completed };
           }
-          const refusal =
-            debited.outcome === 'insufficient_funds'
-              ? new InsufficientFunds(`The wallet holds less than the ${totalCents} cents this costs`)
-              : new NotFound('Your customer account no longer exists');
-          return await refuse(sale, debited.outcome, refusal, price);
         }
-        if (debited.outcome === 'refused') return await abandon(sale, { debit: true }, requestId, 'debit refused');
-
-        // 3. Done. If the sweep took the sale meanwhile, it has undone both steps: the purchase did not happen.
-        let completed;
-        try {
-          completed = await sales.complete(sale.id, price, sale.keyed, (done) => ({ status: 201, body: done }));
-        } catch (error) {
-          // Our own database failed. A statement that never ran or was cancelled (timeout) left the sale
-          // PENDING: undo both steps now rather than when the sweep comes. A commit whose answer was lost may
-          // have completed the sale: undoing it would be wrong, so it is left to the sweep, which undoes it only
-          // if it is still PENDING (the 503 below then says the outcome is unknown).
-          const fault = databaseFault(error);
-          if (fault?.outcome === 'not_run') return await abandon(sale, { debit: true }, requestId, 'completion not recorded');
-          if (!fault) throw error;
-          throw new ServiceUnavailable(
-            'The purchase may or may not have completed (the database stopped answering as it was recorded). Retry with the same Idempotency-Key, or see GET /sales',
-            fault.retryAfterSeconds,
-          );
-        }
-        if (!completed) throw new ServiceUnavailable('The purchase took too long and was undone; nothing was charged. Try again');
-        return { replayed: false, sale: completed };
       } catch (error) {
         // Anything unplanned (a database error, a bug): release the key so a retry is possible; the sale, if
         // still pending, is undone by the recovery sweep.
@@ -186,3 +207,4 @@ export function purchasesDomain(deps: {
   };
 }
 export type PurchasesDomain = ReturnType<typeof purchasesDomain>;
+

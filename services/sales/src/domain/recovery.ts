@@ -4,12 +4,14 @@ import { databaseFault, reportDatabaseFault, type Logger } from '@shop/kit';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
 import type { SalesRepo } from '../data/sales.repo';
+import { purchaseSteps } from './purchases';
+import { undo } from './saga';
 
 /**
  * The recovery sweep: a sale still PENDING long after any live purchase would have ended belongs to a process
  * that died (or to a purchase whose undo could not reach a service). Each is claimed with FOR UPDATE SKIP
- * LOCKED, so two replicas never take the same one, and undone: stock released and wallet refunded, both
- * idempotent and tombstoning, so whichever steps did or did not happen (or arrive late), nothing stays taken.
+ * LOCKED, so two replicas never take the same one, and undone with the purchase's own steps (stock released,
+ * wallet refunded, both idempotent and tombstoning), so whichever steps did or did not happen (or arrive late), nothing stays taken.
  * It is then FAILED and its in-flight idempotency key released, so the client's retry runs afresh.
  *
  * We never complete such a sale: its client never got a 201 (the connection died or it got a 503), and its
@@ -27,7 +29,8 @@ export function recoveryDomain(deps: {
   /** The sweep's own statement and lock timeouts, longer than a request's. */
   statementTimeoutMs: number;
 }) {
-  const { sales, inventory, customers, logger } = deps;
+  const { sales, logger } = deps;
+  const steps = purchaseSteps(deps);
   const instance = `${os.hostname()}:${process.pid}`.slice(0, 64);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -41,10 +44,8 @@ export function recoveryDomain(deps: {
       const requestId = `sweep-${crypto.randomUUID()}`;
       const result = await sales.settleAbandoned(
         { ageMs: deps.ageMs, exclude: stuck, instance, lockTimeoutMs: deps.lockTimeoutMs, statementTimeoutMs: deps.statementTimeoutMs },
-        async (sale) => {
-          await inventory.release(sale.id, requestId);
-          await customers.refund({ customerId: sale.customerId, reference: sale.id }, requestId);
-        },
+        // Every step of the purchase is undone, whichever did or did not happen (or may still arrive late).
+        (sale) => undo(steps, { sale: { ...sale, lines: [] }, requestId, basket: false }),
       );
       if (!result) break;
       if (result.settled) {

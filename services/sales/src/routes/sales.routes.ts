@@ -1,6 +1,6 @@
 import { page, type Api } from '@shop/kit';
 import type { HistoryDomain } from '../domain/history';
-import { replayedError, requestHash, type PurchasesDomain } from '../domain/purchases';
+import { purchaseFingerprint, replayedError, requestHash, type PurchasesDomain } from '../domain/purchases';
 import * as s from './sales.schemas';
 
 const TAG = 'Sales';
@@ -11,9 +11,10 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       method: 'post',
       path: '/sales',
       tag: TAG,
-      summary: 'Buy an item (customers and admins buy for themselves)',
+      summary: 'Buy one item or a basket of up to 50 (customers and admins buy for themselves)',
       description:
-        'All or nothing: stock taken, wallet debited and the sale recorded, or no lasting effect. With an ' +
+        'All or nothing for every line together: stock taken, wallet debited once for the total and the sale recorded, ' +
+        'or no lasting effect. 404 and 409 `insufficient_stock` name the lines in `errors[].path` (`lines.2.itemId`). With an ' +
         '`Idempotency-Key`, the same key and body answer the first answer again (`Idempotent-Replayed: true`); ' +
         'another body → 422; while the first is running → 409. 503 answers release the key.',
       access: 'user',
@@ -30,7 +31,7 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       const key = headers['idempotency-key'];
       const outcome = await purchases.buy(user!, body, {
         requestId: String(req.id),
-        idempotency: key === undefined ? undefined : { key, requestHash: requestHash(req.method, req.path, body) },
+        idempotency: key === undefined ? undefined : { key, requestHash: requestHash(req.method, req.path, purchaseFingerprint(body)) },
       });
       if (!outcome.replayed) return { status: 201, body: outcome.sale, headers: { Location: `/sales/${outcome.sale.id}` } };
       res.setHeader('Idempotent-Replayed', 'true');
@@ -46,6 +47,7 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       path: '/sales',
       tag: TAG,
       summary: 'Purchase history, newest first (customers: their own; admins: everyone, or ?username=)',
+      description: 'Filters: `status`, `itemId` (a line for that item), `from` (inclusive) and `to` (exclusive) on `createdAt`.',
       access: 'user',
       request: { query: s.saleListQuery },
       response: { status: 200, description: 'A page of completed sales', schema: s.salePage },

@@ -1,11 +1,29 @@
 import { pageOf, pageQuery, z } from '@shop/kit';
 
-export const purchase = z
+const quantity = z.number().int().min(1).max(1000).default(1);
+const uniqueItems = (lines: Array<{ itemId: string }>) => new Set(lines.map((line) => line.itemId.toLowerCase())).size === lines.length;
+
+const oneLine = z
+  .strictObject({ itemId: z.uuid(), quantity })
+  .openapi('OneLinePurchase', { description: 'The v1 form: one item', example: { itemId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b', quantity: 2 } });
+
+const basket = z
   .strictObject({
-    itemId: z.uuid(),
-    quantity: z.number().int().min(1).max(1000).default(1),
+    lines: z
+      .array(z.strictObject({ itemId: z.uuid(), quantity }))
+      .min(1)
+      .max(50)
+      .refine(uniqueItems, 'each item at most once')
+      .openapi({ description: '1–50 lines, each item at most once; all are bought, or none' }),
   })
-  .openapi('Purchase', { example: { itemId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b', quantity: 2 } });
+  .openapi('BasketPurchase', {
+    example: { lines: [{ itemId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b', quantity: 2 }, { itemId: '0f8fad5b-d9cb-469f-a165-70867728950e' }] },
+  });
+
+/** `{itemId, quantity?}` or `{lines: [...]}`; both or neither is a 400 (each form refuses the other's fields). */
+export const purchase = z.union([oneLine, basket]).openapi('Purchase', {
+  example: { lines: [{ itemId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b', quantity: 2 }, { itemId: '0f8fad5b-d9cb-469f-a165-70867728950e', quantity: 1 }] },
+});
 
 export const purchaseHeaders = z.object({
   'idempotency-key': z
@@ -16,18 +34,34 @@ export const purchaseHeaders = z.object({
     .openapi({ description: 'Makes retries safe: the same key and body answer the first answer again (kept ≥ 24 h, per customer)' }),
 });
 
-export const sale = z
+const saleLine = z
   .object({
-    id: z.uuid(),
-    customerId: z.uuid(),
-    username: z.string(),
     itemId: z.uuid(),
     itemName: z.string(),
     unitPriceCents: z.number().int().min(0),
     quantity: z.number().int().min(1).max(1000),
     totalCents: z.number().int().min(0),
-    status: z.literal('completed'),
+    refundedQuantity: z.number().int().min(0),
+  })
+  .openapi('SaleLine');
+
+export const saleStatus = z.enum(['completed', 'partially_refunded', 'refunded']);
+
+export const sale = z
+  .object({
+    id: z.uuid(),
+    customerId: z.uuid(),
+    username: z.string(),
+    itemId: z.uuid().optional().openapi({ description: 'One-line sales only (the v1 shape), as in `lines[0]`' }),
+    itemName: z.string().optional().openapi({ description: 'One-line sales only' }),
+    unitPriceCents: z.number().int().min(0).optional().openapi({ description: 'One-line sales only' }),
+    quantity: z.number().int().min(1).max(1000).optional().openapi({ description: 'One-line sales only' }),
+    lines: z.array(saleLine).min(1).max(50).openapi({ description: 'In the order the client sent them' }),
+    totalCents: z.number().int().min(0),
+    refundedCents: z.number().int().min(0).openapi({ description: 'The sum of the completed refunds' }),
+    status: saleStatus,
     createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
   })
   .openapi('Sale');
 export const salePage = pageOf(sale, 'SalePage');
@@ -40,6 +74,10 @@ export const saleListQuery = pageQuery.extend({
     .regex(/^[A-Za-z0-9_.-]{3,32}$/, '3–32 letters, digits, _ . or -')
     .optional()
     .openapi({ description: "Admins: only this customer's purchases. Customers: only their own name is allowed" }),
+  status: saleStatus.optional(),
+  itemId: z.uuid().optional().openapi({ description: 'Only sales with a line for this item' }),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'createdAt at or after this instant (ISO 8601)' }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'createdAt before this instant (ISO 8601)' }),
 });
 
 export const purchasedQuery = z.object({

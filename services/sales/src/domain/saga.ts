@@ -1,0 +1,78 @@
+import type { AppError } from '@shop/kit';
+
+/**
+ * A saga step: `run` does it, `undo` (purchases only) takes it back. Both must be idempotent by the saga's
+ * reference, so running or undoing a step again, or undoing one that never happened, is always safe.
+ *
+ * `run` either returns (done), throws `Refused` (a definite answer: the step did not happen, e.g. 402), or
+ * throws anything else: an unknown outcome (the step may or may not have happened).
+ */
+export interface Step<C> {
+  name: string;
+  run(ctx: C): Promise<void>;
+  undo?(ctx: C): Promise<void>;
+}
+
+/** A step's definite refusal, carrying the answer the client gets and the reason kept. The step had no effect. */
+export class Refused extends Error {
+  constructor(
+    readonly answer: AppError,
+    readonly reason: string = answer.code,
+  ) {
+    super(answer.message);
+  }
+}
+
+export type BackwardOutcome =
+  | { outcome: 'done' }
+  /** A step refused; the steps before it were undone. */
+  | { outcome: 'refused'; step: string; answer: AppError; reason: string }
+  /** A step's outcome is unknown; it and the steps before it were undone. */
+  | { outcome: 'undone'; step: string; cause: unknown }
+  /** A step failed and an undo's outcome is unknown too: the saga stays pending for the recovery sweep. */
+  | { outcome: 'stuck'; step: string; cause: unknown };
+
+/**
+ * Runs a saga that must be all or nothing (a purchase): the steps in order; when one refuses, the steps before
+ * it are undone (in reverse); when one's outcome is unknown, it is undone too, since it may have happened.
+ */
+export async function runBackward<C>(steps: Step<C>[], ctx: C): Promise<BackwardOutcome> {
+  for (const [index, step] of steps.entries()) {
+    try {
+      await step.run(ctx);
+    } catch (error) {
+      const refused = error instanceof Refused;
+      const attempted = steps.slice(0, refused ? index : index + 1);
+      try {
+        await undo(attempted, ctx);
+      } catch (undoError) {
+        return { outcome: 'stuck', step: step.name, cause: undoError };
+      }
+      return refused ? { outcome: 'refused', step: step.name, answer: error.answer, reason: error.reason } : { outcome: 'undone', step: step.name, cause: error };
+    }
+  }
+  return { outcome: 'done' };
+}
+
+/** Undoes the steps in reverse order; stops at (and throws) the first undo whose outcome is unknown. */
+export async function undo<C>(steps: Step<C>[], ctx: C): Promise<void> {
+  for (const step of [...steps].reverse()) await step.undo?.(ctx);
+}
+
+export type ForwardOutcome = { outcome: 'done' } | { outcome: 'pending'; step: string; cause: unknown };
+
+/**
+ * Runs a saga that only goes forward (a refund, promised to the customer): the steps in order, stopping at the
+ * first that does not finish. Nothing is undone; running it again later (the recovery sweep) repeats the
+ * steps from the first, which is safe because each is idempotent, until all are done.
+ */
+export async function runForward<C>(steps: Step<C>[], ctx: C): Promise<ForwardOutcome> {
+  for (const step of steps) {
+    try {
+      await step.run(ctx);
+    } catch (error) {
+      return { outcome: 'pending', step: step.name, cause: error };
+    }
+  }
+  return { outcome: 'done' };
+}
