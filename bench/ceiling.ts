@@ -14,42 +14,44 @@ const pools = {
 };
 
 /** The purchase's database work, statement for statement as the services run it (see each service's data/). */
-async function purchase(customerId: string, itemId: string) {
+async function purchase(customerId: string, itemIds: string[]) {
   const saleId = crypto.randomUUID();
+  const quantities = itemIds.map(() => 1);
+  // sales: the pending sale and its lines in one statement (sales.repo INSERT_PENDING)
   await pools.sales.query({
     name: 'insert-pending',
-    text: `INSERT INTO sales (id, customer_id, username, username_key, item_id, quantity, status, created_at, updated_at)
-           VALUES ($1, $2, 'ceiling', 'ceiling', $3, 1, 'PENDING', now(), now())`,
-    values: [saleId, customerId, itemId],
-  });
-  // inventory: a fresh reference takes its stock in one statement (services/inventory reservations.repo takeAtOnce)
-  const { rows } = await pools.inventory.query({
-    name: 'take',
-    text: `WITH item AS (
-       UPDATE items SET stock_count = stock_count - $3::int, updated_at = now()
-       WHERE id = $2::uuid AND deleted_at IS NULL AND stock_count >= $3::int
-         AND NOT EXISTS (SELECT 1 FROM stock_reservations WHERE reference = $1)
-       RETURNING id, name, price_cents, stock_count
-     ), reservation AS (
-       INSERT INTO stock_reservations (reference, state, item_id, quantity, item_name, unit_price_cents, stock_after, updated_at)
-       SELECT $1, 'taken', item.id, $3::int, item.name, item.price_cents, item.stock_count, now() FROM item
-       RETURNING *
-     ), movement AS (
-       INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference)
-       SELECT gen_random_uuid(), r.item_id, 'reservation', -r.quantity, r.stock_after, r.reference FROM reservation r
+    text: `WITH sale AS (
+       INSERT INTO sales (id, customer_id, username, username_key, status)
+       VALUES ($1::uuid, $2::uuid, 'ceiling', 'ceiling', 'PENDING') RETURNING id
      )
-     SELECT * FROM reservation`,
-    values: [saleId, itemId, 1],
+     INSERT INTO sale_lines (sale_id, position, item_id, quantity)
+     SELECT sale.id, t.ord - 1, t.item_id, t.quantity FROM sale, unnest($3::uuid[], $4::int[]) WITH ORDINALITY t(item_id, quantity, ord)`,
+    values: [saleId, customerId, itemIds, quantities],
   });
-  const item = { name: rows[0].item_name, price_cents: rows[0].unit_price_cents };
+  // inventory: the whole basket in one database function (services/inventory reservations.repo, migration 20261130050000)
+  const { rows } = await pools.inventory.query({ name: 'take', text: 'SELECT * FROM stock_take($1, $2::uuid[], $3::int[])', values: [saleId, itemIds, quantities] });
+  const total = rows.reduce((sum, row) => sum + Number(row.unit_price_cents) * row.quantity, 0);
   // customers: the debit is one database function (services/customers wallet.repo, migration 20261125230000)
-  await pools.customers.query({ name: 'debit', text: 'SELECT outcome FROM wallet_debit($1::uuid, $2::bigint, $3)', values: [customerId, item.price_cents, saleId] });
+  await pools.customers.query({ name: 'debit', text: 'SELECT outcome FROM wallet_debit($1::uuid, $2::bigint, $3)', values: [customerId, total, saleId] });
+  // sales: completed with each line's name and price, answered with its lines (sales.repo COMPLETE)
   await pools.sales.query({
     name: 'complete',
-    text: `UPDATE sales SET status = 'COMPLETED', item_name = $2, unit_price_cents = $3, total_cents = $3, updated_at = now()
-     WHERE id = $1 AND status = 'PENDING'
-     RETURNING id::text, customer_id::text, username, item_id::text, item_name, unit_price_cents, quantity, total_cents, created_at`,
-    values: [saleId, item.name, item.price_cents],
+    text: `WITH sale AS (
+       UPDATE sales SET status = 'COMPLETED', total_cents = $5, updated_at = now()
+       WHERE id = $1::uuid AND status = 'PENDING'
+       RETURNING id, customer_id, username, total_cents, refunded_cents, created_at, updated_at
+     ), l AS (
+       UPDATE sale_lines SET item_name = p.item_name, unit_price_cents = p.unit_price_cents
+       FROM unnest($2::uuid[], $3::text[], $4::bigint[]) p(item_id, item_name, unit_price_cents)
+       WHERE sale_lines.sale_id = $1::uuid AND sale_lines.item_id = p.item_id AND EXISTS (SELECT 1 FROM sale)
+       RETURNING sale_lines.position, sale_lines.item_id, sale_lines.item_name, sale_lines.unit_price_cents,
+         sale_lines.quantity, sale_lines.refunded_quantity
+     )
+     SELECT s.id, s.customer_id, s.username, s.total_cents, s.refunded_cents, s.created_at, s.updated_at,
+       (SELECT json_agg(json_build_object('itemId', l.item_id, 'itemName', l.item_name, 'unitPriceCents', l.unit_price_cents,
+          'quantity', l.quantity, 'refundedQuantity', l.refunded_quantity) ORDER BY l.position) FROM l) AS lines
+     FROM sale s`,
+    values: [saleId, rows.map((row) => row.item_id), rows.map((row) => row.item_name), rows.map((row) => row.unit_price_cents), total],
   });
   return { id: saleId };
 }
@@ -89,8 +91,8 @@ const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
     return exists.rows.length ? page.rows : null;
   },
   '/purchase': async (_url, body) => {
-    const { customerId, itemId } = JSON.parse(body);
-    return purchase(customerId, itemId);
+    const { customerId, itemId, itemIds } = JSON.parse(body);
+    return purchase(customerId, itemIds ?? [itemId]);
   },
 };
 

@@ -321,7 +321,11 @@ async function checkBooks(system: TestSystem, itemIds: string[]) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   if (pending!.n) problems.push(`${pending!.n} sales left pending`);
-  const sold = await query(databaseUrls.sales, `SELECT item_id, sum(quantity)::int AS units, sum(total_cents)::bigint AS cents FROM sales WHERE status = 'COMPLETED' GROUP BY item_id`);
+  const sold = await query(
+    databaseUrls.sales,
+    `SELECT l.item_id, sum(l.quantity)::int AS units FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.status = 'COMPLETED' GROUP BY l.item_id`,
+  );
+  const [{ cents }] = await query(databaseUrls.sales, `SELECT coalesce(sum(total_cents), 0)::bigint AS cents FROM sales WHERE status = 'COMPLETED'`);
   const soldByItem = new Map(sold.map((r) => [r.item_id as string, r.units as number]));
   const stock = await query(databaseUrls.inventory, 'SELECT id, stock_count FROM items WHERE id = ANY($1::uuid[])', [itemIds]);
   for (const row of stock) {
@@ -335,7 +339,7 @@ async function checkBooks(system: TestSystem, itemIds: string[]) {
      WHERE c.username_key LIKE 'bench%'`,
   );
   if (wallets.mismatched) problems.push(`${wallets.mismatched} wallets differ from their ledger`);
-  const revenue = sold.reduce((sum, r) => sum + BigInt(r.cents), 0n);
+  const revenue = BigInt(cents);
   const expectedBalances = BigInt(STARTING_BALANCE) * BigInt(CUSTOMERS) - revenue;
   if (BigInt(wallets.balances) !== expectedBalances) problems.push(`wallets hold ${wallets.balances}, expected ${expectedBalances}`);
   const units = sold.reduce((sum, r) => sum + r.units, 0);

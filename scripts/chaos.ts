@@ -186,7 +186,12 @@ async function main() {
     for (const c of customers) await deposit(c, urls.customers);
 
     const purchase = async (c: Customer, withKey: boolean) => {
-      const body = { itemId: pick(items).id, quantity: 1 + Math.floor(random() * 3) };
+      // Half are v1 one-item purchases, half baskets of 2–3 distinct items (sharing items in any order).
+      const basket = [...items].sort(() => random() - 0.5).slice(0, 2 + Math.floor(random() * 2));
+      const body =
+        random() < 0.5
+          ? { itemId: pick(items).id, quantity: 1 + Math.floor(random() * 3) }
+          : { lines: basket.map((item) => ({ itemId: item.id, quantity: 1 + Math.floor(random() * 2) })) };
       const headers: Record<string, string> = withKey ? { 'idempotency-key': `k-${crypto.randomUUID()}` } : {};
       const first = await call(base('sales'), 'POST', '/sales', { token: c.token, body, headers });
       if (!withKey || random() < 0.4) return;
@@ -284,7 +289,11 @@ async function main() {
       `SELECT reference, customer_id, sum(amount_cents)::bigint AS net, count(*) FILTER (WHERE type = 'purchase')::int AS debits
          FROM ledger_entries WHERE type IN ('purchase', 'refund') GROUP BY reference, customer_id`,
     );
-    const sales = await salesDb.query(`SELECT id, customer_id, item_id, quantity, total_cents::bigint AS total, status FROM sales`);
+    const sales = await salesDb.query(`SELECT id, customer_id, total_cents::bigint AS total, status FROM sales`);
+    const soldLines = await salesDb.query(
+      `SELECT l.item_id, sum(l.quantity)::int AS units FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.status = 'COMPLETED' GROUP BY l.item_id`,
+    );
+    const soldByItem = new Map(soldLines.rows.map((row) => [row.item_id as string, row.units as number]));
     const saleById = new Map(sales.rows.map((s) => [s.id as string, s]));
     const chargeByRef = new Map(charges.rows.map((c) => [c.reference as string, c]));
     for (const c of charges.rows) {
@@ -299,10 +308,15 @@ async function main() {
       if (s.status === 'FAILED' && net !== 0n) violations.push(`failed sale ${s.id}: ledger nets ${net}, expected 0`);
     }
 
-    const stock = await inventoryDb.query(`SELECT id, stock_count FROM items WHERE id = ANY($1::uuid[])`, [items.map((i) => i.id)]);
+    const stock = await inventoryDb.query(
+      `SELECT i.id, i.stock_count, (SELECT coalesce(sum(m.delta), 0)::int FROM stock_movements m WHERE m.item_id = i.id) AS movements
+         FROM items i WHERE i.id = ANY($1::uuid[])`,
+      [items.map((i) => i.id)],
+    );
     for (const row of stock.rows) {
-      const sold = sales.rows.filter((s) => s.item_id === row.id && s.status === 'COMPLETED').reduce((sum, s) => sum + s.quantity, 0);
+      const sold = soldByItem.get(row.id) ?? 0;
       if (row.stock_count !== INITIAL_STOCK - sold) violations.push(`item ${row.id}: stock ${row.stock_count}, expected ${INITIAL_STOCK} − ${sold} sold`);
+      if (row.stock_count !== row.movements) violations.push(`item ${row.id}: stock ${row.stock_count} ≠ sum of its movements ${row.movements}`);
     }
 
     // Events: every completed sale has exactly one sale.completed (and nothing else has one); every event of
@@ -365,7 +379,8 @@ async function main() {
       console.log(`replay with CHAOS_SEED=${SEED}`);
     } else {
       console.log(
-        '\nall invariants hold: wallets = ledgers = deposits − purchases + refunds, purchases = completed sales, stock = initial − sold, nothing pending, no 500, one sale.completed per completed sale, every event delivered',
+        '
+all invariants hold: wallets = ledgers = deposits − purchases + refunds, purchases = completed sales, stock = initial − sold = sum of movements, nothing pending, no 500, one sale.completed per completed sale, every event delivered',
       );
       exitCode = 0;
     }
