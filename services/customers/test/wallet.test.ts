@@ -224,8 +224,44 @@ describe('POST /internal/wallet/refunds', () => {
   });
 });
 
+describe('POST /internal/wallet/credits', () => {
+  const credit = (body: object) => api('customers').post('/internal/wallet/credits').set(serviceAuth()).send(body);
+
+  it('credits a refund once per reference, as a refund entry', async () => {
+    const c = await newCustomer({ balanceCents: 1000 });
+    const reference = crypto.randomUUID();
+    const first = await credit({ customerId: c.id, amountCents: 250, reference });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ balanceCents: 1250, transaction: { type: 'refund', amountCents: 250, balanceAfterCents: 1250, reference } });
+    const again = await credit({ customerId: c.id, amountCents: 250, reference });
+    expect(again.status).toBe(200);
+    expect(again.body.transaction).toEqual(first.body.transaction);
+    expect(await balanceOf(c)).toBe(1250);
+    await expectBooksBalanced(c.id);
+  });
+
+  it('credits once under 10 concurrent credits of one reference', async () => {
+    const c = await newCustomer({ balanceCents: 100 });
+    const reference = crypto.randomUUID();
+    const results = await Promise.all(Array.from({ length: 10 }, () => credit({ customerId: c.id, amountCents: 40, reference })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(await balanceOf(c)).toBe(140);
+  });
+
+  it('refuses the reference for another amount or customer (409) and an unknown customer (404)', async () => {
+    const [c, d] = await Promise.all([newCustomer(), newCustomer()]);
+    const reference = crypto.randomUUID();
+    await credit({ customerId: c.id, amountCents: 100, reference }).expect(201);
+    expectProblem(await credit({ customerId: c.id, amountCents: 101, reference }), 409, 'conflict');
+    expectProblem(await credit({ customerId: d.id, amountCents: 100, reference }), 409, 'conflict');
+    expectProblem(await credit({ customerId: crypto.randomUUID(), amountCents: 100, reference: crypto.randomUUID() }), 404, 'not_found');
+    expectProblem(await credit({ customerId: c.id, amountCents: 0, reference }), 400, 'validation_failed');
+    expect(await balanceOf(d)).toBe(0);
+  });
+});
+
 describe('/internal/ routes', () => {
-  it.each(['/internal/wallet/debits', '/internal/wallet/refunds'])('%s refuses anyone but a service', async (path) => {
+  it.each(['/internal/wallet/debits', '/internal/wallet/refunds', '/internal/wallet/credits'])('%s refuses anyone but a service', async (path) => {
     const c = await newCustomer();
     const body = { customerId: c.id, amountCents: 1, reference: crypto.randomUUID() };
     expectProblem(await api('customers').post(path).send(body), 401, 'unauthorized');

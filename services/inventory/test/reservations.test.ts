@@ -263,10 +263,54 @@ describe('POST /internal/stock/releases', () => {
   });
 });
 
+describe('POST /internal/stock/returns', () => {
+  const returnStock = (body: object) => api('inventory').post('/internal/stock/returns').set(serviceAuth()).send(body);
+
+  it('puts the units back once per reference, as return movements, also to a deleted item', async () => {
+    const [a, b] = await Promise.all([newItem({ stockCount: 5 }), newItem({ stockCount: 5 })]);
+    await api('inventory').delete(`/items/${b.id}`).set(adminAuth).expect(204);
+    const reference = unique('refund-');
+    const body = { reference, lines: [{ itemId: b.id, quantity: 1 }, { itemId: a.id, quantity: 2 }] };
+    const first = await returnStock(body);
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({ outcome: 'returned' });
+    const again = await returnStock(body);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ outcome: 'already_returned' });
+    expect([await storedStock(a.id), await storedStock(b.id)]).toEqual([7, 6]);
+    const moves = await sql('inventory', `SELECT item_id::text, kind::text, delta FROM stock_movements WHERE reference = $1 ORDER BY delta`, [reference]);
+    expect(moves).toEqual([
+      { item_id: b.id, kind: 'return', delta: 1 },
+      { item_id: a.id, kind: 'return', delta: 2 },
+    ]);
+    expect(await movementsSum(a.id)).toBe(7);
+    expect(await movementsSum(b.id)).toBe(6);
+  });
+
+  it('returns once under 10 concurrent returns of one reference', async () => {
+    const item = await newItem({ stockCount: 0 });
+    const reference = unique('refund-');
+    const results = await Promise.all(Array.from({ length: 10 }, () => returnStock({ reference, lines: [{ itemId: item.id, quantity: 3 }] })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(await storedStock(item.id)).toBe(3);
+  });
+
+  it('refuses other lines under a used reference (409), an unknown item (404) and bad bodies (400)', async () => {
+    const item = await newItem({ stockCount: 0 });
+    const reference = unique('refund-');
+    await returnStock({ reference, lines: [{ itemId: item.id, quantity: 1 }] }).expect(201);
+    expectProblem(await returnStock({ reference, lines: [{ itemId: item.id, quantity: 2 }] }), 409, 'conflict');
+    expectProblem(await returnStock({ reference: unique('refund-'), lines: [{ itemId: missingId, quantity: 1 }] }), 404, 'not_found');
+    expectProblem(await returnStock({ reference: unique('refund-'), lines: [] }), 400, 'validation_failed');
+    expect(await storedStock(item.id)).toBe(1);
+  });
+});
+
 describe('internal stock routes', () => {
   it.each([
     ['/internal/stock/reservations', { reference: 'x', itemId: missingId, quantity: 1 }],
     ['/internal/stock/releases', { reference: 'x' }],
+    ['/internal/stock/returns', { reference: 'x', lines: [{ itemId: missingId, quantity: 1 }] }],
   ])('%s refuses anonymous callers (401), customer tokens (403) and admin tokens (403)', async (path, body) => {
     const customer = await newCustomer();
     expectProblem(await api('inventory').post(path).send(body), 401, 'unauthorized');

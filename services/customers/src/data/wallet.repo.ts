@@ -36,6 +36,7 @@ export type DebitResult =
   | { outcome: 'debited' | 'already_debited'; entry: LedgerEntry }
   | { outcome: 'insufficient_funds' | 'no_customer' | 'voided' | 'reference_mismatch' };
 export type RefundResult = { outcome: 'refunded' | 'already_refunded'; entry: LedgerEntry } | { outcome: 'voided' };
+export type CreditResult = { outcome: 'credited' | 'already_credited'; entry: LedgerEntry } | { outcome: 'no_customer' | 'reference_mismatch' };
 
 /** What wallet_debit and wallet_refund answer: the outcome, and the ledger entry's columns when there is one. */
 type OutcomeRow<O> = { outcome: O } & Partial<LedgerRow>;
@@ -43,6 +44,7 @@ const OUTCOME_COLUMNS =
   'outcome, entry_id AS id, entry_type AS type, entry_amount AS amount_cents, entry_balance_after AS balance_after_cents, entry_reference AS reference, entry_created_at AS created_at';
 const DEBIT = prepared('wallet.debit', `SELECT ${OUTCOME_COLUMNS} FROM wallet_debit($1::uuid, $2::bigint, $3)`);
 const REFUND = prepared('wallet.refund', `SELECT ${OUTCOME_COLUMNS} FROM wallet_refund($1::uuid, $2)`);
+const CREDIT = prepared('wallet.credit', `SELECT ${OUTCOME_COLUMNS} FROM wallet_credit($1::uuid, $2::bigint, $3)`);
 /** The outcome, with the ledger entry when the function named one (entry_id is set). */
 const withEntry = <O>(row: OutcomeRow<O>) => (row.id ? { outcome: row.outcome, entry: toEntry(row as LedgerRow) } : { outcome: row.outcome });
 
@@ -76,6 +78,12 @@ export function walletRepo(db: Db) {
     async refund(customerId: string, reference: string): Promise<RefundResult> {
       const [row] = await db.sql.query<OutcomeRow<RefundResult['outcome']>>(REFUND, customerId, reference);
       return withEntry(row!) as RefundResult;
+    },
+
+    /** Money back for a refund of a sale (reference = the refund id), once per reference: wallet_credit (migration 20261130060000). */
+    async credit(customerId: string, amountCents: number, reference: string): Promise<CreditResult> {
+      const [row] = await db.sql.query<OutcomeRow<CreditResult['outcome']>>(CREDIT, customerId, amountCents, reference);
+      return withEntry(row!) as CreditResult;
     },
 
     async listEntries(customerId: string, page: { limit: number; offset: number }) {

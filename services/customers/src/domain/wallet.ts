@@ -41,6 +41,20 @@ export function walletDomain(deps: { wallet: WalletRepo; customers: CustomersDom
       }
     },
 
+    /** Idempotent by reference (a refund id): credits once; the same reference for another amount or customer is refused. */
+    async credit(customerId: string, amountCents: number, reference: string) {
+      const result = await wallet.credit(customerId, amountCents, reference);
+      switch (result.outcome) {
+        case 'credited':
+        case 'already_credited':
+          return { created: result.outcome === 'credited', transaction: result.entry, balanceCents: result.entry.balanceAfterCents };
+        case 'no_customer':
+          throw new NotFound('No such customer');
+        case 'reference_mismatch':
+          throw new Conflict('This reference was already credited with a different amount or customer');
+      }
+    },
+
     /** Idempotent by reference: refunds a debit once; for a debit that never happened, voids the reference. */
     async refund(customerId: string, reference: string) {
       const result = await wallet.refund(customerId, reference);

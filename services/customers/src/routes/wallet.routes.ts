@@ -56,7 +56,7 @@ export function walletRoutes(api: Api, wallet: WalletDomain) {
   );
 }
 
-/** Wallet operations for the sales saga; services only. Both are idempotent by `reference` (the sale id). */
+/** Wallet operations for the sales sagas; services only. All are idempotent by `reference` (a sale id, or a refund id for credits). */
 export function internalWalletRoutes(api: Api, wallet: WalletDomain) {
   api.route(
     {
@@ -89,5 +89,25 @@ export function internalWalletRoutes(api: Api, wallet: WalletDomain) {
       response: { status: 200, description: 'What happened', schema: s.refundResult },
     },
     async ({ body }) => ({ body: await wallet.refund(body.customerId, body.reference) }),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/internal/wallet/credits',
+      tag: 'Internal',
+      summary: 'Credit a wallet for a refund of a sale (idempotent by reference, the refund id)',
+      description:
+        '201 when credited now (a ledger entry of type `refund`), 200 when this reference was already credited (nothing more is given). ' +
+        '409 conflict when the reference was credited with another amount or to another customer.',
+      access: 'service',
+      request: { body: s.credit },
+      response: { status: 201, description: 'Credited', schema: s.creditResult },
+      errors: ['not_found', 'conflict'],
+    },
+    async ({ body }) => {
+      const { created, ...result } = await wallet.credit(body.customerId, body.amountCents, body.reference);
+      return { status: created ? 201 : 200, body: result };
+    },
   );
 }

@@ -37,3 +37,8 @@ export const refundResult = z
     transaction: transaction.optional().openapi({ description: 'The refund entry; absent when the reference was voided' }),
   })
   .openapi('RefundResult');
+
+export const credit = z
+  .strictObject({ customerId: z.uuid(), amountCents: z.number().int().min(1).max(100_000_000_000), reference })
+  .openapi('Credit', { example: { customerId: '0f8fad5b-d9cb-469f-a165-70867728950e', amountCents: 1999, reference: '9c1d7e2a-4b3f-4a5e-8d6c-7b8a9c0d1e2f' } });
+export const creditResult = z.object({ balanceCents: z.number().int().min(0), transaction }).openapi('CreditResult');

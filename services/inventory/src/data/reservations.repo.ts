@@ -26,6 +26,7 @@ export type TakeResult =
   | { outcome: 'no_item' | 'insufficient_stock'; lines: number[] }
   | { outcome: 'voided' | 'reference_mismatch' };
 export type ReleaseOutcome = 'released' | 'already_released' | 'voided';
+export type ReturnOutcome = 'returned' | 'already_returned' | 'reference_mismatch' | 'no_item';
 
 interface TakeRow {
   outcome: 'taken' | 'already_taken' | 'no_item' | 'insufficient_stock' | 'voided' | 'reference_mismatch';
@@ -39,6 +40,7 @@ interface TakeRow {
 
 const TAKE = prepared('reservations.take', 'SELECT * FROM stock_take($1, $2::uuid[], $3::int[])');
 const RELEASE = prepared('reservations.release', 'SELECT stock_release($1) AS outcome');
+const RETURN = prepared('reservations.return', 'SELECT stock_return($1, $2::uuid[], $3::int[]) AS outcome');
 
 /**
  * Stock reservations for the sales saga, one per reference (the sale id) holding every line of the basket.
@@ -83,6 +85,17 @@ export function reservationsRepo(db: Db) {
 
     async release(reference: string): Promise<ReleaseOutcome> {
       const [row] = await db.sql.query<{ outcome: ReleaseOutcome }>(RELEASE, reference);
+      return row!.outcome;
+    },
+
+    /** Puts a refund's units back once per reference (the refund id): stock_return (migration 20261130060100). */
+    async returnStock(reference: string, lines: BasketLine[]): Promise<ReturnOutcome> {
+      const [row] = await db.sql.query<{ outcome: ReturnOutcome }>(
+        RETURN,
+        reference,
+        lines.map((line) => line.itemId),
+        lines.map((line) => line.quantity),
+      );
       return row!.outcome;
     },
   };

@@ -31,6 +31,14 @@ export function stockDomain(deps: { reservations: ReservationsRepo }) {
 
     /** Gives the stock back once; for a reference never reserved, leaves a tombstone that refuses a late take. */
     release: (reference: string) => reservations.release(reference),
+
+    /** Puts a refund's units back once per reference (the refund id); a repeat answers the same and moves nothing. */
+    async returnStock(reference: string, lines: BasketLine[]) {
+      const outcome = await reservations.returnStock(reference, lines);
+      if (outcome === 'no_item') throw new NotFound('No such item');
+      if (outcome === 'reference_mismatch') throw new Conflict('This reference already returned different lines');
+      return { created: outcome === 'returned', outcome };
+    },
   };
 }
 export type StockDomain = ReturnType<typeof stockDomain>;

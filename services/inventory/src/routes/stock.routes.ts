@@ -2,7 +2,7 @@ import type { Api } from '@shop/kit';
 import type { StockDomain } from '../domain/stock';
 import * as s from './stock.schemas';
 
-/** Stock operations for the sales saga; services only. Both are idempotent by `reference` (the sale id). */
+/** Stock operations for the sales sagas; services only. All are idempotent by `reference` (the sale id, or the refund id for returns). */
 export function internalStockRoutes(api: Api, stock: StockDomain) {
   api.route(
     {
@@ -38,5 +38,25 @@ export function internalStockRoutes(api: Api, stock: StockDomain) {
       response: { status: 200, description: 'What happened', schema: s.releaseResult },
     },
     async ({ body }) => ({ body: { outcome: await stock.release(body.reference) } }),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/internal/stock/returns',
+      tag: 'Internal',
+      summary: "Put a refund's units back in stock (idempotent by reference, the refund id)",
+      description:
+        '201 when returned now (a stock movement of kind `return` per line), 200 when this reference returned the same lines before. ' +
+        'Deleted items get their units back too. 409 conflict when the reference returned other lines; 404 for an item that never existed.',
+      access: 'service',
+      request: { body: s.returnRequest },
+      response: { status: 201, description: 'Returned', schema: s.returnResult },
+      errors: ['not_found', 'conflict'],
+    },
+    async ({ body }) => {
+      const { created, outcome } = await stock.returnStock(body.reference, body.lines);
+      return { status: created ? 201 : 200, body: { outcome } };
+    },
   );
 }
