@@ -132,6 +132,12 @@ const rows: Row[] = [
     expect: internal('customers', 201, ['sales']),
   },
   {
+    route: 'POST /internal/wallet/credits',
+    who: 'services (sales, for refunds)',
+    request: async (w) => ({ service: 'customers', method: 'post', path: '/internal/wallet/credits', body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}` } }),
+    expect: internal(201),
+  },
+  {
     route: 'POST /internal/wallet/refunds',
     who: 'services',
     request: async (w) => ({ service: 'customers', method: 'post', path: '/internal/wallet/refunds', body: { customerId: (await w.owner()).id, reference: (await w.debit()).reference } }),
@@ -166,6 +172,12 @@ const rows: Row[] = [
     who: 'services',
     request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/reservations', body: { reference: `authz-${unique()}`, lines: [{ itemId: (await w.item()).id, quantity: 1 }] } }),
     expect: internal('inventory', 201, ['sales']),
+  },
+  {
+    route: 'POST /internal/stock/returns',
+    who: 'services (sales, for refunds)',
+    request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/returns', body: { reference: `authz-${unique()}`, lines: [{ itemId: (await w.item()).id, quantity: 1 }] } }),
+    expect: internal(201),
   },
   {
     route: 'POST /internal/stock/releases',
@@ -211,6 +223,19 @@ const rows: Row[] = [
     },
   },
   { route: 'GET /sales/:id', who: 'owner, admin (404 to others)', request: async (w) => ({ service: 'sales', method: 'get', path: `/sales/${(await w.sale()).id}` }), expect: signedIn(200, ['owner', 'admin'], 404) },
+  {
+    route: 'POST /sales/:id/refunds',
+    who: 'owner (within the refund window), admin (404 to others)',
+    fresh: true,
+    request: async (w) => ({ service: 'sales', method: 'post', path: `/sales/${(await w.sale()).id}/refunds`, body: { reason: 'authz' } }),
+    expect: signedIn(201, ['owner', 'admin'], 404),
+  },
+  {
+    route: 'GET /sales/:id/refunds',
+    who: 'owner, admin (404 to others)',
+    request: async (w) => ({ service: 'sales', method: 'get', path: `/sales/${(await w.sale()).id}/refunds` }),
+    expect: signedIn(200, ['owner', 'admin'], 404),
+  },
   {
     route: 'GET /internal/purchases',
     who: 'services',

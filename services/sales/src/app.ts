@@ -3,11 +3,13 @@ import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
 import type { Db } from './data/db';
+import { refundsRepo } from './data/refunds.repo';
 import { SALE_EVENT_TYPES, salesRepo } from './data/sales.repo';
 import { goodsDomain } from './domain/goods';
 import { historyDomain } from './domain/history';
 import { purchasesDomain } from './domain/purchases';
 import { recoveryDomain } from './domain/recovery';
+import { refundsDomain } from './domain/refunds';
 import { goodsRoutes } from './routes/goods.routes';
 import { internalPurchaseRoutes, salesRoutes } from './routes/sales.routes';
 
@@ -32,11 +34,21 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const customers = customersClient(http.customers);
   const webhooks = createWebhooks({ service: 'sales', eventTypes: SALE_EVENT_TYPES, db, config, logger });
   const sales = salesRepo(db, webhooks);
+  const refunds = refundsRepo(db, webhooks);
 
   const purchases = purchasesDomain({ sales, inventory, customers, logger, idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS });
   const history = historyDomain({ sales });
+  const refunding = refundsDomain({
+    refunds,
+    inventory,
+    customers,
+    logger,
+    idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
+    windowDays: config.REFUND_WINDOW_DAYS,
+  });
   const recovery = recoveryDomain({
     sales,
+    refunds,
     inventory,
     customers,
     logger,
@@ -47,13 +59,13 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   });
 
   goodsRoutes(api, goodsDomain({ inventory }));
-  salesRoutes(api, purchases, history);
+  salesRoutes(api, purchases, history, refunding);
   internalPurchaseRoutes(api, history);
   webhooks.routes(api);
 
   const app = createServiceApp({
     name: 'sales',
-    description: 'Goods, purchases (a saga over customers and inventory) and purchase history.',
+    description: 'Goods, purchases and refunds (sagas over customers and inventory) and purchase history.',
     logger,
     registry: api.registry,
     router: api.router,

@@ -21,9 +21,9 @@ import type { Page, PurchaseCheck, ReviewRecord, ReviewsRepo, ReviewStatus } fro
  *   When inventory cannot answer, the page is served from our own rows (they are ours; an outage must not
  *   take reviews down), while POST /reviews answers 503: we never accept a review of an item we cannot check.
  * - Sales unreachable while a review is written: the review is accepted with verifiedPurchase false and marked
- *   unchecked; moderation, the author's edits and a periodic sweep ask sales again. A review that is false
- *   after a successful check is also asked again at moderation and on edits (the author may have bought
- *   the item since).
+ *   unchecked; moderation, the author's edits and a periodic sweep ask sales again. Moderation and edits ask
+ *   again whatever the last answer was: the author may have bought the item since, or been refunded all of it
+ *   (a purchase counts only while its line for the item is not fully refunded).
  * - Reports count toward the threshold only from customers who have bought something (three throwaway accounts
  *   must not be able to hide any review). Other reports are kept and shown to admins, marked as not counting.
  *   Sales is asked at each report; when it cannot answer the report is refused with 503, as a review is when
@@ -62,9 +62,8 @@ export function reviewsDomain(deps: {
     }
   }
 
-  /** Ask sales again unless it already said yes; undefined (leave as is) when sales still cannot answer. */
+  /** Ask sales again; undefined (leave as is) when sales cannot answer. */
   async function recheck(review: ReviewRecord, requestId?: string): Promise<PurchaseCheck | undefined> {
-    if (review.verifiedPurchase) return undefined;
     const check = await askSales(review.customerId, review.itemId, requestId);
     return check.checked ? check : undefined;
   }

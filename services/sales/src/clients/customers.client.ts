@@ -10,7 +10,7 @@ function unexpected(status: number, body: unknown): never {
 
 const refundResult = z.object({ outcome: z.enum(['refunded', 'already_refunded', 'voided']) });
 
-/** The customers wallet as sales uses it: debits and refunds keyed by the sale id, so both are retried. */
+/** The customers wallet as sales uses it: debits and refunds keyed by the sale id, credits by the refund id; all are retried. */
 export function customersClient(http: ServiceClient) {
   return {
     async debit(input: { customerId: string; amountCents: number; reference: string }, requestId: string): Promise<DebitResult> {
@@ -29,6 +29,17 @@ export function customersClient(http: ServiceClient) {
       if (status !== 200) return unexpected(status, body);
       const parsed = refundResult.safeParse(body);
       return parsed.success ? parsed.data.outcome : unexpected(status, body);
+    },
+
+    /**
+     * Credits a refund (reference = refund id), once. `no_customer`: the account was deleted, so there is no
+     * wallet to credit. Anything else unexpected (a 409 for a reused reference) throws: the refund stays pending.
+     */
+    async credit(input: { customerId: string; amountCents: number; reference: string }, requestId: string): Promise<'credited' | 'no_customer'> {
+      const { status, body } = await http.call({ method: 'POST', path: '/internal/wallet/credits', body: input, requestId, retry: true });
+      if (status === 200 || status === 201) return 'credited';
+      if (status === 404) return 'no_customer';
+      return unexpected(status, body);
     },
   };
 }

@@ -108,6 +108,12 @@ export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: n
       if (status !== 200) return unexpected(status, body);
       return parse(z.object({ outcome: z.enum(['released', 'already_released', 'voided']) }), status, body).outcome;
     },
+
+    /** Puts a refund's units back in stock (reference = refund id), once. */
+    async returnStock(input: { reference: string; lines: Array<{ itemId: string; quantity: number }> }, requestId: string): Promise<void> {
+      const { status, body } = await http.call({ method: 'POST', path: '/internal/stock/returns', body: input, requestId, retry: true });
+      if (status !== 200 && status !== 201) unexpected(status, body);
+    },
   };
 }
 export type InventoryClient = ReturnType<typeof inventoryClient>;

@@ -172,6 +172,39 @@ const priceArrays = (price: Price | undefined) => [
 ];
 
 /**
+ * Claims an Idempotency-Key for a purchase (saleId) or a refund (refundId): `INSERT … ON CONFLICT`, taking over
+ * an expired key. Undefined when claimed; else what the earlier request left (nothing is written).
+ */
+export async function claimKey(tx: Queryable, claim: IdempotencyClaim, owner: { saleId?: string; refundId?: string }): Promise<StoredKey | undefined> {
+  const claimed = await tx.query<unknown>(
+    `INSERT INTO idempotency_keys (customer_id, key, request_hash, state, sale_id, refund_id, expires_at)
+     VALUES ($1::uuid, $2, $3, 'in_flight', $4::uuid, $5::uuid, now() + make_interval(secs => $6::double precision))
+     ON CONFLICT (customer_id, key) DO UPDATE
+       SET request_hash = EXCLUDED.request_hash, state = 'in_flight', sale_id = EXCLUDED.sale_id, refund_id = EXCLUDED.refund_id,
+           response_status = NULL, response_body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+       WHERE idempotency_keys.expires_at <= now()
+     RETURNING 1`,
+    claim.customerId,
+    claim.key,
+    claim.requestHash,
+    owner.saleId ?? null,
+    owner.refundId ?? null,
+    claim.ttlHours * 3600,
+  );
+  if (claimed.length) return undefined;
+  const [existing] = await tx.query<{ request_hash: string; state: 'in_flight' | 'done'; response_status: number | null; response_body: string | null }>(
+    `SELECT request_hash, state::text AS state, response_status, response_body FROM idempotency_keys
+     WHERE customer_id = $1::uuid AND key = $2`,
+    claim.customerId,
+    claim.key,
+  );
+  // The conflicting row existed a moment ago; if it is gone now (released), treat it as in flight.
+  return existing
+    ? { requestHash: existing.request_hash, state: existing.state, responseStatus: existing.response_status, responseBody: existing.response_body }
+    : { requestHash: claim.requestHash, state: 'in_flight', responseStatus: null, responseBody: null };
+}
+
+/**
  * The sale's lifecycle and its idempotency key are written together: the key is claimed in the transaction
  * that records the PENDING sale, and the final answer is stored (or the key released) in the transaction that
  * ends the sale. A key can therefore never say "done" for a sale that did not end, nor stay in flight for a
@@ -216,35 +249,8 @@ export function salesRepo(db: Db, events: Events) {
         return { started: true };
       }
       return db.sql.transaction(async (tx) => {
-        const claimed = await tx.query<unknown>(
-          `INSERT INTO idempotency_keys (customer_id, key, request_hash, state, sale_id, expires_at)
-           VALUES ($1::uuid, $2, $3, 'in_flight', $4::uuid, now() + make_interval(secs => $5::double precision))
-           ON CONFLICT (customer_id, key) DO UPDATE
-             SET request_hash = EXCLUDED.request_hash, state = 'in_flight', sale_id = EXCLUDED.sale_id,
-                 response_status = NULL, response_body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
-             WHERE idempotency_keys.expires_at <= now()
-           RETURNING 1`,
-          claim.customerId,
-          claim.key,
-          claim.requestHash,
-          sale.id,
-          claim.ttlHours * 3600,
-        );
-        if (!claimed.length) {
-          const [existing] = await tx.query<{ request_hash: string; state: 'in_flight' | 'done'; response_status: number | null; response_body: string | null }>(
-            `SELECT request_hash, state::text AS state, response_status, response_body FROM idempotency_keys
-             WHERE customer_id = $1::uuid AND key = $2`,
-            claim.customerId,
-            claim.key,
-          );
-          // The conflicting row existed a moment ago; if it is gone now (released), treat it as in flight.
-          return {
-            started: false as const,
-            existing: existing
-              ? { requestHash: existing.request_hash, state: existing.state, responseStatus: existing.response_status, responseBody: existing.response_body }
-              : { requestHash: claim.requestHash, state: 'in_flight' as const, responseStatus: null, responseBody: null },
-          };
-        }
+        const existing = await claimKey(tx, claim, { saleId: sale.id });
+        if (existing) return { started: false as const, existing };
         await insertPending(tx, sale);
         return { started: true as const };
       });

@@ -3,9 +3,11 @@ import os from 'node:os';
 import { databaseFault, reportDatabaseFault, type Logger } from '@shop/kit';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
+import type { RefundsRepo } from '../data/refunds.repo';
 import type { SalesRepo } from '../data/sales.repo';
 import { purchaseSteps } from './purchases';
-import { undo } from './saga';
+import { refundSteps } from './refunds';
+import { runForward, undo } from './saga';
 
 /**
  * The recovery sweep: a sale still PENDING long after any live purchase would have ended belongs to a process
@@ -14,11 +16,15 @@ import { undo } from './saga';
  * wallet refunded, both idempotent and tombstoning), so whichever steps did or did not happen (or arrive late), nothing stays taken.
  * It is then FAILED and its in-flight idempotency key released, so the client's retry runs afresh.
  *
+ * Pending refunds (a step's outcome was unknown, or their process died) are driven forward the same way, with
+ * the refund's own steps, and completed exactly once; a refund is never undone.
+ *
  * We never complete such a sale: its client never got a 201 (the connection died or it got a 503), and its
  * key was released or will be, so completing it could charge twice for one intended purchase.
  */
 export function recoveryDomain(deps: {
   sales: SalesRepo;
+  refunds: RefundsRepo;
   inventory: InventoryClient;
   customers: CustomersClient;
   logger: Logger;
@@ -29,15 +35,38 @@ export function recoveryDomain(deps: {
   /** The sweep's own statement and lock timeouts, longer than a request's. */
   statementTimeoutMs: number;
 }) {
-  const { sales, logger } = deps;
+  const { sales, refunds, logger } = deps;
   const steps = purchaseSteps(deps);
+  const forward = refundSteps(deps);
   const instance = `${os.hostname()}:${process.pid}`.slice(0, 64);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = false;
 
+  /** One pass over pending refunds: each is driven forward with the refund's own steps, and completed once. */
+  async function completeRefunds(): Promise<string[]> {
+    const completed: string[] = [];
+    const pending: string[] = [];
+    while (!stopped) {
+      const requestId = `sweep-${crypto.randomUUID()}`;
+      const result = await refunds
+        .settlePending({ ageMs: deps.ageMs, exclude: pending, lockTimeoutMs: deps.lockTimeoutMs }, async (refund) => {
+          const outcome = await runForward(forward, { refund, requestId });
+          if (outcome.outcome === 'pending') logger.error({ refundId: refund.id, requestId, step: outcome.step, err: outcome.cause }, 'pending refund could not be completed yet; will retry');
+          return outcome.outcome === 'done';
+        })
+        .catch((err) => logger.error({ err, requestId }, 'a pending refund failed to complete'));
+      if (!result) break;
+      if (result.completed) {
+        completed.push(result.id);
+        logger.warn({ refundId: result.id, requestId }, 'pending refund completed by the recovery sweep');
+      } else pending.push(result.id);
+    }
+    return completed;
+  }
+
   /** One pass: settles every abandoned sale it can; those whose services are unreachable wait for the next pass. */
-  async function sweep(): Promise<{ settled: string[]; stuck: string[] }> {
+  async function sweep(): Promise<{ settled: string[]; stuck: string[]; refunded: string[] }> {
     const settled: string[] = [];
     const stuck: string[] = [];
     while (!stopped) {
@@ -56,8 +85,9 @@ export function recoveryDomain(deps: {
         logger.error({ saleId: result.id, requestId, err: result.error }, 'abandoned purchase could not be undone yet; will retry');
       }
     }
+    const refunded = await completeRefunds();
     await sales.purgeExpiredKeys();
-    return { settled, stuck };
+    return { settled, stuck, refunded };
   }
 
   const tick = () => {

@@ -1,11 +1,12 @@
-import { page, type Api } from '@shop/kit';
+import { page, pageQuery, type Api } from '@shop/kit';
 import type { HistoryDomain } from '../domain/history';
+import { refundFingerprint, type RefundsDomain } from '../domain/refunds';
 import { purchaseFingerprint, replayedError, requestHash, type PurchasesDomain } from '../domain/purchases';
 import * as s from './sales.schemas';
 
 const TAG = 'Sales';
 
-export function salesRoutes(api: Api, purchases: PurchasesDomain, history: HistoryDomain) {
+export function salesRoutes(api: Api, purchases: PurchasesDomain, history: HistoryDomain, refunds: RefundsDomain) {
   api.route(
     {
       method: 'post',
@@ -71,6 +72,59 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       errors: ['not_found'],
     },
     async ({ params, user }) => ({ body: await history.get(user!, params.id) }),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/sales/:id/refunds',
+      tag: TAG,
+      summary: 'Refund a sale, whole or in part (its owner within the refund window, admins any time)',
+      description:
+        'No `lines` refunds all that is left. The refund is recorded first (concurrent refunds never exceed what was paid), ' +
+        'then the wallet is credited (ledger `refund`, reference = refund id) and, unless `restock: false` (admins only), ' +
+        'the units go back to stock. 503: the refund is recorded and will complete by itself, exactly once. ' +
+        '`Idempotency-Key` as for purchases (a key whose refund is still completing answers 409).',
+      access: 'user',
+      request: { params: s.saleParams, body: s.refundRequest, headers: s.purchaseHeaders },
+      response: {
+        status: 201,
+        description: 'The refund, completed',
+        schema: s.refund,
+        headers: { Location: "URL of the sale's refunds", 'Idempotent-Replayed': '`true` when this is a stored answer replayed' },
+      },
+      errors: ['forbidden', 'not_found', 'conflict', 'idempotency_key_in_use', 'idempotency_key_reused', 'service_unavailable'],
+    },
+    async ({ params, body, headers, user, req, res }) => {
+      const key = headers['idempotency-key'];
+      const outcome = await refunds.refund(user!, params.id, body, {
+        requestId: String(req.id),
+        idempotency: key === undefined ? undefined : { key, requestHash: requestHash(req.method, '/sales/:id/refunds', refundFingerprint(params.id, body)) },
+      });
+      const location = { Location: `/sales/${params.id}/refunds` };
+      if (!outcome.replayed) return { status: 201, body: outcome.refund, headers: location };
+      res.setHeader('Idempotent-Replayed', 'true');
+      if (outcome.status >= 400) throw replayedError(outcome.status, outcome.body as never);
+      return { status: outcome.status, body: outcome.body, headers: location };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/sales/:id/refunds',
+      tag: TAG,
+      summary: "A sale's refunds, oldest first (its buyer or an admin; 404 to anyone else)",
+      access: 'user',
+      request: { params: s.saleParams, query: pageQuery },
+      response: { status: 200, description: 'A page of refunds', schema: s.refundPage },
+      errors: ['not_found'],
+    },
+    async ({ params, query, user }) => {
+      await history.get(user!, params.id);
+      const { data, total } = await refunds.list(params.id, query);
+      return { body: page(data, total, query) };
+    },
   );
 }
 

@@ -80,6 +80,33 @@ export const saleListQuery = pageQuery.extend({
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'createdAt before this instant (ISO 8601)' }),
 });
 
+export const refundRequest = z
+  .strictObject({
+    lines: z
+      .array(z.strictObject({ itemId: z.uuid(), quantity: z.number().int().min(1).max(1000) }))
+      .min(1)
+      .max(50)
+      .refine(uniqueItems, 'each item at most once')
+      .optional()
+      .openapi({ description: 'What to refund of each line; without it, all that is left' }),
+    reason: z.string().min(1).max(500).optional(),
+    restock: z.boolean().optional().openapi({ description: 'Put the units back in stock (default true); only an admin may set false' }),
+  })
+  .openapi('RefundRequest', { example: { lines: [{ itemId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b', quantity: 1 }], reason: 'arrived broken' } });
+
+export const refund = z
+  .object({
+    id: z.uuid(),
+    saleId: z.uuid(),
+    lines: z.array(z.object({ itemId: z.uuid(), quantity: z.number().int().min(1).max(1000), amountCents: z.number().int().min(0) })).min(1).max(50),
+    amountCents: z.number().int().min(0).openapi({ description: "Each line's unit price as paid × quantity, summed" }),
+    reason: z.string().nullable(),
+    restocked: z.boolean(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Refund');
+export const refundPage = pageOf(refund, 'RefundPage');
+
 export const purchasedQuery = z.object({
   customerId: z.uuid(),
   itemId: z.uuid().optional().openapi({ description: 'Without it: has the customer bought anything at all' }),
