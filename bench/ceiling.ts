@@ -1,6 +1,6 @@
 // The ceiling: a bare node:http server answering the benchmark's questions straight from PostgreSQL with
 // `pg` — one query per page, and for a purchase the same statements the three services execute, in one
-// process, without HTTP between them. Nothing the shop does can be faster than this on the same machine.
+// process, without HTTP between them (and likewise for a refund). Nothing the shop does can be faster than this on the same machine.
 // The statements the shop prepares (named statements, planned once per connection) are prepared here too.
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -56,6 +56,76 @@ async function purchase(customerId: string, itemIds: string[]) {
   return { id: saleId };
 }
 
+/** A refund of one unit, statement for statement as sales, customers and inventory run it (each service's data/). */
+async function refund(saleId: string, itemId: string) {
+  const refundId = crypto.randomUUID();
+  const inTransaction = async <T>(work: (client: pg.PoolClient) => Promise<T>) => {
+    const client = await pools.sales.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+  // sales: the sale locked, what is left read, the refund and its line recorded (refunds.repo record)
+  const recorded = await inTransaction(async (client) => {
+    const [sale] = (await client.query(`SELECT id, customer_id, created_at FROM sales WHERE id = $1::uuid AND status = 'COMPLETED' FOR UPDATE`, [saleId])).rows;
+    const lines = (
+      await client.query(
+        `SELECT sl.item_id, sl.quantity, sl.unit_price_cents,
+           (SELECT coalesce(sum(rl.quantity), 0)::int FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+            WHERE r.sale_id = sl.sale_id AND rl.item_id = sl.item_id) AS recorded
+         FROM sale_lines sl WHERE sl.sale_id = $1::uuid ORDER BY sl.position`,
+        [saleId],
+      )
+    ).rows;
+    const line = lines.find((l) => l.item_id === itemId)!;
+    if (line.quantity - line.recorded < 1) throw new Error('nothing left to refund');
+    const amount = Number(line.unit_price_cents);
+    await client.query(
+      `WITH r AS (
+         INSERT INTO refunds (id, sale_id, customer_id, amount_cents, reason, restock)
+         VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6) RETURNING *
+       ), l AS (
+         INSERT INTO refund_lines (refund_id, position, item_id, quantity, amount_cents)
+         SELECT $1::uuid, t.ord - 1, t.item_id, t.quantity, t.amount FROM unnest($7::uuid[], $8::int[], $9::bigint[]) WITH ORDINALITY t(item_id, quantity, amount, ord)
+       )
+       SELECT r.id, r.sale_id, r.customer_id, r.amount_cents, r.reason, r.restock, r.created_at, $10::json AS lines FROM r`,
+      [refundId, saleId, sale.customer_id, amount, null, true, [itemId], [1], [amount], JSON.stringify([{ itemId, quantity: 1, amountCents: amount }])],
+    );
+    return { customerId: sale.customer_id as string, amount };
+  });
+  // customers: the credit is one database function (wallet.repo credit); inventory: the return too (reservations.repo returnStock)
+  await pools.customers.query({ name: 'credit', text: 'SELECT outcome FROM wallet_credit($1::uuid, $2::bigint, $3)', values: [recorded.customerId, recorded.amount, refundId] });
+  await pools.inventory.query({ name: 'return', text: 'SELECT stock_return($1, $2::uuid[], $3::int[]) AS outcome', values: [refundId, [itemId], [1]] });
+  // sales: completed, added to the sale and its line, the key's answer stored (refunds.repo complete)
+  await inTransaction(async (client) => {
+    await client.query(
+      `WITH r AS (
+         UPDATE refunds SET status = 'COMPLETED', updated_at = now(), recovery_count = recovery_count + $2::int
+         WHERE id = $1::uuid AND status = 'PENDING' RETURNING id, sale_id, amount_cents
+       ), l AS (
+         UPDATE sale_lines sl SET refunded_quantity = sl.refunded_quantity + rl.quantity
+         FROM refund_lines rl, r WHERE rl.refund_id = r.id AND sl.sale_id = r.sale_id AND sl.item_id = rl.item_id
+         RETURNING 1
+       ), s AS (
+         UPDATE sales SET refunded_cents = sales.refunded_cents + r.amount_cents, updated_at = now()
+         FROM r WHERE sales.id = r.sale_id RETURNING 1
+       )
+       SELECT count(*)::int AS changed FROM r`,
+      [refundId, 0],
+    );
+    await client.query(`UPDATE idempotency_keys SET state = 'done', response_status = 201, response_body = $2 WHERE refund_id = $1::uuid AND state = 'in_flight'`, [refundId, '{}']);
+  });
+  return { id: refundId };
+}
+
 const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
   // The reads ask what the services answer: a list page comes with its total (count(*) OVER () — the
   // cheapest way to get both in one statement), and an item's reviews page with its rating summary, after
@@ -89,6 +159,10 @@ const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
       }),
     ]);
     return exists.rows.length ? page.rows : null;
+  },
+  '/refund': async (_url, body) => {
+    const { saleId, itemId } = JSON.parse(body);
+    return refund(saleId, itemId);
   },
   '/purchase': async (_url, body) => {
     const { customerId, itemId, itemIds } = JSON.parse(body);

@@ -26,6 +26,9 @@ const REVIEWS_PER_ITEM = Number(process.env.BENCH_REVIEWS_PER_ITEM ?? 10);
 const BCRYPT_ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 10);
 const INITIAL_STOCK = 1_000_000;
 const STARTING_BALANCE = 100_000_000;
+/** Sales bought before the refund scenario, and the units of each: enough for every refund request of a run. */
+const REFUND_SALES = Number(process.env.BENCH_REFUND_SALES ?? 1000);
+const REFUND_UNITS = 30;
 const RESULTS = path.join(__dirname, 'results');
 /** BENCH_ONLY=purchase,items runs the scenarios whose name contains one of the words (case-insensitive). */
 const ONLY = process.env.BENCH_ONLY?.toLowerCase().split(',');
@@ -317,19 +320,27 @@ async function checkBooks(system: TestSystem, itemIds: string[]) {
   // A purchase whose undo could not reach a service is left pending for the sweep: wait for it (bounded).
   const deadline = Date.now() + 180_000;
   let pending: { n: number };
-  while (([pending] = await query(databaseUrls.sales, `SELECT count(*)::int AS n FROM sales WHERE status = 'PENDING'`)) && pending.n && Date.now() < deadline) {
+  const PENDING = `SELECT ((SELECT count(*) FROM sales WHERE status = 'PENDING') + (SELECT count(*) FROM refunds WHERE status = 'PENDING'))::int AS n`;
+  while (([pending] = await query(databaseUrls.sales, PENDING)) && pending.n && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  if (pending!.n) problems.push(`${pending!.n} sales left pending`);
+  if (pending!.n) problems.push(`${pending!.n} sales or refunds left pending`);
   const sold = await query(
     databaseUrls.sales,
     `SELECT l.item_id, sum(l.quantity)::int AS units FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.status = 'COMPLETED' GROUP BY l.item_id`,
   );
-  const [{ cents }] = await query(databaseUrls.sales, `SELECT coalesce(sum(total_cents), 0)::bigint AS cents FROM sales WHERE status = 'COMPLETED'`);
+  // What customers kept: totals less what was refunded.
+  const [{ cents }] = await query(databaseUrls.sales, `SELECT coalesce(sum(total_cents - refunded_cents), 0)::bigint AS cents FROM sales WHERE status = 'COMPLETED'`);
+  const restocked = await query(
+    databaseUrls.sales,
+    `SELECT rl.item_id, sum(rl.quantity)::int AS units FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+     WHERE r.status = 'COMPLETED' AND r.restock GROUP BY rl.item_id`,
+  );
+  const restockedByItem = new Map(restocked.map((r) => [r.item_id as string, r.units as number]));
   const soldByItem = new Map(sold.map((r) => [r.item_id as string, r.units as number]));
   const stock = await query(databaseUrls.inventory, 'SELECT id, stock_count FROM items WHERE id = ANY($1::uuid[])', [itemIds]);
   for (const row of stock) {
-    const expected = INITIAL_STOCK - (soldByItem.get(row.id) ?? 0);
+    const expected = INITIAL_STOCK - (soldByItem.get(row.id) ?? 0) + (restockedByItem.get(row.id) ?? 0);
     if (row.stock_count !== expected) problems.push(`item ${row.id}: stock ${row.stock_count}, expected ${expected}`);
   }
   const [wallets] = await query(
@@ -343,7 +354,8 @@ async function checkBooks(system: TestSystem, itemIds: string[]) {
   const expectedBalances = BigInt(STARTING_BALANCE) * BigInt(CUSTOMERS) - revenue;
   if (BigInt(wallets.balances) !== expectedBalances) problems.push(`wallets hold ${wallets.balances}, expected ${expectedBalances}`);
   const units = sold.reduce((sum, r) => sum + r.units, 0);
-  return { problems, completedUnits: units, revenueCents: Number(revenue) };
+  const refundedUnits = restocked.reduce((sum, r) => sum + r.units, 0);
+  return { problems, completedUnits: units, refundedUnits, revenueCents: Number(revenue) };
 }
 
 async function main() {
@@ -387,8 +399,35 @@ async function main() {
     const { urls } = system.context;
     const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
 
+    // Refunds need sales to refund: one unit per request, handed out in turn to the shop and its ceiling from
+    // sales bought before that scenario (REFUND_SALES sales of REFUND_UNITS units), so no request finds nothing left.
+    const refundSlots: Array<{ saleId: string; itemId: string; customer: number }> = [];
+    let nextSlot = 0;
+    const slot = () => refundSlots[nextSlot++ % refundSlots.length]!;
+    const buyForRefunds = async () => {
+      const bought: Array<{ saleId: string; itemId: string; customer: number }> = [];
+      for (let i = 0; i < REFUND_SALES; i += 16) {
+        await Promise.all(
+          Array.from({ length: Math.min(16, REFUND_SALES - i) }, async (_, j) => {
+            const customer = (i + j) % customers.length;
+            const itemId = pick(itemIds);
+            const res = await fetch(`${urls.sales}/sales`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[customer]}` },
+              body: JSON.stringify({ itemId, quantity: REFUND_UNITS }),
+            });
+            if (res.status !== 201) throw new Error(`buying for the refunds failed: ${res.status} ${await res.text()}`);
+            bought.push({ saleId: ((await res.json()) as { id: string }).id, itemId, customer });
+          }),
+        );
+      }
+      // Unit by unit, sale after sale, so consecutive requests refund different sales.
+      for (let unit = 0; unit < REFUND_UNITS; unit++) refundSlots.push(...bought);
+    };
+    const basket = () => [...itemIds].sort(() => Math.random() - 0.5).slice(0, 3);
+
     /** `webhook`: measured twice in every round, without and with one active webhook subscription. */
-    const scenarios: Array<{ name: string; service: string; requests: autocannon.Request[]; ceiling?: autocannon.Request[]; webhook?: boolean }> = [
+    const scenarios: Array<{ name: string; service: string; requests: autocannon.Request[]; ceiling?: autocannon.Request[]; prepare?: () => Promise<void>; webhook?: boolean }> = [
       {
         name: 'GET /items (electronics, -priceCents)',
         service: urls.inventory,
@@ -439,6 +478,58 @@ async function main() {
         ],
       },
       {
+        name: 'POST /sales (3-line basket)',
+        service: urls.sales,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => {
+              const i = Math.floor(Math.random() * customers.length);
+              return {
+                ...req,
+                path: '/sales',
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}` },
+                body: JSON.stringify({ lines: basket().map((itemId) => ({ itemId })) }),
+              };
+            },
+          },
+        ],
+        ceiling: [
+          {
+            method: 'POST',
+            setupRequest: (req) => ({ ...req, path: '/purchase', body: JSON.stringify({ customerId: pick(customers).id, itemIds: basket() }) }),
+          },
+        ],
+      },
+      {
+        name: 'POST /sales/:id/refunds (one unit, restocked)',
+        service: urls.sales,
+        prepare: buyForRefunds,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => {
+              const { saleId, itemId, customer } = slot();
+              return {
+                ...req,
+                path: `/sales/${saleId}/refunds`,
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[customer]}` },
+                body: JSON.stringify({ lines: [{ itemId, quantity: 1 }] }),
+              };
+            },
+          },
+        ],
+        ceiling: [
+          {
+            method: 'POST',
+            setupRequest: (req) => {
+              const { saleId, itemId } = slot();
+              return { ...req, path: '/refund', body: JSON.stringify({ saleId, itemId }) };
+            },
+          },
+        ],
+      },
+      {
         name: `POST /auth/login (bcrypt cost ${BCRYPT_ROUNDS})`,
         service: urls.customers,
         requests: [
@@ -464,6 +555,7 @@ async function main() {
     for (const scenario of scenarios) {
       if (ONLY && !ONLY.some((word) => scenario.name.toLowerCase().includes(word))) continue;
       process.stdout.write(`${scenario.name} …`);
+      await scenario.prepare?.();
       await warmUp(scenario.service, scenario.requests);
       if (scenario.ceiling) await warmUp(ceilingUrl, scenario.ceiling);
       // The shop and its ceiling take turns, so a machine that slows down or speeds up meanwhile (it is a
@@ -589,7 +681,7 @@ function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | und
     books
       ? books.problems.length
         ? `**Books do not balance:** ${books.problems.join('; ')}`
-        : `Books after the purchase runs: balanced — ${books.completedUnits} units sold (the shop's and the ceiling's purchases, same tables), stock, wallets (each equal to its ledger) and sales agree, nothing pending.`
+        : `Books after the purchase and refund runs: balanced — ${books.completedUnits} units sold and ${books.refundedUnits} refunded and restocked (the shop's and the ceiling's, same tables), stock, wallets (each equal to its ledger), sales and refunds agree, nothing pending.`
       : '',
     webhooks
       ? `Webhooks: the purchase scenario runs in turns without and with one active subscription to sale.completed (a receiver in the load generator's process answering 204); afterwards ${webhooks.delivered} deliveries delivered, ${webhooks.pending} pending, ${webhooks.failed} failed; the receiver got ${webhooks.received} requests.`

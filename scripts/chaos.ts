@@ -1,4 +1,5 @@
-// Chaos soak: mixed load (registrations, deposits, purchases with and without Idempotency-Key, reviews) against
+// Chaos soak: mixed load (registrations, deposits, one-item and basket purchases with and without Idempotency-Key,
+// refunds whole or in part, by owners and by the admin without restocking, reviews) against
 // a shop whose extra service instances are killed (SIGKILL) and stopped (SIGTERM) and started again at random,
 // then every invariant of the books is checked against the databases. Exits 1 on any violation.
 //
@@ -167,6 +168,8 @@ async function main() {
     const uncertainDeposits = new Map<string, number>();
     const add = (map: Map<string, number>, id: string, cents: number) => map.set(id, (map.get(id) ?? 0) + cents);
     const replays = { checked: 0 };
+    const bought: Array<{ customer: Customer; sale: { id: string; lines: Array<{ itemId: string; quantity: number }> } }> = [];
+    const refundAnswers = new Map<number, number>();
 
     const register = async (host: string) => {
       const username = `ch${crypto.randomBytes(5).toString('hex')}`;
@@ -194,6 +197,7 @@ async function main() {
           : { lines: basket.map((item) => ({ itemId: item.id, quantity: 1 + Math.floor(random() * 2) })) };
       const headers: Record<string, string> = withKey ? { 'idempotency-key': `k-${crypto.randomUUID()}` } : {};
       const first = await call(base('sales'), 'POST', '/sales', { token: c.token, body, headers });
+      if (first.status === 201) bought.push({ customer: c, sale: first.body });
       if (!withKey || random() < 0.4) return;
       // A client retry with the same key and body (as after a lost answer): once the first completed, the
       // replay must be the same sale, marked as replayed; nothing more may be charged.
@@ -203,6 +207,26 @@ async function main() {
         if (again.body.id !== first.body.id) violations.push(`idempotent replay answered another sale: ${first.body.id} then ${again.body.id}`);
         if (again.headers?.get('idempotent-replayed') !== 'true') violations.push(`replay of sale ${first.body.id} lacks Idempotent-Replayed: true`);
       }
+    };
+    // Refunds of sales the load bought: all that is left, or one unit of a line; some by the admin without
+    // restocking; some with a key, replayed. 409 (nothing or not enough left) and 503 (finished later) are fine.
+    const refund = async () => {
+      const pickSale = bought.length ? pick(bought) : undefined;
+      if (!pickSale) return;
+      const { customer, sale } = pickSale;
+      const line = pick(sale.lines);
+      const byAdmin = random() < 0.15;
+      const body = {
+        ...(random() < 0.5 && { lines: [{ itemId: line.itemId, quantity: 1 }] }),
+        ...(byAdmin && random() < 0.5 && { restock: false }),
+      };
+      const headers: Record<string, string> = random() < 0.5 ? { 'idempotency-key': `r-${crypto.randomUUID()}` } : {};
+      const token = byAdmin ? adminToken : customer.token;
+      const first = await call(base('sales'), 'POST', `/sales/${sale.id}/refunds`, { token, body, headers });
+      refundAnswers.set(first.status, (refundAnswers.get(first.status) ?? 0) + 1);
+      if (!headers['idempotency-key'] || first.status !== 201) return;
+      const again = await call(base('sales'), 'POST', `/sales/${sale.id}/refunds`, { token, body, headers });
+      if (again.status === 201 && again.body.id !== first.body.id) violations.push(`idempotent refund replay answered another refund: ${first.body.id} then ${again.body.id}`);
     };
     const review = async (c: Customer) => {
       await call(base('reviews'), 'POST', '/reviews', { token: c.token, body: { itemId: pick(items).id, rating: 1 + Math.floor(random() * 5), comment: 'chaos' } });
@@ -216,8 +240,9 @@ async function main() {
         const c = pick(customers);
         if (r < 0.1) await register(base('customers'));
         else if (r < 0.3) await deposit(c, base('customers'));
-        else if (r < 0.55) await purchase(c, true);
-        else if (r < 0.85) await purchase(c, false);
+        else if (r < 0.5) await purchase(c, true);
+        else if (r < 0.75) await purchase(c, false);
+        else if (r < 0.87) await refund();
         else await review(c);
       }
     };
@@ -260,11 +285,12 @@ async function main() {
     const sweepDeadline = Date.now() + 90_000;
     let pending = 0;
     for (;;) {
-      pending = (await salesDb.query(`SELECT count(*)::int AS n FROM sales WHERE status = 'PENDING'`)).rows[0].n;
+      pending = (await salesDb.query(`SELECT (SELECT count(*) FROM sales WHERE status = 'PENDING') + (SELECT count(*) FROM refunds WHERE status = 'PENDING') AS n`)).rows[0].n;
+      pending = Number(pending);
       if (!pending || Date.now() > sweepDeadline) break;
       await sleep(1000);
     }
-    if (pending) violations.push(`${pending} sales still pending 90 s after the load`);
+    if (pending) violations.push(`${pending} sales or refunds still pending 90 s after the load`);
 
     const wallets = await customersDb.query(
       `SELECT c.id, c.username, c.balance_cents::bigint AS balance, coalesce(sum(l.amount_cents), 0)::bigint AS ledger,
@@ -284,21 +310,40 @@ async function main() {
       if (Number(w.deposits) < sure || Number(w.deposits) > sure + maybe) violations.push(`wallet of ${w.username}: ledger deposits ${w.deposits}, confirmed ${sure} (+${maybe} unknown outcome)`);
     }
 
-    // Purchases in the ledger against sales: a completed sale is charged its total exactly once; a failed one nets 0.
+    // Purchases in the ledger against sales: a completed sale is charged its total exactly once; a failed one nets 0
+    // (entries referenced by the sale id: the debit and its undo). Refunds are credited by the refund id: each
+    // completed refund exactly once, its amount, to the sale's customer.
     const charges = await customersDb.query(
-      `SELECT reference, customer_id, sum(amount_cents)::bigint AS net, count(*) FILTER (WHERE type = 'purchase')::int AS debits
+      `SELECT reference, customer_id, sum(amount_cents)::bigint AS net, count(*) FILTER (WHERE type = 'purchase')::int AS debits,
+              count(*) FILTER (WHERE type = 'refund')::int AS credits
          FROM ledger_entries WHERE type IN ('purchase', 'refund') GROUP BY reference, customer_id`,
     );
-    const sales = await salesDb.query(`SELECT id, customer_id, total_cents::bigint AS total, status FROM sales`);
-    const soldLines = await salesDb.query(
-      `SELECT l.item_id, sum(l.quantity)::int AS units FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.status = 'COMPLETED' GROUP BY l.item_id`,
+    const sales = await salesDb.query(`SELECT id, customer_id, total_cents::bigint AS total, refunded_cents::bigint AS refunded, status FROM sales`);
+    const refunds = await salesDb.query(
+      `SELECT r.id, r.sale_id, r.customer_id, r.amount_cents::bigint AS amount, r.restock, r.status,
+              (SELECT coalesce(sum(l.amount_cents), 0) FROM refund_lines l WHERE l.refund_id = r.id)::bigint AS lines_amount
+         FROM refunds r`,
     );
-    const soldByItem = new Map(soldLines.rows.map((row) => [row.item_id as string, row.units as number]));
+    const soldLines = await salesDb.query(
+      `SELECT l.item_id, sum(l.quantity)::int AS units, sum(l.refunded_quantity)::int AS refunded,
+              sum((SELECT coalesce(sum(rl.quantity), 0) FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+                   WHERE r.sale_id = l.sale_id AND rl.item_id = l.item_id AND r.status = 'COMPLETED'))::int AS refunded_by_refunds,
+              sum((SELECT coalesce(sum(rl.quantity), 0) FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+                   WHERE r.sale_id = l.sale_id AND rl.item_id = l.item_id AND r.status = 'COMPLETED' AND r.restock))::int AS restocked
+         FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.status = 'COMPLETED' GROUP BY l.item_id`,
+    );
+    const soldByItem = new Map(soldLines.rows.map((row) => [row.item_id as string, row]));
     const saleById = new Map(sales.rows.map((s) => [s.id as string, s]));
+    const refundById = new Map(refunds.rows.map((r) => [r.id as string, r]));
     const chargeByRef = new Map(charges.rows.map((c) => [c.reference as string, c]));
     for (const c of charges.rows) {
       const sale = saleById.get(c.reference);
-      if (!sale) violations.push(`ledger reference ${c.reference} is no sale`);
+      const refund = refundById.get(c.reference);
+      if (refund) {
+        if (refund.customer_id !== c.customer_id) violations.push(`refund ${refund.id} credited to another customer`);
+        if (c.credits !== 1 || c.debits !== 0) violations.push(`refund ${refund.id}: ${c.credits} credits, ${c.debits} debits`);
+        if (BigInt(c.net) !== BigInt(refund.amount)) violations.push(`refund ${refund.id}: credited ${c.net}, amount ${refund.amount}`);
+      } else if (!sale) violations.push(`ledger reference ${c.reference} is no sale and no refund`);
       else if (sale.customer_id !== c.customer_id) violations.push(`sale ${sale.id} charged to another customer`);
       if (c.debits > 1) violations.push(`sale ${c.reference} debited ${c.debits} times`);
     }
@@ -306,6 +351,21 @@ async function main() {
       const net = BigInt(chargeByRef.get(s.id)?.net ?? 0);
       if (s.status === 'COMPLETED' && net !== -BigInt(s.total)) violations.push(`completed sale ${s.id}: ledger nets ${net}, total ${s.total}`);
       if (s.status === 'FAILED' && net !== 0n) violations.push(`failed sale ${s.id}: ledger nets ${net}, expected 0`);
+      if (BigInt(s.refunded) > BigInt(s.total ?? 0)) violations.push(`sale ${s.id}: refunded ${s.refunded} of ${s.total}`);
+    }
+    const refundedBySale = new Map<string, bigint>();
+    for (const r of refunds.rows) {
+      if (r.status !== 'COMPLETED') continue;
+      refundedBySale.set(r.sale_id, (refundedBySale.get(r.sale_id) ?? 0n) + BigInt(r.amount));
+      if (BigInt(r.amount) !== BigInt(r.lines_amount)) violations.push(`refund ${r.id}: amount ${r.amount} ≠ its lines ${r.lines_amount}`);
+      if (!chargeByRef.has(r.id)) violations.push(`completed refund ${r.id} was never credited`);
+      if (saleById.get(r.sale_id)?.status !== 'COMPLETED') violations.push(`refund ${r.id} of a sale that did not complete`);
+    }
+    for (const s of sales.rows) {
+      if (BigInt(s.refunded) !== (refundedBySale.get(s.id) ?? 0n)) violations.push(`sale ${s.id}: refundedCents ${s.refunded} ≠ its completed refunds ${refundedBySale.get(s.id) ?? 0n}`);
+    }
+    for (const row of soldLines.rows) {
+      if (row.refunded !== row.refunded_by_refunds) violations.push(`item ${row.item_id}: lines say ${row.refunded} refunded, refunds say ${row.refunded_by_refunds}`);
     }
 
     const stock = await inventoryDb.query(
@@ -314,8 +374,10 @@ async function main() {
       [items.map((i) => i.id)],
     );
     for (const row of stock.rows) {
-      const sold = soldByItem.get(row.id) ?? 0;
-      if (row.stock_count !== INITIAL_STOCK - sold) violations.push(`item ${row.id}: stock ${row.stock_count}, expected ${INITIAL_STOCK} − ${sold} sold`);
+      const sold = soldByItem.get(row.id)?.units ?? 0;
+      const restocked = soldByItem.get(row.id)?.restocked ?? 0;
+      const expected = INITIAL_STOCK - sold + restocked;
+      if (row.stock_count !== expected) violations.push(`item ${row.id}: stock ${row.stock_count}, expected ${INITIAL_STOCK} − ${sold} sold + ${restocked} restocked`);
       if (row.stock_count !== row.movements) violations.push(`item ${row.id}: stock ${row.stock_count} ≠ sum of its movements ${row.movements}`);
     }
 
@@ -367,6 +429,7 @@ async function main() {
       [
         `requests: ${total} (503: ${by('503')}, unreachable: ${by('unreachable')}, 500: ${by('500')})`,
         `customers: ${customers.length}, sales: ${completed} completed / ${failed} failed, idempotent replays checked: ${replays.checked}`,
+        `refunds: ${refunds.rows.length} recorded (${refunds.rows.filter((r) => !r.restock).length} without restock), ${sales.rows.filter((s) => s.status === 'COMPLETED' && BigInt(s.refunded) > 0n).length} sales refunded in part or whole; answers ${JSON.stringify(Object.fromEntries(refundAnswers))}`,
         `chaos: ${kills.length} kills/stops (${kills.join(', ')})`,
         `webhook events: ${JSON.stringify(events)}; sale.completed: ${announced.rows.length} for ${completedIds.size} completed sales`,
         `database chaos: ${database.events.length ? database.events.join(', ') : 'none (the run was too short)'}`,
@@ -379,8 +442,7 @@ async function main() {
       console.log(`replay with CHAOS_SEED=${SEED}`);
     } else {
       console.log(
-        '
-all invariants hold: wallets = ledgers = deposits − purchases + refunds, purchases = completed sales, stock = initial − sold = sum of movements, nothing pending, no 500, one sale.completed per completed sale, every event delivered',
+        '\nall invariants hold: wallets = ledgers = deposits − purchases + refunds, purchases = completed sales, each completed refund credited once (its amount), refundedCents = completed refunds, stock = initial − sold + restocked = sum of movements, nothing pending, no 500, one sale.completed per completed sale, every event delivered',
       );
       exitCode = 0;
     }
