@@ -31,6 +31,6 @@ it('runs the Postman collection with zero failures', async () => {
   expect(failures).toEqual([]);
   const stats = summary.run.stats;
   // Every request ran and every test script asserted something.
-  expect(stats.requests.total).toBe(27);
-  expect(stats.assertions.total).toBeGreaterThanOrEqual(15);
+  expect(stats.requests.total).toBe(30);
+  expect(stats.assertions.total).toBeGreaterThanOrEqual(18);
 });

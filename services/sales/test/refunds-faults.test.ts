@@ -4,6 +4,9 @@ import { api, expectProblem, newCustomer, sql, system } from '@shop/testkit';
 import { is, startProxy, type Proxy } from './support/proxy';
 import { balanceOf, fastSales, newItem, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
 
+// Each case starts sales instances and waits for a sweep: on a busy 2-core machine that alone can take a minute.
+jest.setTimeout(150_000);
+
 const proxies: Proxy[] = [];
 async function proxy(target: string, rule?: Parameters<typeof startProxy>[1]) {
   const started = await startProxy(target, rule);
