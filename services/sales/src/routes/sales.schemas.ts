@@ -68,6 +68,12 @@ export const salePage = pageOf(sale, 'SalePage');
 
 export const saleParams = z.object({ id: z.uuid() });
 
+/** An ISO 8601 instant PostgreSQL can compare with (years 1–9999; the calendar date must exist). */
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const instant = z.iso
+  .datetime({ offset: true })
+  .refine((value) => Date.parse(value) >= EARLIEST && new Date(value).getUTCFullYear() <= 9999, 'a date between the years 1 and 9999');
+
 export const saleListQuery = pageQuery.extend({
   username: z
     .string()
@@ -76,8 +82,8 @@ export const saleListQuery = pageQuery.extend({
     .openapi({ description: "Admins: only this customer's purchases. Customers: only their own name is allowed" }),
   status: saleStatus.optional(),
   itemId: z.uuid().optional().openapi({ description: 'Only sales with a line for this item' }),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'createdAt at or after this instant (ISO 8601)' }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'createdAt before this instant (ISO 8601)' }),
+  from: instant.optional().openapi({ description: 'createdAt at or after this instant (ISO 8601)' }),
+  to: instant.optional().openapi({ description: 'createdAt before this instant (ISO 8601)' }),
 });
 
 export const refundRequest = z
