@@ -185,11 +185,16 @@ export function refundsRepo(db: Db, events: Events) {
      * `drive` says they are done. Undefined when there is nothing to claim.
      */
     async settlePending(
-      options: { ageMs: number; exclude: string[]; lockTimeoutMs: number },
+      options: { ageMs: number; exclude: string[]; lockTimeoutMs: number; statementTimeoutMs: number },
       drive: (refund: RefundToDo) => Promise<boolean>,
     ): Promise<{ id: string; completed: boolean } | undefined> {
       return db.sql.transaction(async (tx) => {
-        await tx.execute(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, String(options.lockTimeoutMs));
+        // As the purchase sweep: PostgreSQL drops the lock if this instance stalls; background work may wait longer.
+        await tx.execute(
+          `SELECT set_config('idle_in_transaction_session_timeout', $1, true), set_config('statement_timeout', $2, true), set_config('lock_timeout', $2, true)`,
+          String(options.lockTimeoutMs),
+          String(options.statementTimeoutMs),
+        );
         const [row] = await tx.query<RefundRow>(
           `SELECT ${REFUND_SELECT} FROM refunds r
            WHERE r.status = 'PENDING' AND r.created_at < now() - make_interval(secs => $1::double precision) AND NOT (r.id = ANY($2::uuid[]))

@@ -50,12 +50,16 @@ export function recoveryDomain(deps: {
     while (!stopped) {
       const requestId = `sweep-${crypto.randomUUID()}`;
       const result = await refunds
-        .settlePending({ ageMs: deps.ageMs, exclude: pending, lockTimeoutMs: deps.lockTimeoutMs }, async (refund) => {
+        .settlePending({ ageMs: deps.ageMs, exclude: pending, lockTimeoutMs: deps.lockTimeoutMs, statementTimeoutMs: deps.statementTimeoutMs }, async (refund) => {
           const outcome = await runForward(forward, { refund, requestId });
           if (outcome.outcome === 'pending') logger.error({ refundId: refund.id, requestId, step: outcome.step, err: outcome.cause }, 'pending refund could not be completed yet; will retry');
           return outcome.outcome === 'done';
         })
-        .catch((err) => logger.error({ err, requestId }, 'a pending refund failed to complete'));
+        .catch((err) => {
+          const fault = databaseFault(err);
+          if (fault) reportDatabaseFault(logger, fault, err);
+          else logger.error({ err, requestId }, 'a pending refund failed to complete');
+        });
       if (!result) break;
       if (result.completed) {
         completed.push(result.id);
