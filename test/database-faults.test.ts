@@ -118,7 +118,7 @@ describe('when PostgreSQL stops under purchase load and starts again', () => {
 
     // The sweep settles what the outage left pending (sales whose undo could not reach the database).
     const settledAfterMs = Math.round(
-      await shop.until(async () => (await shop.query('sales', `SELECT 1 FROM sales WHERE status = 'PENDING' AND item_id = $1`, [item.id])).length === 0, 'no pending sale'),
+      await shop.until(async () => (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id])).length === 0, 'no pending sale'),
     );
     console.log(
       `database stop/start: answers ${JSON.stringify(countByStatus(load.answers))} (while down: ${JSON.stringify(countByStatus(whileDown))}); ` +
@@ -128,7 +128,7 @@ describe('when PostgreSQL stops under purchase load and starts again', () => {
     expect(whileDown.some((a) => a.status === 503)).toBe(true);
     expect(await shop.books([item], buyers.map((b) => b.id))).toEqual([]);
     // Nothing charged twice: the completed sales are exactly those the buyers were answered 201 for, one per key.
-    const completedIds = (await shop.query<{ id: string }>('sales', `SELECT id FROM sales WHERE status = 'COMPLETED' AND item_id = $1`, [item.id])).map((r) => r.id);
+    const completedIds = (await shop.query<{ id: string }>('sales', `SELECT s.id FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'COMPLETED' AND l.item_id = $1`, [item.id])).map((r) => r.id);
     expect(load.replayMismatches).toEqual([]);
     expect(completedIds.sort()).toEqual([...load.saleOfKey.values()].sort());
     expect(shop.system.processes.map((p) => [p.name, p.child.exitCode])).toEqual(SERVICES.map((name) => [name, null]));
@@ -164,7 +164,7 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
       shop.call(shop.url('inventory'), 'GET', `/items/${item.id}`),
       ...buyers.map((b) => shop.call(shop.url('sales'), 'POST', '/sales', { token: b.token, body: { itemId: item.id, quantity: 1 } })),
     ]);
-    await shop.until(async () => (await shop.query('sales', `SELECT 1 FROM sales WHERE status = 'PENDING' AND item_id = $1`, [item.id])).length === 0, 'no pending sale');
+    await shop.until(async () => (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id])).length === 0, 'no pending sale');
     console.log(
       `lock on items: reads ${JSON.stringify(countByStatus(reads))} in ≤ ${Math.round(Math.max(...reads.map((r) => r.ms)))} ms, ` +
         `purchases ${JSON.stringify(countByStatus(purchases))} in ≤ ${Math.round(Math.max(...purchases.map((r) => r.ms)))} ms, /ready ${ready.status} in ${Math.round(ready.ms)} ms; ` +
@@ -195,7 +195,7 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
     const after = await Promise.all(buyers.map((b) => shop.call(shop.url('sales'), 'POST', '/sales', { token: b.token, body: { itemId: item.id, quantity: 1 } })));
     // Purchases whose refund met the lock stay pending until the sweep refunds them (after SWEEP_AGE_MS).
     const settledMs = await shop.until(
-      async () => (await shop.query('sales', `SELECT 1 FROM sales WHERE status = 'PENDING' AND item_id = $1`, [item.id])).length === 0,
+      async () => (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id])).length === 0,
       'no pending sale',
     );
     console.log(

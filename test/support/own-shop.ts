@@ -114,7 +114,8 @@ export async function startOwnShop(env: Record<string, string> = {}): Promise<Ow
       const itemIds = items.map((item) => item.id);
       const sales = await query<{ id: string; item_id: string; quantity: number; total: string; status: string }>(
         'sales',
-        `SELECT id, item_id, quantity, total_cents::text AS total, status FROM sales WHERE item_id = ANY($1::uuid[])`,
+        `SELECT s.id, l.item_id, l.quantity, s.total_cents::text AS total, s.status FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+         WHERE l.item_id = ANY($1::uuid[])`,
         [itemIds],
       );
       for (const sale of sales) if (sale.status === 'PENDING') problems.push(`sale ${sale.id} still pending`);

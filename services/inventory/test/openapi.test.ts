@@ -13,6 +13,7 @@ describe('GET /openapi.json', () => {
         '/items/{id}/stock-movements',
         '/internal/stock/reservations',
         '/internal/stock/releases',
+        '/internal/stock/returns',
         '/webhooks',
         '/webhooks/{id}',
         '/webhooks/{id}/deliveries',
@@ -21,7 +22,7 @@ describe('GET /openapi.json', () => {
     );
     const schemas = res.body.components.schemas as Record<string, { example?: unknown }>;
     const bodies = Object.values(paths).flatMap((operations) => Object.values(operations).flatMap((op) => (op.requestBody ? [op.requestBody] : [])));
-    expect(bodies).toHaveLength(7);
+    expect(bodies).toHaveLength(8);
     for (const body of bodies) {
       const name = body.content['application/json'].schema.$ref!.split('/').pop()!;
       expect({ name, example: schemas[name]!.example }).toEqual({ name, example: expect.any(Object) });
