@@ -133,9 +133,9 @@ const rows: Row[] = [
   },
   {
     route: 'POST /internal/wallet/credits',
-    who: 'services (sales, for refunds)',
+    who: 'services',
     request: async (w) => ({ service: 'customers', method: 'post', path: '/internal/wallet/credits', body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}` } }),
-    expect: internal(201),
+    expect: internal('customers', 201, ['sales']),
   },
   {
     route: 'POST /internal/wallet/refunds',
@@ -175,9 +175,9 @@ const rows: Row[] = [
   },
   {
     route: 'POST /internal/stock/returns',
-    who: 'services (sales, for refunds)',
+    who: 'services',
     request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/returns', body: { reference: `authz-${unique()}`, lines: [{ itemId: (await w.item()).id, quantity: 1 }] } }),
-    expect: internal(201),
+    expect: internal('inventory', 201, ['sales']),
   },
   {
     route: 'POST /internal/stock/releases',

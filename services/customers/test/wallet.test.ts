@@ -225,7 +225,7 @@ describe('POST /internal/wallet/refunds', () => {
 });
 
 describe('POST /internal/wallet/credits', () => {
-  const credit = (body: object) => api('customers').post('/internal/wallet/credits').set(serviceAuth()).send(body);
+  const credit = (body: object) => api('customers').post('/internal/wallet/credits').set(serviceAuth('customers')).send(body);
 
   it('credits a refund once per reference, as a refund entry', async () => {
     const c = await newCustomer({ balanceCents: 1000 });

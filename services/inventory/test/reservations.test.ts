@@ -264,7 +264,7 @@ describe('POST /internal/stock/releases', () => {
 });
 
 describe('POST /internal/stock/returns', () => {
-  const returnStock = (body: object) => api('inventory').post('/internal/stock/returns').set(serviceAuth()).send(body);
+  const returnStock = (body: object) => api('inventory').post('/internal/stock/returns').set(serviceAuth('inventory')).send(body);
 
   it('puts the units back once per reference, as return movements, also to a deleted item', async () => {
     const [a, b] = await Promise.all([newItem({ stockCount: 5 }), newItem({ stockCount: 5 })]);

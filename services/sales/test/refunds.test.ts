@@ -212,7 +212,7 @@ describe('verifiedPurchase after a refund', () => {
     const customer = await newCustomer({ balanceCents: 10_000 });
     const item = await newItem({ priceCents: 10 });
     const bought = (await api('sales').post('/sales').set(customer.auth).send({ itemId: item.id, quantity: 2 })).body;
-    const purchased = async () => (await api('sales').get(`/internal/purchases?customerId=${customer.id}&itemId=${item.id}`).set(serviceAuth())).body.purchased;
+    const purchased = async () => (await api('sales').get(`/internal/purchases?customerId=${customer.id}&itemId=${item.id}`).set(serviceAuth('sales'))).body.purchased;
     const review = await api('reviews').post('/reviews').set(customer.auth).send({ itemId: item.id, rating: 5 });
     expect(review.body.verifiedPurchase).toBe(true);
 

@@ -101,6 +101,7 @@ export function internalWalletRoutes(api: Api, wallet: WalletDomain) {
         '201 when credited now (a ledger entry of type `refund`), 200 when this reference was already credited (nothing more is given). ' +
         '409 conflict when the reference was credited with another amount or to another customer.',
       access: 'service',
+      callers: ['sales'],
       request: { body: s.credit },
       response: { status: 201, description: 'Credited', schema: s.creditResult },
       errors: ['not_found', 'conflict'],

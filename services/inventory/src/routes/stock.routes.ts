@@ -50,6 +50,7 @@ export function internalStockRoutes(api: Api, stock: StockDomain) {
         '201 when returned now (a stock movement of kind `return` per line), 200 when this reference returned the same lines before. ' +
         'Deleted items get their units back too. 409 conflict when the reference returned other lines; 404 for an item that never existed.',
       access: 'service',
+      callers: ['sales'],
       request: { body: s.returnRequest },
       response: { status: 201, description: 'Returned', schema: s.returnResult },
       errors: ['not_found', 'conflict'],
