@@ -31,6 +31,8 @@ const refundsOf = (saleId: string) =>
 const creditsOf = (refundId: string) =>
   sql<{ amount: number }>('customers', `SELECT amount_cents::int AS amount FROM ledger_entries WHERE reference = $1 AND type = 'refund'`, [refundId]);
 const returnsOf = (refundId: string) => sql<{ delta: number }>('inventory', `SELECT delta FROM stock_movements WHERE reference = $1 AND kind = 'return'`, [refundId]);
+const eventsOf = async (refundId: string) =>
+  (await sql<{ n: number }>('sales', `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'refund.completed' AND data->>'id' = $1`, [refundId]))[0]!.n;
 const completed = (saleId: string) => async () => (await refundsOf(saleId))[0]?.status === 'COMPLETED';
 
 describe('a refund when customers fails', () => {
@@ -47,6 +49,7 @@ describe('a refund when customers fails', () => {
     const [pending] = await refundsOf(saleId);
     expect(pending).toMatchObject({ status: 'PENDING' });
     expect(await balanceOf(customer)).toBe(700);
+    expect(await eventsOf(pending!.id)).toBe(0);
     // While it is completing, the same key answers 409 (in use), never a second refund.
     expectProblem(await api(sales.url).post(`/sales/${saleId}/refunds`).set(customer.auth).set('Idempotency-Key', 'r-1').send({}), 409, 'idempotency_key_in_use');
 
@@ -57,6 +60,7 @@ describe('a refund when customers fails', () => {
     expect(await balanceOf(customer)).toBe(1_000);
     expect(await stockOf(item.id)).toBe(5);
     expect(await returnsOf(pending!.id)).toEqual([{ delta: 3 }]);
+    expect(await eventsOf(pending!.id)).toBe(1);
     expect((await api('sales').get(`/sales/${saleId}`).set(customer.auth)).body).toMatchObject({ status: 'refunded', refundedCents: 300 });
     // The key now replays the completed refund.
     const replay = await api(sales.url).post(`/sales/${saleId}/refunds`).set(customer.auth).set('Idempotency-Key', 'r-1').send({});
