@@ -23,7 +23,8 @@ const SECRETS: Record<string, string> = {
   ...Object.fromEntries(CREDENTIALS.map((name) => [name, `${name.toLowerCase()}-placeholder`])),
   ...Object.fromEntries(DB_PASSWORDS.map((name) => [name, `${name.toLowerCase()}-placeholder`])),
 };
-const withoutSecrets = Object.fromEntries(Object.entries(process.env).filter(([key]) => !(key in SECRETS) && key !== 'LOG_LEVEL'));
+// Nor the optional ones a developer's shell may set (the published ports, the log level).
+const withoutSecrets = Object.fromEntries(Object.entries(process.env).filter(([key]) => !(key in SECRETS) && key !== 'LOG_LEVEL' && !key.endsWith('_PORT')));
 
 const hasDockerCompose = !spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' }).error;
 

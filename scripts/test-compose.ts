@@ -1,0 +1,263 @@
+// `pnpm test:compose`: docker-compose.yml for real, in a container engine. Starts podman's Docker-API socket,
+// builds the CI stand-in base images when they are not current (docker/ci-standins/build.sh), then runs the
+// README's docker-compose steps one by one, exactly as written there (a check below fails when they
+// differ): the .env, `up -d --build`, every service healthy, the README's curl session and the Postman
+// collection from the host against the published ports, a service restarted and PostgreSQL's container
+// recreated with the data intact (named volume), `down -v`. Every step has a deadline; a failure prints
+// the failing containers' logs. Its own project name and ports, so it stays out of the way of other stacks.
+// Needs root, podman, docker-compose (1.29), debootstrap, curl and jq; .ci/run installs them.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import newman, { type NewmanRunSummary } from 'newman';
+
+const ROOT = path.resolve(__dirname, '..');
+const SERVICES = ['customers', 'inventory', 'sales', 'reviews'] as const;
+const PROJECT = process.env.COMPOSE_PROJECT_NAME ?? 'shop-ci';
+const BASE_PORT = Number(process.env.SHOP_CI_BASE_PORT ?? 18500);
+const ports = Object.fromEntries(SERVICES.map((name, i) => [name, BASE_PORT + i])) as Record<(typeof SERVICES)[number], number>;
+const url = (name: (typeof SERVICES)[number]) => `http://127.0.0.1:${ports[name]}`;
+const socket = path.join(os.tmpdir(), `shop-ci-podman-${process.pid}.sock`);
+
+// Compose reads these by itself: the project name, where the engine is, and the published ports.
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  COMPOSE_PROJECT_NAME: PROJECT,
+  DOCKER_HOST: `unix://${socket}`,
+  COMPOSE_HTTP_TIMEOUT: '600',
+  ...Object.fromEntries(SERVICES.map((name) => [`${name.toUpperCase()}_PORT`, String(ports[name])])),
+};
+
+const MINUTE = 60_000;
+const started = Date.now();
+const timings: Array<[string, number]> = [];
+const log = (line: string) => console.log(`[compose ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+/** Runs a command with a deadline (its whole process group is killed then); output goes to the terminal. */
+function run(command: string, args: string[], timeoutMs: number, options: { quiet?: boolean } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk;
+      if (!options.quiet) process.stdout.write(chunk);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const timer = setTimeout(() => {
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')}: no answer within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`${command} ${args.join(' ')} exited with ${code}${options.quiet ? `:\n${output}` : ''}`));
+    });
+  });
+}
+
+async function step<T>(name: string, action: () => Promise<T>): Promise<T> {
+  log(`--- ${name}`);
+  const start = Date.now();
+  const result = await action();
+  timings.push([name, (Date.now() - start) / 1000]);
+  return result;
+}
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** The project's containers as podman sees them. */
+interface Container { Names: string[]; State: string; ExitCode: number; Status: string; Labels: Record<string, string> }
+function containers(): Container[] {
+  const out = spawnSync('podman', ['ps', '-a', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', 'json'], { encoding: 'utf8' });
+  return out.status === 0 ? JSON.parse(out.stdout || '[]') : [];
+}
+const serviceOf = (c: Container) => c.Labels['com.docker.compose.service'] ?? c.Names[0]!;
+const healthOf = (c: Container) => /\((healthy|unhealthy|starting)\)/.exec(c.Status)?.[1];
+
+// podman runs healthchecks from systemd timers; CI machines have no systemd, so nothing would ever turn a
+// container healthy (and `depends_on: service_healthy` would wait forever). This does the timers' job.
+let pumping = true;
+async function healthcheckPump() {
+  while (pumping) {
+    for (const c of containers()) {
+      if (c.State === 'running' && healthOf(c)) spawnSync('podman', ['healthcheck', 'run', c.Names[0]!], { stdio: 'ignore', timeout: 10_000 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+/** Every service healthy and every migration exited 0 (an exited migration or service fails at once). */
+async function waitHealthy(timeoutMs: number) {
+  await until('every service healthy', timeoutMs, async () => {
+    const all = containers();
+    const failed = all.filter((c) => c.State === 'exited' && (c.ExitCode !== 0 || !serviceOf(c).startsWith('migrate-')));
+    if (failed.length > 0) throw new Error(`exited: ${failed.map((c) => `${serviceOf(c)} (${c.ExitCode})`).join(', ')}`);
+    const waiting = ['postgres', ...SERVICES].filter((name) => !all.some((c) => serviceOf(c) === name && healthOf(c) === 'healthy'));
+    return waiting.length === 0;
+  });
+}
+
+/** The docker-compose block of the README's "Running elsewhere" section: the steps this script runs. */
+function readmeSteps(): string[] {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const block = /<!-- compose-steps -->\n\s*```sh\n([\s\S]*?)\n\s*```/.exec(readme)?.[1];
+  if (!block) throw new Error('README.md: no ```sh block after <!-- compose-steps -->');
+  return block.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line && !line.startsWith('#'));
+}
+const STEPS = [
+  'pnpm compose:env',
+  'docker-compose up -d --build',
+  'docker-compose ps',
+  'docker-compose restart sales',
+  'docker-compose up -d --force-recreate --no-deps postgres',
+  'docker-compose down -v',
+];
+
+/** The README's two curl sessions, run by bash against the published ports with the .env's admin password. */
+async function curlSession(adminPassword: string) {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const blocks = ['## A session with curl', '### A moderation session'].map((heading) => {
+    const block = new RegExp(`${heading}\\n+\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+    if (!block) throw new Error(`README.md: no sh block under "${heading}"`);
+    return block;
+  });
+  let script = `set -eo pipefail\n${blocks.join('\n')}`.replaceAll('admin-dev-password', adminPassword);
+  for (const [i, name] of SERVICES.entries()) script = script.replaceAll(`http://127.0.0.1:${5000 + i}`, url(name));
+  const output = await run('bash', ['-c', script], 2 * MINUTE);
+  // What the README's "→" lines promise.
+  for (const expected of ['"status":"completed"', 'Idempotent-Replayed: true', '"code":"insufficient_funds"', '"code":"insufficient_stock"', '"verifiedPurchase":true', '"status":"approved"']) {
+    if (!output.includes(expected)) throw new Error(`curl session: no ${expected} in its output`);
+  }
+}
+
+async function postman(adminPassword: string) {
+  const summary = await new Promise<NewmanRunSummary>((resolve, reject) =>
+    newman.run(
+      {
+        collection: require(path.join(ROOT, 'postman/shop.postman_collection.json')),
+        environment: require(path.join(ROOT, 'postman/shop.postman_environment.json')),
+        envVar: [...SERVICES.map((name) => ({ key: `${name}Url`, value: url(name) })), { key: 'adminPassword', value: adminPassword }],
+        reporters: ['cli'],
+        timeoutRequest: 10_000,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    ),
+  );
+  const failures = summary.run.failures.map((f) => `${f.source?.name ?? '?'}: ${f.error.test ?? ''} ${f.error.message}`);
+  if (failures.length > 0) throw new Error(`newman: ${failures.join('; ')}`);
+}
+
+async function get(name: (typeof SERVICES)[number], route: string, token?: string): Promise<any> {
+  const response = await fetch(url(name) + route, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET ${name} ${route}: ${response.status}`);
+  return response.json();
+}
+
+/** What the curl session left behind, read back after the restarts: it must all still be there. */
+async function aliceState() {
+  const login = await fetch(`${url('customers')}/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'correct-horse-battery' }), signal: AbortSignal.timeout(10_000),
+  });
+  if (!login.ok) throw new Error(`alice cannot log in: ${login.status}`);
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const customer = await get('customers', '/customers/alice', accessToken);
+  const sales = await get('sales', '/sales', accessToken);
+  const sale = sales.data[0];
+  const reviews = await get('reviews', `/items/${sale.itemId}/reviews`);
+  const item = await get('inventory', `/items/${sale.itemId}`);
+  return { balanceCents: customer.balanceCents, sales: sales.data.length, stock: item.stockCount, reviews: reviews.data.map((r: any) => r.status) };
+}
+
+function printFailure() {
+  const all = containers();
+  console.error(spawnSync('docker-compose', ['ps'], { cwd: ROOT, env, encoding: 'utf8' }).stdout);
+  const failing = all.filter((c) => (c.State === 'exited' && c.ExitCode !== 0) || (c.State === 'running' && healthOf(c) !== undefined && healthOf(c) !== 'healthy') || (c.State !== 'running' && c.State !== 'exited'));
+  for (const c of failing.length > 0 ? failing : all) {
+    console.error(`\n===== logs of ${c.Names[0]} (${c.State}, ${c.Status}) =====`);
+    console.error(spawnSync('podman', ['logs', '--tail', '200', c.Names[0]!], { encoding: 'utf8' }).output.join(''));
+    const health = spawnSync('podman', ['inspect', '--format', '{{json .State.Health.Log}}', c.Names[0]!], { encoding: 'utf8' }).stdout;
+    const last = (JSON.parse(health || 'null') as Array<{ ExitCode: number; Output: string }> | null)?.at(-1);
+    if (last) console.error(`----- its last healthcheck: exit ${last.ExitCode}\n${last.Output}`);
+  }
+}
+
+function imageSizes() {
+  const images = ['docker.io/library/node:24-slim', 'docker.io/library/postgres:17', ...SERVICES.map((name) => `shop/${name}:latest`)];
+  return images.map((image) => {
+    const size = spawnSync('podman', ['image', 'inspect', '--format', '{{.Size}}', image], { encoding: 'utf8' }).stdout.trim();
+    return `${image} ${(Number(size) / 1e6).toFixed(0)} MB`;
+  });
+}
+
+async function main() {
+  const steps = readmeSteps();
+  if (JSON.stringify(steps) !== JSON.stringify(STEPS)) {
+    throw new Error(`README's compose steps differ from what this test runs:\n  README: ${steps.join(' | ')}\n  test:   ${STEPS.join(' | ')}`);
+  }
+  const compose = (command: string, timeoutMs: number) => run('bash', ['-c', command], timeoutMs);
+
+  const service = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'inherit' });
+  try {
+    await step('podman API socket', () =>
+      until('podman system service', MINUTE, () =>
+        new Promise((resolve) => http.get({ socketPath: socket, path: '/_ping' }, (res) => resolve(res.statusCode === 200)).on('error', () => resolve(false))),
+      ),
+    );
+    await step('stand-in base images (docker/ci-standins/build.sh)', () => run('bash', ['docker/ci-standins/build.sh'], 15 * MINUTE));
+    void healthcheckPump();
+
+    await step(STEPS[0]!, () => compose(STEPS[0]!, MINUTE));
+    const upStart = Date.now();
+    await step(STEPS[1]!, () => compose(STEPS[1]!, 15 * MINUTE));
+    await step('every service healthy', () => waitHealthy(3 * MINUTE));
+    timings.push(['up to healthy (total)', (Date.now() - upStart) / 1000]);
+    await step(STEPS[2]!, () => compose(STEPS[2]!, MINUTE));
+
+    const adminPassword = /^ADMIN_PASSWORD=(.*)$/m.exec(fs.readFileSync(path.join(ROOT, '.env'), 'utf8'))?.[1];
+    if (!adminPassword) throw new Error('.env has no ADMIN_PASSWORD');
+    await step("README's curl session", () => curlSession(adminPassword));
+    await step('Postman collection (newman)', () => postman(adminPassword));
+    const before = await aliceState();
+    log(`state: ${JSON.stringify(before)}`);
+
+    await step(STEPS[3]!, () => compose(STEPS[3]!, 2 * MINUTE));
+    await step(STEPS[4]!, () => compose(STEPS[4]!, 2 * MINUTE));
+    await step('every service healthy again', () => waitHealthy(3 * MINUTE));
+    const after = await step('data intact', () => aliceState());
+    if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`data changed across the restart: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+  } catch (error) {
+    printFailure();
+    throw error;
+  } finally {
+    pumping = false;
+    const sizes = imageSizes();
+    await step(STEPS[5]!, () => compose(STEPS[5]!, 3 * MINUTE)).catch((error: Error) => log(`down failed: ${error.message}`));
+    service.kill('SIGTERM');
+    fs.rmSync(socket, { force: true });
+    log('timings (s):');
+    for (const [name, seconds] of timings) console.log(`  ${seconds.toFixed(1).padStart(7)}  ${name}`);
+    console.log('image sizes:');
+    for (const line of sizes) console.log(`  ${line}`);
+  }
+}
+
+main().then(
+  () => {
+    log(`compose stage passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    process.exit(0);
+  },
+  (error: Error) => {
+    console.error(`\ncompose stage FAILED: ${error.message}`);
+    process.exit(1);
+  },
+);
