@@ -94,6 +94,8 @@ describe('docker-compose.yml', () => {
     const service = resolved.services[name]!;
     expect(service.depends_on?.[`migrate-${name}`]).toEqual({ condition: 'service_completed_successfully' });
     expect(JSON.stringify(service.healthcheck?.test)).toContain('/ready');
+    // podman's Docker API re-splits a CMD healthcheck's arguments at spaces (pnpm test:compose found it).
+    expect(service.healthcheck?.test).toEqual(['CMD', ...(service.healthcheck!.test as string[]).slice(1).map(() => expect.not.stringMatching(/\s/))]);
     expect(service.environment).toMatchObject({ HOST: '0.0.0.0', DATABASE_URL: expect.stringContaining(`@postgres:5432/${name}`) });
     const port = String(5000 + SERVICES.indexOf(name));
     expect(service.environment?.PORT).toBe(port);
