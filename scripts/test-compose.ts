@@ -5,7 +5,7 @@
 // collection from the host against the published ports, a service restarted and PostgreSQL's container
 // recreated with the data intact (named volume), `down -v`. Every step has a deadline; a failure prints
 // the failing containers' logs. Its own project name and ports, so it stays out of the way of other stacks.
-// Needs root, podman, docker-compose (1.29), debootstrap, curl and jq; .ci/run installs them.
+// Needs root, podman, docker-compose (1.29), debootstrap, curl and jq (docs/testing.md says how).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
