@@ -50,6 +50,32 @@ describe.each(services)('%s common endpoints', (service) => {
     expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
+  it('serves /docs so that it renders over plain HTTP on any host name, titled after the service', async () => {
+    const docs = await api(service).get('/docs/').set('Host', 'shop.lan:8080');
+    // upgrade-insecure-requests made the browser fetch every asset over https: a blank page off localhost.
+    expect(docs.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(docs.text).toContain(`<title>${service} API — E-Commerce Shop</title>`);
+  });
+
+  it('documents what Swagger UI users need: tag descriptions, the bearer scheme first, an example per error code', async () => {
+    const doc = (await api(service).get('/openapi.json')).body;
+    const operations = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((methods) => Object.values(methods));
+    const described = new Map((doc.tags as Array<{ name: string; description: string }>).map((tag) => [tag.name, tag.description]));
+    for (const tag of new Set(operations.flatMap((op) => op.tags))) expect(described.get(tag)).toMatch(/\w/);
+    const schemes = Object.keys(doc.components.securitySchemes ?? {});
+    if (schemes.length > 1) expect(schemes[0]).toBe('bearer');
+    for (const name of schemes.filter((scheme) => scheme !== 'bearer')) expect(doc.components.securitySchemes[name].description).toMatch(/^For services only/);
+    for (const op of operations) {
+      for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
+        const problem = response.content?.['application/problem+json'];
+        if (!problem) continue;
+        const codes = [...response.description.matchAll(/`(\w+)`/g)].map((m) => m[1]);
+        expect(Object.keys(problem.examples)).toEqual(codes);
+        for (const code of codes) expect(problem.examples[code].value).toMatchObject({ code, status: Number(status) });
+      }
+    }
+  });
+
   it('echoes the caller X-Request-Id and makes one up otherwise', async () => {
     const given = await api(service).get('/health').set('X-Request-Id', 'trace-abc.123');
     expect(given.headers['x-request-id']).toBe('trace-abc.123');

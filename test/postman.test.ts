@@ -6,6 +6,14 @@ import { system } from '@shop/testkit';
 
 const ROOT = path.resolve(__dirname, '..');
 
+it('groups the requests in one folder per service, and says how to run them against another shop', () => {
+  const collection = require(path.join(ROOT, 'postman/shop.postman_collection.json'));
+  expect(collection.item.map((folder: { name: string; item?: unknown[] }) => [folder.name, Array.isArray(folder.item)])).toEqual(
+    ['customers', 'inventory', 'sales', 'reviews', 'customers: sessions'].map((name) => [name, true]),
+  );
+  expect(collection.info.description).toContain('--env-var adminPassword=');
+});
+
 it('runs the Postman collection with zero failures', async () => {
   const { urls, admin } = system();
   const summary = await new Promise<NewmanRunSummary>((resolve, reject) =>

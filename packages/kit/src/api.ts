@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { bearerToken, isServiceToken, type TokenVerifier, type User } from './auth';
-import { AppError, Forbidden, Internal, Unauthorized, ValidationFailed, problemCodes, type FieldError, type ProblemCode } from './errors';
+import { AppError, Forbidden, Internal, Unauthorized, ValidationFailed, problemCodes, problemTitles, type FieldError, type ProblemCode } from './errors';
+import { problemBody } from './problem';
 
 extendZodWithOpenApi(z);
 
@@ -132,7 +133,7 @@ export function createApi(options: ApiOptions) {
       declareScheme(serviceScheme(caller), {
         type: 'http',
         scheme: 'bearer',
-        description: `The credential ${caller} holds for this service (\`${caller.toUpperCase()}_TO_<SERVICE>_TOKEN\`, compared in constant time)`,
+        description: `For services only (the /internal/ routes): the credential ${caller} holds for this service (\`${caller.toUpperCase()}_TO_<SERVICE>_TOKEN\`). People use bearer.`,
       });
     }
   };
@@ -317,7 +318,13 @@ function document(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject, AnyObjec
   for (const [status, codes] of byStatus) {
     responses[status] = {
       description: `Problem: ${codes.map((code) => `\`${code}\``).join(', ')}`,
-      content: { 'application/problem+json': { schema: problemSchema } },
+      content: {
+        'application/problem+json': {
+          schema: problemSchema,
+          // Each code shows its own answer (without examples, Swagger UI made one generic body up for every status).
+          examples: Object.fromEntries(codes.map((code) => [code, { summary: problemTitles[code], value: problemExample(code) }])),
+        },
+      },
     };
   }
   const { params, query, body, headers } = spec.request ?? {};
@@ -342,6 +349,20 @@ function document(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject, AnyObjec
   });
 }
 
+const EXAMPLE_DETAILS: Partial<Record<ProblemCode, string>> = {
+  validation_failed: 'The request is not valid',
+  unauthorized: 'Send an access token: Authorization: Bearer <token>',
+  forbidden: 'This needs the admin role',
+  not_found: 'No such resource',
+  internal: 'Something went wrong on our side; the request id is in the logs',
+};
+
+/** What an answer with this code looks like (the same body the problem handler writes). */
+function problemExample(code: ProblemCode) {
+  const errors = code === 'validation_failed' ? [{ path: 'body.quantity', message: 'Too small: expected number to be >=1' }] : undefined;
+  return problemBody(new AppError(problemCodes[code], code, problemTitles[code]!, EXAMPLE_DETAILS[code] ?? problemTitles[code], errors));
+}
+
 const serviceScheme = (caller: ServiceCaller) => `${caller}-service`;
 
 function securityFor({ access, callers }: { access: Access; callers?: ServiceCaller[] }): Array<Record<string, string[]>> {
@@ -351,13 +372,18 @@ function securityFor({ access, callers }: { access: Access; callers?: ServiceCal
   return [{ bearer: [] }];
 }
 
-export function openApiDocument(registry: OpenAPIRegistry, info: { title: string; description: string }) {
-  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+export function openApiDocument(registry: OpenAPIRegistry, info: { title: string; description: string; tags: Record<string, string> }) {
+  const document = new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',
     info: { title: info.title, version: '1.0.0', description: info.description, license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' } },
     // Relative, so Try-it-out works wherever the service is reached (localhost, compose, an ingress).
     servers: [{ url: '/', description: 'this service' }],
+    tags: Object.entries(info.tags).map(([name, description]) => ({ name, description })),
   });
+  // Swagger UI's Authorize dialog lists the schemes in this order and focuses the first: people's first.
+  const schemes = document.components?.securitySchemes;
+  if (schemes?.bearer) document.components!.securitySchemes = { bearer: schemes.bearer, ...schemes };
+  return document;
 }
 
 export { AppError };

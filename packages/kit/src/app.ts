@@ -11,6 +11,8 @@ import { errorHandler, notFoundHandler } from './problem';
 export interface ServiceAppOptions {
   name: string;
   description: string;
+  /** What each tag of the service's routes groups, shown in /docs and docs/api. */
+  tags: Record<string, string>;
   logger: Logger;
   registry: OpenAPIRegistry;
   router: express.Router;
@@ -35,7 +37,9 @@ const apiHeaders = helmet({
   xPermittedCrossDomainPolicies: false,
   xXssProtection: false,
 });
-const docsHeaders = helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } });
+// Not `upgrade-insecure-requests` (helmet's default): over plain HTTP on any host but localhost (a LAN address,
+// a VM, the compose host) the browser then fetched every asset over https, and the page stayed blank.
+const docsHeaders = helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } } });
 
 /** The Express app every service shares: security headers, request ids, logs, metrics, docs, problems. */
 export function createServiceApp(options: ServiceAppOptions): Express {
@@ -44,7 +48,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   const metrics = createMetrics(options.name);
-  const document = openApiDocument(options.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description });
+  const document = openApiDocument(options.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description, tags: options.tags });
 
   app.use(apiHeaders);
   app.use(httpLogger(options.logger));
@@ -64,7 +68,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.json(document);
   });
   // Swagger UI's own script and styles need a looser policy than the JSON API.
-  app.use('/docs', docsHeaders, swaggerUi.serve, swaggerUi.setup(document));
+  app.use('/docs', docsHeaders, swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: `${options.name} API — E-Commerce Shop` }));
   options.before?.(app);
 
   app.use(jsonBody);

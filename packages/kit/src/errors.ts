@@ -21,12 +21,17 @@ export class AppError extends Error {
   }
 }
 
-const define = (status: number, code: string, title: string) =>
-  class extends AppError {
+/** Each code's title (as its class answers it), for the documented examples. */
+export const problemTitles: Record<string, string> = {};
+
+const define = (status: number, code: string, title: string) => {
+  problemTitles[code] = title;
+  return class extends AppError {
     constructor(detail?: string, errors?: FieldError[]) {
       super(status, code, title, detail, errors);
     }
   };
+};
 
 export const ValidationFailed = define(400, 'validation_failed', 'Validation failed');
 export const Unauthorized = define(401, 'unauthorized', 'Unauthorized');

@@ -61,6 +61,13 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const app = createServiceApp({
     name: 'customers',
     description: 'Registration, login and sessions (JWT access tokens, rotating refresh tokens), profiles and the wallet ledger.',
+    tags: {
+      Customers: 'Accounts: register (anyone), list (admins), read, update and delete (the customer or an admin).',
+      Auth: 'Log in for an access token (RS256 JWT, sent as `Authorization: Bearer <token>` to every service) and a refresh token; refresh, log out.',
+      Sessions: "A customer's open sessions (one per login): list them and end one (the customer or an admin).",
+      Wallet: 'The wallet: deposits and the ledger of every deposit, purchase and refund (the customer or an admin).',
+      Internal: 'Called by the other services with the service token (SERVICE_TOKEN), never by people: user tokens get 403.',
+    },
     logger,
     registry: api.registry,
     router: api.router,

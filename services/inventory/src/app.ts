@@ -25,6 +25,10 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const app = createServiceApp({
     name: 'inventory',
     description: 'Items, categories, prices and stock.',
+    tags: {
+      Items: 'The catalogue: anyone reads and filters it; admins create, change and delete items and set stock.',
+      Internal: 'Called by the other services with the service token (SERVICE_TOKEN), never by people: user tokens get 403.',
+    },
     logger,
     registry: api.registry,
     router: api.router,

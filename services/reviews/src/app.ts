@@ -33,6 +33,9 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const app = createServiceApp({
     name: 'reviews',
     description: 'Ratings and comments on items, moderation, reports and rating summaries.',
+    tags: {
+      Reviews: 'Reviews of items: customers write them, admins moderate them, anyone reads the approved ones and their summary.',
+    },
     logger,
     registry: api.registry,
     router: api.router,

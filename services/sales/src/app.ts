@@ -66,6 +66,11 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const app = createServiceApp({
     name: 'sales',
     description: 'Goods, purchases and refunds (sagas over customers and inventory) and purchase history.',
+    tags: {
+      Goods: 'The shop window: items in stock, read from inventory (anyone).',
+      Sales: 'Buying (all or nothing, safe to retry with an Idempotency-Key), refunds (which always complete) and purchase history.',
+      Internal: 'Called by the other services with the service token (SERVICE_TOKEN), never by people: user tokens get 403.',
+    },
     logger,
     registry: api.registry,
     router: api.router,

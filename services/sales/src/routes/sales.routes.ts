@@ -17,7 +17,9 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
         'All or nothing for every line together: stock taken, wallet debited once for the total and the sale recorded, ' +
         'or no lasting effect. 404 and 409 `insufficient_stock` name the lines in `errors[].path` (`lines.2.itemId`). With an ' +
         '`Idempotency-Key`, the same key and body answer the first answer again (`Idempotent-Replayed: true`); ' +
-        'another body → 422; while the first is running → 409. 503 answers release the key.',
+        'another body → 422; while the first is running → 409. 503 answers release the key.\n\n' +
+        "The example's `itemId` is made up, so trying it as is answers 404: take a real `id` from `GET /goods` " +
+        '(or inventory `GET /items`) first.',
       access: 'user',
       request: { body: s.purchase, headers: s.purchaseHeaders },
       response: {
