@@ -59,13 +59,15 @@ export async function startService(
     await exited;
   };
   const proc: ServiceProcess = { name, url, port, child, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  let gaveUp: Error | undefined;
   await Promise.race([
     waitUntilReady(url, options.readyTimeoutMs ?? 30_000).catch(async (error: Error) => {
+      gaveUp = error; // the exit that follows is our kill: report why we killed it
       await proc.kill(); // never ready: do not leave it running behind the caller's back
       throw error;
     }),
     exited.then(() => {
-      throw new Error(`${name} exited (${exitDescription(child.exitCode, child.signalCode)}) before it was ready`);
+      throw gaveUp ?? new Error(`${name} exited (${exitDescription(child.exitCode, child.signalCode)}) before it was ready`);
     }),
   ]);
   return proc;

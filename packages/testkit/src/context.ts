@@ -33,7 +33,9 @@ afterAll(async () => {
  */
 const extra: ServiceProcess[] = [];
 export async function startInstance(name: ServiceName, env: Record<string, string> = {}, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
-  const instance = await startService(name, { ...system().env[name], PORT: String(await freePort()), ...env }, { stdio: 'inherit', ...options });
+  // 45 s to become ready by default, not 30: on a machine loaded by other work (CI beside other jobs, the suite's own
+  // chaos and fuzz files) a start took over 30 s, and the test failed on the deadline rather than on what it checks.
+  const instance = await startService(name, { ...system().env[name], PORT: String(await freePort()), ...env }, { stdio: 'inherit', readyTimeoutMs: 45_000, ...options });
   extra.push(instance);
   return instance;
 }
