@@ -101,12 +101,19 @@ function binariesFor(runAs: RunAs | undefined): string {
   if (!runAs || reachable(path.join(native, 'bin', 'postgres'), runAs)) return path.join(native, 'bin');
   const version = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')).version as string;
   const copy = path.join(SHARED_DIR, `${os.platform()}-${os.arch()}-${version}`);
-  if (!fs.existsSync(path.join(copy, 'complete'))) {
-    fs.rmSync(copy, { recursive: true, force: true });
+  if (!fs.existsSync(copy)) {
     fs.mkdirSync(SHARED_DIR, { recursive: true, mode: 0o755 });
     fs.chmodSync(SHARED_DIR, 0o755);
-    fs.cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
-    fs.writeFileSync(path.join(copy, 'complete'), `copied from ${native}: the postgres user cannot reach that folder\n`);
+    // Copied beside and renamed into place, so a copy cut short is never used and two starts at once (pnpm
+    // start beside pnpm test) cannot mix theirs: the second rename finds the first one's and drops its own.
+    const partial = `${copy}.partial-${process.pid}`;
+    fs.cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    fs.writeFileSync(path.join(partial, 'COPIED-FROM'), `${native}\n(the postgres user cannot reach that folder)\n`);
+    try {
+      fs.renameSync(partial, copy);
+    } catch {
+      fs.rmSync(partial, { recursive: true, force: true });
+    }
   }
   return path.join(copy, 'bin');
 }
