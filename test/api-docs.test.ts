@@ -16,7 +16,7 @@ describe('docs/api', () => {
       (error: { stderr: string }) => error.stderr,
     );
     expect(check).toBe('');
-  }, 60_000);
+  }, 120_000);
 
   it.each(runningServices())('%s: the page lists every operation the running service documents, and who may call it', async (service) => {
     const page = fs.readFileSync(path.join(ROOT, 'docs/api', `${service}.md`), 'utf8');
