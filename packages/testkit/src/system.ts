@@ -163,9 +163,11 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
   const wanted = new Set(process.env.SHOP_TEST_SERVICES?.split(',') ?? names);
   try {
     // customers first: the others fetch its keys.
-    if (wanted.has('customers')) processes.push(await startService('customers', env.customers, { stdio: options.stdio }));
+    // 60 s to become ready, as `pnpm start` allows: on a machine loaded by other work a start took over 30 s.
+    const start = { stdio: options.stdio, readyTimeoutMs: 60_000 };
+    if (wanted.has('customers')) processes.push(await startService('customers', env.customers, start));
     const rest = (['inventory', 'sales', 'reviews'] as const).filter((name) => wanted.has(name));
-    processes.push(...(await Promise.all(rest.map((name) => startService(name, env[name], { stdio: options.stdio })))));
+    processes.push(...(await Promise.all(rest.map((name) => startService(name, env[name], start)))));
   } catch (error) {
     await stop();
     throw error;
