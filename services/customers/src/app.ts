@@ -66,7 +66,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
       Auth: 'Log in for an access token (RS256 JWT, sent as `Authorization: Bearer <token>` to every service) and a refresh token; refresh, log out.',
       Sessions: "A customer's open sessions (one per login): list them and end one (the customer or an admin).",
       Wallet: 'The wallet: deposits and the ledger of every deposit, purchase and refund (the customer or an admin).',
-      Internal: 'Called by the other services with the service token (SERVICE_TOKEN), never by people: user tokens get 403.',
+      Internal: 'Called by the other services, each with its own credential (`<CALLER>_TO_<SERVICE>_TOKEN`), never by people: user tokens get 403.',
     },
     logger,
     registry: api.registry,

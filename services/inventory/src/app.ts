@@ -27,7 +27,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     description: 'Items, categories, prices and stock.',
     tags: {
       Items: 'The catalogue: anyone reads and filters it; admins create, change and delete items and set stock.',
-      Internal: 'Called by the other services with the service token (SERVICE_TOKEN), never by people: user tokens get 403.',
+      Internal: 'Called by the other services, each with its own credential (`<CALLER>_TO_<SERVICE>_TOKEN`), never by people: user tokens get 403.',
     },
     logger,
     registry: api.registry,

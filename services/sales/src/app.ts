@@ -69,7 +69,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     tags: {
       Goods: 'The shop window: items in stock, read from inventory (anyone).',
       Sales: 'Buying (all or nothing, safe to retry with an Idempotency-Key), refunds (which always complete) and purchase history.',
-      Internal: 'Called by the other services with the service token (SERVICE_TOKEN), never by people: user tokens get 403.',
+      Internal: 'Called by the other services, each with its own credential (`<CALLER>_TO_<SERVICE>_TOKEN`), never by people: user tokens get 403.',
     },
     logger,
     registry: api.registry,
