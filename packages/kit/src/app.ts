@@ -41,6 +41,9 @@ const apiHeaders = helmet({
 // a VM, the compose host) the browser then fetched every asset over https, and the page stayed blank.
 const docsHeaders = helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } } });
 
+// Every service mounts the kit's subscription routes under this tag.
+const WEBHOOKS_TAG = "Subscriptions to this service's events (admin only): signed deliveries, at least once; see docs/webhooks.md.";
+
 /** The Express app every service shares: security headers, request ids, logs, metrics, docs, problems. */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
@@ -48,7 +51,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   const metrics = createMetrics(options.name);
-  const document = openApiDocument(options.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description, tags: options.tags });
+  const document = openApiDocument(options.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description, tags: { ...options.tags, Webhooks: WEBHOOKS_TAG } });
 
   app.use(apiHeaders);
   app.use(httpLogger(options.logger));

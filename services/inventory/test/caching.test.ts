@@ -25,7 +25,7 @@ describe('HTTP caching of GET /items/:id', () => {
     const item = await newItem();
     const path = `/items/${item.id}`;
     const tag = await fresh(path);
-    await api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference: crypto.randomUUID(), itemId: item.id, quantity: 1 }).expect(201);
+    await api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference: crypto.randomUUID(), lines: [{ itemId: item.id, quantity: 1 }] }).expect(201);
     expect((await changed(path, tag)).body.stockCount).toBe(item.stockCount - 1);
   });
 
