@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { api, expectProblem, newCustomer, sql, system, type TestCustomer } from '@shop/testkit';
 import { is, startProxy } from './support/proxy';
-import { balanceOf, fastSales, ledgerFor, newItem, onlySale, salesOf, startSales, stockOf } from './support/shop';
+import { balanceOf, faultSales, ledgerFor, newItem, onlySale, salesOf, startSales, stockOf } from './support/shop';
 
 type Line = { itemId: string; quantity?: number };
 const buyLines = (customer: TestCustomer, lines: Line[], url = system().urls.sales) => api(url).post('/sales').set(customer.auth).send({ lines });
@@ -120,7 +120,7 @@ describe('POST /sales with lines', () => {
   it('gives every line back and answers 503 when the debit fails after the stock was taken', async () => {
     const faulty = await startProxy(system().urls.customers, (req) => (is(req, 'POST', '/internal/wallet/debits') ? { kind: 'fail', status: 500 } : { kind: 'forward' }));
     try {
-      const sales = await startSales({ ...fastSales, CUSTOMERS_URL: faulty.url });
+      const sales = await startSales({ ...faultSales, CUSTOMERS_URL: faulty.url });
       const customer = await newCustomer({ balanceCents: 10_000 });
       const [a, b] = await Promise.all([newItem({ stockCount: 3 }), newItem({ stockCount: 3 })]);
       expectProblem(await buyLines(customer, [{ itemId: a.id, quantity: 2 }, { itemId: b.id }], sales.url), 503, 'service_unavailable');

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { freePort } from '@shop/devkit';
 import { api, expectProblem, startInstance, system, sql } from '@shop/testkit';
 import { is, startProxy, type Action, type Proxy } from './support/proxy';
-import { balanceOf, buyerAndItem, fastSales, ledgerFor, onlySale, salesOf, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
+import { balanceOf, buyerAndItem, faultSales, ledgerFor, onlySale, salesOf, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
 
 const proxies: Proxy[] = [];
 async function proxy(target: string, rule?: Parameters<typeof startProxy>[1]) {
@@ -51,7 +51,7 @@ describe('POST /sales when inventory fails', () => {
 
   it('answers 503 and takes no money when inventory is too slow; the late reservation is refused', async () => {
     const slow = await proxy(system().urls.inventory, (req) => (is(req, 'POST', '/internal/stock/reservations') ? { kind: 'hold' } : { kind: 'forward' }));
-    const sales = await startSales({ ...fastSales, INVENTORY_URL: slow.url });
+    const sales = await startSales({ ...faultSales, INVENTORY_URL: slow.url });
     const { customer, item } = await buyerAndItem({ stockCount: 3 });
 
     expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
@@ -80,7 +80,7 @@ describe('POST /sales when customers fails the debit after the stock was taken',
     ['makes the debit but answers 502 (answer lost)', { kind: 'forwardThenFail', status: 502 }, 1],
   ])('gives the stock and any money back and answers 503 when customers %s', async (_name, action, debitsMade) => {
     const faulty = await proxy(system().urls.customers, (req) => (is(req, 'POST', '/internal/wallet/debits') ? action : { kind: 'forward' }));
-    const sales = await startSales({ ...fastSales, CUSTOMERS_URL: faulty.url });
+    const sales = await startSales({ ...faultSales, CUSTOMERS_URL: faulty.url });
     const { customer, item } = await buyerAndItem({ stockCount: 3, priceCents: 400 });
 
     expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
@@ -99,7 +99,7 @@ describe('POST /sales when customers fails the debit after the stock was taken',
 describe('POST /sales when customers is too slow', () => {
   it('refuses a debit that lands after sales gave up (tombstone): nobody is charged without a sale', async () => {
     const slow = await proxy(system().urls.customers, (req) => (is(req, 'POST', '/internal/wallet/debits') ? { kind: 'hold' } : { kind: 'forward' }));
-    const sales = await startSales({ ...fastSales, CUSTOMERS_URL: slow.url });
+    const sales = await startSales({ ...faultSales, CUSTOMERS_URL: slow.url });
     const { customer, item } = await buyerAndItem({ stockCount: 3, priceCents: 400 });
 
     expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
@@ -119,9 +119,10 @@ describe('POST /sales when customers is too slow', () => {
   });
 
   it('refunds a debit that lands after its attempt timed out but before sales undid it', async () => {
-    // Every debit is delayed past the 300 ms attempt timeout, then delivered: it happens, unseen by sales.
-    const slow = await proxy(system().urls.customers, (req) => (is(req, 'POST', '/internal/wallet/debits') ? { kind: 'forward', delayMs: 400 } : { kind: 'forward' }));
-    const sales = await startSales({ ...fastSales, CUSTOMERS_URL: slow.url });
+    // Every debit is delayed past the 2 s attempt timeout, then delivered: it happens, unseen by sales. The first
+    // lands at 3 s: a second after its attempt timed out (2 s), a second before the retry times out and sales undoes (~4 s).
+    const slow = await proxy(system().urls.customers, (req) => (is(req, 'POST', '/internal/wallet/debits') ? { kind: 'forward', delayMs: 3000 } : { kind: 'forward' }));
+    const sales = await startSales({ ...faultSales, CUSTOMERS_URL: slow.url });
     const { customer, item } = await buyerAndItem({ stockCount: 3, priceCents: 400 });
 
     expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
@@ -140,7 +141,7 @@ describe('POST /sales when customers is too slow', () => {
 describe('sales killed mid-purchase', () => {
   it('undoes the pending sale after a restart (stock back, no money taken) and frees its idempotency key', async () => {
     const stall = await proxy(system().urls.customers, (req) => (is(req, 'POST', '/internal/wallet/debits') ? { kind: 'hold' } : { kind: 'forward' }));
-    const doomed = await startSales({ ...fastSales, SERVICE_TIMEOUT_MS: '30000', SERVICE_RETRY_ATTEMPTS: '1', CUSTOMERS_URL: stall.url });
+    const doomed = await startSales({ ...faultSales, SERVICE_TIMEOUT_MS: '30000', SERVICE_RETRY_ATTEMPTS: '1', CUSTOMERS_URL: stall.url });
     const { customer, item } = await buyerAndItem({ stockCount: 3, priceCents: 400 });
     const key = crypto.randomUUID();
 

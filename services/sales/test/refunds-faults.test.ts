@@ -2,7 +2,7 @@
 // inventory down or stalled (the fault proxy), and with the sales process SIGKILLed mid-refund.
 import { api, expectProblem, newCustomer, sql, system } from '@shop/testkit';
 import { is, startProxy, type Proxy } from './support/proxy';
-import { balanceOf, fastSales, newItem, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
+import { balanceOf, faultSales, newItem, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
 
 // Each case starts sales instances and waits for a sweep: on a busy 2-core machine that alone can take a minute.
 jest.setTimeout(150_000);
@@ -73,7 +73,7 @@ describe('a refund when customers fails', () => {
 describe('a refund when inventory stalls', () => {
   it('answers 503, completes once when inventory answers again, and a late return changes nothing', async () => {
     const stall = await proxy(system().urls.inventory, (req) => (is(req, 'POST', '/internal/stock/returns') ? { kind: 'hold' } : { kind: 'forward' }));
-    const sales = await startSales({ ...fastSales, INVENTORY_URL: stall.url });
+    const sales = await startSales({ ...faultSales, INVENTORY_URL: stall.url });
     const { customer, item, saleId } = await boughtSale();
 
     expectProblem(await api(sales.url).post(`/sales/${saleId}/refunds`).set(customer.auth).send({ lines: [{ itemId: item.id, quantity: 2 }] }), 503, 'service_unavailable');
@@ -102,7 +102,7 @@ describe('a refund when inventory stalls', () => {
 describe('sales killed mid-refund', () => {
   it('a new instance finishes the refund exactly once, and the dead one’s late credit changes nothing', async () => {
     const stall = await proxy(system().urls.customers, (req) => (is(req, 'POST', '/internal/wallet/credits') ? { kind: 'hold' } : { kind: 'forward' }));
-    const doomed = await startSales({ ...fastSales, SERVICE_TIMEOUT_MS: '30000', SERVICE_RETRY_ATTEMPTS: '1', CUSTOMERS_URL: stall.url });
+    const doomed = await startSales({ ...faultSales, SERVICE_TIMEOUT_MS: '30000', SERVICE_RETRY_ATTEMPTS: '1', CUSTOMERS_URL: stall.url });
     const { customer, item, saleId } = await boughtSale();
 
     const hanging = api(doomed.url)

@@ -45,10 +45,13 @@ export async function buyerAndItem(options: { balanceCents?: number; stockCount?
 }
 
 /**
- * Settings for an extra sales instance used in fault tests: short timeouts so giving up is quick, and a sweep
- * that only runs when asked (very long interval, very old threshold) unless a test overrides it.
+ * Settings for an extra sales instance used in fault tests: the production call timeout (2 s), two attempts,
+ * and a sweep that only runs when asked (very long interval, very old threshold) unless a test overrides it.
+ * Only the calls a test stalls on purpose may time out: every other call of the saga (the undo's release and
+ * refund) must finish within its budget even on a loaded machine, or the sale is rightly left PENDING for the
+ * sweep and the test would see that instead of the undo it checks. (300 ms was too short for that under load.)
  */
-export const fastSales = { SERVICE_TIMEOUT_MS: '300', SERVICE_RETRY_ATTEMPTS: '2', SWEEP_INTERVAL_MS: '3600000', SWEEP_AGE_MS: '3600000' };
+export const faultSales = { SERVICE_TIMEOUT_MS: '2000', SERVICE_RETRY_ATTEMPTS: '2', SWEEP_INTERVAL_MS: '3600000', SWEEP_AGE_MS: '3600000' };
 /** An instance that sweeps often, taking pending sales older than 5.5 s (about the shortest its timeouts allow). */
 export const sweepingSales = { SERVICE_TIMEOUT_MS: '1000', SERVICE_RETRY_ATTEMPTS: '1', SWEEP_INTERVAL_MS: '200', SWEEP_AGE_MS: '5500' };
 
