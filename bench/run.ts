@@ -327,10 +327,10 @@ async function webhookSubscription(system: TestSystem, adminToken: string) {
         (await query(system.context.databaseUrls.sales, `SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND status = $2`, [created.id, status]))[0].n as number;
       const deadline = Date.now() + 120_000;
       while ((await count('pending')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1000));
-      const settled = { delivered: await count('delivered'), pending: await count('pending'), failed: await count('failed'), received };
-      receiver.close();
-      return settled;
+      return { delivered: await count('delivered'), pending: await count('pending'), failed: await count('failed'), received };
     },
+    /** Without it a run that skips the purchase scenario would never exit. */
+    close: () => receiver.close(),
   };
 }
 
@@ -411,10 +411,11 @@ async function main() {
   await new Promise((resolve) => ceiling.once('message', resolve));
   const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
   const rows: Row[] = [];
+  let hooks: Awaited<ReturnType<typeof webhookSubscription>> | undefined;
   try {
     console.log(`seeding ${ITEMS} items, ${CUSTOMERS} customers, ${ITEMS * REVIEWS_PER_ITEM} reviews …`);
     const { itemIds, customers, tokens, adminToken } = await seed(system);
-    const hooks = await webhookSubscription(system, adminToken);
+    hooks = await webhookSubscription(system, adminToken);
     let webhooks: Awaited<ReturnType<typeof hooks.settle>> | undefined;
     // Fresh statistics now, rather than autovacuum waking up after the bulk inserts in the middle of a scenario.
     for (const url of Object.values(system.context.databaseUrls)) await query(url, 'VACUUM ANALYZE');
@@ -620,6 +621,7 @@ async function main() {
     report(rows, books, webhooks);
     if (books?.problems.length) process.exitCode = 1;
   } finally {
+    hooks?.close();
     ceiling.kill();
     await system.stop();
   }
