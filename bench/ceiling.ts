@@ -174,14 +174,12 @@ http
   .createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
-    req.on('end', async () => {
+    req.on('end', () => {
       const url = new URL(req.url!, 'http://x');
-      try {
-        const result = await routes[url.pathname]!(url, body);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
-      } catch (error) {
-        res.writeHead(500).end(String(error));
-      }
+      routes[url.pathname]!(url, body).then(
+        (result) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))),
+        (error) => res.writeHead(500).end(String(error)),
+      );
     });
   })
   .listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));

@@ -3,7 +3,6 @@
 // bare node:http + pg ceiling, checks the books after the purchases, and writes the table to
 // bench/results/. Run by hand; never part of the pass/fail test run.
 import { fork } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';

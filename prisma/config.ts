@@ -7,7 +7,7 @@ import pg from 'pg';
 
 // The pg adapter lacks mappings for a few catalog OIDs used by introspection (prisma/orm#27403).
 const textLike: Record<number, number> = { 18: 25, 19: 25, 1002: 1009, 1003: 1009 };
-const originalQuery = pg.Pool.prototype.query as (...args: unknown[]) => Promise<pg.QueryResult>;
+const originalQuery = Reflect.get(pg.Pool.prototype, 'query') as (this: pg.Pool, ...args: unknown[]) => Promise<pg.QueryResult>;
 pg.Pool.prototype.query = async function patched(this: pg.Pool, ...args: unknown[]) {
   const result = await originalQuery.apply(this, args);
   for (const field of result?.fields ?? []) field.dataTypeID = textLike[field.dataTypeID] ?? field.dataTypeID;
@@ -41,8 +41,6 @@ export function serviceConfig(service: string) {
     engine: 'js',
     schema: path.join(__dirname, service, 'schema.prisma'),
     migrations: { path: path.join(__dirname, service, 'migrations') },
-    async adapter() {
-      return new PrismaPg(poolConfig);
-    },
+    adapter: () => Promise.resolve(new PrismaPg(poolConfig)),
   });
 }

@@ -448,7 +448,7 @@ async function main() {
     }
   } finally {
     await Promise.all(pools.map((p) => p.end()));
-    await Promise.all(Object.values(chaos).map((c) => c.proc?.stop()));
+    await Promise.all(Object.values(chaos).flatMap((c) => (c.proc ? [c.proc.stop()] : [])));
     await system.stop();
   }
   process.exit(exitCode);

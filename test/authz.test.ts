@@ -23,7 +23,7 @@ interface Req {
 interface Row {
   route: string;
   who: string;
-  request: (w: World) => Promise<Req>;
+  request: (w: World) => Req | Promise<Req>;
   expect: Expected;
   /** New data for every caller (the request destroys or changes what it touches). */
   fresh?: boolean;
@@ -50,7 +50,7 @@ const internal = (service: Service, ok: number, allowed: Caller[]) =>
 
 const rows: Row[] = [
   // customers
-  { route: 'POST /customers', who: 'anyone', request: async () => ({ service: 'customers', method: 'post', path: '/customers', body: customerBody() }), expect: anyone(201) },
+  { route: 'POST /customers', who: 'anyone', request: () => ({ service: 'customers', method: 'post', path: '/customers', body: customerBody() }), expect: anyone(201) },
   {
     route: 'POST /auth/login',
     who: 'anyone',
@@ -60,7 +60,7 @@ const rows: Row[] = [
     },
     expect: anyone(200),
   },
-  { route: 'GET /customers', who: 'admin', request: async () => ({ service: 'customers', method: 'get', path: '/customers' }), expect: signedIn(200, ['admin']) },
+  { route: 'GET /customers', who: 'admin', request: () => ({ service: 'customers', method: 'get', path: '/customers' }), expect: signedIn(200, ['admin']) },
   { route: 'GET /customers/:username', who: 'self, admin', request: async (w) => ({ service: 'customers', method: 'get', path: `/customers/${(await w.owner()).username}` }), expect: signedIn(200, ['owner', 'admin']) },
   {
     route: 'PATCH /customers/:username',
@@ -147,10 +147,10 @@ const rows: Row[] = [
   {
     route: 'POST /items',
     who: 'admin',
-    request: async () => ({ service: 'inventory', method: 'post', path: '/items', body: { name: unique('authz-'), category: 'food', priceCents: 100, stockCount: 5 } }),
+    request: () => ({ service: 'inventory', method: 'post', path: '/items', body: { name: unique('authz-'), category: 'food', priceCents: 100, stockCount: 5 } }),
     expect: signedIn(201, ['admin']),
   },
-  { route: 'GET /items', who: 'anyone', request: async () => ({ service: 'inventory', method: 'get', path: '/items' }), expect: anyone(200) },
+  { route: 'GET /items', who: 'anyone', request: () => ({ service: 'inventory', method: 'get', path: '/items' }), expect: anyone(200) },
   { route: 'GET /items/:id', who: 'anyone', request: async (w) => ({ service: 'inventory', method: 'get', path: `/items/${(await w.item()).id}` }), expect: anyone(200) },
   { route: 'PATCH /items/:id', who: 'admin', request: async (w) => ({ service: 'inventory', method: 'patch', path: `/items/${(await w.item()).id}`, body: { description: 'changed' } }), expect: signedIn(200, ['admin']) },
   {
@@ -186,7 +186,7 @@ const rows: Row[] = [
     expect: internal('inventory', 200, ['sales']),
   },
   // sales
-  { route: 'GET /goods', who: 'anyone', request: async () => ({ service: 'sales', method: 'get', path: '/goods' }), expect: anyone(200) },
+  { route: 'GET /goods', who: 'anyone', request: () => ({ service: 'sales', method: 'get', path: '/goods' }), expect: anyone(200) },
   { route: 'GET /goods/:id', who: 'anyone', request: async (w) => ({ service: 'sales', method: 'get', path: `/goods/${(await w.item()).id}` }), expect: anyone(200) },
   {
     route: 'POST /sales',
@@ -288,7 +288,7 @@ const rows: Row[] = [
       return undefined;
     },
   },
-  { route: 'GET /reviews?status=', who: 'admin', request: async () => ({ service: 'reviews', method: 'get', path: '/reviews', query: { status: 'pending' } }), expect: signedIn(200, ['admin']) },
+  { route: 'GET /reviews?status=', who: 'admin', request: () => ({ service: 'reviews', method: 'get', path: '/reviews', query: { status: 'pending' } }), expect: signedIn(200, ['admin']) },
   {
     route: 'POST /reviews/:id/moderation',
     who: 'admin',
@@ -378,7 +378,7 @@ async function tokensFor(w: World): Promise<Record<Exclude<Caller, 'sales' | 're
   };
 }
 
-async function send(req: Req, auth: Record<string, string>) {
+function send(req: Req, auth: Record<string, string>) {
   let call = (api(req.service) as any)[req.method](req.path).set(auth);
   if (req.query) call = call.query(req.query);
   if (req.body !== undefined) call = call.send(req.body);

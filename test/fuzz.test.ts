@@ -88,7 +88,7 @@ function requestArb(op: Operation, known: Known): fc.Arbitrary<Generated> {
     ? fc.tuple(valid(op.body), fc.boolean()).map(([body, seeded]) => {
         if (!seeded || !body || typeof body !== 'object') return body;
         const copy = { ...(body as Record<string, unknown>) };
-        for (const key of Object.keys(copy)) if (known[key]) copy[key] = known[key]![0];
+        for (const key of Object.keys(copy)) if (known[key]) copy[key] = known[key][0];
         return copy;
       })
       // A webhook URL is always the local receiver's: a fuzzed one would send deliveries to random addresses.

@@ -40,9 +40,10 @@ function kubectl(args: string[]): string {
       throw new Error(
         'kubectl is not installed (or not on PATH): these checks render deploy/k8s with `kubectl kustomize` ' +
           '(kubectl ≥ 1.27 with kustomize ≥ 5). Install kubectl, then run the tests again.',
+        { cause: error },
       );
     }
-    throw new Error(`kubectl ${args.join(' ')} failed:\n${err.stderr ?? err.message}`);
+    throw new Error(`kubectl ${args.join(' ')} failed:\n${err.stderr ?? err.message}`, { cause: error });
   }
 }
 

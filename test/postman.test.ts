@@ -1,5 +1,6 @@
 // The Postman collection users import (postman/) runs green against the started system: newman plays the
 // README session (register, log in, deposit, buy, review, approve...) with the run's URLs and admin.
+import fs from 'node:fs';
 import path from 'node:path';
 import newman, { type NewmanRunSummary } from 'newman';
 import { system } from '@shop/testkit';
@@ -19,8 +20,8 @@ it('runs the Postman collection with zero failures', async () => {
   const summary = await new Promise<NewmanRunSummary>((resolve, reject) =>
     newman.run(
       {
-        collection: require(path.join(ROOT, 'postman/shop.postman_collection.json')),
-        environment: require(path.join(ROOT, 'postman/shop.postman_environment.json')),
+        collection: JSON.parse(fs.readFileSync(path.join(ROOT, 'postman/shop.postman_collection.json'), 'utf8')),
+        environment: JSON.parse(fs.readFileSync(path.join(ROOT, 'postman/shop.postman_environment.json'), 'utf8')),
         envVar: [
           { key: 'customersUrl', value: urls.customers },
           { key: 'inventoryUrl', value: urls.inventory },

@@ -109,7 +109,7 @@ export function documentedAccess(op: Operation): 'public' | 'optional' | 'bearer
   const names = op.security.map((s) => Object.keys(s)[0]);
   // Internal routes name one scheme per calling service (`sales-service`…).
   if (names.some((name) => name?.endsWith('-service'))) return 'service';
-  if (names.includes('bearer')) return names.includes(undefined as never) ? 'optional' : 'bearer';
+  if (names.includes('bearer')) return names.includes(undefined) ? 'optional' : 'bearer';
   return 'public';
 }
 

@@ -8,7 +8,7 @@ import { exitDescription } from './services';
 
 export interface EmbeddedServer {
   /** Connection URL for a database on this server. */
-  url(database: string): string;
+  url: (database: string) => string;
   /** The postmaster's process id (for lock files that find orphans after a crash). */
   pid?: number;
   /** Where the data is (the requested folder, unless the server's user cannot reach it: see below). */
@@ -71,7 +71,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedS
   const stopOnExit = () => child.kill('SIGINT');
   if (!options.detached) process.once('exit', stopOnExit);
   await waitForPostmaster(child, exited, options.onLog);
-  child.stderr!.on('data', (chunk: Buffer) => options.onLog?.(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => options.onLog?.(chunk.toString()));
   return {
     url,
     pid: child.pid,

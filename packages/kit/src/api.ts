@@ -59,6 +59,8 @@ export interface Context<P, Q, B, H> {
   headers: H;
   /** The caller; present on user/admin routes, and on optional routes when a token was sent. */
   user: User | undefined;
+  /** The request's id (the caller's X-Request-Id or a new one): forward it on calls to other services. */
+  requestId: string;
   req: Request;
   res: Response;
 }
@@ -213,7 +215,8 @@ export function createApi(options: ApiOptions) {
         body: body ? parse('body', body, req.body) : undefined,
       };
       if (errors.length) throw new ValidationFailed('The request is not valid', errors);
-      const result = await handler({ ...input, user, req, res } as never);
+      // pino-http's genReqId (logging.ts) always gives a string.
+      const result = await handler({ ...input, user, requestId: req.id as string, req, res } as never);
       const status = result.status ?? spec.response.status;
       if (options.validateResponses && spec.response.schema && status === spec.response.status) {
         const checked = spec.response.schema.safeParse(result.body);

@@ -8,7 +8,7 @@ export class UpstreamUnavailable extends Error {
   }
 }
 
-export interface Reply<T = any> {
+export interface Reply<T = unknown> {
   status: number;
   body: T;
   /** The answer's ETag, when it has one (a cacheable read). */
@@ -80,7 +80,7 @@ export function createServiceClient(options: {
   }
 
   return {
-    call<T = any>(call: CallOptions): Promise<Reply<T>> {
+    call<T = unknown>(call: CallOptions): Promise<Reply<T>> {
       return call.retry ? retryPolicy.execute(() => once<T>(call)) : once<T>(call);
     },
     close: () => agent.close(),

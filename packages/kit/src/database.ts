@@ -40,9 +40,10 @@ export interface Database<C> {
 }
 
 // Parse int8 as bigint (not pg's default string), as Prisma does, so money never passes through a float.
+const INT8: number = pg.types.builtins.INT8;
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (value: string) => BigInt(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === INT8 ? (value: string) => BigInt(value) : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
@@ -167,6 +168,12 @@ export function createDatabase<C>(
       await Promise.all([pool.end(), probe.end(), background.end()]);
     },
   };
+}
+
+/** A unique constraint refused the row: Prisma's P2002, or PostgreSQL's 23505 through pg or Prisma's adapter. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return code === 'P2002' || code === '23505';
 }
 
 /** Postgres error codes we act on, whether raised through Prisma or pg. */

@@ -16,7 +16,8 @@ export function createMetrics(service: string) {
     const end = duration.startTimer();
     res.on('finish', () => {
       // The route template, not the URL, keeps label cardinality bounded.
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const template = (req.route as { path?: string } | undefined)?.path;
+      const route = template ? `${req.baseUrl}${template}` : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

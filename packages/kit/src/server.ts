@@ -55,7 +55,7 @@ export async function serve(options: {
         options.logger.error('shutdown timed out; exiting');
         process.exit(1);
       }, options.shutdownTimeoutMs).unref();
-      close().then(() => process.exit(0));
+      void close().then(() => process.exit(0));
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
@@ -73,6 +73,12 @@ export interface ServiceContext<C, P> {
   isDraining: () => boolean;
 }
 
+interface StartResult {
+  app: Express;
+  cleanups?: Array<() => Promise<unknown>>;
+  afterListen?: () => void;
+}
+
 /**
  * The start-up every service shares: configuration (a ConfigError prints every problem and exits 1), logger,
  * database, readiness, listening with graceful shutdown. `start` builds the app and says what else to stop
@@ -86,7 +92,7 @@ export function runService<
   loadConfig: () => C;
   /** The service's database (see createDatabase); idle connection errors are logged, not fatal. */
   connect: (config: C, onIdleError: (error: Error) => void) => Database<P>;
-  start: (context: ServiceContext<C, P>) => Promise<{ app: Express; cleanups?: Array<() => Promise<unknown>>; afterListen?: () => void }>;
+  start: (context: ServiceContext<C, P>) => StartResult | Promise<StartResult>;
 }): void {
   (async () => {
     const config = options.loadConfig();

@@ -2,8 +2,8 @@ import type { ServiceName } from '@shop/devkit';
 import request from 'supertest';
 import { system } from './context';
 
-/** supertest against a running service, e.g. `api('customers').post('/customers').send(body)`. */
-export const api = (service: ServiceName | string) =>
+/** supertest against a running service by name (`api('customers').post('/customers')`) or by URL. */
+export const api = (service: string) =>
   request(service.startsWith('http') ? service : system().urls[service as ServiceName]);
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

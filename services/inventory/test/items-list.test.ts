@@ -90,7 +90,7 @@ describe('GET /items', () => {
   it('sorts by createdAt either way (oldest first by default), breaking ties by id', async () => {
     const tag = unique('t');
     const items = await itemsTagged(tag, [{}, {}, {}, {}]);
-    const key = (item: Item) => `${item.createdAt} ${item.id}`;
+    const key = (item: Item) => `${String(item.createdAt)} ${String(item.id)}`;
     const ascending = [...items].sort((x, y) => (key(x) < key(y) ? -1 : 1)).map((item) => item.id);
     expect(ids(await list({ q: tag, sort: 'createdAt' }))).toEqual(ascending);
     expect(ids(await list({ q: tag }))).toEqual(ascending);

@@ -3,8 +3,11 @@ import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
 import type { Db } from './data/db';
+import { historyRepo } from './data/history.repo';
+import { idempotencyKeysRepo } from './data/idempotency-keys.repo';
 import { refundsRepo } from './data/refunds.repo';
 import { SALE_EVENT_TYPES, salesRepo } from './data/sales.repo';
+import { abandonedSalesRepo } from './data/sweep.repo';
 import { goodsDomain } from './domain/goods';
 import { historyDomain } from './domain/history';
 import { purchasesDomain } from './domain/purchases';
@@ -37,7 +40,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const refunds = refundsRepo(db, webhooks);
 
   const purchases = purchasesDomain({ sales, inventory, customers, logger, idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS });
-  const history = historyDomain({ sales });
+  const history = historyDomain({ sales: historyRepo(db) });
   const refunding = refundsDomain({
     refunds,
     inventory,
@@ -47,7 +50,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     windowDays: config.REFUND_WINDOW_DAYS,
   });
   const recovery = recoveryDomain({
-    sales,
+    abandoned: abandonedSalesRepo(db),
+    keys: idempotencyKeysRepo(db),
     refunds,
     inventory,
     customers,

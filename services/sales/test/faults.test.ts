@@ -149,7 +149,7 @@ describe('sales killed mid-purchase', () => {
       (res) => res.status,
       (error: Error) => error.message,
     );
-    await waitFor(async () => stall.heldCount() === 1, 10_000, 'the debit to stall');
+    await waitFor(() => Promise.resolve(stall.heldCount() === 1), 10_000, 'the debit to stall');
     expect(await stockOf(item.id)).toBe(2);
     await doomed.kill();
     expect(await hanging).toMatch(/socket hang up|ECONNRESET/);

@@ -1,38 +1,10 @@
-import type { EventRecorder } from '@shop/kit';
-import type { Customer as Row, Gender, MaritalStatus, Prisma, Role } from '../generated/prisma';
+import { Conflict, isUniqueViolation, type EventRecorder } from '@shop/kit';
+import type { Customer, CustomerChanges, CustomersRepo, NewCustomer, Role } from '../domain/model';
+import type { Customer as Row, Prisma } from '../generated/prisma';
 import type { Db } from './db';
 
 export const CUSTOMER_EVENT_TYPES = ['customer.created', 'customer.deleted'] as const;
 export type Events = EventRecorder<(typeof CUSTOMER_EVENT_TYPES)[number]>;
-
-export interface Customer {
-  id: string;
-  username: string;
-  firstName: string;
-  lastName: string;
-  age: number;
-  address: string;
-  gender: Gender;
-  maritalStatus: MaritalStatus;
-  balanceCents: number;
-  role: Role;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface NewCustomer {
-  username: string;
-  passwordHash: string;
-  firstName: string;
-  lastName: string;
-  age: number;
-  address: string;
-  gender: Gender;
-  maritalStatus: MaritalStatus;
-  role?: Role;
-}
-
-export type CustomerChanges = Partial<Omit<NewCustomer, 'username' | 'role'>>;
 
 export function toCustomer(row: Row): Customer {
   return {
@@ -58,27 +30,33 @@ const COLUMNS = `id, username, first_name AS "firstName", last_name AS "lastName
   balance_cents AS "balanceCents", role, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Registration and deletion write their event (customer.created, customer.deleted) in the same transaction. */
-export function customersRepo(db: Db, events: Events) {
+export function customersRepo(db: Db, events: Events): CustomersRepo {
   return {
+    /** Throws Conflict when the username is taken (in any letter case): the unique index on username_key decides. */
     async create(input: NewCustomer): Promise<Customer> {
-      return db.sql.transaction(async (tx) => {
-        const [row] = await tx.query<Row>(
-          `INSERT INTO customers (id, username, username_key, password_hash, first_name, last_name, age, address, gender, marital_status, updated_at)
-           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::int, $7, $8::"Gender", $9::"MaritalStatus", now()) RETURNING ${COLUMNS}`,
-          input.username,
-          key(input.username),
-          input.passwordHash,
-          input.firstName,
-          input.lastName,
-          input.age,
-          input.address,
-          input.gender,
-          input.maritalStatus,
-        );
-        const customer = toCustomer(row!);
-        await events.record(tx, 'customer.created', customer);
-        return customer;
-      });
+      try {
+        return await db.sql.transaction(async (tx) => {
+          const [row] = await tx.query<Row>(
+            `INSERT INTO customers (id, username, username_key, password_hash, first_name, last_name, age, address, gender, marital_status, updated_at)
+             VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::int, $7, $8::"Gender", $9::"MaritalStatus", now()) RETURNING ${COLUMNS}`,
+            input.username,
+            key(input.username),
+            input.passwordHash,
+            input.firstName,
+            input.lastName,
+            input.age,
+            input.address,
+            input.gender,
+            input.maritalStatus,
+          );
+          const customer = toCustomer(row!);
+          await events.record(tx, 'customer.created', customer);
+          return customer;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new Conflict('That username is taken');
+        throw error;
+      }
     },
 
     async findByUsername(username: string): Promise<Customer | undefined> {
@@ -146,4 +124,3 @@ export function customersRepo(db: Db, events: Events) {
     },
   };
 }
-export type CustomersRepo = ReturnType<typeof customersRepo>;

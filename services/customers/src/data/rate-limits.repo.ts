@@ -1,10 +1,11 @@
+import type { RateLimitsRepo } from '../domain/model';
 import type { Db } from './db';
 
 /**
  * Attempt counters in PostgreSQL, so every replica sees the same counts. A counter's window starts at its
  * first attempt; an attempt after the window has ended starts a new one.
  */
-export function rateLimitsRepo(db: Db) {
+export function rateLimitsRepo(db: Db): RateLimitsRepo {
   return {
     /**
      * Counts one attempt on each key and answers the counts including it, in one statement: the row lock of
@@ -35,4 +36,3 @@ export function rateLimitsRepo(db: Db) {
     },
   };
 }
-export type RateLimitsRepo = ReturnType<typeof rateLimitsRepo>;

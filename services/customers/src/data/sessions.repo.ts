@@ -1,22 +1,6 @@
 import { prepared } from '@shop/kit';
-import type { Role } from '../generated/prisma';
+import type { Role, Session, SessionOwner, SessionsRepo } from '../domain/model';
 import type { Db } from './db';
-
-export interface Session {
-  id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  userAgent: string | null;
-}
-
-/** Who a session belongs to, as the access token names them. */
-export interface SessionOwner {
-  sessionId: string;
-  id: string;
-  username: string;
-  role: Role;
-}
 
 interface SessionRow {
   id: string;
@@ -37,7 +21,7 @@ const toSession = (row: SessionRow): Session => ({
 const ACTIVE = prepared('sessions.active', 'SELECT 1 AS ok FROM sessions WHERE id = $1::uuid AND customer_id = $2::uuid AND expires_at > now()');
 
 /** Sessions and their refresh tokens (stored only as SHA-256 hashes). An ended session is a deleted row. */
-export function sessionsRepo(db: Db) {
+export function sessionsRepo(db: Db): SessionsRepo {
   return {
     /**
      * Opens a session, only while `passwordHash` is still the customer's: a login that checked the old
@@ -119,4 +103,3 @@ export function sessionsRepo(db: Db) {
     },
   };
 }
-export type SessionsRepo = ReturnType<typeof sessionsRepo>;

@@ -1,15 +1,6 @@
 import { prepared } from '@shop/kit';
+import type { CreditResult, DebitResult, LedgerEntry, LedgerType, RefundResult, WalletRepo } from '../domain/model';
 import type { Db } from './db';
-
-export type LedgerType = 'deposit' | 'purchase' | 'refund';
-export interface LedgerEntry {
-  id: string;
-  type: LedgerType;
-  amountCents: number;
-  balanceAfterCents: number;
-  reference: string | null;
-  createdAt: string;
-}
 
 interface LedgerRow {
   id: string;
@@ -32,12 +23,6 @@ function toEntry(row: LedgerRow): LedgerEntry {
   };
 }
 
-export type DebitResult =
-  | { outcome: 'debited' | 'already_debited'; entry: LedgerEntry }
-  | { outcome: 'insufficient_funds' | 'no_customer' | 'voided' | 'reference_mismatch' };
-export type RefundResult = { outcome: 'refunded' | 'already_refunded'; entry: LedgerEntry } | { outcome: 'voided' };
-export type CreditResult = { outcome: 'credited' | 'already_credited'; entry: LedgerEntry } | { outcome: 'no_customer' | 'reference_mismatch' };
-
 /** What wallet_debit and wallet_refund answer: the outcome, and the ledger entry's columns when there is one. */
 type OutcomeRow<O> = { outcome: O } & Partial<LedgerRow>;
 const OUTCOME_COLUMNS =
@@ -55,7 +40,7 @@ const withEntry = <O>(row: OutcomeRow<O>) => (row.id ? { outcome: row.outcome, e
  * 20261125230000): one round trip each; both lock the customer's row first, which serialises them, so a
  * refund that arrives before its debit leaves a tombstone, and the late debit then sees it and is refused.
  */
-export function walletRepo(db: Db) {
+export function walletRepo(db: Db): WalletRepo {
   return {
     async deposit(customerId: string, amountCents: number): Promise<LedgerEntry> {
       const rows = await db.sql.query<LedgerRow>(
@@ -105,4 +90,3 @@ export function walletRepo(db: Db) {
     },
   };
 }
-export type WalletRepo = ReturnType<typeof walletRepo>;

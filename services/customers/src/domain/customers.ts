@@ -1,6 +1,8 @@
 import bcrypt from 'bcrypt';
-import { ConfigError, Conflict, InvalidCredentials, NotFound, pgErrorCode, requireSelfOrAdmin, ValidationFailed, type User } from '@shop/kit';
-import type { Customer, CustomerChanges, CustomersRepo, NewCustomer } from '../data/customers.repo';
+import { requireSelfOrAdmin, type User } from '@shop/kit/auth';
+import { ConfigError } from '@shop/kit/config';
+import { Conflict, InvalidCredentials, NotFound, ValidationFailed } from '@shop/kit/errors';
+import type { Customer, CustomerChanges, CustomersRepo, NewCustomer } from './model';
 import type { LoginThrottle, RegistrationLimit } from './rate-limits';
 import type { SessionsDomain } from './sessions';
 
@@ -53,12 +55,7 @@ export function customersDomain(deps: {
     async register({ password, ...profile }: Registration, clientAddress: string): Promise<Customer> {
       await registrations(clientAddress);
       const passwordHash = await bcrypt.hash(password, bcryptRounds);
-      try {
-        return await customers.create({ ...profile, passwordHash });
-      } catch (error) {
-        if (pgErrorCode(error) === 'P2002' || pgErrorCode(error) === '23505') throw new Conflict('That username is taken');
-        throw error;
-      }
+      return customers.create({ ...profile, passwordHash });
     },
 
     /** Checks the password and opens a session. */

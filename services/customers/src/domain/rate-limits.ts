@@ -1,5 +1,5 @@
-import { RateLimited } from '@shop/kit';
-import type { RateLimitsRepo } from '../data/rate-limits.repo';
+import { RateLimited } from '@shop/kit/errors';
+import type { RateLimitsRepo } from './model';
 
 export interface Limit {
   key: string;

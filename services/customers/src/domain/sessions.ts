@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import { InvalidCredentials, NotFound, Unauthorized, type User } from '@shop/kit';
-import type { SessionOwner, SessionsRepo } from '../data/sessions.repo';
+import type { User } from '@shop/kit/auth';
+import { InvalidCredentials, NotFound, Unauthorized } from '@shop/kit/errors';
 import type { Signer } from '../keys';
 import type { CustomersDomain } from './customers';
+import type { SessionOwner, SessionsRepo } from './model';
 
 /** Refresh tokens are 256 random bits: a fast hash is enough to store them (nothing to brute-force). */
 const hash = (token: string) => crypto.createHash('sha256').update(token).digest('hex');

@@ -1,6 +1,7 @@
-import { Conflict, InsufficientFunds, NotFound, type User } from '@shop/kit';
-import type { WalletRepo } from '../data/wallet.repo';
+import type { User } from '@shop/kit/auth';
+import { Conflict, InsufficientFunds, NotFound } from '@shop/kit/errors';
 import type { CustomersDomain } from './customers';
+import type { WalletRepo } from './model';
 
 export function walletDomain(deps: { wallet: WalletRepo; customers: CustomersDomain }) {
   const { wallet, customers } = deps;

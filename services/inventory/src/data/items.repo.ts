@@ -1,44 +1,7 @@
-import type { Category } from '../generated/prisma';
-import { prepared, type EventRecorder, type Queryable } from '@shop/kit';
+import { prepared, type EventRecorder } from '@shop/kit';
+import type { AdjustResult, Category, Item, ItemChanges, ItemFilter, ItemSort, ItemsRepo, NewItem } from '../domain/model';
 import type { Db } from './db';
-
-export type { Category };
-
-export interface Item {
-  id: string;
-  name: string;
-  category: Category;
-  priceCents: number;
-  description: string;
-  stockCount: number;
-  lowStockThreshold: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface NewItem {
-  name: string;
-  category: Category;
-  priceCents: number;
-  description: string;
-  stockCount: number;
-  lowStockThreshold: number | null;
-}
-export type ItemChanges = Partial<NewItem>;
-
-export type ItemSort = 'name' | '-name' | 'priceCents' | '-priceCents' | 'createdAt' | '-createdAt';
-export interface ItemFilter {
-  category?: Category;
-  q?: string;
-  minPriceCents?: number;
-  maxPriceCents?: number;
-  inStock?: boolean;
-  /** true: stock_count <= low_stock_threshold; false: not low (or no threshold). */
-  lowStock?: boolean;
-  sort: ItemSort;
-  limit: number;
-  offset: number;
-}
+import { listMovements, recordMovement } from './movements.repo';
 
 interface ItemRow {
   id: string;
@@ -93,15 +56,13 @@ const ORDER_BY: Record<ItemSort, string> = {
 /** `q` is matched literally: `%`, `_` and `\` in it are not wildcards. */
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export type AdjustResult = { outcome: 'adjusted'; item: Item } | { outcome: 'no_item' | 'below_zero' | 'above_maximum' };
-
 /**
  * Items and their stock. Each stock change is one conditional UPDATE in a transaction with its
  * stock_movements row, so the stock count always equals the sum of the item's movements. Each change an admin
  * makes writes its event (item.created/updated/deleted) in the same transaction.
  * Deleted items (deleted_at set) are invisible here except to the reservation code.
  */
-export function itemsRepo(db: Db, events: Events) {
+export function itemsRepo(db: Db, events: Events): ItemsRepo {
   return {
     async create(input: NewItem, actorId: string): Promise<Item> {
       return db.sql.transaction(async (tx) => {
@@ -229,78 +190,6 @@ export function itemsRepo(db: Db, events: Events) {
       });
     },
 
-    /** The item's stock history, newest first; undefined when there is no such item. */
-    async movements(itemId: string, page: { limit: number; offset: number }): Promise<{ data: StockMovement[]; total: number } | undefined> {
-      const [item] = await db.sql.query<{ n: bigint }>(
-        'SELECT (SELECT count(*) FROM stock_movements WHERE item_id = $1::uuid) AS n FROM items WHERE id = $1::uuid AND deleted_at IS NULL',
-        itemId,
-      );
-      if (!item) return undefined;
-      // The stored kinds, in the contract's words: a PATCH's correction is an adjustment, a reservation a sale.
-      const rows = await db.sql.query<MovementRow>(
-        `SELECT id, CASE kind WHEN 'correction' THEN 'adjustment' WHEN 'reservation' THEN 'sale' ELSE kind::text END AS kind,
-           delta, stock_after, reference, reason, created_at FROM stock_movements WHERE item_id = $1::uuid
-         ORDER BY seq DESC LIMIT $2::int OFFSET $3::int`,
-        itemId,
-        page.limit,
-        page.offset,
-      );
-      return {
-        total: Number(item.n),
-        data: rows.map((row) => ({
-          id: row.id,
-          kind: row.kind,
-          delta: row.delta,
-          stockAfter: row.stock_after,
-          reference: row.reference,
-          reason: row.reason,
-          createdAt: row.created_at.toISOString(),
-        })),
-      };
-    },
+    movements: (itemId: string, page: { limit: number; offset: number }) => listMovements(db.sql, itemId, page),
   };
-}
-export type ItemsRepo = ReturnType<typeof itemsRepo>;
-
-type Tx = Queryable;
-/** A movement as the contract shows it. */
-export interface StockMovement {
-  id: string;
-  kind: 'initial' | 'adjustment' | 'sale' | 'release' | 'return';
-  delta: number;
-  stockAfter: number;
-  reference: string | null;
-  reason: string | null;
-  createdAt: string;
-}
-interface MovementRow {
-  id: string;
-  kind: StockMovement['kind'];
-  delta: number;
-  stock_after: number;
-  reference: string | null;
-  reason: string | null;
-  created_at: Date;
-}
-export interface Movement {
-  itemId: string;
-  kind: 'initial' | 'adjustment' | 'correction' | 'reservation' | 'release';
-  delta: number;
-  stockAfter: number;
-  reference?: string;
-  reason?: string;
-  actorId?: string;
-}
-export async function recordMovement(tx: Tx, m: Movement): Promise<void> {
-  await tx.execute(
-    `INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference, reason, actor_id)
-     VALUES (gen_random_uuid(), $1::uuid, $2::"StockMovementKind", $3::int, $4::int, $5, $6, $7::uuid)`,
-    m.itemId,
-    m.kind,
-    m.delta,
-    m.stockAfter,
-    m.reference ?? null,
-    m.reason ?? null,
-    m.actorId ?? null,
-  );
 }

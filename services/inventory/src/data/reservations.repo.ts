@@ -1,32 +1,6 @@
 import { prepared } from '@shop/kit';
+import type { BasketLine, ReleaseOutcome, ReservationsRepo, ReturnOutcome, TakeResult } from '../domain/model';
 import type { Db } from './db';
-
-export interface ReservedLine {
-  itemId: string;
-  quantity: number;
-  itemName: string;
-  unitPriceCents: number;
-  /** The item's stock right after this take. */
-  stockCount: number;
-}
-
-export interface Reservation {
-  reference: string;
-  lines: ReservedLine[];
-}
-
-export interface BasketLine {
-  itemId: string;
-  quantity: number;
-}
-
-export type TakeResult =
-  | { outcome: 'taken' | 'already_taken'; reservation: Reservation }
-  /** The 0-based positions of the lines that caused the refusal. */
-  | { outcome: 'no_item' | 'insufficient_stock'; lines: number[] }
-  | { outcome: 'voided' | 'reference_mismatch' };
-export type ReleaseOutcome = 'released' | 'already_released' | 'voided';
-export type ReturnOutcome = 'returned' | 'already_returned' | 'reference_mismatch' | 'no_item';
 
 interface TakeRow {
   outcome: 'taken' | 'already_taken' | 'no_item' | 'insufficient_stock' | 'voided' | 'reference_mismatch';
@@ -49,7 +23,7 @@ const RETURN = prepared('reservations.return', 'SELECT stock_return($1, $2::uuid
  * deadlocking, and is idempotent by reference; stock_release gives the stock back once, or leaves a tombstone
  * that refuses a late take: an undo wins.
  */
-export function reservationsRepo(db: Db) {
+export function reservationsRepo(db: Db): ReservationsRepo {
   return {
     async take(reference: string, lines: BasketLine[]): Promise<TakeResult> {
       const rows = await db.sql.query<TakeRow>(
@@ -100,4 +74,3 @@ export function reservationsRepo(db: Db) {
     },
   };
 }
-export type ReservationsRepo = ReturnType<typeof reservationsRepo>;

@@ -1,5 +1,6 @@
-import { Conflict, InsufficientStock, NotFound, type User } from '@shop/kit';
-import type { Item, ItemChanges, ItemFilter, ItemsRepo, NewItem } from '../data/items.repo';
+import type { User } from '@shop/kit/auth';
+import { Conflict, InsufficientStock, NotFound } from '@shop/kit/errors';
+import type { Item, ItemChanges, ItemFilter, ItemsRepo, NewItem } from './model';
 
 /** The most a stock count may hold (well inside PostgreSQL's INTEGER). */
 export const MAX_STOCK = 1_000_000_000;

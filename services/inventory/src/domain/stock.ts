@@ -1,5 +1,5 @@
-import { Conflict, InsufficientStock, NotFound } from '@shop/kit';
-import type { BasketLine, ReservationsRepo } from '../data/reservations.repo';
+import { Conflict, InsufficientStock, NotFound } from '@shop/kit/errors';
+import type { BasketLine, ReservationsRepo } from './model';
 
 /** The stock steps of the sales saga, idempotent by reference (the sale id). */
 export function stockDomain(deps: { reservations: ReservationsRepo }) {

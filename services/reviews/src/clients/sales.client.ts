@@ -6,7 +6,7 @@ export function salesClient(client: ServiceClient) {
     /** Throws when sales cannot say (unreachable, too slow, 5xx or an unexpected answer). */
     async hasPurchased(customerId: string, itemId: string | undefined, requestId?: string): Promise<boolean> {
       const query = new URLSearchParams({ customerId, ...(itemId && { itemId }) });
-      const reply = await client.call<{ purchased?: unknown }>({ method: 'GET', path: `/internal/purchases?${query}`, requestId, retry: true });
+      const reply = await client.call<{ purchased?: unknown }>({ method: 'GET', path: `/internal/purchases?${query.toString()}`, requestId, retry: true });
       if (reply.status !== 200 || typeof reply.body?.purchased !== 'boolean') {
         throw new Error(`sales answered ${reply.status} to GET /internal/purchases`);
       }

@@ -1,43 +1,9 @@
 import { prepared, type EventRecorder } from '@shop/kit';
+import { toReview, type Page, type PurchaseCheck, type RatingSummary, type ReportResult, type ReviewRecord, type ReviewsRepo, type ReviewStatus, type ModerationDecision } from '../domain/model';
 import type { Db } from './db';
 
 export const REVIEW_EVENT_TYPES = ['review.approved', 'review.rejected'] as const;
 export type Events = EventRecorder<(typeof REVIEW_EVENT_TYPES)[number]>;
-
-export type ReviewStatus = 'pending' | 'approved' | 'rejected';
-
-/** The public shape of a review (the contract's Review). */
-export interface Review {
-  id: string;
-  itemId: string;
-  username: string;
-  rating: number;
-  comment: string;
-  status: ReviewStatus;
-  verifiedPurchase: boolean;
-  reportCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** A review with what only this service sees: its author's customer id and whether sales was asked. */
-export interface ReviewRecord extends Review {
-  customerId: string;
-  purchaseChecked: boolean;
-}
-
-export interface RatingSummary {
-  count: number;
-  /** Mean of the approved ratings, rounded half away from zero to 2 decimals (in exact numeric); null when none. */
-  average: number | null;
-  distribution: Record<'1' | '2' | '3' | '4' | '5', number>;
-}
-
-/** What sales said about the author's purchase: `checked: false` when it could not be asked. */
-export interface PurchaseCheck {
-  verified: boolean;
-  checked: boolean;
-}
 
 interface Row {
   id: string;
@@ -75,22 +41,7 @@ function toRecord(row: Row): ReviewRecord {
   };
 }
 
-/** Strips what never leaves the service. */
-export function toReview({ customerId: _c, purchaseChecked: _p, ...review }: ReviewRecord): Review {
-  return review;
-}
-
 const key = (username: string) => username.toLowerCase();
-
-export interface Page {
-  limit: number;
-  offset: number;
-}
-
-export type ReportResult =
-  | { outcome: 'reported'; report: { id: string; reviewId: string; reason: string; createdAt: string }; review: ReviewRecord }
-  | { outcome: 'already_reported' }
-  | { outcome: 'no_review' };
 
 /** An item's approved reviews with their summary, in one statement (see itemPage). */
 const ITEM_PAGE = prepared(
@@ -107,7 +58,7 @@ const ITEM_PAGE = prepared(
       ORDER BY seq DESC LIMIT $2 OFFSET $3) p ON true`,
 );
 
-export function reviewsRepo(db: Db, events: Events) {
+export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
   const one = async (sql: string, ...params: unknown[]) => {
     const rows = await db.sql.query<Row>(sql, ...params);
     return rows[0] ? toRecord(rows[0]) : undefined;
@@ -159,7 +110,7 @@ export function reviewsRepo(db: Db, events: Events) {
      * transaction. The decision closes the open reports (the moderator has seen them); the status clock
      * restarts only when the status changes.
      */
-    moderate(id: string, decision: { action: 'approve' | 'reject'; note: string; moderatorId: string; moderatorUsername: string }, purchase: PurchaseCheck | undefined) {
+    moderate(id: string, decision: ModerationDecision, purchase: PurchaseCheck | undefined) {
       const status: ReviewStatus = decision.action === 'approve' ? 'approved' : 'rejected';
       return db.sql.transaction(async (tx) => {
         const rows = await tx.query<Row>(
@@ -212,17 +163,17 @@ export function reviewsRepo(db: Db, events: Events) {
           const exists = await tx.query<unknown>('SELECT 1 FROM reviews WHERE id = $1::uuid', reviewId);
           return exists.length ? { outcome: 'already_reported' } : { outcome: 'no_review' };
         }
-        const rows = await tx.query<Row>(
+        await tx.execute(
           `UPDATE reviews SET report_count = report_count + 1, open_reports = open_reports + $3, updated_at = now(),
              status_changed_at = CASE WHEN status = 'approved' AND open_reports + $3 >= $2 THEN now() ELSE status_changed_at END,
              status = CASE WHEN status = 'approved' AND open_reports + $3 >= $2 THEN 'pending'::"ReviewStatus" ELSE status END
-           WHERE id = $1::uuid ${RETURNING}`,
+           WHERE id = $1::uuid`,
           reviewId,
           threshold,
           reporter.buyer ? 1 : 0,
         );
         const report = { id: inserted[0].id, reviewId, reason, createdAt: inserted[0].created_at.toISOString() };
-        return { outcome: 'reported', report, review: toRecord(rows[0]!) };
+        return { outcome: 'reported', report };
       });
     },
 
@@ -305,4 +256,3 @@ export function reviewsRepo(db: Db, events: Events) {
     },
   };
 }
-export type ReviewsRepo = ReturnType<typeof reviewsRepo>;

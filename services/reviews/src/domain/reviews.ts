@@ -1,7 +1,10 @@
-import { Conflict, Forbidden, NotFound, readCache, ServiceUnavailable, type Logger, type User } from '@shop/kit';
+import type { User } from '@shop/kit/auth';
+import { Conflict, Forbidden, NotFound, ServiceUnavailable } from '@shop/kit/errors';
+import type { Logger } from '@shop/kit/logging';
+import { readCache } from '@shop/kit/read-cache';
 import type { InventoryClient } from '../clients/inventory.client';
 import type { SalesClient } from '../clients/sales.client';
-import type { Page, PurchaseCheck, ReviewRecord, ReviewsRepo, ReviewStatus } from '../data/reviews.repo';
+import type { Page, PurchaseCheck, ReviewRecord, ReviewsRepo, ReviewStatus } from './model';
 
 /*
  * Decisions (also in the README's reviews section):

@@ -1,11 +1,9 @@
 import { page, type Api, type User } from '@shop/kit';
-import { toReview } from '../data/reviews.repo';
+import { toReview } from '../domain/model';
 import type { ReviewsDomain } from '../domain/reviews';
 import * as s from './reviews.schemas';
 
 const TAG = 'Reviews';
-/** The request id pino-http settled on (the caller's X-Request-Id or a new one), forwarded downstream. */
-const requestId = (req: { id?: unknown }) => (req.id === undefined ? undefined : String(req.id));
 const caller = (user: User | undefined) => user!;
 
 export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
@@ -23,8 +21,8 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 201, description: 'The new review, pending moderation', schema: s.review, headers: { Location: 'URL of the review' } },
       errors: ['forbidden', 'not_found', 'conflict', 'service_unavailable'],
     },
-    async ({ body, user, req }) => {
-      const created = await reviews.create(caller(user), body, requestId(req));
+    async ({ body, user, requestId }) => {
+      const created = await reviews.create(caller(user), body, requestId);
       return { body: toReview(created), headers: { Location: `/reviews/${created.id}` } };
     },
   );
@@ -72,7 +70,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 200, description: 'The edited review, pending again', schema: s.review },
       errors: ['forbidden', 'not_found'],
     },
-    async ({ params, body, user, req }) => ({ body: toReview(await reviews.edit(caller(user), params.id, body, requestId(req))) }),
+    async ({ params, body, user, requestId }) => ({ body: toReview(await reviews.edit(caller(user), params.id, body, requestId)) }),
   );
 
   api.route(
@@ -104,7 +102,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 200, description: 'The moderated review', schema: s.review },
       errors: ['not_found'],
     },
-    async ({ params, body, user, req }) => ({ body: toReview(await reviews.moderate(caller(user), params.id, body, requestId(req))) }),
+    async ({ params, body, user, requestId }) => ({ body: toReview(await reviews.moderate(caller(user), params.id, body, requestId)) }),
   );
 
   api.route(
@@ -122,8 +120,8 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 201, description: 'The report', schema: s.report, headers: { Location: 'The review’s reports (admin)' } },
       errors: ['forbidden', 'not_found', 'conflict', 'service_unavailable'],
     },
-    async ({ params, body, user, req }) => ({
-      body: await reviews.report(caller(user), params.id, body.reason, requestId(req)),
+    async ({ params, body, user, requestId }) => ({
+      body: await reviews.report(caller(user), params.id, body.reason, requestId),
       headers: { Location: `/reviews/${params.id}/reports` },
     }),
   );
@@ -160,8 +158,8 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       errors: ['not_found'],
       cache: 'revalidate',
     },
-    async ({ params, query, req }) => {
-      const { data, total, summary, version } = await reviews.forItem(params.itemId, query, requestId(req));
+    async ({ params, query, requestId }) => {
+      const { data, total, summary, version } = await reviews.forItem(params.itemId, query, requestId);
       return { body: { ...page(data.map(toReview), total, query), summary }, version };
     },
   );

@@ -1,40 +1,9 @@
 import type { Queryable } from '@shop/kit';
+import { publicRefund, type IdempotencyClaim, type RefundDecision, type RefundLine, type RefundsRepo, type RefundToDo, type SaleToRefund, type StoredKey } from '../domain/model';
 import type { Db } from './db';
-import { claimKey, type Events, type IdempotencyClaim, type StoredAnswer, type StoredKey } from './sales.repo';
-
-export interface RefundLine {
-  itemId: string;
-  quantity: number;
-  amountCents: number;
-}
-
-/** A refund as clients see it. */
-export interface Refund {
-  id: string;
-  saleId: string;
-  lines: RefundLine[];
-  amountCents: number;
-  reason: string | null;
-  restocked: boolean;
-  createdAt: string;
-}
-
-/** A refund as its steps need it: whose wallet to credit. */
-export interface RefundToDo extends Refund {
-  customerId: string;
-}
-
-/** A completed sale as a refund sees it, read under the sale's row lock. */
-export interface SaleToRefund {
-  id: string;
-  customerId: string;
-  createdAt: Date;
-  /** `left`: what no recorded refund (pending or completed) has taken yet. */
-  lines: Array<{ itemId: string; quantity: number; unitPriceCents: number; left: number }>;
-}
-
-/** What the domain decided about a refund request: the refund's lines, or a final refusal to answer. */
-export type RefundDecision = { lines: RefundLine[] } | { refusal: StoredAnswer };
+import { claimKey, refuseWithKey, STORE_ANSWER } from './idempotency-keys.repo';
+import type { Events } from './sales.repo';
+import { limitSweep } from './sweep.repo';
 
 interface RefundRow {
   id: string;
@@ -62,8 +31,35 @@ const toRefund = (row: RefundRow): RefundToDo => ({
   customerId: row.customer_id,
 });
 
-/** The public shape: without the customer id the steps use. */
-export const publicRefund = ({ customerId: _customerId, ...refund }: RefundToDo): Refund => refund;
+/** Locks the completed sale a refund is recorded against: concurrent refunds of one sale queue here. */
+export const LOCK_SALE = `SELECT id, customer_id, created_at FROM sales WHERE id = $1::uuid AND status = 'COMPLETED' FOR UPDATE`;
+/** The sale's lines and what every recorded refund (pending or completed) has taken of each. */
+export const LINES_LEFT = `SELECT sl.item_id, sl.quantity, sl.unit_price_cents,
+    (SELECT coalesce(sum(rl.quantity), 0)::int FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+     WHERE r.sale_id = sl.sale_id AND rl.item_id = sl.item_id) AS recorded
+  FROM sale_lines sl WHERE sl.sale_id = $1::uuid ORDER BY sl.position`;
+/** The refund PENDING and its lines ($7 item ids, $8 quantities, $9 amounts), answering the RefundRow ($10 the lines as JSON). */
+export const INSERT_REFUND = `WITH r AS (
+    INSERT INTO refunds (id, sale_id, customer_id, amount_cents, reason, restock)
+    VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6) RETURNING *
+  ), l AS (
+    INSERT INTO refund_lines (refund_id, position, item_id, quantity, amount_cents)
+    SELECT $1::uuid, t.ord - 1, t.item_id, t.quantity, t.amount FROM unnest($7::uuid[], $8::int[], $9::bigint[]) WITH ORDINALITY t(item_id, quantity, amount, ord)
+  )
+  SELECT r.id, r.sale_id, r.customer_id, r.amount_cents, r.reason, r.restock, r.created_at, $10::json AS lines FROM r`;
+/** PENDING → COMPLETED, added to the sale's refunded_cents and its lines' refunded_quantity; `changed` is 0 when it was done already. */
+export const COMPLETE_REFUND = `WITH r AS (
+    UPDATE refunds SET status = 'COMPLETED', updated_at = now(), recovery_count = recovery_count + $2::int
+    WHERE id = $1::uuid AND status = 'PENDING' RETURNING id, sale_id, amount_cents
+  ), l AS (
+    UPDATE sale_lines sl SET refunded_quantity = sl.refunded_quantity + rl.quantity
+    FROM refund_lines rl, r WHERE rl.refund_id = r.id AND sl.sale_id = r.sale_id AND sl.item_id = rl.item_id
+    RETURNING 1
+  ), s AS (
+    UPDATE sales SET refunded_cents = sales.refunded_cents + r.amount_cents, updated_at = now()
+    FROM r WHERE sales.id = r.sale_id RETURNING 1
+  )
+  SELECT count(*)::int AS changed FROM r`;
 
 /**
  * PENDING → COMPLETED, adding the refund to its sale's refunded_cents and its lines' refunded_quantity, recording
@@ -72,27 +68,11 @@ export const publicRefund = ({ customerId: _customerId, ...refund }: RefundToDo)
  */
 async function complete(tx: Queryable, events: Events, refund: RefundToDo, extra: { recovered: boolean }): Promise<boolean> {
   const [row] = await tx.query<{ changed: number }>(
-    `WITH r AS (
-       UPDATE refunds SET status = 'COMPLETED', updated_at = now(), recovery_count = recovery_count + $2::int
-       WHERE id = $1::uuid AND status = 'PENDING' RETURNING id, sale_id, amount_cents
-     ), l AS (
-       UPDATE sale_lines sl SET refunded_quantity = sl.refunded_quantity + rl.quantity
-       FROM refund_lines rl, r WHERE rl.refund_id = r.id AND sl.sale_id = r.sale_id AND sl.item_id = rl.item_id
-       RETURNING 1
-     ), s AS (
-       UPDATE sales SET refunded_cents = sales.refunded_cents + r.amount_cents, updated_at = now()
-       FROM r WHERE sales.id = r.sale_id RETURNING 1
-     )
-     SELECT count(*)::int AS changed FROM r`,
+    COMPLETE_REFUND,
     refund.id,
     extra.recovered ? 1 : 0,
   );
-  await tx.execute(
-    `UPDATE idempotency_keys SET state = 'done', response_status = 201, response_body = $2
-     WHERE refund_id = $1::uuid AND state = 'in_flight'`,
-    refund.id,
-    JSON.stringify(publicRefund(refund)),
-  );
+  await tx.execute(STORE_ANSWER.refund, refund.id, 201, JSON.stringify(publicRefund(refund)));
   if (row!.changed !== 1) return false;
   await events.record(tx, 'refund.completed', publicRefund(refund));
   return true;
@@ -102,7 +82,7 @@ async function complete(tx: Queryable, events: Events, refund: RefundToDo, extra
  * Refunds and their idempotency keys. A refund is recorded under a lock on its sale (SELECT … FOR UPDATE), so
  * concurrent refunds of one sale are checked one after the other against everything already recorded.
  */
-export function refundsRepo(db: Db, events: Events) {
+export function refundsRepo(db: Db, events: Events): RefundsRepo {
   return {
     /**
      * In one transaction: claims the key (if any), locks the completed sale, lets `decide` (pure) pick the
@@ -118,15 +98,12 @@ export function refundsRepo(db: Db, events: Events) {
           if (existing) return { kind: 'existing' as const, existing };
         }
         const [sale] = await tx.query<{ id: string; customer_id: string; created_at: Date }>(
-          `SELECT id, customer_id, created_at FROM sales WHERE id = $1::uuid AND status = 'COMPLETED' FOR UPDATE`,
+          LOCK_SALE,
           input.saleId,
         );
         const lines = sale
           ? await tx.query<{ item_id: string; quantity: number; unit_price_cents: string; recorded: number }>(
-              `SELECT sl.item_id, sl.quantity, sl.unit_price_cents,
-                 (SELECT coalesce(sum(rl.quantity), 0)::int FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
-                  WHERE r.sale_id = sl.sale_id AND rl.item_id = sl.item_id) AS recorded
-               FROM sale_lines sl WHERE sl.sale_id = $1::uuid ORDER BY sl.position`,
+              LINES_LEFT,
               input.saleId,
             )
           : [];
@@ -139,28 +116,12 @@ export function refundsRepo(db: Db, events: Events) {
           },
         );
         if ('refusal' in decision) {
-          if (input.claim) {
-            await tx.execute(
-              `UPDATE idempotency_keys SET state = 'done', refund_id = NULL, response_status = $3, response_body = $4
-               WHERE customer_id = $1::uuid AND key = $2`,
-              input.claim.customerId,
-              input.claim.key,
-              decision.refusal.status,
-              JSON.stringify(decision.refusal.body),
-            );
-          }
+          if (input.claim) await refuseWithKey(tx, input.claim, decision.refusal);
           return { kind: 'refused' as const };
         }
         const amountCents = decision.lines.reduce((sum, line) => sum + line.amountCents, 0);
         const [row] = await tx.query<RefundRow>(
-          `WITH r AS (
-             INSERT INTO refunds (id, sale_id, customer_id, amount_cents, reason, restock)
-             VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6) RETURNING *
-           ), l AS (
-             INSERT INTO refund_lines (refund_id, position, item_id, quantity, amount_cents)
-             SELECT $1::uuid, t.ord - 1, t.item_id, t.quantity, t.amount FROM unnest($7::uuid[], $8::int[], $9::bigint[]) WITH ORDINALITY t(item_id, quantity, amount, ord)
-           )
-           SELECT r.id, r.sale_id, r.customer_id, r.amount_cents, r.reason, r.restock, r.created_at, $10::json AS lines FROM r`,
+          INSERT_REFUND,
           input.id,
           input.saleId,
           sale!.customer_id,
@@ -190,11 +151,7 @@ export function refundsRepo(db: Db, events: Events) {
     ): Promise<{ id: string; completed: boolean } | undefined> {
       return db.sql.transaction(async (tx) => {
         // As the purchase sweep: PostgreSQL drops the lock if this instance stalls; background work may wait longer.
-        await tx.execute(
-          `SELECT set_config('idle_in_transaction_session_timeout', $1, true), set_config('statement_timeout', $2, true), set_config('lock_timeout', $2, true)`,
-          String(options.lockTimeoutMs),
-          String(options.statementTimeoutMs),
-        );
+        await limitSweep(tx, options);
         const [row] = await tx.query<RefundRow>(
           `SELECT ${REFUND_SELECT} FROM refunds r
            WHERE r.status = 'PENDING' AND r.created_at < now() - make_interval(secs => $1::double precision) AND NOT (r.id = ANY($2::uuid[]))
@@ -225,4 +182,3 @@ export function refundsRepo(db: Db, events: Events) {
     },
   };
 }
-export type RefundsRepo = ReturnType<typeof refundsRepo>;

@@ -1,4 +1,5 @@
-import { NotFound, ServiceUnavailable, UpstreamUnavailable } from '@shop/kit';
+import { UpstreamUnavailable } from '@shop/kit/client';
+import { NotFound, ServiceUnavailable } from '@shop/kit/errors';
 import type { InventoryClient } from '../clients/inventory.client';
 
 async function orUnavailable<T>(call: Promise<T>): Promise<T> {

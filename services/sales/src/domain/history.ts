@@ -1,5 +1,6 @@
-import { Forbidden, NotFound, type User } from '@shop/kit';
-import type { PublicStatus, Sale, SalesRepo } from '../data/sales.repo';
+import type { User } from '@shop/kit/auth';
+import { Forbidden, NotFound } from '@shop/kit/errors';
+import type { HistoryRepo, PublicStatus, Sale } from './model';
 
 export interface HistoryQuery {
   username?: string;
@@ -12,7 +13,7 @@ export interface HistoryQuery {
 }
 
 /** Purchase history: customers see their own completed sales, admins everyone's. */
-export function historyDomain(deps: { sales: SalesRepo }) {
+export function historyDomain(deps: { sales: HistoryRepo }) {
   const { sales } = deps;
   return {
     async list(actor: User, query: HistoryQuery) {

@@ -1,21 +1,12 @@
 import crypto from 'node:crypto';
-import {
-  AppError,
-  databaseFault,
-  IdempotencyKeyInUse,
-  IdempotencyKeyReused,
-  InsufficientFunds,
-  InsufficientStock,
-  NotFound,
-  problemBody,
-  reportDatabaseFault,
-  ServiceUnavailable,
-  type Logger,
-  type User,
-} from '@shop/kit';
+import type { User } from '@shop/kit/auth';
+import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
+import { AppError, IdempotencyKeyInUse, IdempotencyKeyReused, InsufficientFunds, InsufficientStock, NotFound, ServiceUnavailable } from '@shop/kit/errors';
+import type { Logger } from '@shop/kit/logging';
+import { problemBody } from '@shop/kit/problem';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
-import type { Price, Sale, SalesRepo, StoredAnswer } from '../data/sales.repo';
+import type { Price, Sale, SalesRepo, StoredAnswer } from './model';
 import { Refused, runBackward, undo, type Step } from './saga';
 
 export interface PurchaseLine {

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { databaseFault, reportDatabaseFault, type Logger } from '@shop/kit';
+import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
+import type { Logger } from '@shop/kit/logging';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
-import type { RefundsRepo } from '../data/refunds.repo';
-import type { SalesRepo } from '../data/sales.repo';
+import type { AbandonedSalesRepo, IdempotencyKeysRepo, RefundsRepo } from './model';
 import { purchaseSteps } from './purchases';
 import { refundSteps } from './refunds';
 import { runForward, undo } from './saga';
@@ -23,7 +23,8 @@ import { runForward, undo } from './saga';
  * key was released or will be, so completing it could charge twice for one intended purchase.
  */
 export function recoveryDomain(deps: {
-  sales: SalesRepo;
+  abandoned: AbandonedSalesRepo;
+  keys: IdempotencyKeysRepo;
   refunds: RefundsRepo;
   inventory: InventoryClient;
   customers: CustomersClient;
@@ -35,7 +36,7 @@ export function recoveryDomain(deps: {
   /** The sweep's own statement and lock timeouts, longer than a request's. */
   statementTimeoutMs: number;
 }) {
-  const { sales, refunds, logger } = deps;
+  const { abandoned, keys, refunds, logger } = deps;
   const steps = purchaseSteps(deps);
   const forward = refundSteps(deps);
   const instance = `${os.hostname()}:${process.pid}`.slice(0, 64);
@@ -75,7 +76,7 @@ export function recoveryDomain(deps: {
     const stuck: string[] = [];
     while (!stopped) {
       const requestId = `sweep-${crypto.randomUUID()}`;
-      const result = await sales.settleAbandoned(
+      const result = await abandoned.settleAbandoned(
         { ageMs: deps.ageMs, exclude: stuck, instance, lockTimeoutMs: deps.lockTimeoutMs, statementTimeoutMs: deps.statementTimeoutMs },
         // Every step of the purchase is undone, whichever did or did not happen (or may still arrive late).
         (sale) => undo(steps, { sale: { ...sale, lines: [] }, requestId, basket: false }),
@@ -90,7 +91,7 @@ export function recoveryDomain(deps: {
       }
     }
     const refunded = await completeRefunds();
-    await sales.purgeExpiredKeys();
+    await keys.purgeExpired();
     return { settled, stuck, refunded };
   }
 
@@ -123,4 +124,3 @@ export function recoveryDomain(deps: {
     },
   };
 }
-export type RecoveryDomain = ReturnType<typeof recoveryDomain>;

@@ -1,20 +1,11 @@
 import crypto from 'node:crypto';
-import {
-  AppError,
-  Conflict,
-  Forbidden,
-  IdempotencyKeyInUse,
-  IdempotencyKeyReused,
-  NotFound,
-  problemBody,
-  ServiceUnavailable,
-  type Logger,
-  type User,
-} from '@shop/kit';
+import type { User } from '@shop/kit/auth';
+import { AppError, Conflict, Forbidden, IdempotencyKeyInUse, IdempotencyKeyReused, NotFound, ServiceUnavailable } from '@shop/kit/errors';
+import type { Logger } from '@shop/kit/logging';
+import { problemBody } from '@shop/kit/problem';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
-import type { Refund, RefundDecision, RefundLine, RefundsRepo, RefundToDo, SaleToRefund } from '../data/refunds.repo';
-import { publicRefund } from '../data/refunds.repo';
+import { publicRefund, type Refund, type RefundDecision, type RefundLine, type RefundsRepo, type RefundToDo, type SaleToRefund } from './model';
 import { runForward, type Step } from './saga';
 
 export interface RefundInput {

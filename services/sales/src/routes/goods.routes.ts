@@ -17,8 +17,8 @@ export function goodsRoutes(api: Api, goods: GoodsDomain) {
       errors: ['service_unavailable'],
       cache: 'revalidate',
     },
-    async ({ query, req }) => {
-      const { data, total, version } = await goods.list(query, String(req.id));
+    async ({ query, requestId }) => {
+      const { data, total, version } = await goods.list(query, requestId);
       return { body: page(data, total, query), version };
     },
   );
@@ -35,8 +35,8 @@ export function goodsRoutes(api: Api, goods: GoodsDomain) {
       errors: ['not_found', 'service_unavailable'],
       cache: 'revalidate',
     },
-    async ({ params, req }) => {
-      const { item, version } = await goods.get(params.id, String(req.id));
+    async ({ params, requestId }) => {
+      const { item, version } = await goods.get(params.id, requestId);
       return { body: item, version };
     },
   );

@@ -30,10 +30,10 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       },
       errors: ['not_found', 'insufficient_stock', 'insufficient_funds', 'idempotency_key_in_use', 'idempotency_key_reused', 'service_unavailable'],
     },
-    async ({ body, headers, user, req, res }) => {
+    async ({ body, headers, user, requestId, req, res }) => {
       const key = headers['idempotency-key'];
       const outcome = await purchases.buy(user!, body, {
-        requestId: String(req.id),
+        requestId,
         idempotency: key === undefined ? undefined : { key, requestHash: requestHash(req.method, req.path, purchaseFingerprint(body)) },
       });
       if (!outcome.replayed) return { status: 201, body: outcome.sale, headers: { Location: `/sales/${outcome.sale.id}` } };
@@ -97,10 +97,10 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       },
       errors: ['forbidden', 'not_found', 'conflict', 'idempotency_key_in_use', 'idempotency_key_reused', 'service_unavailable'],
     },
-    async ({ params, body, headers, user, req, res }) => {
+    async ({ params, body, headers, user, requestId, req, res }) => {
       const key = headers['idempotency-key'];
       const outcome = await refunds.refund(user!, params.id, body, {
-        requestId: String(req.id),
+        requestId,
         idempotency: key === undefined ? undefined : { key, requestHash: requestHash(req.method, '/sales/:id/refunds', refundFingerprint(params.id, body)) },
       });
       const location = { Location: `/sales/${params.id}/refunds` };

@@ -1,0 +1,112 @@
+// What the customers domain works with: its entities and the repositories that store them. The data layer
+// implements these interfaces, so the domain never sees Prisma, pg or SQL.
+
+export type Role = 'customer' | 'admin';
+export type Gender = 'male' | 'female' | 'other' | 'unspecified';
+export type MaritalStatus = 'single' | 'married' | 'divorced' | 'widowed' | 'other';
+
+export interface NewCustomer {
+  username: string;
+  passwordHash: string;
+  firstName: string;
+  lastName: string;
+  age: number;
+  address: string;
+  gender: Gender;
+  maritalStatus: MaritalStatus;
+  role?: Role;
+}
+
+export interface Customer extends Omit<NewCustomer, 'passwordHash' | 'role'> {
+  id: string;
+  balanceCents: number;
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type CustomerChanges = Partial<Omit<NewCustomer, 'username' | 'role'>>;
+
+/** What login compares against; the hash never leaves this service. */
+export interface Credentials {
+  id: string;
+  username: string;
+  role: Role;
+  passwordHash: string;
+}
+
+export interface CustomersRepo {
+  /** Throws Conflict when the username is taken (in any letter case). */
+  create(input: NewCustomer): Promise<Customer>;
+  findByUsername(username: string): Promise<Customer | undefined>;
+  /** Only login needs the hash; it never leaves this service. */
+  findCredentials(username: string): Promise<Credentials | null>;
+  passwordHash(id: string): Promise<string | undefined>;
+  update(id: string, changes: CustomerChanges): Promise<Customer | undefined>;
+  /** Refuses to delete the last admin. */
+  remove(id: string): Promise<'deleted' | 'missing' | 'last_admin'>;
+  list(query: { q?: string; limit: number; offset: number }): Promise<{ data: Customer[]; total: number }>;
+  createAdmin(input: NewCustomer): Promise<void>;
+}
+
+/** Attempt counters (logins, registrations), shared by every replica. */
+export interface RateLimitsRepo {
+  /** Counts one attempt on each key and answers the counts including it. */
+  hit(keys: string[], windowMs: number): Promise<Map<string, { count: number; resetAt: Date }>>;
+  /** Takes one attempt back from each key. */
+  refund(keys: string[]): Promise<void>;
+}
+
+export interface Session {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+}
+
+/** Who a session belongs to, as the access token names them. */
+export interface SessionOwner {
+  sessionId: string;
+  id: string;
+  username: string;
+  role: Role;
+}
+
+/** Sessions and their refresh tokens (stored only as SHA-256 hashes); an ended session is a deleted row. */
+export interface SessionsRepo {
+  open(input: { customerId: string; passwordHash: string; tokenHash: string; ttlDays: number; userAgent: string | null }): Promise<string | undefined>;
+  isActive(sessionId: string, customerId: string): Promise<boolean>;
+  /** Exchanges a refresh token for a new one; 'reused' for an already-rotated token (which ends the session). */
+  rotate(tokenHash: string, newTokenHash: string, ttlDays: number): Promise<SessionOwner | 'reused' | undefined>;
+  endByToken(tokenHash: string): Promise<void>;
+  list(customerId: string, page: { limit: number; offset: number }): Promise<{ data: Session[]; total: number }>;
+  end(customerId: string, sessionId: string): Promise<boolean>;
+  endAll(customerId: string): Promise<void>;
+}
+
+export type LedgerType = 'deposit' | 'purchase' | 'refund';
+export interface LedgerEntry {
+  id: string;
+  type: LedgerType;
+  amountCents: number;
+  balanceAfterCents: number;
+  reference: string | null;
+  createdAt: string;
+}
+
+export type DebitResult =
+  | { outcome: 'debited' | 'already_debited'; entry: LedgerEntry }
+  | { outcome: 'insufficient_funds' | 'no_customer' | 'voided' | 'reference_mismatch' };
+export type RefundResult = { outcome: 'refunded' | 'already_refunded'; entry: LedgerEntry } | { outcome: 'voided' };
+export type CreditResult = { outcome: 'credited' | 'already_credited'; entry: LedgerEntry } | { outcome: 'no_customer' | 'reference_mismatch' };
+
+export interface WalletRepo {
+  deposit(customerId: string, amountCents: number): Promise<LedgerEntry>;
+  debit(customerId: string, amountCents: number, reference: string): Promise<DebitResult>;
+  refund(customerId: string, reference: string): Promise<RefundResult>;
+  /** Money back for a refund of a sale (reference = the refund id), once per reference. */
+  credit(customerId: string, amountCents: number, reference: string): Promise<CreditResult>;
+  listEntries(customerId: string, page: { limit: number; offset: number }): Promise<{ data: LedgerEntry[]; total: number }>;
+  findEntry(customerId: string, id: string): Promise<LedgerEntry | undefined>;
+}

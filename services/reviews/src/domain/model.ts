@@ -1,0 +1,87 @@
+// What the reviews domain works with: its entities and the repository that stores them. The data layer
+// implements this interface, so the domain never sees pg or SQL.
+
+
+export type ReviewStatus = 'pending' | 'approved' | 'rejected';
+
+/** The public shape of a review (the contract's Review). */
+export interface Review {
+  id: string;
+  itemId: string;
+  username: string;
+  rating: number;
+  comment: string;
+  status: ReviewStatus;
+  verifiedPurchase: boolean;
+  reportCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A review with what only this service sees: its author's customer id and whether sales was asked. */
+export interface ReviewRecord extends Review {
+  customerId: string;
+  purchaseChecked: boolean;
+}
+
+/** Strips what never leaves the service. */
+export function toReview({ customerId: _c, purchaseChecked: _p, ...review }: ReviewRecord): Review {
+  return review;
+}
+
+export interface RatingSummary {
+  count: number;
+  /** Mean of the approved ratings, rounded half away from zero to 2 decimals (in exact numeric); null when none. */
+  average: number | null;
+  distribution: Record<'1' | '2' | '3' | '4' | '5', number>;
+}
+
+/** What sales said about the author's purchase: `checked: false` when it could not be asked. */
+export interface PurchaseCheck {
+  verified: boolean;
+  checked: boolean;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface Report {
+  id: string;
+  reviewId: string;
+  reason: string;
+  createdAt: string;
+}
+
+export type ReportResult = { outcome: 'reported'; report: Report } | { outcome: 'already_reported' } | { outcome: 'no_review' };
+
+export interface ModerationDecision {
+  action: 'approve' | 'reject';
+  note: string;
+  moderatorId: string;
+  moderatorUsername: string;
+}
+
+export interface ReviewsRepo {
+  /** undefined when this customer already reviewed this item (the unique index decides, also under races). */
+  create(input: { itemId: string; customerId: string; username: string; rating: number; comment: string; purchase: PurchaseCheck }): Promise<ReviewRecord | undefined>;
+  find(id: string): Promise<ReviewRecord | undefined>;
+  /** The author's edit: new content goes back to moderation (and to the end of the queue). */
+  edit(id: string, changes: { rating?: number; comment?: string }, purchase: PurchaseCheck | undefined): Promise<ReviewRecord | undefined>;
+  remove(id: string): Promise<boolean>;
+  /** The decision, its history row, and the open reports closed; the status clock restarts only when the status changes. */
+  moderate(id: string, decision: ModerationDecision, purchase: PurchaseCheck | undefined): Promise<ReviewRecord | undefined>;
+  /** Counts the report; `threshold` open reports from buyers send an approved review back to moderation (every report counts in reportCount). */
+  report(reviewId: string, reporter: { id: string; username: string; buyer: boolean }, reason: string, threshold: number): Promise<ReportResult>;
+  reports(reviewId: string, page: Page): Promise<{ data: Array<{ id: string; reviewId: string; username: string; reason: string; counts: boolean; createdAt: string }>; total: number }>;
+  /** An item's approved reviews, newest first, with their summary and their version (for the ETag), from one snapshot. */
+  itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary; version: string }>;
+  /** Reviews written under a username (`approvedOnly` for strangers), or by one customer id (the author's own view). */
+  byAuthor(author: { username: string } | { customerId: string }, approvedOnly: boolean, page: Page): Promise<{ data: ReviewRecord[]; total: number }>;
+  /** The moderation queue: longest in its status first. */
+  byStatus(status: ReviewStatus, page: Page): Promise<{ data: ReviewRecord[]; total: number }>;
+  /** Reviews written while sales could not be asked, oldest first. */
+  uncheckedPurchases(limit: number): Promise<ReviewRecord[]>;
+  recordPurchase(id: string, verified: boolean): Promise<void>;
+}

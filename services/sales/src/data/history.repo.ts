@@ -1,0 +1,58 @@
+import type { HistoryRepo, Sale, SaleFilter } from '../domain/model';
+import type { Db } from './db';
+import { SALE_SELECT, toSale, type SaleRow } from './sale-row';
+
+/** Purchase history: the reads of completed sales. */
+export function historyRepo(db: Db): HistoryRepo {
+  return {
+    /** Completed sales, newest first, narrowed by the filter. */
+    async listCompleted(filter: SaleFilter, page: { limit: number; offset: number }) {
+      const params: unknown[] = [];
+      const param = (value: unknown) => `$${params.push(value)}`;
+      const where = [`s.status = 'COMPLETED'`];
+      if (filter.customerId) where.push(`s.customer_id = ${param(filter.customerId)}::uuid`);
+      if (filter.username) where.push(`s.username_key = ${param(filter.username.toLowerCase())}`);
+      if (filter.status === 'completed') where.push('s.refunded_cents = 0');
+      if (filter.status === 'partially_refunded') where.push('s.refunded_cents > 0 AND s.refunded_cents < s.total_cents');
+      if (filter.status === 'refunded') where.push('s.refunded_cents > 0 AND s.refunded_cents >= s.total_cents');
+      if (filter.itemId) where.push(`EXISTS (SELECT 1 FROM sale_lines f WHERE f.sale_id = s.id AND f.item_id = ${param(filter.itemId)}::uuid)`);
+      if (filter.from) where.push(`s.created_at >= ${param(filter.from)}`);
+      if (filter.to) where.push(`s.created_at < ${param(filter.to)}`);
+      const condition = where.join(' AND ');
+      const [rows, [count]] = await Promise.all([
+        db.sql.query<SaleRow>(
+          `SELECT ${SALE_SELECT} FROM sales s WHERE ${condition} ORDER BY s.created_at DESC, s.id DESC
+           LIMIT ${param(page.limit)} OFFSET ${param(page.offset)}`,
+          ...params,
+        ),
+        db.sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM sales s WHERE ${condition}`, ...params.slice(0, -2)),
+      ]);
+      return { total: count?.total ?? 0, data: rows.map(toSale) };
+    },
+
+    async findCompleted(id: string): Promise<Sale | undefined> {
+      const [row] = await db.sql.query<SaleRow>(`SELECT ${SALE_SELECT} FROM sales s WHERE s.id = $1::uuid AND s.status = 'COMPLETED'`, id);
+      return row && toSale(row);
+    },
+
+    /**
+     * Whether the customer has a completed sale whose line for the item is not fully refunded; without an item,
+     * whether they have any completed sale not fully refunded.
+     */
+    async hasPurchased(customerId: string, itemId?: string): Promise<boolean> {
+      const rows = itemId
+        ? await db.sql.query<unknown>(
+            `SELECT 1 FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+             WHERE l.item_id = $2::uuid AND s.customer_id = $1::uuid AND s.status = 'COMPLETED' AND l.refunded_quantity < l.quantity
+             LIMIT 1`,
+            customerId,
+            itemId,
+          )
+        : await db.sql.query<unknown>(
+            `SELECT 1 FROM sales WHERE customer_id = $1::uuid AND status = 'COMPLETED' AND refunded_cents < total_cents LIMIT 1`,
+            customerId,
+          );
+      return rows.length > 0;
+    },
+  };
+}
