@@ -86,7 +86,7 @@ async function documentOf(service: Service): Promise<Document> {
   const { createApp } = await load(`../services/${service}/src/app`);
   const config = loadConfig(env);
   const { createLogger } = await load('../packages/kit/src/logging');
-  const deps = { config, db: {}, logger: createLogger(service, 'silent'), isReady: async () => true };
+  const deps = { config, db: {}, logger: createLogger(service, 'silent'), isReady: () => Promise.resolve(true) };
   if (service === 'customers') {
     const { createSigner } = await load('../services/customers/src/keys');
     Object.assign(deps, { signer: createSigner(config) });
@@ -136,7 +136,7 @@ function typeOf(schema: Schema): string {
 
 function constraints(schema: Schema): string[] {
   const notes: string[] = [];
-  const range = (low: unknown, high: unknown, unit: string) => {
+  const range = (low: number | undefined, high: number | undefined, unit: string) => {
     if (low !== undefined && high !== undefined) notes.push(`${unit}${low}–${high}`);
     else if (low !== undefined) notes.push(`${unit}≥ ${low}`);
     else if (high !== undefined) notes.push(`${unit}≤ ${high}`);

@@ -33,7 +33,7 @@ function interpolateString(text: string, env: NodeJS.ProcessEnv): string {
     const name = braced ?? bare;
     const value = env[name];
     const unset = value === undefined || (colon === ':' && value === '');
-    if (operator === '-') return unset ? argument : value!;
+    if (operator === '-') return unset ? argument : value;
     if (operator === '?' && unset) throw new MissingVariable(`required variable ${name} is missing a value: ${argument}`);
     return value ?? '';
   });
