@@ -85,7 +85,7 @@ describe('when PostgreSQL stops under purchase load and starts again', () => {
     const item = await shop.newItem(100_000, 100);
     const buyers = await Promise.all(Array.from({ length: 6 }, () => shop.newCustomer(10_000_000)));
     const load = purchaseLoad(item, buyers);
-    await shop.until(async () => load.completed() >= 30, '30 purchases before the fault');
+    await shop.until(() => Promise.resolve(load.completed() >= 30), '30 purchases before the fault');
 
     // Fast shutdown (SIGINT) while purchases are in flight.
     const beforeStop = load.answers.length;
@@ -102,7 +102,7 @@ describe('when PostgreSQL stops under purchase load and starts again', () => {
     ]);
     expect(reads.map((r) => [r.status, r.body?.code, Number(r.retryAfter) > 0])).toEqual(reads.map(() => [503, 'service_unavailable', true]));
     // Every buyer meets the outage a few times before the database comes back.
-    await shop.until(async () => load.answers.length - beforeStop >= 3 * buyers.length, 'answers while the database is down');
+    await shop.until(() => Promise.resolve(load.answers.length - beforeStop >= 3 * buyers.length), 'answers while the database is down');
     const whileDown = load.answers.slice(beforeStop);
 
     const restarted = performance.now();
@@ -111,9 +111,9 @@ describe('when PostgreSQL stops under purchase load and starts again', () => {
       await Promise.all(SERVICES.map(async (service) => [service, Math.round(await shop.until(async () => (await readyOf(service)).status === 200, `${service} ready`))])),
     );
     const completedAtStart = load.completed();
-    await shop.until(async () => load.completed() > completedAtStart, 'a purchase after the restart');
+    await shop.until(() => Promise.resolve(load.completed() > completedAtStart), 'a purchase after the restart');
     const firstPurchaseAfterMs = Math.round(performance.now() - restarted);
-    await shop.until(async () => load.completed() >= completedAtStart + 30, '30 purchases after the restart');
+    await shop.until(() => Promise.resolve(load.completed() >= completedAtStart + 30), '30 purchases after the restart');
     await load.stop();
 
     // The sweep settles what the outage left pending (sales whose undo could not reach the database).

@@ -38,7 +38,7 @@ async function startShop(root: string): Promise<StartedShop> {
   });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
     stream.on('data', (chunk: Buffer) => {
       const parts = (rest + chunk.toString()).split('\n');

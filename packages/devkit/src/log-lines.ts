@@ -23,12 +23,24 @@ const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 4
 /** pino's own fields, shown in their own places or not at all (pid and hostname say nothing locally). */
 const OWN_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'err', 'req', 'res', 'responseTime']);
 
+/** A pino line as far as it is shown here; the values are what pino and pino-http write, or absent. */
+interface LogEvent {
+  level: number;
+  time?: number;
+  msg?: string;
+  req?: { method?: string; path?: string; id?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+  err?: { stack?: unknown; type?: string; message?: string };
+  [field: string]: unknown;
+}
+
 /** One raw output line of a service → the lines to print. */
 export function formatLogLine(name: string, line: string, width = name.length): string[] {
   const prefix = `${name.padEnd(width)} |`;
-  let event: Record<string, any>;
+  let event: LogEvent;
   try {
-    event = JSON.parse(line);
+    event = JSON.parse(line) as LogEvent;
   } catch {
     return [`${prefix} ${line}`];
   }

@@ -78,7 +78,7 @@ function codes(error: unknown): string[] {
   const visit = (value: unknown, depth: number) => {
     if (!value || typeof value !== 'object' || depth > 4) return;
     const e = value as Record<string, unknown>;
-    for (const key of ['code', 'originalCode', 'kind']) if (typeof e[key] === 'string') found.push(e[key] as string);
+    for (const key of ['code', 'originalCode', 'kind']) if (typeof e[key] === 'string') found.push(e[key]);
     visit(e.cause, depth + 1);
     visit(e.meta, depth + 1);
     visit(e.driverAdapterError, depth + 1);

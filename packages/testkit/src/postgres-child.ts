@@ -20,7 +20,9 @@ async function handle(command: string) {
 
 let queue = handle('start');
 const input = readline.createInterface({ input: process.stdin });
-input.on('line', (line) => (queue = queue.then(() => handle(line.trim()))));
+input.on('line', (line) => {
+  queue = queue.then(() => handle(line.trim()));
+});
 input.on('close', () => {
   void queue.then(() => server?.stop()).finally(() => process.exit(0));
 });

@@ -187,7 +187,7 @@ async function postgresChild(settings: { dataDir: string; port: number; persiste
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const waiting: Array<{ line: string; resolve: () => void }> = [];
   let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
     for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
       const line = buffered.slice(0, end);
@@ -208,11 +208,11 @@ async function postgresChild(settings: { dataDir: string; port: number; persiste
     url: (db: string) => `postgresql://postgres:postgres@127.0.0.1:${settings.port}/${db}`,
     send: (command: 'stop' | 'start') => {
       const done = answer(command);
-      child.stdin!.write(`${command}\n`);
+      child.stdin.write(`${command}\n`);
       return done;
     },
     close: async () => {
-      child.stdin!.end();
+      child.stdin.end();
       await exited;
     },
   };
