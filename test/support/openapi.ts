@@ -192,7 +192,7 @@ function validString(schema: Schema): fc.Arbitrary<string> {
 function validObject(schema: Schema): fc.Arbitrary<Record<string, unknown>> {
   const required = new Set(schema.required ?? []);
   const model = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, valid(s)]));
-  return fc.record(model, { requiredKeys: [...required].filter((k) => k in model) }) as fc.Arbitrary<Record<string, unknown>>;
+  return fc.record(model, { requiredKeys: [...required].filter((k) => k in model) });
 }
 
 export type Mutation = { kind: string; value: unknown };

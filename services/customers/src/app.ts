@@ -28,10 +28,9 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const sessions = sessionsDomain({ sessions: sessionRows, signer, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
   // Customers verifies its own tokens with its own keys (no HTTP round trip to itself), and, unlike the other
   // services, refuses a token whose session has ended (logout, password change, deletion) at once.
-  const verifySignature = createTokenVerifier(async (kid) => {
+  const verifySignature = createTokenVerifier((kid) => {
     const pem = signer.publicPem(kid);
-    if (!pem) throw new Error('unknown key');
-    return pem;
+    return pem ? Promise.resolve(pem) : Promise.reject(new Error('unknown key'));
   });
   const verifyToken = async (token: string) => {
     const user = await verifySignature(token);

@@ -86,7 +86,7 @@ export function customersDomain(deps: {
       if (outcome === 'missing') throw new NotFound(`No customer named ${username}`);
     },
 
-    list: customers.list,
+    list: (query: Parameters<CustomersRepo['list']>[0]) => customers.list(query),
 
     /**
      * Creates the admin account on first start; an existing admin keeps its password. An existing customer
