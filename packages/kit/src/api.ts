@@ -25,14 +25,14 @@ export type ServiceCaller = (typeof SERVICE_CALLERS)[number];
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
-export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, H extends AnyObject> {
+export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, H extends AnyObject, A extends Access = Access> {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
   /** Express-style path: `/customers/:username`. */
   path: string;
   summary: string;
   description?: string;
   tag: string;
-  access: Access;
+  access: A;
   /** For `service` routes: the services that need this route (least privilege: no other may call it). */
   callers?: ServiceCaller[];
   request?: { params?: P; query?: Q; body?: B; headers?: H };
@@ -52,18 +52,26 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   cache?: 'revalidate';
 }
 
-export interface Context<P, Q, B, H> {
+/**
+ * The caller, as the route's access rule guarantees it: always there on `user` and `admin` routes, there on
+ * `optional` routes when a token was sent, and absent on `public` and `service` routes (no user to speak of).
+ */
+export type Caller<A extends Access> = A extends 'user' | 'admin'
+  ? { user: User }
+  : A extends 'optional'
+    ? { user: User | undefined }
+    : { user?: never };
+
+export type Context<P, Q, B, H, A extends Access = Access> = Caller<A> & {
   params: P;
   query: Q;
   body: B;
   headers: H;
-  /** The caller; present on user/admin routes, and on optional routes when a token was sent. */
-  user: User | undefined;
   /** The request's id (the caller's X-Request-Id or a new one): forward it on calls to other services. */
   requestId: string;
   req: Request;
   res: Response;
-}
+};
 
 export interface Result {
   status?: number;
@@ -177,9 +185,10 @@ export function createApi(options: ApiOptions) {
     Q extends AnyObject = typeof empty,
     B extends z.ZodType = z.ZodUndefined,
     H extends AnyObject = typeof empty,
+    A extends Access = Access,
   >(
-    spec: RouteSpec<P, Q, B, H>,
-    handler: (ctx: Context<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>) => Promise<Result> | Result,
+    spec: RouteSpec<P, Q, B, H, A>,
+    handler: (ctx: Context<z.output<P>, z.output<Q>, z.output<B>, z.output<H>, A>) => Promise<Result> | Result,
   ) {
     if (spec.access === 'service' && !spec.callers?.length) throw new Error(`${spec.method} ${spec.path}: a service route names its callers`);
     declareSchemes(spec);

@@ -1,9 +1,8 @@
-import { clientAddress, NO_STORE, page, type Api, type User } from '@shop/kit';
+import { clientAddress, NO_STORE, page, type Api } from '@shop/kit';
 import type { CustomersDomain } from '../domain/customers';
 import * as s from './customers.schemas';
 
 const TAG = 'Customers';
-const self = (user: User | undefined) => user!;
 
 export function customersRoutes(api: Api, customers: CustomersDomain) {
   api.route(
@@ -51,7 +50,7 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       response: { status: 200, description: 'The customer', schema: s.customer },
       errors: ['forbidden', 'not_found'],
     },
-    async ({ params, user }) => ({ body: await customers.load(self(user), params.username) }),
+    async ({ params, user }) => ({ body: await customers.load(user, params.username) }),
   );
 
   api.route(
@@ -66,7 +65,7 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       response: { status: 200, description: 'The updated customer', schema: s.customer },
       errors: ['forbidden', 'not_found', 'invalid_credentials', 'rate_limited'],
     },
-    async ({ params, body, user, req }) => ({ body: await customers.update(self(user), params.username, body, clientAddress(req)) }),
+    async ({ params, body, user, req }) => ({ body: await customers.update(user, params.username, body, clientAddress(req)) }),
   );
 
   api.route(
@@ -82,7 +81,7 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       errors: ['forbidden', 'not_found', 'conflict'],
     },
     async ({ params, user }) => {
-      await customers.remove(self(user), params.username);
+      await customers.remove(user, params.username);
       return { status: 204 };
     },
   );

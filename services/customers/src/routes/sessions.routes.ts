@@ -17,7 +17,7 @@ export function sessionsRoutes(api: Api, sessions: AccountSessions) {
       errors: ['forbidden', 'not_found'],
     },
     async ({ params, query, user }) => {
-      const { data, total } = await sessions.list(user!, params.username, query);
+      const { data, total } = await sessions.list(user, params.username, query);
       return { body: page(data, total, query) };
     },
   );
@@ -35,7 +35,7 @@ export function sessionsRoutes(api: Api, sessions: AccountSessions) {
       errors: ['forbidden', 'not_found'],
     },
     async ({ params, user }) => {
-      await sessions.end(user!, params.username, params.id);
+      await sessions.end(user, params.username, params.id);
       return { status: 204 };
     },
   );
@@ -53,7 +53,7 @@ export function sessionsRoutes(api: Api, sessions: AccountSessions) {
       errors: ['forbidden', 'not_found'],
     },
     async ({ params, user }) => {
-      await sessions.endAll(user!, params.username);
+      await sessions.endAll(user, params.username);
       return { status: 204 };
     },
   );

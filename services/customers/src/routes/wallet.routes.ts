@@ -18,7 +18,7 @@ export function walletRoutes(api: Api, wallet: WalletDomain) {
       errors: ['forbidden', 'not_found'],
     },
     async ({ params, body, user }) => {
-      const result = await wallet.deposit(user!, params.username, body.amountCents);
+      const result = await wallet.deposit(user, params.username, body.amountCents);
       const location = `/customers/${encodeURIComponent(params.username)}/wallet/transactions/${result.transaction.id}`;
       return { body: result, headers: { Location: location } };
     },
@@ -36,7 +36,7 @@ export function walletRoutes(api: Api, wallet: WalletDomain) {
       errors: ['forbidden', 'not_found'],
     },
     async ({ params, query, user }) => {
-      const { data, total } = await wallet.transactions(user!, params.username, query);
+      const { data, total } = await wallet.transactions(user, params.username, query);
       return { body: page(data, total, query) };
     },
   );
@@ -52,7 +52,7 @@ export function walletRoutes(api: Api, wallet: WalletDomain) {
       response: { status: 200, description: 'The ledger entry', schema: s.transaction },
       errors: ['forbidden', 'not_found'],
     },
-    async ({ params, user }) => ({ body: await wallet.transaction(user!, params.username, params.id) }),
+    async ({ params, user }) => ({ body: await wallet.transaction(user, params.username, params.id) }),
   );
 }
 

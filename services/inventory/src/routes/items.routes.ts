@@ -16,7 +16,7 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
       response: { status: 201, description: 'The new item', schema: s.item, headers: { Location: 'URL of the item' } },
     },
     async ({ body, user }) => {
-      const created = await items.create(user!, body);
+      const created = await items.create(user, body);
       return { body: created, headers: { Location: `/items/${created.id}` } };
     },
   );
@@ -36,7 +36,7 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
     },
     async ({ query, user }) => {
       if (query.lowStock !== undefined && !user) throw new Unauthorized('lowStock is for admins: send an access token');
-      if (query.lowStock !== undefined && user!.role !== 'admin') throw new Forbidden('lowStock is for admins');
+      if (query.lowStock !== undefined && user.role !== 'admin') throw new Forbidden('lowStock is for admins');
       const { data, total, version } = await items.list(query);
       return { body: page(data, total, query), version };
     },
@@ -72,7 +72,7 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
       response: { status: 200, description: 'The updated item', schema: s.item },
       errors: ['not_found'],
     },
-    async ({ params, body, user }) => ({ body: await items.update(user!, params.id, body) }),
+    async ({ params, body, user }) => ({ body: await items.update(user, params.id, body) }),
   );
 
   api.route(
@@ -87,7 +87,7 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
       response: { status: 200, description: 'The item with its new stock', schema: s.item },
       errors: ['not_found', 'insufficient_stock', 'conflict'],
     },
-    async ({ params, body, user }) => ({ body: await items.adjustStock(user!, params.id, body.delta, body.reason) }),
+    async ({ params, body, user }) => ({ body: await items.adjustStock(user, params.id, body.delta, body.reason) }),
   );
 
   api.route(

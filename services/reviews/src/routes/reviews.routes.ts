@@ -1,10 +1,9 @@
-import { page, type Api, type User } from '@shop/kit';
+import { page, type Api } from '@shop/kit';
 import { toReview } from '../domain/model';
 import type { ReviewsDomain } from '../domain/reviews';
 import * as s from './reviews.schemas';
 
 const TAG = 'Reviews';
-const caller = (user: User | undefined) => user!;
 
 export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
   api.route(
@@ -22,7 +21,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       errors: ['forbidden', 'not_found', 'conflict', 'service_unavailable'],
     },
     async ({ body, user, requestId }) => {
-      const created = await reviews.create(caller(user), body, requestId);
+      const created = await reviews.create(user, body, requestId);
       return { body: toReview(created), headers: { Location: `/reviews/${created.id}` } };
     },
   );
@@ -70,7 +69,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 200, description: 'The edited review, pending again', schema: s.review },
       errors: ['forbidden', 'not_found'],
     },
-    async ({ params, body, user, requestId }) => ({ body: toReview(await reviews.edit(caller(user), params.id, body, requestId)) }),
+    async ({ params, body, user, requestId }) => ({ body: toReview(await reviews.edit(user, params.id, body, requestId)) }),
   );
 
   api.route(
@@ -85,7 +84,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       errors: ['forbidden', 'not_found'],
     },
     async ({ params, user }) => {
-      await reviews.remove(caller(user), params.id);
+      await reviews.remove(user, params.id);
       return { status: 204 };
     },
   );
@@ -102,7 +101,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 200, description: 'The moderated review', schema: s.review },
       errors: ['not_found'],
     },
-    async ({ params, body, user, requestId }) => ({ body: toReview(await reviews.moderate(caller(user), params.id, body, requestId)) }),
+    async ({ params, body, user, requestId }) => ({ body: toReview(await reviews.moderate(user, params.id, body, requestId)) }),
   );
 
   api.route(
@@ -121,7 +120,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       errors: ['forbidden', 'not_found', 'conflict', 'service_unavailable'],
     },
     async ({ params, body, user, requestId }) => ({
-      body: await reviews.report(caller(user), params.id, body.reason, requestId),
+      body: await reviews.report(user, params.id, body.reason, requestId),
       headers: { Location: `/reviews/${params.id}/reports` },
     }),
   );

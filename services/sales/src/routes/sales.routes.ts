@@ -32,7 +32,7 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
     },
     async ({ body, headers, user, requestId, req, res }) => {
       const key = headers['idempotency-key'];
-      const outcome = await purchases.buy(user!, body, {
+      const outcome = await purchases.buy(user, body, {
         requestId,
         idempotency: key === undefined ? undefined : { key, requestHash: requestHash(req.method, req.path, purchaseFingerprint(body)) },
       });
@@ -57,7 +57,7 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       errors: ['forbidden'],
     },
     async ({ query, user }) => {
-      const { data, total } = await history.list(user!, query);
+      const { data, total } = await history.list(user, query);
       return { body: page(data, total, query) };
     },
   );
@@ -73,7 +73,7 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       response: { status: 200, description: 'The sale', schema: s.sale },
       errors: ['not_found'],
     },
-    async ({ params, user }) => ({ body: await history.get(user!, params.id) }),
+    async ({ params, user }) => ({ body: await history.get(user, params.id) }),
   );
 
   api.route(
@@ -99,7 +99,7 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
     },
     async ({ params, body, headers, user, requestId, req, res }) => {
       const key = headers['idempotency-key'];
-      const outcome = await refunds.refund(user!, params.id, body, {
+      const outcome = await refunds.refund(user, params.id, body, {
         requestId,
         idempotency: key === undefined ? undefined : { key, requestHash: requestHash(req.method, '/sales/:id/refunds', refundFingerprint(params.id, body)) },
       });
@@ -123,7 +123,7 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       errors: ['not_found'],
     },
     async ({ params, query, user }) => {
-      await history.get(user!, params.id);
+      await history.get(user, params.id);
       const { data, total } = await refunds.list(params.id, query);
       return { body: page(data, total, query) };
     },
