@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ['<rootDir>/services/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/after-each-file.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -12,8 +12,8 @@ import bcrypt from 'bcrypt';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { freePort } from '@shop/devkit';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/kit/src/tokens';
-import { startTestSystem, type TestSystem } from '@shop/testkit/src/system';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/kit/tokens';
+import { startTestSystem, type TestSystem } from '@shop/testkit';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 /** Each scenario is measured in this many rounds of DURATION seconds, taking turns with its ceiling. */
@@ -701,7 +701,7 @@ function report(rows: Row[], books: Awaited<ReturnType<typeof checkBooks>> | und
         `| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.ceilingRps ?? '–'} | ${r.ceilingP99 ?? '–'} | ${r.ratio ? `${(r.ratio * 100).toFixed(0)}%` : '–'} | ${openLoop(r)} | ${services.map((s) => r.rssMb[s] ?? '?').join(' / ')} |`,
     ),
     '',
-    'CPU time per request in µs, by process (the machine has 2 cores, so 1,000,000 µs of CPU per second per core is all there is):',
+    `CPU time per request in µs, by process (the machine has ${os.availableParallelism()} cores, so 1,000,000 µs of CPU per second per core is all there is):`,
     '',
     `| scenario | ${services.join(' | ')} | postgres | load generator | total | ceiling: node | postgres | load generator | total |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -14,7 +14,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
-import { startTestSystem } from '@shop/testkit/src/system';
+import { startTestSystem } from '@shop/testkit';
 import { startReceiver, type Receiver } from '../test/support/receiver';
 import { databaseChaos } from './chaos-database';
 

@@ -1,4 +1,4 @@
-import { startTestSystem } from '@shop/testkit/src/system';
+import { startTestSystem } from '@shop/testkit';
 
 export default async function globalSetup() {
   const system = await startTestSystem();

@@ -1,4 +1,4 @@
-import type { TestSystem } from '@shop/testkit/src/system';
+import type { TestSystem } from '@shop/testkit';
 
 export default async function globalTeardown() {
   await (globalThis as { __shopSystem?: TestSystem }).__shopSystem?.stop();

@@ -1,7 +1,7 @@
 // Realistic data for the cross-service checks: customers with money, an item in stock, a completed sale and
 // reviews (approved and pending), created through the public API like a user would.
 import type { ServiceName } from '@shop/devkit';
-import { admin, api, newCustomer, serviceAuth, sql, unique, type TestCustomer } from '@shop/testkit';
+import { admin, api, newCustomer, newItem as newTestItem, serviceAuth, sql, unique, type ItemBody, type TestCustomer } from '@shop/testkit';
 import { startReceiver, type Receiver } from './receiver';
 
 /**
@@ -42,12 +42,8 @@ export async function expectStatus<T extends { status: number; body: any }>(what
   return r;
 }
 
-export async function newItem(overrides: Record<string, unknown> = {}) {
-  const { auth } = await admin();
-  const body = { name: unique('item-'), category: 'electronics', priceCents: 250, description: 'fixture', stockCount: 1000, ...overrides };
-  const res = await expectStatus('create item', api('inventory').post('/items').set(auth).send(body), 201);
-  return res.body as { id: string; name: string; priceCents: number; stockCount: number };
-}
+/** An item with stock for every check that buys it. */
+export const newItem = (overrides: Partial<ItemBody> = {}) => newTestItem({ category: 'electronics', priceCents: 250, description: 'fixture', stockCount: 1000, ...overrides });
 
 export async function buy(customer: { auth: Record<string, string> }, itemId: string, quantity = 1) {
   const res = await expectStatus('purchase', api('sales').post('/sales').set(customer.auth).send({ itemId, quantity }), 201);

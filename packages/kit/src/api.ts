@@ -2,7 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV3, extendZodWithOpenApi } from '@aste
 import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { bearerToken, isServiceToken, type TokenVerifier, type User } from './auth';
+import { bearerToken, createTokenVerifier, isServiceToken, jwksKeyResolver, type TokenVerifier, type User } from './auth';
 import { AppError, Forbidden, Internal, Unauthorized, ValidationFailed, problemCodes, problemTitles, type FieldError, type ProblemCode } from './errors';
 import { problemBody } from './problem';
 
@@ -250,6 +250,21 @@ export function createApi(options: ApiOptions) {
 export type Api = ReturnType<typeof createApi>;
 
 /**
+ * The api of a service that verifies people's tokens with the keys customers publishes (every service but
+ * customers). `callers`: the credentials its /internal/ routes accept, per calling service.
+ */
+export function createServiceApi(config: { JWKS_URL: string; NODE_ENV: string }, callers?: ApiOptions['callers']): Api {
+  const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
+  return createApi({ verifyToken, callers, validateResponses: config.NODE_ENV !== 'production' });
+}
+
+/** The api of a service that verifies tokens with the keys customers publishes (every service but customers). */
+export function createServiceApi(config: { JWKS_URL: string; SERVICE_TOKEN: string; NODE_ENV: string }): Api {
+  const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
+  return createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
+}
+
+/**
  * PostgreSQL text cannot hold U+0000: find it anywhere in the input so it is a 400, not a 500. A walk with its
  * own stack (no recursion, whatever the depth) that builds a path only for the value that holds a NUL.
  */
@@ -397,5 +412,3 @@ export function openApiDocument(registry: OpenAPIRegistry, info: { title: string
   if (schemes?.bearer) document.components!.securitySchemes = { bearer: schemes.bearer, ...schemes };
   return document;
 }
-
-export { AppError };

@@ -97,10 +97,6 @@ export function isServiceToken(presented: string, expected: string): boolean {
   return crypto.timingSafeEqual(a, b);
 }
 
-export function requireRole(user: User, role: Role) {
-  if (user.role !== role) throw new Forbidden(`This needs the ${role} role`);
-}
-
 /**
  * Self-or-admin rule used by every per-customer resource. "Self" is decided by id, never by the token's
  * username: a name can be deleted and registered again by someone else, and the old token must not follow it.

@@ -176,6 +176,14 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'P2002' || code === '23505';
 }
 
+/**
+ * A service's `connectDatabase`: its generated Prisma client and one pg pool, configured from its config.
+ * Prisma for typed model queries, `sql` for the hand-written statements; one pool under both.
+ */
+export function databaseConnector<C>(PrismaClient: new (options: { adapter: PrismaPg }) => C) {
+  return (config: DatabaseConfig, onIdleError: (error: Error) => void) => createDatabase(PrismaClient, config, onIdleError);
+}
+
 /** Postgres error codes we act on, whether raised through Prisma or pg. */
 export function pgErrorCode(error: unknown): string | undefined {
   const e = error as { code?: string; meta?: { code?: string }; cause?: { code?: string } };

@@ -64,6 +64,14 @@ export async function serve(options: {
   return { server, port, close };
 }
 
+/** What each service's createApp(deps) is given by its server.ts (and by tests that build the app in-process). */
+export interface AppDeps<C, D> {
+  config: C;
+  db: D;
+  logger: Logger;
+  isReady: () => Promise<boolean>;
+}
+
 export interface ServiceContext<C, P> {
   config: C;
   db: Database<P>;

@@ -22,16 +22,14 @@ export async function sql<T extends pg.QueryResultRow = any>(service: ServiceNam
   if (!pool) pools.set(service, (pool = new pg.Pool({ connectionString: system().databaseUrls[service], max: 2 })));
   return (await pool.query<T>(text, params)).rows;
 }
-afterAll(async () => {
-  await Promise.all([...pools.values()].map((pool) => pool.end()));
-  pools.clear();
-});
+
+const extra: ServiceProcess[] = [];
+const isolatedDatabases: string[] = [];
 
 /**
  * Starts another instance of a service against the run's database (a replica, or one wired to a faulty
  * neighbour through `env`), stopped after the test file.
  */
-const extra: ServiceProcess[] = [];
 export async function startInstance(name: ServiceName, env: Record<string, string> = {}, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
   // 45 s to become ready by default, not 30: on a machine loaded by other work (CI beside other jobs, the suite's own
   // chaos and fuzz files) a start took over 30 s, and the test failed on the deadline rather than on what it checks.
@@ -39,11 +37,6 @@ export async function startInstance(name: ServiceName, env: Record<string, strin
   extra.push(instance);
   return instance;
 }
-const isolatedDatabases: string[] = [];
-afterAll(async () => {
-  await Promise.all(extra.splice(0).map((instance) => instance.stop()));
-  await Promise.all(isolatedDatabases.splice(0).map((url) => dropDatabase(url).catch(() => {})));
-});
 
 /**
  * Starts instances of a service on a database of their own (a fresh one, migrated), for tests that must be the
@@ -61,4 +54,14 @@ export async function startIsolated(name: ServiceName, count: number, env: Recor
   const instances: ServiceProcess[] = [];
   for (let i = 0; i < count; i++) instances.push(await start());
   return { instances, databaseUrl, start };
+}
+
+/**
+ * What a test file leaves behind: its SQL pools, the extra instances it started and their own databases.
+ * jest's setup file (test/after-each-file.ts) runs it after every file; importing the testkit registers no hooks.
+ */
+export async function releaseTestResources(): Promise<void> {
+  await Promise.all([...[...pools.values()].map((pool) => pool.end()), ...extra.splice(0).map((instance) => instance.stop())]);
+  pools.clear();
+  await Promise.all(isolatedDatabases.splice(0).map((url) => dropDatabase(url).catch(() => {})));
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/kit/src/tokens';
-import { system } from './context';
+import { sql, system } from './context';
 import { api, bearer } from './http';
 
 let counter = 0;
@@ -85,4 +85,43 @@ export function forgedTokens(claims: { sub: string; username: string; role: 'cus
     algNone: `${header}.${payload}.`,
     garbage: 'not-a-jwt',
   };
+}
+
+export interface ItemBody {
+  name: string;
+  category: 'food' | 'clothes' | 'accessories' | 'electronics';
+  priceCents: number;
+  description?: string;
+  stockCount: number;
+}
+
+export const itemBody = (overrides: Partial<ItemBody> = {}): ItemBody => ({
+  name: unique('item-'),
+  category: 'food',
+  priceCents: 1999,
+  description: 'A test item',
+  stockCount: 10,
+  ...overrides,
+});
+
+export interface TestItem {
+  id: string;
+  name: string;
+  priceCents: number;
+  stockCount: number;
+  [key: string]: unknown;
+}
+
+/** Creates an item through inventory's API (as admin) and returns its JSON. */
+export async function newItem(overrides: Partial<ItemBody> = {}): Promise<TestItem> {
+  const res = await api('inventory').post('/items').set((await admin()).auth).send(itemBody(overrides));
+  if (res.status !== 201) throw new Error(`item creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as TestItem;
+}
+
+/** The stock count as stored in inventory's database (not as an answer says). */
+export async function stockOf(itemId: string): Promise<number> {
+  const [row] = await sql<{ stock_count: number }>('inventory', 'SELECT stock_count FROM items WHERE id = $1', [itemId]);
+  if (!row) throw new Error(`no item ${itemId}`);
+  return row.stock_count;
 }

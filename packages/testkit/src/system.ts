@@ -41,12 +41,6 @@ export interface TestSystem {
 
 export const ADMIN = { username: 'admin', password: 'admin-test-password' };
 
-/**
- * One PostgreSQL for the run: TEST_DATABASE_URL's server when given (any database on it; ours are created
- * beside it), else an embedded one on a free port in a temp folder with fsync off. Each run gets fresh
- * databases with a unique suffix, so runs never see each other's rows; tests create their own data with
- * unique names and never rely on global counts. Then the four real services start as processes.
- */
 export interface SystemOptions {
   /** `test` (default) checks every answer against its schema; the benchmark runs `production`. */
   nodeEnv?: 'test' | 'production';
@@ -71,6 +65,12 @@ export interface SystemOptions {
   databaseLimits?: 'relaxed' | 'default';
 }
 
+/**
+ * One PostgreSQL for the run: TEST_DATABASE_URL's server when given (any database on it; ours are created
+ * beside it), else an embedded one on a free port in a temp folder with fsync off. Each run gets fresh
+ * databases with a unique suffix, so runs never see each other's rows; tests create their own data with
+ * unique names and never rely on global counts. Then the four real services start as processes.
+ */
 export async function startTestSystem(options: SystemOptions = {}): Promise<TestSystem> {
   let stopPostgres = async () => {};
   let serverUrl: (db: string) => string;

@@ -1,4 +1,4 @@
-import { createApi, createServiceApp, createTokenVerifier, createWebhooks, Unauthorized, type Logger } from '@shop/kit';
+import { createApi, createServiceApp, createTokenVerifier, createWebhooks, Unauthorized, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
@@ -15,12 +15,8 @@ import { customersRoutes } from './routes/customers.routes';
 import { sessionsRoutes } from './routes/sessions.routes';
 import { internalWalletRoutes, walletRoutes } from './routes/wallet.routes';
 
-export interface Deps {
-  config: Config;
-  db: Db;
-  logger: Logger;
+export interface Deps extends AppDeps<Config, Db> {
   signer: Signer;
-  isReady: () => Promise<boolean>;
 }
 
 export function createApp({ config, db, logger, signer, isReady }: Deps) {

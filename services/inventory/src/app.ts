@@ -1,4 +1,4 @@
-import { createApi, createServiceApp, createTokenVerifier, createWebhooks, jwksKeyResolver, type Logger } from '@shop/kit';
+import { createServiceApi, createServiceApp, createWebhooks, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import type { Db } from './data/db';
 import { ITEM_EVENT_TYPES, itemsRepo } from './data/items.repo';
@@ -8,16 +8,10 @@ import { stockDomain } from './domain/stock';
 import { itemsRoutes } from './routes/items.routes';
 import { internalStockRoutes } from './routes/stock.routes';
 
-export interface Deps {
-  config: Config;
-  db: Db;
-  logger: Logger;
-  isReady: () => Promise<boolean>;
-}
+export type Deps = AppDeps<Config, Db>;
 
 export function createApp({ config, db, logger, isReady }: Deps) {
-  const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
-  const api = createApi({ verifyToken, callers: { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
+  const api = createServiceApi(config, { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN });
   const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, db, config, logger });
   itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));

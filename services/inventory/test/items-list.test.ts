@@ -1,5 +1,4 @@
-import { admin, api, expectProblem, unique } from '@shop/testkit';
-import { newItem, type ItemBody } from './helpers';
+import { admin, api, expectProblem, newItem, unique, type ItemBody } from '@shop/testkit';
 
 type Item = Awaited<ReturnType<typeof newItem>>;
 /** Items made for one test share a unique tag in their names, so `q=tag` scopes the list to them. */

@@ -1,5 +1,5 @@
-import { admin, api, expectProblem, forgedTokens, newCustomer, sql, unique, type TestCustomer } from '@shop/testkit';
-import { itemBody, movementsSum, newItem, storedStock } from './helpers';
+import { admin, api, expectProblem, forgedTokens, itemBody, newCustomer, newItem, sql, stockOf, type TestCustomer, unique } from '@shop/testkit';
+import { movementsSum } from './helpers';
 
 let adminAuth: { Authorization: string };
 let customer: TestCustomer;
@@ -105,7 +105,7 @@ describe('PATCH /items/:id', () => {
     const res = await api('inventory').patch(`/items/${item.id}`).set(adminAuth).send({ stockCount: 4 });
     expect(res.status).toBe(200);
     expect(res.body.stockCount).toBe(4);
-    expect(await storedStock(item.id)).toBe(4);
+    expect(await stockOf(item.id)).toBe(4);
     const [last] = await sql('inventory', 'SELECT kind::text, delta, stock_after FROM stock_movements WHERE item_id = $1 ORDER BY seq DESC LIMIT 1', [item.id]);
     expect(last).toEqual({ kind: 'correction', delta: -6, stock_after: 4 });
     expect(await movementsSum(item.id)).toBe(4);
@@ -145,7 +145,7 @@ describe('POST /items/:id/stock-adjustments', () => {
     const taken = await adjust(item.id, { delta: -15 });
     expect(taken.status).toBe(200);
     expect(taken.body.stockCount).toBe(0);
-    expect(await storedStock(item.id)).toBe(0);
+    expect(await stockOf(item.id)).toBe(0);
     const movements = await sql(
       'inventory',
       `SELECT kind::text, delta, stock_after, reason, actor_id IS NOT NULL AS by_admin FROM stock_movements WHERE item_id = $1 AND kind = 'adjustment' ORDER BY seq`,
@@ -161,7 +161,7 @@ describe('POST /items/:id/stock-adjustments', () => {
   it('answers 409 insufficient_stock when the result would be below zero, and changes nothing', async () => {
     const item = await newItem({ stockCount: 3 });
     expectProblem(await adjust(item.id, { delta: -4 }), 409, 'insufficient_stock');
-    expect(await storedStock(item.id)).toBe(3);
+    expect(await stockOf(item.id)).toBe(3);
     expect(await sql('inventory', `SELECT 1 FROM stock_movements WHERE item_id = $1 AND kind = 'adjustment'`, [item.id])).toEqual([]);
   });
 
@@ -170,7 +170,7 @@ describe('POST /items/:id/stock-adjustments', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => adjust(item.id, { delta: -1 })));
     expect(results.filter((r) => r.status === 200)).toHaveLength(10);
     results.filter((r) => r.status !== 200).forEach((r) => expectProblem(r, 409, 'insufficient_stock'));
-    expect(await storedStock(item.id)).toBe(0);
+    expect(await stockOf(item.id)).toBe(0);
     expect(await movementsSum(item.id)).toBe(0);
   });
 
@@ -179,7 +179,7 @@ describe('POST /items/:id/stock-adjustments', () => {
     async (body) => {
       const item = await newItem({ stockCount: 3 });
       expectProblem(await adjust(item.id, body), 400, 'validation_failed');
-      expect(await storedStock(item.id)).toBe(3);
+      expect(await stockOf(item.id)).toBe(3);
     },
   );
 
@@ -187,7 +187,7 @@ describe('POST /items/:id/stock-adjustments', () => {
     const item = await newItem({ stockCount: 3 });
     expectProblem(await api('inventory').post(`/items/${item.id}/stock-adjustments`).send({ delta: 1 }), 401, 'unauthorized');
     expectProblem(await adjust(item.id, { delta: 1 }, customer.auth), 403, 'forbidden');
-    expect(await storedStock(item.id)).toBe(3);
+    expect(await stockOf(item.id)).toBe(3);
   });
 
   it('answers 404 for an unknown or deleted item', async () => {
@@ -195,7 +195,7 @@ describe('POST /items/:id/stock-adjustments', () => {
     const item = await newItem({ stockCount: 3 });
     await api('inventory').delete(`/items/${item.id}`).set(adminAuth).expect(204);
     expectProblem(await adjust(item.id, { delta: 1 }), 404, 'not_found');
-    expect(await storedStock(item.id)).toBe(3);
+    expect(await stockOf(item.id)).toBe(3);
   });
 });
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { admin, api, expectProblem, newCustomer, serviceAuth, sql, unique } from '@shop/testkit';
-import { movementsSum, newItem, release, reserve, reserveLines, storedStock } from './helpers';
+import { admin, api, expectProblem, newCustomer, newItem, serviceAuth, sql, stockOf, unique } from '@shop/testkit';
+import { movementsSum, release, reserve, reserveLines } from './helpers';
 
 let adminAuth: { Authorization: string };
 beforeAll(async () => {
@@ -24,7 +24,7 @@ describe('POST /internal/stock/reservations', () => {
     const res = await reserve({ reference, itemId: item.id, quantity: 2 });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ reference, lines: [{ itemId: item.id, quantity: 2, itemName: item.name, unitPriceCents: 750, stockCount: 3 }] });
-    expect(await storedStock(item.id)).toBe(3);
+    expect(await stockOf(item.id)).toBe(3);
     expect(await reservationRow(reference)).toEqual({ state: 'taken', item_id: item.id, quantity: 2 });
     const [movement] = await sql('inventory', 'SELECT kind::text, delta, stock_after FROM stock_movements WHERE reference = $1', [reference]);
     expect(movement).toEqual({ kind: 'reservation', delta: -2, stock_after: 3 });
@@ -39,7 +39,7 @@ describe('POST /internal/stock/reservations', () => {
     const again = await reserve({ reference, itemId: item.id, quantity: 2 });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
-    expect(await storedStock(item.id)).toBe(0);
+    expect(await stockOf(item.id)).toBe(0);
   });
 
   it('keeps the name and price of the moment of the take in a repeat answer', async () => {
@@ -59,15 +59,15 @@ describe('POST /internal/stock/reservations', () => {
     await reserve({ reference, itemId: item.id, quantity: 1 }).expect(201);
     expectProblem(await reserve({ reference, itemId: item.id, quantity: 2 }), 409, 'conflict');
     expectProblem(await reserve({ reference, itemId: other.id, quantity: 1 }), 409, 'conflict');
-    expect(await storedStock(item.id)).toBe(4);
-    expect(await storedStock(other.id)).toBe(5);
+    expect(await stockOf(item.id)).toBe(4);
+    expect(await stockOf(other.id)).toBe(5);
   });
 
   it('answers 409 insufficient_stock when the stock is short, and records nothing', async () => {
     const item = await newItem({ stockCount: 2 });
     const reference = unique('sale-');
     expectProblem(await reserve({ reference, itemId: item.id, quantity: 3 }), 409, 'insufficient_stock');
-    expect(await storedStock(item.id)).toBe(2);
+    expect(await stockOf(item.id)).toBe(2);
     expect(await reservationRow(reference)).toBeUndefined();
     // Nothing was recorded, so the same reference can still take stock once there is enough.
     await api('inventory').post(`/items/${item.id}/stock-adjustments`).set(adminAuth).send({ delta: 1 }).expect(200);
@@ -80,7 +80,7 @@ describe('POST /internal/stock/reservations', () => {
     await api('inventory').delete(`/items/${item.id}`).set(adminAuth).expect(204);
     const reference = unique('sale-');
     expectProblem(await reserve({ reference, itemId: item.id, quantity: 1 }), 404, 'not_found');
-    expect(await storedStock(item.id)).toBe(5);
+    expect(await stockOf(item.id)).toBe(5);
     expect(await reservationRow(reference)).toBeUndefined();
   });
 
@@ -95,7 +95,7 @@ describe('POST /internal/stock/reservations', () => {
   ])('refuses %s with 400', async (_case, overrides) => {
     const item = await newItem({ stockCount: 5 });
     expectProblem(await reserve({ reference: unique('sale-'), itemId: item.id, quantity: 1, ...overrides }), 400, 'validation_failed');
-    expect(await storedStock(item.id)).toBe(5);
+    expect(await stockOf(item.id)).toBe(5);
   });
 
   it('takes exactly the stock under 50 concurrent reservations of 1 unit on 10 in stock', async () => {
@@ -103,7 +103,7 @@ describe('POST /internal/stock/reservations', () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => reserve({ reference: unique('sale-'), itemId: item.id, quantity: 1 })));
     expect(results.filter((r) => r.status === 201)).toHaveLength(10);
     results.filter((r) => r.status !== 201).forEach((r) => expectProblem(r, 409, 'insufficient_stock'));
-    expect(await storedStock(item.id)).toBe(0);
+    expect(await stockOf(item.id)).toBe(0);
     const [{ count }] = await sql('inventory', `SELECT count(*)::int AS count FROM stock_reservations r JOIN stock_reservation_lines l USING (reference) WHERE l.item_id = $1 AND r.state = 'taken'`, [item.id]);
     expect(count).toBe(10);
     expect(await movementsSum(item.id)).toBe(0);
@@ -115,7 +115,7 @@ describe('POST /internal/stock/reservations', () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => reserve({ reference, itemId: item.id, quantity: 3 })));
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     results.forEach((r) => expect(r.body).toEqual(results[0]!.body));
-    expect(await storedStock(item.id)).toBe(7);
+    expect(await stockOf(item.id)).toBe(7);
     expect(await sql('inventory', 'SELECT 1 FROM stock_movements WHERE reference = $1', [reference])).toHaveLength(1);
   });
 });
@@ -137,7 +137,7 @@ describe('POST /internal/stock/reservations with several lines', () => {
     expectProblem(await reserveLines({ reference, lines: [{ itemId: c!.id, quantity: 1 }, { itemId: a!.id, quantity: 2 }] }), 409, 'conflict');
     expect((await release(reference)).body).toEqual({ outcome: 'released' });
     for (const item of [a, b, c]) {
-      expect(await storedStock(item!.id)).toBe(5);
+      expect(await stockOf(item!.id)).toBe(5);
       expect(await movementsSum(item!.id)).toBe(5);
     }
   });
@@ -148,7 +148,7 @@ describe('POST /internal/stock/reservations with several lines', () => {
     const res = await reserveLines({ reference, lines: [{ itemId: a!.id, quantity: 2 }, { itemId: b!.id, quantity: 2 }, { itemId: c!.id, quantity: 1 }] });
     expectProblem(res, 409, 'insufficient_stock');
     expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual(['lines.1.quantity', 'lines.2.quantity']);
-    expect([await storedStock(a!.id), await storedStock(b!.id), await storedStock(c!.id)]).toEqual([5, 1, 0]);
+    expect([await stockOf(a!.id), await stockOf(b!.id), await stockOf(c!.id)]).toEqual([5, 1, 0]);
     expect(await reservationRow(reference)).toBeUndefined();
   });
 
@@ -157,7 +157,7 @@ describe('POST /internal/stock/reservations with several lines', () => {
     const res = await reserveLines({ reference: unique('sale-'), lines: [{ itemId: a.id, quantity: 1 }, { itemId: missingId, quantity: 1 }] });
     expectProblem(res, 404, 'not_found');
     expect(res.body.errors).toEqual([{ path: 'lines.1.itemId', message: expect.any(String) }]);
-    expect(await storedStock(a.id)).toBe(5);
+    expect(await stockOf(a.id)).toBe(5);
   });
 
   it('refuses an item twice, no lines and more than 50 lines with 400', async () => {
@@ -167,7 +167,7 @@ describe('POST /internal/stock/reservations with several lines', () => {
     for (const lines of [[line, { ...line, itemId: a.id.toUpperCase() }], [], many]) {
       expectProblem(await reserveLines({ reference: unique('sale-'), lines }), 400, 'validation_failed');
     }
-    expect(await storedStock(a.id)).toBe(5);
+    expect(await stockOf(a.id)).toBe(5);
   });
 
   it('never deadlocks or oversells when baskets share items in opposite orders', async () => {
@@ -180,10 +180,10 @@ describe('POST /internal/stock/reservations with several lines', () => {
     expect(results.map((r) => r.status).every((status) => status === 201 || status === 409)).toBe(true);
     results.filter((r) => r.status !== 201).forEach((r) => expectProblem(r, 409, 'insufficient_stock'));
     const taken = results.filter((r) => r.status === 201).length;
-    const stocks = await Promise.all(items.map((item) => storedStock(item.id)));
+    const stocks = await Promise.all(items.map((item) => stockOf(item.id)));
     expect(stocks.every((stock) => stock >= 0)).toBe(true);
     expect(90 - stocks.reduce((sum, stock) => sum + stock, 0)).toBe(2 * taken);
-    for (const item of items) expect(await movementsSum(item.id)).toBe(await storedStock(item.id));
+    for (const item of items) expect(await movementsSum(item.id)).toBe(await stockOf(item.id));
   });
 });
 
@@ -195,9 +195,9 @@ describe('POST /internal/stock/releases', () => {
     const first = await release(reference);
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ outcome: 'released' });
-    expect(await storedStock(item.id)).toBe(5);
+    expect(await stockOf(item.id)).toBe(5);
     expect((await release(reference)).body).toEqual({ outcome: 'already_released' });
-    expect(await storedStock(item.id)).toBe(5);
+    expect(await stockOf(item.id)).toBe(5);
     expect(await reservationRow(reference)).toEqual({ state: 'released', item_id: item.id, quantity: 2 });
     expect(await movementsSum(item.id)).toBe(5);
   });
@@ -208,7 +208,7 @@ describe('POST /internal/stock/releases', () => {
     await reserve({ reference, itemId: item.id, quantity: 4 }).expect(201);
     const results = await Promise.all(Array.from({ length: 10 }, () => release(reference)));
     expect(results.map((r) => r.body.outcome).sort()).toEqual([...Array(9).fill('already_released'), 'released']);
-    expect(await storedStock(item.id)).toBe(5);
+    expect(await stockOf(item.id)).toBe(5);
   });
 
   it('voids a reference released before it was taken: the late take gets 409 conflict and takes nothing', async () => {
@@ -217,7 +217,7 @@ describe('POST /internal/stock/releases', () => {
     expect((await release(reference)).body).toEqual({ outcome: 'voided' });
     expect(await reservationRow(reference)).toEqual({ state: 'voided', item_id: null, quantity: null });
     expectProblem(await reserve({ reference, itemId: item.id, quantity: 1 }), 409, 'conflict');
-    expect(await storedStock(item.id)).toBe(5);
+    expect(await stockOf(item.id)).toBe(5);
     expect((await release(reference)).body).toEqual({ outcome: 'voided' });
   });
 
@@ -227,7 +227,7 @@ describe('POST /internal/stock/releases', () => {
     await reserve({ reference, itemId: item.id, quantity: 1 }).expect(201);
     await release(reference).expect(200);
     expectProblem(await reserve({ reference, itemId: item.id, quantity: 1 }), 409, 'conflict');
-    expect(await storedStock(item.id)).toBe(5);
+    expect(await stockOf(item.id)).toBe(5);
   });
 
   it('lets the undo win when a take and a release of one reference race: the stock always ends where it started', async () => {
@@ -243,7 +243,7 @@ describe('POST /internal/stock/releases', () => {
       // Either the take came first and was given back, or the release came first and the take was refused.
       expect([`${take} ${undo}`]).toContainEqual(expect.stringMatching(/^(201 released|409 voided)$/));
     }
-    expect(await storedStock(item.id)).toBe(50);
+    expect(await stockOf(item.id)).toBe(50);
     expect(await movementsSum(item.id)).toBe(50);
   });
 
@@ -253,7 +253,7 @@ describe('POST /internal/stock/releases', () => {
     await reserve({ reference, itemId: item.id, quantity: 2 }).expect(201);
     await api('inventory').delete(`/items/${item.id}`).set(adminAuth).expect(204);
     expect((await release(reference)).body).toEqual({ outcome: 'released' });
-    expect(await storedStock(item.id)).toBe(5);
+    expect(await stockOf(item.id)).toBe(5);
   });
 
   it('refuses a missing or over-long reference and unknown fields with 400', async () => {
@@ -277,7 +277,7 @@ describe('POST /internal/stock/returns', () => {
     const again = await returnStock(body);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ outcome: 'already_returned' });
-    expect([await storedStock(a.id), await storedStock(b.id)]).toEqual([7, 6]);
+    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([7, 6]);
     const moves = await sql('inventory', `SELECT item_id::text, kind::text, delta FROM stock_movements WHERE reference = $1 ORDER BY delta`, [reference]);
     expect(moves).toEqual([
       { item_id: b.id, kind: 'return', delta: 1 },
@@ -292,7 +292,7 @@ describe('POST /internal/stock/returns', () => {
     const reference = unique('refund-');
     const results = await Promise.all(Array.from({ length: 10 }, () => returnStock({ reference, lines: [{ itemId: item.id, quantity: 3 }] })));
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
-    expect(await storedStock(item.id)).toBe(3);
+    expect(await stockOf(item.id)).toBe(3);
   });
 
   it('refuses other lines under a used reference (409), an unknown item (404) and bad bodies (400)', async () => {
@@ -302,7 +302,7 @@ describe('POST /internal/stock/returns', () => {
     expectProblem(await returnStock({ reference, lines: [{ itemId: item.id, quantity: 2 }] }), 409, 'conflict');
     expectProblem(await returnStock({ reference: unique('refund-'), lines: [{ itemId: missingId, quantity: 1 }] }), 404, 'not_found');
     expectProblem(await returnStock({ reference: unique('refund-'), lines: [] }), 400, 'validation_failed');
-    expect(await storedStock(item.id)).toBe(1);
+    expect(await stockOf(item.id)).toBe(1);
   });
 });
 

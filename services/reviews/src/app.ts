@@ -1,4 +1,4 @@
-import { createApi, createServiceApp, createTokenVerifier, createWebhooks, jwksKeyResolver, type Logger } from '@shop/kit';
+import { createServiceApi, createServiceApp, createWebhooks, type AppDeps } from '@shop/kit';
 import { createInventoryClient } from './clients/inventory.client';
 import { createSalesClient } from './clients/sales.client';
 import type { Config } from './config';
@@ -7,17 +7,11 @@ import { REVIEW_EVENT_TYPES, reviewsRepo } from './data/reviews.repo';
 import { reviewsDomain } from './domain/reviews';
 import { reviewsRoutes } from './routes/reviews.routes';
 
-export interface Deps {
-  config: Config;
-  db: Db;
-  logger: Logger;
-  isReady: () => Promise<boolean>;
-}
+export type Deps = AppDeps<Config, Db>;
 
 export function createApp({ config, db, logger, isReady }: Deps) {
-  const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
   // We have no /internal/ routes: no credentials to accept.
-  const api = createApi({ verifyToken, validateResponses: config.NODE_ENV !== 'production' });
+  const api = createServiceApi(config);
   const webhooks = createWebhooks({ service: 'reviews', eventTypes: REVIEW_EVENT_TYPES, db, config, logger });
   const reviews = reviewsDomain({
     reviews: reviewsRepo(db, webhooks),

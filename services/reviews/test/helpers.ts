@@ -1,14 +1,10 @@
-import { admin, api, newCustomer, unique, type TestCustomer } from '@shop/testkit';
+import { admin, api, newCustomer, newItem as newTestItem, unique, type ItemBody, type TestCustomer } from '@shop/testkit';
 
 export type Status = 'pending' | 'approved' | 'rejected';
 
 /** An item in inventory, created through its API as admin. */
-export async function newItem(overrides: Record<string, unknown> = {}) {
-  const body = { name: unique('Reviewed '), category: 'clothes', priceCents: 1500, description: 'for review tests', stockCount: 20, ...overrides };
-  const res = await api('inventory').post('/items').set((await admin()).auth).send(body);
-  if (res.status !== 201) throw new Error(`item creation failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string; priceCents: number };
-}
+export const newItem = (overrides: Partial<ItemBody> = {}) =>
+  newTestItem({ name: unique('Reviewed '), category: 'clothes', priceCents: 1500, description: 'for review tests', stockCount: 20, ...overrides });
 
 export async function postReview(author: TestCustomer, itemId: string, rating = 4, comment?: string) {
   const res = await api('reviews')

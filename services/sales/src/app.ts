@@ -1,4 +1,4 @@
-import { createApi, createServiceApp, createServiceClient, createTokenVerifier, createWebhooks, jwksKeyResolver, type Logger } from '@shop/kit';
+import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, type AppDeps } from '@shop/kit';
 import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
@@ -16,16 +16,10 @@ import { refundsDomain } from './domain/refunds';
 import { goodsRoutes } from './routes/goods.routes';
 import { internalPurchaseRoutes, salesRoutes } from './routes/sales.routes';
 
-export interface Deps {
-  config: Config;
-  db: Db;
-  logger: Logger;
-  isReady: () => Promise<boolean>;
-}
+export type Deps = AppDeps<Config, Db>;
 
 export function createApp({ config, db, logger, isReady }: Deps) {
-  const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
-  const api = createApi({ verifyToken, callers: { reviews: config.REVIEWS_TO_SALES_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
+  const api = createServiceApi(config, { reviews: config.REVIEWS_TO_SALES_TOKEN });
 
   const client = (service: string, baseUrl: string, credential: readonly string[]) =>
     createServiceClient({ service, baseUrl, serviceToken: credential[0], timeoutMs: config.SERVICE_TIMEOUT_MS, attempts: config.SERVICE_RETRY_ATTEMPTS });

@@ -1,19 +1,9 @@
-import { admin, api, newCustomer, sql, startInstance, unique, type TestCustomer } from '@shop/testkit';
+import { api, newCustomer, newItem as newTestItem, sql, startInstance, type ItemBody, type TestCustomer } from '@shop/testkit';
+
+export { stockOf } from '@shop/testkit';
 
 /** An item in inventory, created through its API by the admin. */
-export async function newItem(options: { stockCount?: number; priceCents?: number } = {}) {
-  const res = await api('inventory')
-    .post('/items')
-    .set((await admin()).auth)
-    .send({ name: unique('item'), category: 'electronics', priceCents: options.priceCents ?? 250, description: 'test item', stockCount: options.stockCount ?? 10 });
-  if (res.status !== 201) throw new Error(`item creation failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string; name: string; priceCents: number; stockCount: number };
-}
-
-export async function stockOf(itemId: string): Promise<number> {
-  const [row] = await sql('inventory', 'SELECT stock_count FROM items WHERE id = $1', [itemId]);
-  return row.stock_count;
-}
+export const newItem = (overrides: Partial<ItemBody> = {}) => newTestItem({ category: 'electronics', priceCents: 250, description: 'test item', ...overrides });
 
 /** The balance as the API answers it, checked against the stored ledger (they must always agree). */
 export async function balanceOf(customer: TestCustomer): Promise<number> {
