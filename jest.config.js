@@ -1,11 +1,28 @@
-/** One jest run for the whole shop: one PostgreSQL and the four real services, started in global setup. */
+/**
+ * Two projects in one run. `unit`: pure logic with in-memory fakes, no processes, no database (`pnpm test:unit`,
+ * a few seconds). `http`: the whole shop, one PostgreSQL and the four real services started in global setup.
+ */
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs', ignoreDynamic: true } }] };
+
 module.exports = {
-  testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs', ignoreDynamic: true } }] },
-  testMatch: ['<rootDir>/services/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-  globalSetup: '<rootDir>/test/global-setup.ts',
-  globalTeardown: '<rootDir>/test/global-teardown.ts',
-  setupFilesAfterEnv: ['<rootDir>/test/after-each-file.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/services/*/test/unit/**/*.test.ts', '<rootDir>/packages/*/test/unit/**/*.test.ts'],
+    },
+    {
+      displayName: 'http',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/services/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/unit/'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/after-each-file.ts'],
+    },
+  ],
 };

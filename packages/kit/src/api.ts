@@ -1,12 +1,10 @@
-import { OpenAPIRegistry, OpenApiGeneratorV3, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import { z } from 'zod';
+import { z } from './zod';
 import { bearerToken, createTokenVerifier, isServiceToken, jwksKeyResolver, type TokenVerifier, type User } from './auth';
 import { AppError, Forbidden, Internal, Unauthorized, ValidationFailed, problemCodes, problemTitles, type FieldError, type ProblemCode } from './errors';
 import { problemBody } from './problem';
-
-extendZodWithOpenApi(z);
 
 /**
  * Who may call a route:

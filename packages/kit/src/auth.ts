@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { JwksClient } from 'jwks-rsa';
+import type { JwksClient } from 'jwks-rsa';
 import { z } from 'zod';
 import { Forbidden, Unauthorized } from './errors';
 import { TOKEN_AUDIENCE, TOKEN_CLOCK_SKEW_SECONDS, TOKEN_ISSUER } from './tokens';
@@ -32,16 +32,25 @@ export type KeyResolver = (kid: string) => Promise<string>;
  * (key rotation), and rate limited so garbage kids cannot hammer customers.
  */
 export function jwksKeyResolver(jwksUri: string): KeyResolver {
-  const client = new JwksClient({
-    jwksUri,
-    cache: true,
-    cacheMaxEntries: 10,
-    cacheMaxAge: 10 * 60_000,
-    rateLimit: true,
-    jwksRequestsPerMinute: 30,
-    timeout: 2_000,
-  });
-  return async (kid) => (await client.getSigningKey(kid)).getPublicKey();
+  // jwks-rsa loads jose, which is ESM-only: imported when the first key is needed, so loading the kit stays
+  // plain CommonJS (the unit tests load it under jest, which cannot require ESM).
+  let client: Promise<JwksClient> | undefined;
+  const connect = async () => {
+    const { JwksClient } = await import('jwks-rsa');
+    return new JwksClient({
+      jwksUri,
+      cache: true,
+      cacheMaxEntries: 10,
+      cacheMaxAge: 10 * 60_000,
+      rateLimit: true,
+      jwksRequestsPerMinute: 30,
+      timeout: 2_000,
+    });
+  };
+  return async (kid) => {
+    client ??= connect();
+    return (await (await client).getSigningKey(kid)).getPublicKey();
+  };
 }
 
 export const SIGNING_ALGORITHM = 'RS256';

@@ -14,4 +14,4 @@ export * from './read-cache';
 export * from './server';
 export * from './tokens';
 export * from './webhooks';
-export { z } from 'zod';
+export { z } from './zod';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod';
 
 /** Deeper pages are refused (400): an offset scan that far is a denial of service, and a bigger number would not fit the database's integers. */
 export const MAX_OFFSET = 1_000_000;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod';
 import type { Api } from '../api';
 import { Conflict, NotFound, ValidationFailed } from '../errors';
 import { page, pageOf, pageQuery } from '../pagination';
