@@ -24,7 +24,7 @@ export default tseslint.config(
     // field by field at run time. The no-unsafe-* rules and no-explicit-any, which exist to stop `any`
     // spreading through production code, would only demand a cast on every line of a test. Production code
     // (packages/kit, packages/devkit, services/*/src) keeps them.
-    files: ['test/**', 'services/*/test/**', 'packages/testkit/**', 'bench/**', 'scripts/**'],
+    files: ['test/**', 'services/*/test/**', 'packages/*/test/**', 'packages/testkit/**', 'bench/**', 'scripts/**'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -1,8 +1,6 @@
 // Who sees which review, and who may act on it: the reviews domain over an in-memory repository, with no
 // inventory, sales or database behind it.
 import type { User } from '@shop/kit/auth';
-import type { InventoryClient } from '../../src/clients/inventory.client';
-import type { SalesClient } from '../../src/clients/sales.client';
 import type { ReviewRecord, ReviewsRepo, ReviewStatus } from '../../src/domain/model';
 import { reviewsDomain, toReview } from '../../src/domain/reviews';
 
@@ -22,7 +20,8 @@ function fakeRepo(rows: ReviewRecord[]) {
   const byAuthor = jest.fn<ReturnType<ReviewsRepo['byAuthor']>, Parameters<ReviewsRepo['byAuthor']>>((_author, approvedOnly) =>
     Promise.resolve({ data: rows.filter((row) => !approvedOnly || row.status === 'approved'), total: 0 }),
   );
-  const repo = new Proxy({ find: (id: string) => Promise.resolve(rows.find((row) => row.id === id)), byAuthor } as Partial<ReviewsRepo>, {
+  const used: Partial<ReviewsRepo> = { find: (id) => Promise.resolve(rows.find((row) => row.id === id)), byAuthor };
+  const repo = new Proxy(used, {
     get: (target, name: keyof ReviewsRepo) => target[name] ?? (() => Promise.reject(new Error(`unexpected repository call ${String(name)}`))),
   }) as ReviewsRepo;
   return { repo, byAuthor };
@@ -33,8 +32,8 @@ function domain(rows: ReviewRecord[]) {
   const unused = () => Promise.reject(new Error('no neighbour call expected'));
   const reviews = reviewsDomain({
     reviews: repo,
-    inventory: { itemExists: unused } as unknown as InventoryClient,
-    sales: { hasPurchased: unused } as unknown as SalesClient,
+    inventory: { itemExists: unused },
+    sales: { hasPurchased: unused },
     logger: { warn: () => undefined } as never,
     reportThreshold: 3,
   });
