@@ -1,101 +1,15 @@
-import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
-import { createHash } from 'node:crypto';
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Request, type Response } from 'express';
-import { z } from './zod';
+import { SERVICE_CALLERS, type Access, type AnyObject, type Context, type Result, type RouteSpec, type ServiceCaller } from './api-spec';
 import { bearerToken, createTokenVerifier, isServiceToken, jwksKeyResolver, type TokenVerifier, type User } from './auth';
-import { AppError, Forbidden, Internal, Unauthorized, ValidationFailed, problemCodes, problemTitles, type FieldError, type ProblemCode } from './errors';
-import { problemBody } from './problem';
+import { Forbidden, Internal, Unauthorized, ValidationFailed, type FieldError } from './errors';
+import { entityTag, noneMatch, REVALIDATE, REVALIDATE_PRIVATE } from './http-cache';
+import { documentRoute, problemSchema, serviceScheme } from './openapi';
+import { z } from './zod';
 
-/**
- * Who may call a route:
- * - public: anyone; a token, if sent, is ignored
- * - optional: anyone; a token, if sent, must be valid and identifies the caller
- * - user: any signed-in customer or admin
- * - admin: admins only
- * - service: the services named in the route's `callers` only, each by its own credential (another service's
- *   credential and user tokens get 403)
- */
-export type Access = 'public' | 'optional' | 'user' | 'admin' | 'service';
-
-/** The services that call others' /internal/ routes. */
-export const SERVICE_CALLERS = ['sales', 'reviews'] as const;
-export type ServiceCaller = (typeof SERVICE_CALLERS)[number];
-
-type AnyObject = z.ZodObject<z.ZodRawShape>;
-
-export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, H extends AnyObject, A extends Access = Access> {
-  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
-  /** Express-style path: `/customers/:username`. */
-  path: string;
-  summary: string;
-  description?: string;
-  tag: string;
-  access: A;
-  /** For `service` routes: the services that need this route (least privilege: no other may call it). */
-  callers?: ServiceCaller[];
-  request?: { params?: P; query?: Q; body?: B; headers?: H };
-  /** The success answer; `schema` omitted means no body (204). */
-  response: { status: number; description: string; schema?: z.ZodType; headers?: Record<string, string> };
-  /** Express middleware run after the body is parsed and before validation (e.g. a rate limiter). */
-  middleware?: express.RequestHandler[];
-  /** Error codes this route can answer with, beyond those implied by its access and input. */
-  errors?: ProblemCode[];
-  /**
-   * HTTP caching (RFC 9111). Omitted: every answer is `Cache-Control: no-store` (personal data, tokens,
-   * writes). `'revalidate'`: a public read whose handler returns a `version`; its 200 carries a strong ETag and
-   * `Cache-Control: public, no-cache` (browsers and shared caches may keep it but ask again before each use,
-   * because stock changes with every sale; `private, no-cache` when the request carried credentials), and a
-   * matching `If-None-Match` gets 304 with no body.
-   */
-  cache?: 'revalidate';
-}
-
-/**
- * The caller, as the route's access rule guarantees it: always there on `user` and `admin` routes, there on
- * `optional` routes when a token was sent, and absent on `public` and `service` routes (no user to speak of).
- */
-export type Caller<A extends Access> = A extends 'user' | 'admin'
-  ? { user: User }
-  : A extends 'optional'
-    ? { user: User | undefined }
-    : { user?: never };
-
-export type Context<P, Q, B, H, A extends Access = Access> = Caller<A> & {
-  params: P;
-  query: Q;
-  body: B;
-  headers: H;
-  /** The request's id (the caller's X-Request-Id or a new one): forward it on calls to other services. */
-  requestId: string;
-  req: Request;
-  res: Response;
-};
-
-export interface Result {
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /**
-   * For `cache: 'revalidate'` routes: a cheap string that changes whenever the answer's content can (a row
-   * version, a list's count and versions). The ETag is derived from it and the request's query, never the body.
-   */
-  version?: string;
-}
-
-const REVALIDATE = 'public, no-cache';
-const REVALIDATE_PRIVATE = 'private, no-cache';
-
-/** A strong, opaque entity tag: a short hash, so row versions (transaction ids) are not disclosed. */
-export function entityTag(version: string, query: string): string {
-  return `"${createHash('sha1').update(version).update('\u0000').update(query).digest('base64url').slice(0, 22)}"`;
-}
-
-/** If-None-Match (RFC 9110 §13.1.2): `*`, or a list of tags compared weakly (a W/ prefix is ignored). */
-export function noneMatch(header: string | undefined, tag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === tag);
-}
+export * from './api-spec';
+export { entityTag, noneMatch } from './http-cache';
+export { openApiDocument, problemSchema } from './openapi';
 
 const empty = z.object({});
 
@@ -190,7 +104,7 @@ export function createApi(options: ApiOptions) {
   ) {
     if (spec.access === 'service' && !spec.callers?.length) throw new Error(`${spec.method} ${spec.path}: a service route names its callers`);
     declareSchemes(spec);
-    document(registry, spec);
+    documentRoute(registry, spec);
     const { params = empty, query = empty, body, headers = empty } = spec.request ?? {};
     router[spec.method](spec.path, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
       // Problems and everything not declared cacheable are never stored.
@@ -256,12 +170,6 @@ export function createServiceApi(config: { JWKS_URL: string; NODE_ENV: string },
   return createApi({ verifyToken, callers, validateResponses: config.NODE_ENV !== 'production' });
 }
 
-/** The api of a service that verifies tokens with the keys customers publishes (every service but customers). */
-export function createServiceApi(config: { JWKS_URL: string; SERVICE_TOKEN: string; NODE_ENV: string }): Api {
-  const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
-  return createApi({ verifyToken, serviceToken: config.SERVICE_TOKEN, validateResponses: config.NODE_ENV !== 'production' });
-}
-
 /**
  * PostgreSQL text cannot hold U+0000: find it anywhere in the input so it is a 400, not a 500. A walk with its
  * own stack (no recursion, whatever the depth) that builds a path only for the value that holds a NUL.
@@ -290,123 +198,4 @@ function pathToNul(root: unknown): string[] | undefined {
     }
   }
   return undefined;
-}
-
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.enum(Object.keys(problemCodes) as [ProblemCode, ...ProblemCode[]]),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .openapi('Problem', { description: 'RFC 9457 problem details' });
-
-function errorCodesFor(spec: RouteSpec<AnyObject, AnyObject, z.ZodType, AnyObject>): ProblemCode[] {
-  const codes = new Set<ProblemCode>(spec.errors ?? []);
-  const { request } = spec;
-  if (request && Object.values(request).some(Boolean)) codes.add('validation_failed');
-  if (request?.body) codes.add('unsupported_media_type').add('payload_too_large');
-  if (spec.access === 'optional' || spec.access === 'user' || spec.access === 'admin' || spec.access === 'service') codes.add('unauthorized');
-  if (spec.access === 'admin' || spec.access === 'service') codes.add('forbidden');
-  codes.add('internal');
-  return [...codes];
-}
-
-function document(registry: OpenAPIRegistry, spec: RouteSpec<AnyObject, AnyObject, z.ZodType, AnyObject>) {
-  const byStatus = new Map<number, ProblemCode[]>();
-  for (const code of errorCodesFor(spec)) {
-    const status = problemCodes[code];
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const cacheHeaders = spec.cache && {
-    ETag: 'A strong entity tag of this answer; send it back in If-None-Match to revalidate',
-    'Cache-Control': `${REVALIDATE}: may be stored, but revalidated before each use`,
-  };
-  const described = (headers: Record<string, string>) =>
-    Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
-  const answerHeaders = { ...spec.response.headers, ...cacheHeaders };
-  const responses: Record<string, unknown> = {
-    [spec.response.status]: {
-      description: spec.response.description,
-      ...(Object.keys(answerHeaders).length > 0 && { headers: described(answerHeaders) }),
-      ...(spec.response.schema && { content: { 'application/json': { schema: spec.response.schema } } }),
-    },
-  };
-  if (cacheHeaders) {
-    responses[304] = {
-      description: 'Not Modified: the If-None-Match tag still matches (no body)',
-      headers: described(cacheHeaders),
-    };
-  }
-  for (const [status, codes] of byStatus) {
-    responses[status] = {
-      description: `Problem: ${codes.map((code) => `\`${code}\``).join(', ')}`,
-      content: {
-        'application/problem+json': {
-          schema: problemSchema,
-          // Each code shows its own answer (without examples, Swagger UI made one generic body up for every status).
-          examples: Object.fromEntries(codes.map((code) => [code, { summary: problemTitles[code], value: problemExample(code) }])),
-        },
-      },
-    };
-  }
-  const { params, query, body, headers } = spec.request ?? {};
-  registry.registerPath({
-    method: spec.method,
-    path: spec.path.replace(/:(\w+)/g, '{$1}'),
-    summary: spec.summary,
-    description: spec.description,
-    tags: [spec.tag],
-    operationId: `${spec.method}${spec.path.replace(/[:/.-](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/\W/g, '')}`,
-    security: securityFor(spec),
-    // Who may call it, finer than the security schemes say (user and admin both send a bearer token).
-    'x-access': spec.access,
-    ...(spec.callers && { 'x-callers': spec.callers }),
-    request: {
-      params,
-      query,
-      headers,
-      body: body && { required: true, content: { 'application/json': { schema: body } } },
-    },
-    responses: responses as never,
-  });
-}
-
-const EXAMPLE_DETAILS: Partial<Record<ProblemCode, string>> = {
-  validation_failed: 'The request is not valid',
-  unauthorized: 'Send an access token: Authorization: Bearer <token>',
-  forbidden: 'This needs the admin role',
-  not_found: 'No such resource',
-  internal: 'Something went wrong on our side; the request id is in the logs',
-};
-
-/** What an answer with this code looks like (the same body the problem handler writes). */
-function problemExample(code: ProblemCode) {
-  const errors = code === 'validation_failed' ? [{ path: 'body.quantity', message: 'Too small: expected number to be >=1' }] : undefined;
-  return problemBody(new AppError(problemCodes[code], code, problemTitles[code]!, EXAMPLE_DETAILS[code] ?? problemTitles[code], errors));
-}
-
-const serviceScheme = (caller: ServiceCaller) => `${caller}-service`;
-
-function securityFor({ access, callers }: { access: Access; callers?: ServiceCaller[] }): Array<Record<string, string[]>> {
-  if (access === 'public') return [];
-  if (access === 'service') return (callers ?? []).map((caller) => ({ [serviceScheme(caller)]: [] }));
-  if (access === 'optional') return [{}, { bearer: [] }];
-  return [{ bearer: [] }];
-}
-
-export function openApiDocument(registry: OpenAPIRegistry, info: { title: string; description: string; tags: Record<string, string> }) {
-  const document = new OpenApiGeneratorV3(registry.definitions).generateDocument({
-    openapi: '3.0.3',
-    info: { title: info.title, version: '1.0.0', description: info.description, license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' } },
-    // Relative, so Try-it-out works wherever the service is reached (localhost, compose, an ingress).
-    servers: [{ url: '/', description: 'this service' }],
-    tags: Object.entries(info.tags).map(([name, description]) => ({ name, description })),
-  });
-  // Swagger UI's Authorize dialog lists the schemes in this order and focuses the first: people's first.
-  const schemes = document.components?.securitySchemes;
-  if (schemes?.bearer) document.components!.securitySchemes = { bearer: schemes.bearer, ...schemes };
-  return document;
 }

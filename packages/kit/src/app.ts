@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
-import { openApiDocument } from './api';
+import { openApiDocument } from './openapi';
 import { jsonBody } from './body';
 import { httpLogger, type Logger } from './logging';
 import { createMetrics } from './metrics';

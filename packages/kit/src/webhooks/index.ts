@@ -3,7 +3,8 @@ import type { Queryable } from '../database';
 import type { Logger } from '../logging';
 import type { WebhookConfig } from './config';
 import { webhookRoutes } from './routes';
-import { insertEvent, webhookStore } from './store';
+import { deliveryQueue, insertEvent } from './queue';
+import { webhookStore } from './store';
 import { deliveryWorker } from './worker';
 
 export { webhookConfigSchema, type WebhookConfig } from './config';
@@ -27,7 +28,7 @@ export function createWebhooks<T extends string>(options: {
   logger: Logger;
 }) {
   const store = webhookStore(options.db.sql);
-  const worker = deliveryWorker({ store: webhookStore(options.db.background), config: options.config, logger: options.logger, service: options.service });
+  const worker = deliveryWorker({ queue: deliveryQueue(options.db.background), config: options.config, logger: options.logger, service: options.service });
   if (options.config.WEBHOOK_ALLOW_PRIVATE_TARGETS) options.logger.warn('WEBHOOK_ALLOW_PRIVATE_TARGETS is on: webhooks may reach private addresses (development only)');
   let soon: NodeJS.Timeout | undefined;
   return {

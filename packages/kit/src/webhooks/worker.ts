@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import type { Logger } from '../logging';
 import type { WebhookConfig } from './config';
 import { sign } from './signing';
-import type { Claimed, WebhookStore } from './store';
+import type { Claimed, DeliveryQueue } from './queue';
 import { refusedLiteral, safeLookup } from './targets';
 
 /** How much of a receiver's answer is read (then dropped): enough to reuse the connection, never more. */
@@ -18,8 +18,8 @@ type Outcome = { delivered: true; statusCode: number } | { delivered: false; sta
  * WEBHOOK_CONCURRENCY at a time, each within WEBHOOK_TIMEOUT_MS, so a slow receiver holds one of those slots
  * and nothing else. It runs when woken (an event was just recorded) and every WEBHOOK_POLL_INTERVAL_MS.
  */
-export function deliveryWorker(options: { store: WebhookStore; config: WebhookConfig; logger: Logger; service: string }) {
-  const { store, config, logger } = options;
+export function deliveryWorker(options: { queue: DeliveryQueue; config: WebhookConfig; logger: Logger; service: string }) {
+  const { queue, config, logger } = options;
   const delays = config.WEBHOOK_RETRY_DELAYS_MS;
   // A claimed delivery is leased for longer than an attempt can take, so no other replica takes it meanwhile.
   const leaseMs = 2 * config.WEBHOOK_TIMEOUT_MS + 5_000;
@@ -76,24 +76,24 @@ export function deliveryWorker(options: { store: WebhookStore; config: WebhookCo
 
   async function deliver(delivery: Claimed): Promise<void> {
     const outcome = await attempt(delivery);
-    if (outcome.delivered) return store.delivered(delivery.id, outcome.statusCode);
+    if (outcome.delivered) return queue.delivered(delivery.id, outcome.statusCode);
     if (outcome.statusCode === 410) {
       logger.warn({ deliveryId: delivery.id }, 'webhook receiver answered 410 Gone: subscription deactivated');
-      return store.gone(delivery.id);
+      return queue.gone(delivery.id);
     }
     const delay = delays[Math.min(delivery.attempts, delays.length) - 1]!;
     // The error names the status or the network failure, never the receiver's body or the URL's query.
     logger.info({ deliveryId: delivery.id, attempts: delivery.attempts, error: outcome.error }, 'webhook attempt failed; retried later');
-    await store.attemptFailed(delivery.id, delivery.attempts, outcome, delay);
+    await queue.attemptFailed(delivery.id, delivery.attempts, outcome, delay);
   }
 
   async function run(): Promise<void> {
     while (!stopped) {
       let fanned = 0;
-      do fanned = await store.fanOut(FAN_OUT_BATCH, config.WEBHOOK_GIVE_UP_AFTER_MS);
+      do fanned = await queue.fanOut(FAN_OUT_BATCH, config.WEBHOOK_GIVE_UP_AFTER_MS);
       while (fanned === FAN_OUT_BATCH && !stopped);
       const free = config.WEBHOOK_CONCURRENCY - inFlight.size;
-      const claimed = free > 0 && !stopped ? await store.claim(free, leaseMs) : [];
+      const claimed = free > 0 && !stopped ? await queue.claim(free, leaseMs) : [];
       for (const delivery of claimed) {
         const task: Promise<void> = deliver(delivery)
           .catch((err) => logger.error({ err, deliveryId: delivery.id }, 'could not record a webhook attempt; its lease runs out and it is retried'))
