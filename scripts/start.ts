@@ -11,24 +11,28 @@
 // JSON logs are shown one readable line per event, prefixed with the service's name (LOG_FORMAT=json: raw).
 //
 // Children run in their own process groups, so a terminal's Ctrl-C reaches only this process, which
-// decides the order. A lock file records their pids, so a start after a crash (kill -9) can clean up.
+// decides the order. A lock file records their pids, so a start after a crash (kill -9) can clean up. The
+// plumbing (the lock, ports, processes) is in packages/devkit; this file is the order of things.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {
   applyMigrations,
+  assertPortsFree,
   credentialsOf,
   ensureDatabase,
-  isPostgresProcess,
   loadOrCreateSecrets,
   SERVICES,
   startEmbeddedPostgres,
+  StartError,
+  startLock,
   pipeServiceLogs,
   superviseService,
+  whenLauncherGone,
   type EmbeddedServer,
   type ServiceName,
   type SupervisedService,
 } from '@shop/devkit';
+import { DEVELOPMENT_ADMIN_PASSWORD } from '../services/customers/src/development';
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA_DIR = path.resolve(ROOT, process.env.SHOP_DATA_DIR ?? '.data');
@@ -41,29 +45,21 @@ const HOST = env.HOST ?? '127.0.0.1';
 const LOCAL_HOST = HOST === '0.0.0.0' || HOST === '::' ? '127.0.0.1' : HOST;
 const POSTGRES_PORT = Number(env.POSTGRES_PORT ?? 5440);
 
-interface Lock {
-  pid: number;
-  postgres?: number;
-  services: Partial<Record<ServiceName, number>>;
-}
-
-class StartError extends Error {}
-
 const log = (message: string) => console.log(`[start] ${message}`);
+const lock = startLock(LOCK_FILE, { where: path.relative(ROOT, DATA_DIR), log });
 
 let postgres: EmbeddedServer | undefined;
 const running: SupervisedService[] = [];
 /** Services still booting: a shutdown waits for them, so none is left behind when another fails to start. */
 const launches: Promise<void>[] = [];
 let stopping: Promise<void> | undefined;
-let ownsLock = false;
 
 async function main() {
   const ports = Object.fromEntries(NAMES.map((name) => [name, Number(env[`${upper(name)}_PORT`] ?? SERVICES[name])])) as Record<ServiceName, number>;
   const databaseUrls = configuredDatabaseUrls();
 
   fs.mkdirSync(DATA_DIR, { recursive: true });
-  await takeLock();
+  await lock.take();
   await assertPortsFree([
     ...NAMES.map((name) => ({ port: ports[name], host: HOST, what: name, hint: `${upper(name)}_PORT` })),
     ...(databaseUrls ? [] : [{ port: POSTGRES_PORT, host: '127.0.0.1', what: 'the embedded PostgreSQL', hint: 'POSTGRES_PORT' }]),
@@ -157,7 +153,7 @@ async function main() {
   await Promise.all(launches);
 
   const adminUser = env.ADMIN_USERNAME ?? 'admin';
-  const adminPassword = env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD from the environment)' : developmentAdminPassword();
+  const adminPassword = env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD from the environment)' : DEVELOPMENT_ADMIN_PASSWORD;
   console.log('\nThe shop is running:');
   for (const name of NAMES) {
     const url = `http://${LOCAL_HOST}:${ports[name]}`;
@@ -165,15 +161,6 @@ async function main() {
   }
   console.log(`  admin login: ${adminUser} / ${adminPassword}`);
   console.log(`  ready in ${process.uptime().toFixed(1)} s. Ctrl-C stops everything.\n`);
-}
-
-/**
- * Customers' development default admin password, read from its config source rather than imported:
- * importing it would load the whole kit into this process and add about a second to every start.
- */
-function developmentAdminPassword(): string {
-  const source = fs.readFileSync(path.join(ROOT, 'services/customers/src/config.ts'), 'utf8');
-  return /DEVELOPMENT_ADMIN_PASSWORD\s*=\s*['"]([^'"]+)['"]/.exec(source)?.[1] ?? '(printed in the customers log)';
 }
 
 /** All four *_DATABASE_URL, or none (embedded PostgreSQL); a partial set is a mistake worth stopping for. */
@@ -187,94 +174,9 @@ function configuredDatabaseUrls(): Record<ServiceName, string> | undefined {
   return Object.fromEntries(NAMES.map((name) => [name, env[`${upper(name)}_DATABASE_URL`]!])) as Record<ServiceName, string>;
 }
 
-function assertPortsFree(wanted: Array<{ port: number; host: string; what: string; hint: string }>) {
-  return Promise.all(
-    wanted.map(
-      ({ port, host, what, hint }) =>
-        new Promise<void>((resolve, reject) => {
-          const probe = net.createServer();
-          probe.once('error', (error: NodeJS.ErrnoException) =>
-            reject(
-              new StartError(
-                error.code === 'EADDRINUSE'
-                  ? `port ${port} (${what}) is already in use on ${host}. Stop whatever listens there (see \`ss -ltnp 'sport = :${port}'\`) or pick another port with ${hint}=<port>.`
-                  : `cannot listen on ${host}:${port} (${what}): ${error.message}`,
-              ),
-            ),
-          );
-          probe.listen(port, host, () => probe.close(() => resolve()));
-        }),
-    ),
-  );
-}
-
-function processCmdline(pid: number | undefined): string | undefined {
-  if (!pid) return undefined;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return fs.existsSync('/proc') ? undefined : '(unknown)';
-  }
-}
-
-/** Refuses a second `pnpm start` on the same data; after a crash stops the processes the dead one left behind. */
-async function takeLock() {
-  if (fs.existsSync(LOCK_FILE)) {
-    let lock: Lock | undefined;
-    try {
-      lock = JSON.parse(fs.readFileSync(LOCK_FILE, 'utf8')) as Lock;
-    } catch {
-      // unreadable: treat as stale
-    }
-    if (lock) {
-      const owner = processCmdline(lock.pid);
-      if (owner && /start\.ts|\(unknown\)/.test(owner)) {
-        throw new StartError(`another \`pnpm start\` (pid ${lock.pid}) is running on ${path.relative(ROOT, DATA_DIR)}. Stop it (Ctrl-C there, or kill ${lock.pid}) first.`);
-      }
-      const orphans = [
-        ...Object.entries(lock.services).filter(([name, pid]) => processCmdline(pid)?.includes(path.join('services', name))),
-        ...(lock.postgres && isPostgresProcess(lock.postgres) ? [['postgres', lock.postgres] as const] : []),
-      ] as Array<[string, number]>;
-      for (const [what, pid] of orphans) {
-        log(`stopping ${what} (pid ${pid}) left running by an earlier start that did not shut down`);
-        await terminate(pid, what === 'postgres' ? 'SIGINT' : 'SIGTERM');
-      }
-    }
-  }
-  writeLock();
-}
-
-async function terminate(pid: number, signal: NodeJS.Signals) {
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  try {
-    process.kill(pid, signal);
-  } catch {
-    return;
-  }
-  for (let waited = 0; alive() && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-  if (alive()) process.kill(pid, 'SIGKILL');
-}
-
+/** Records what this start runs now (PostgreSQL and each service's current pid) in the lock file. */
 function writeLock() {
-  ownsLock = true;
-  const lock: Lock = {
-    pid: process.pid,
-    postgres: postgres?.pid,
-    services: Object.fromEntries(running.map((s) => [s.name, s.current()?.child.pid])),
-  };
-  fs.writeFileSync(LOCK_FILE, JSON.stringify(lock));
+  lock.write({ postgres: postgres?.pid, services: Object.fromEntries(running.map((s) => [s.name, s.current()?.child.pid])) });
 }
 
 function redact(url: string) {
@@ -291,7 +193,7 @@ function shutdown(code: number): Promise<void> {
       log('stopping PostgreSQL…');
       await postgres.stop();
     }
-    if (ownsLock) fs.rmSync(LOCK_FILE, { force: true });
+    lock.release();
     log('stopped');
     process.exit(code);
   })());
@@ -307,43 +209,12 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-/**
- * `pnpm start` runs this under pnpm → sh → tsx. pnpm dies on SIGTERM without passing it on, which would
- * leave the shop running with nobody in charge; so when any process between here and pnpm disappears,
- * stop exactly as on SIGTERM. (Linux reads the chain from /proc; elsewhere only the direct parent.)
- */
-function watchLaunchers() {
-  const chain: number[] = [];
-  for (let pid = process.ppid; pid > 1 && chain.length < 4; ) {
-    chain.push(pid);
-    let stat: string;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (/(^|\/)p?npm|pnpm/.test(cmdline)) break;
-      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      break;
-    }
-    pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  }
-  const timer = setInterval(() => {
-    const gone = chain.find((pid) => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code === 'ESRCH';
-      }
-    });
-    if (gone === undefined || stopping) return;
-    clearInterval(timer);
-    log(`the process that started this one (pid ${gone}) has gone; stopping`);
-    void shutdown(0);
-  }, 500);
-  timer.unref();
-}
-
-watchLaunchers();
+// pnpm dies on SIGTERM without passing it on: when it (or a process between) goes, stop as on SIGTERM.
+whenLauncherGone((pid) => {
+  if (stopping) return;
+  log(`the process that started this one (pid ${pid}) has gone; stopping`);
+  void shutdown(0);
+});
 main().catch((error: Error) => {
   console.error(`[start] ${error instanceof StartError ? error.message : (error.stack ?? error)}`);
   void shutdown(1);

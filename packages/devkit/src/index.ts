@@ -2,7 +2,9 @@
 // PostgreSQL when no URL is configured, databases and migrations, secrets, and service processes.
 export { isPostgresProcess, startEmbeddedPostgres, type EmbeddedServer } from './embedded';
 export { ensureDatabase, applyMigrations, dropDatabase } from './migrate';
-export { freePort } from './ports';
+export { assertPortsFree, freePort } from './ports';
+export { processCmdline, terminate, whenLauncherGone } from './processes';
+export { StartError, startLock, type StartLockState } from './start-lock';
 export { SERVICE_CREDENTIALS, credentialsOf, generateSecrets, loadOrCreateSecrets, type Secrets, type ServiceCredential } from './secrets';
 export { SERVICES, SERVICE_NODE_FLAGS, exitDescription, startService, waitUntilReady, type ServiceName, type ServiceProcess } from './services';
 export { superviseService, type SupervisedService } from './supervise';

@@ -29,7 +29,7 @@ const schema = baseConfigSchema
     message: 'is required in production',
   });
 
-export const DEVELOPMENT_ADMIN_PASSWORD = 'admin-dev-password';
+export { DEVELOPMENT_ADMIN_PASSWORD } from './development';
 
 export type Config = z.output<typeof schema>;
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(schema, env);
