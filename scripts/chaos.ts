@@ -14,7 +14,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
-import { startTestSystem } from '@shop/testkit';
+import { fetchJson, startTestSystem } from '@shop/testkit';
 import { startReceiver, type Receiver } from '../test/support/receiver';
 import { databaseChaos } from './chaos-database';
 
@@ -55,26 +55,10 @@ interface Answer {
 
 async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
   const what = `${method} ${path.replace(/\/[0-9a-f-]{36}/g, '/:id').replace(/\/customers\/[^/]+/, '/customers/:username')}`;
-  try {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(options.body !== undefined && { 'content-type': 'application/json' }),
-        ...(options.token && { authorization: `Bearer ${options.token}` }),
-        ...options.headers,
-      },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    const body = text ? JSON.parse(text) : undefined;
-    count(`${what} ${res.status}`);
-    if (res.status >= 500 && res.status !== 503) violations.push(`${what} answered ${res.status}: ${text.slice(0, 300)}`);
-    return { status: res.status, body, headers: res.headers };
-  } catch {
-    count(`${what} unreachable`);
-    return { status: 0, body: undefined, headers: undefined };
-  }
+  const { status, body, text, headers } = await fetchJson(base, method, path, { ...options, timeoutMs: 15_000 });
+  count(status ? `${what} ${status}` : `${what} unreachable`);
+  if (status >= 500 && status !== 503) violations.push(`${what} answered ${status}: ${text.slice(0, 300)}`);
+  return { status, body, headers };
 }
 
 /** Answers counted by status over every route ("unreachable": no answer at all). */

@@ -1,7 +1,7 @@
 // A whole shop on a PostgreSQL of its own, for tests that stop the database or lock its tables: the shared
 // system of the jest run must never see those faults (other test files run against it in parallel).
 import crypto from 'node:crypto';
-import { startTestSystem, type TestSystem } from '@shop/testkit';
+import { fetchJson, startTestSystem, type TestSystem } from '@shop/testkit';
 import type { ServiceName } from '@shop/devkit';
 import pg from 'pg';
 
@@ -50,23 +50,8 @@ export async function startOwnShop(env: Record<string, string> = {}): Promise<Ow
     }
   };
   const call: OwnShop['call'] = async (base, method, path, options = {}) => {
-    const started = performance.now();
-    try {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          ...(options.body !== undefined && { 'content-type': 'application/json' }),
-          ...(options.token && { authorization: `Bearer ${options.token}` }),
-          ...options.headers,
-        },
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(60_000),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined, retryAfter: res.headers.get('retry-after'), ms: performance.now() - started };
-    } catch {
-      return { status: 0, body: undefined, retryAfter: null, ms: performance.now() - started };
-    }
+    const { status, body, headers, ms } = await fetchJson(base, method, path, { ...options, timeoutMs: 60_000 });
+    return { status, body, retryAfter: headers?.get('retry-after') ?? null, ms };
   };
   let admin: Promise<string> | undefined;
   const adminToken = () =>

@@ -3,18 +3,10 @@
 import crypto from 'node:crypto';
 import { freePort } from '@shop/devkit';
 import { api, expectProblem, startInstance, system, sql } from '@shop/testkit';
-import { is, startProxy, type Action, type Proxy } from './support/proxy';
+import { is, proxiesPerTest, type Action } from './support/proxy';
 import { balanceOf, buyerAndItem, faultSales, ledgerFor, onlySale, salesOf, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
 
-const proxies: Proxy[] = [];
-async function proxy(target: string, rule?: Parameters<typeof startProxy>[1]) {
-  const started = await startProxy(target, rule);
-  proxies.push(started);
-  return started;
-}
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-});
+const proxy = proxiesPerTest();
 
 const buyAt = (salesUrl: string, auth: { Authorization: string }, itemId: string, key?: string) => {
   const req = api(salesUrl).post('/sales').set(auth);

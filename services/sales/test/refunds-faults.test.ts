@@ -1,21 +1,13 @@
 // Refunds under real faults: a refund once accepted always completes, exactly once — with customers or
 // inventory down or stalled (the fault proxy), and with the sales process SIGKILLed mid-refund.
 import { api, expectProblem, newCustomer, sql, system } from '@shop/testkit';
-import { is, startProxy, type Proxy } from './support/proxy';
+import { is, proxiesPerTest } from './support/proxy';
 import { balanceOf, faultSales, newItem, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
 
 // Each case starts sales instances and waits for a sweep: on a busy 2-core machine that alone can take a minute.
 jest.setTimeout(150_000);
 
-const proxies: Proxy[] = [];
-async function proxy(target: string, rule?: Parameters<typeof startProxy>[1]) {
-  const started = await startProxy(target, rule);
-  proxies.push(started);
-  return started;
-}
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-});
+const proxy = proxiesPerTest();
 
 /** A customer with a completed sale of 3 units at 100 (through the main instance, so no fault touches it). */
 async function boughtSale() {

@@ -146,3 +146,19 @@ export type Proxy = Awaited<ReturnType<typeof startProxy>>;
 
 /** Matches requests by method and path prefix. */
 export const is = (request: Seen, method: string, path: string) => request.method === method && request.path.startsWith(path);
+
+/**
+ * `proxy(target, rule)` for a test file: each proxy it starts is closed after the test that started it. Call it
+ * once at the top level of the file (it registers the afterEach hook there).
+ */
+export function proxiesPerTest() {
+  const proxies: Proxy[] = [];
+  afterEach(async () => {
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
+  });
+  return async function proxy(target: string, rule?: Parameters<typeof startProxy>[1]): Promise<Proxy> {
+    const started = await startProxy(target, rule);
+    proxies.push(started);
+    return started;
+  };
+}
