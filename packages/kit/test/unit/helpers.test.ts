@@ -2,6 +2,7 @@
 import { bearerToken, isServiceToken, requireSelfOrAdmin, type User } from '../../src/auth';
 import { isUniqueViolation, pgErrorCode } from '../../src/database';
 import { AppError, Conflict, problemCodes } from '../../src/errors';
+import { entityTag, noneMatch } from '../../src/http-cache';
 import { page, pageQuery, queryBoolean } from '../../src/pagination';
 import { problemBody, toAppError } from '../../src/problem';
 
@@ -24,10 +25,27 @@ describe('isServiceToken', () => {
 
 describe('requireSelfOrAdmin', () => {
   const alice: User = { id: '1', username: 'Alice', role: 'customer' };
-  it('lets customers act on their own account (any letter case) and admins on any', () => {
-    expect(() => requireSelfOrAdmin(alice, 'alice')).not.toThrow();
-    expect(() => requireSelfOrAdmin({ id: '2', username: 'root', role: 'admin' }, 'alice')).not.toThrow();
-    expect(() => requireSelfOrAdmin(alice, 'bob')).toThrow(expect.objectContaining({ status: 403, code: 'forbidden' }));
+  it('lets customers act on the account that is theirs by id, never by name, and admins on any', () => {
+    expect(() => requireSelfOrAdmin(alice, '1')).not.toThrow();
+    expect(() => requireSelfOrAdmin({ id: '2', username: 'root', role: 'admin' }, '1')).not.toThrow();
+    expect(() => requireSelfOrAdmin({ id: '2', username: 'root', role: 'admin' }, undefined)).not.toThrow();
+    // Another account (even one that later took the name Alice), or no account behind the name at all.
+    for (const accountId of ['3', undefined]) expect(() => requireSelfOrAdmin(alice, accountId)).toThrow(expect.objectContaining({ status: 403, code: 'forbidden' }));
+  });
+});
+
+describe('HTTP caching', () => {
+  it('derives a strong, opaque tag from the version and the query, and matches If-None-Match as RFC 9110 says', () => {
+    const tag = entityTag('42.7', 'limit=20');
+    expect(tag).toMatch(/^"[\w-]{22}"$/);
+    expect(tag).not.toContain('42');
+    expect(entityTag('42.7', 'limit=20')).toBe(tag);
+    expect(new Set([tag, entityTag('42.8', 'limit=20'), entityTag('42.7', 'limit=21')]).size).toBe(3);
+    expect(noneMatch(tag, tag)).toBe(true);
+    expect(noneMatch(`"other", W/${tag}`, tag)).toBe(true);
+    expect(noneMatch(' * ', tag)).toBe(true);
+    expect(noneMatch(undefined, tag)).toBe(false);
+    expect(noneMatch('"other"', tag)).toBe(false);
   });
 });
 

@@ -1,8 +1,8 @@
 // Who sees which review, and who may act on it: the reviews domain over an in-memory repository, with no
 // inventory, sales or database behind it.
 import type { User } from '@shop/kit/auth';
-import type { ReviewRecord, ReviewsRepo, ReviewStatus } from '../../src/domain/model';
-import { reviewsDomain, toReview } from '../../src/domain/reviews';
+import { toReview, type ReviewRecord, type ReviewsRepo, type ReviewStatus } from '../../src/domain/model';
+import { reviewsDomain } from '../../src/domain/reviews';
 
 const author: User = { id: 'a0000000-0000-4000-8000-000000000001', username: 'Alice', role: 'customer' };
 const stranger: User = { id: 'a0000000-0000-4000-8000-000000000002', username: 'bob', role: 'customer' };
@@ -36,6 +36,7 @@ function domain(rows: ReviewRecord[]) {
     sales: { hasPurchased: unused },
     logger: { warn: () => undefined } as never,
     reportThreshold: 3,
+    itemExistsMaxAgeMs: 0,
   });
   return { reviews, byAuthor };
 }

@@ -1,25 +1,30 @@
 // The purchase's pure parts: the Idempotency-Key's request fingerprint and the recovery sweep's lock budget.
 import { longestPurchaseMs } from '../../src/config';
-import { requestHash } from '../../src/domain/purchases';
+import { purchaseFingerprint, requestHash } from '../../src/domain/purchases';
 
 const itemId = '0b1c2d3e-4f50-4617-8899-aabbccddeeff';
+const other = '1b1c2d3e-4f50-4617-8899-aabbccddeeff';
+const hashOf = (body: Parameters<typeof purchaseFingerprint>[0], method = 'POST', path = '/sales') => requestHash(method, path, purchaseFingerprint(body));
 
-describe('requestHash', () => {
-  it('is the same for the same purchase however the client spells it', () => {
-    const hash = requestHash('post', '/sales', { itemId, quantity: 2 });
-    expect(requestHash('POST', '/sales', { itemId: itemId.toUpperCase(), quantity: 2 })).toBe(hash);
+describe('the purchase fingerprint', () => {
+  it('is the same for the same purchase however the client spells the item id or the method', () => {
+    const hash = hashOf({ itemId, quantity: 2 });
+    expect(hashOf({ itemId: itemId.toUpperCase(), quantity: 2 }, 'post')).toBe(hash);
+    expect(hashOf({ lines: [{ itemId, quantity: 1 }] })).toBe(hashOf({ lines: [{ itemId: itemId.toUpperCase(), quantity: 1 }] }));
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('differs when the item, the quantity, the method or the path differ', () => {
-    const hash = requestHash('POST', '/sales', { itemId, quantity: 2 });
-    const others = [
-      requestHash('POST', '/sales', { itemId: itemId.replace('0b', '1b'), quantity: 2 }),
-      requestHash('POST', '/sales', { itemId, quantity: 3 }),
-      requestHash('PUT', '/sales', { itemId, quantity: 2 }),
-      requestHash('POST', '/sales/', { itemId, quantity: 2 }),
+  it('differs when the item, the quantity, the order of the lines, the method or the path differ', () => {
+    const hashes = [
+      hashOf({ itemId, quantity: 2 }),
+      hashOf({ itemId: other, quantity: 2 }),
+      hashOf({ itemId, quantity: 3 }),
+      hashOf({ itemId, quantity: 2 }, 'PUT'),
+      hashOf({ itemId, quantity: 2 }, 'POST', '/sales/'),
+      hashOf({ lines: [{ itemId, quantity: 1 }, { itemId: other, quantity: 1 }] }),
+      hashOf({ lines: [{ itemId: other, quantity: 1 }, { itemId, quantity: 1 }] }),
     ];
-    expect(new Set([hash, ...others]).size).toBe(5);
+    expect(new Set(hashes).size).toBe(hashes.length);
   });
 });
 
