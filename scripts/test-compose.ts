@@ -41,7 +41,7 @@ function run(command: string, args: string[], timeoutMs: number, options: { quie
     const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (chunk: Buffer) => {
-      output += chunk;
+      output += chunk.toString();
       if (!options.quiet) process.stdout.write(chunk);
     };
     child.stdout.on('data', collect);
@@ -67,7 +67,7 @@ async function step<T>(name: string, action: () => Promise<T>): Promise<T> {
   return result;
 }
 
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>) {
+async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
@@ -98,7 +98,7 @@ async function healthcheckPump() {
 
 /** Every service healthy and every migration exited 0 (an exited migration or service fails at once). */
 async function waitHealthy(timeoutMs: number) {
-  await until('every service healthy', timeoutMs, async () => {
+  await until('every service healthy', timeoutMs, () => {
     const all = containers();
     const failed = all.filter((c) => c.State === 'exited' && (c.ExitCode !== 0 || !serviceOf(c).startsWith('migrate-')));
     if (failed.length > 0) throw new Error(`exited: ${failed.map((c) => `${serviceOf(c)} (${c.ExitCode})`).join(', ')}`);
@@ -144,8 +144,8 @@ async function postman(adminPassword: string) {
   const summary = await new Promise<NewmanRunSummary>((resolve, reject) =>
     newman.run(
       {
-        collection: require(path.join(ROOT, 'postman/shop.postman_collection.json')),
-        environment: require(path.join(ROOT, 'postman/shop.postman_environment.json')),
+        collection: JSON.parse(fs.readFileSync(path.join(ROOT, 'postman/shop.postman_collection.json'), 'utf8')),
+        environment: JSON.parse(fs.readFileSync(path.join(ROOT, 'postman/shop.postman_environment.json'), 'utf8')),
         envVar: [...SERVICES.map((name) => ({ key: `${name}Url`, value: url(name) })), { key: 'adminPassword', value: adminPassword }],
         reporters: ['cli'],
         timeoutRequest: 10_000,

@@ -165,7 +165,7 @@ const rows: Row[] = [
     request: async (w) => ({ service: 'inventory', method: 'get', path: `/items/${(await w.item()).id}/stock-movements` }),
     expect: signedIn(200, ['admin']),
   },
-  { route: 'GET /items?lowStock=true', who: 'admin', request: async () => ({ service: 'inventory', method: 'get', path: '/items', query: { lowStock: 'true' } }), expect: signedIn(200, ['admin']) },
+  { route: 'GET /items?lowStock=true', who: 'admin', request: () => ({ service: 'inventory', method: 'get', path: '/items', query: { lowStock: 'true' } }), expect: signedIn(200, ['admin']) },
   { route: 'DELETE /items/:id', who: 'admin', fresh: true, request: async (w) => ({ service: 'inventory', method: 'delete', path: `/items/${(await w.item()).id}` }), expect: signedIn(204, ['admin']) },
   {
     route: 'POST /internal/stock/reservations',
@@ -321,7 +321,7 @@ const rows: Row[] = [
         return body.secret?.startsWith('whsec_') ? undefined : 'no secret in the answer';
       },
     },
-    { route: `GET /webhooks (${service})`, who: 'admin', request: async () => ({ service, method: 'get', path: '/webhooks' }), expect: signedIn(200, ['admin']) },
+    { route: `GET /webhooks (${service})`, who: 'admin', request: () => ({ service, method: 'get', path: '/webhooks' }), expect: signedIn(200, ['admin']) },
     {
       route: `GET /webhooks/:id (${service})`,
       who: 'admin',

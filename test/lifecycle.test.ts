@@ -18,7 +18,7 @@ describe.each(services)('%s', (service) => {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(status).toBe(1);
     expect(stderr).toContain('Invalid configuration');

@@ -59,7 +59,7 @@ describe('readCache', () => {
   it('holds at most maxEntries: the least recently stored leaves first', async () => {
     const cache = readCache<string>({ maxAgeMs: 60_000, maxEntries: 2 });
     let loads = 0;
-    const loader = async () => String(++loads);
+    const loader = () => Promise.resolve(String(++loads));
     for (const key of ['a', 'b', 'c']) await cache.get(key, loader);
     expect(await cache.get('c', loader)).toBe('3');
     expect(await cache.get('b', loader)).toBe('2');

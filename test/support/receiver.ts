@@ -73,7 +73,7 @@ export async function startReceiver(answer: (delivery: Received) => Answer = () 
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      let verified = false;
+      let verified: boolean;
       try {
         new Webhook(receiver.secret ?? 'whsec_none').verify(raw, req.headers as Record<string, string>);
         verified = true;

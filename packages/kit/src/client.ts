@@ -76,7 +76,7 @@ export function createServiceClient(options: {
       clearTimeout(timer);
     }
     if (status >= 500) throw new UpstreamUnavailable(options.service, `answered ${status}`);
-    return { status, body: text ? JSON.parse(text) : undefined, etag };
+    return { status, body: (text ? JSON.parse(text) : undefined) as T, etag };
   }
 
   return {

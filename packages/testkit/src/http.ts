@@ -39,7 +39,7 @@ export async function expectRevalidates(service: ServiceName, path: string): Pro
     expect(res.status).toBe(200);
     expect(res.headers.etag).toMatch(/^"[\w-]+"$/);
     expect(res.headers.etag).not.toBe(tag);
-    tag = res.headers.etag as string;
+    tag = res.headers.etag;
   }
   throw new Error(`${service} ${path} never answered 304`);
 }

@@ -7,7 +7,7 @@ runService({
   name: 'inventory',
   loadConfig,
   connect: connectDatabase,
-  async start({ config, db, logger, isReady }) {
+  start({ config, db, logger, isReady }) {
     const { app, webhooks } = createApp({ config, db, logger, isReady });
     // The delivery worker stops (its attempts in flight finish) before the database goes.
     return { app, cleanups: [webhooks.stop], afterListen: webhooks.start };

@@ -124,31 +124,31 @@ describe('POST /internal/stock/reservations with several lines', () => {
   it('takes every line in one go and answers them in the order sent; a release gives every line back', async () => {
     const [a, b, c] = await Promise.all([newItem({ stockCount: 5, priceCents: 100 }), newItem({ stockCount: 5, priceCents: 200 }), newItem({ stockCount: 5 })]);
     const reference = unique('sale-');
-    const res = await reserveLines({ reference, lines: [{ itemId: c!.id, quantity: 1 }, { itemId: a!.id, quantity: 2 }, { itemId: b!.id, quantity: 3 }] });
+    const res = await reserveLines({ reference, lines: [{ itemId: c.id, quantity: 1 }, { itemId: a.id, quantity: 2 }, { itemId: b.id, quantity: 3 }] });
     expect(res.status).toBe(201);
     expect(res.body.lines.map((line: { itemId: string; quantity: number; stockCount: number }) => [line.itemId, line.quantity, line.stockCount])).toEqual([
-      [c!.id, 1, 4],
-      [a!.id, 2, 3],
-      [b!.id, 3, 2],
+      [c.id, 1, 4],
+      [a.id, 2, 3],
+      [b.id, 3, 2],
     ]);
-    const replay = await reserveLines({ reference, lines: [{ itemId: c!.id, quantity: 1 }, { itemId: a!.id, quantity: 2 }, { itemId: b!.id, quantity: 3 }] });
+    const replay = await reserveLines({ reference, lines: [{ itemId: c.id, quantity: 1 }, { itemId: a.id, quantity: 2 }, { itemId: b.id, quantity: 3 }] });
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(res.body);
-    expectProblem(await reserveLines({ reference, lines: [{ itemId: c!.id, quantity: 1 }, { itemId: a!.id, quantity: 2 }] }), 409, 'conflict');
+    expectProblem(await reserveLines({ reference, lines: [{ itemId: c.id, quantity: 1 }, { itemId: a.id, quantity: 2 }] }), 409, 'conflict');
     expect((await release(reference)).body).toEqual({ outcome: 'released' });
     for (const item of [a, b, c]) {
-      expect(await stockOf(item!.id)).toBe(5);
-      expect(await movementsSum(item!.id)).toBe(5);
+      expect(await stockOf(item.id)).toBe(5);
+      expect(await movementsSum(item.id)).toBe(5);
     }
   });
 
   it('takes nothing when one line is short, and names every short line', async () => {
     const [a, b, c] = await Promise.all([newItem({ stockCount: 5 }), newItem({ stockCount: 1 }), newItem({ stockCount: 0 })]);
     const reference = unique('sale-');
-    const res = await reserveLines({ reference, lines: [{ itemId: a!.id, quantity: 2 }, { itemId: b!.id, quantity: 2 }, { itemId: c!.id, quantity: 1 }] });
+    const res = await reserveLines({ reference, lines: [{ itemId: a.id, quantity: 2 }, { itemId: b.id, quantity: 2 }, { itemId: c.id, quantity: 1 }] });
     expectProblem(res, 409, 'insufficient_stock');
     expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual(['lines.1.quantity', 'lines.2.quantity']);
-    expect([await stockOf(a!.id), await stockOf(b!.id), await stockOf(c!.id)]).toEqual([5, 1, 0]);
+    expect([await stockOf(a.id), await stockOf(b.id), await stockOf(c.id)]).toEqual([5, 1, 0]);
     expect(await reservationRow(reference)).toBeUndefined();
   });
 

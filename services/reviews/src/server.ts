@@ -7,7 +7,7 @@ runService({
   name: 'reviews',
   loadConfig,
   connect: connectDatabase,
-  async start({ config, db, logger, isReady, isDraining }) {
+  start({ config, db, logger, isReady, isDraining }) {
     const { app, reviews, webhooks } = createApp({ config, db, logger, isReady });
 
     // Reviews written while sales was unreachable are asked about again on a timer (and at moderation/edits).
@@ -24,8 +24,8 @@ runService({
         sweeping = false;
       }
     };
-    const timer = config.PURCHASE_RECHECK_INTERVAL_MS > 0 ? setInterval(sweep, config.PURCHASE_RECHECK_INTERVAL_MS).unref() : undefined;
+    const timer = config.PURCHASE_RECHECK_INTERVAL_MS > 0 ? setInterval(() => void sweep(), config.PURCHASE_RECHECK_INTERVAL_MS).unref() : undefined;
     // The delivery worker stops (its attempts in flight finish) before the database goes.
-    return { app, cleanups: [async () => clearInterval(timer), webhooks.stop], afterListen: webhooks.start };
+    return { app, cleanups: [() => Promise.resolve(clearInterval(timer)), webhooks.stop], afterListen: webhooks.start };
   },
 });

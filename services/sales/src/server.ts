@@ -7,7 +7,7 @@ runService({
   name: 'sales',
   loadConfig,
   connect: connectDatabase,
-  async start({ config, db, logger, isReady }) {
+  start({ config, db, logger, isReady }) {
     const { app, recovery, webhooks, close } = createApp({ config, db, logger, isReady });
     return {
       app,

@@ -105,7 +105,7 @@ describe('sales killed mid-refund', () => {
         (res) => res.status,
         (error: Error) => error.message,
       );
-    await waitFor(async () => stall.heldCount() === 1, 10_000, 'the credit to stall');
+    await waitFor(() => Promise.resolve(stall.heldCount() === 1), 10_000, 'the credit to stall');
     await doomed.kill();
     expect(await hanging).toMatch(/socket hang up|ECONNRESET/);
     const [pending] = await refundsOf(saleId);

@@ -89,7 +89,7 @@ export function deliveryWorker(options: { queue: DeliveryQueue; config: WebhookC
 
   async function run(): Promise<void> {
     while (!stopped) {
-      let fanned = 0;
+      let fanned: number;
       do fanned = await queue.fanOut(FAN_OUT_BATCH, config.WEBHOOK_GIVE_UP_AFTER_MS);
       while (fanned === FAN_OUT_BATCH && !stopped);
       const free = config.WEBHOOK_CONCURRENCY - inFlight.size;

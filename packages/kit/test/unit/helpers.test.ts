@@ -24,11 +24,11 @@ describe('isServiceToken', () => {
 });
 
 describe('requireSelfOrAdmin', () => {
-  const alice: User = { id: '1', username: 'Alice', role: 'customer' };
+  const alice: User = { id: '1', username: 'Alice', role: 'customer', sessionId: 's' };
   it('lets customers act on the account that is theirs by id, never by name, and admins on any', () => {
     expect(() => requireSelfOrAdmin(alice, '1')).not.toThrow();
-    expect(() => requireSelfOrAdmin({ id: '2', username: 'root', role: 'admin' }, '1')).not.toThrow();
-    expect(() => requireSelfOrAdmin({ id: '2', username: 'root', role: 'admin' }, undefined)).not.toThrow();
+    expect(() => requireSelfOrAdmin({ id: '2', username: 'root', role: 'admin', sessionId: 's' }, '1')).not.toThrow();
+    expect(() => requireSelfOrAdmin({ id: '2', username: 'root', role: 'admin', sessionId: 's' }, undefined)).not.toThrow();
     // Another account (even one that later took the name Alice), or no account behind the name at all.
     for (const accountId of ['3', undefined]) expect(() => requireSelfOrAdmin(alice, accountId)).toThrow(expect.objectContaining({ status: 403, code: 'forbidden' }));
   });

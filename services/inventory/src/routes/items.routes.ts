@@ -35,8 +35,10 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
       cache: 'revalidate',
     },
     async ({ query, user }) => {
-      if (query.lowStock !== undefined && !user) throw new Unauthorized('lowStock is for admins: send an access token');
-      if (query.lowStock !== undefined && user.role !== 'admin') throw new Forbidden('lowStock is for admins');
+      if (query.lowStock !== undefined) {
+        if (!user) throw new Unauthorized('lowStock is for admins: send an access token');
+        if (user.role !== 'admin') throw new Forbidden('lowStock is for admins');
+      }
       const { data, total, version } = await items.list(query);
       return { body: page(data, total, query), version };
     },

@@ -4,11 +4,11 @@ import type { User } from '@shop/kit/auth';
 import { toReview, type ReviewRecord, type ReviewsRepo, type ReviewStatus } from '../../src/domain/model';
 import { reviewsDomain } from '../../src/domain/reviews';
 
-const author: User = { id: 'a0000000-0000-4000-8000-000000000001', username: 'Alice', role: 'customer' };
-const stranger: User = { id: 'a0000000-0000-4000-8000-000000000002', username: 'bob', role: 'customer' };
-const moderator: User = { id: 'a0000000-0000-4000-8000-000000000003', username: 'admin', role: 'admin' };
+const author: User = { id: 'a0000000-0000-4000-8000-000000000001', username: 'Alice', role: 'customer', sessionId: 's' };
+const stranger: User = { id: 'a0000000-0000-4000-8000-000000000002', username: 'bob', role: 'customer', sessionId: 's' };
+const moderator: User = { id: 'a0000000-0000-4000-8000-000000000003', username: 'admin', role: 'admin', sessionId: 's' };
 /** Someone who later took the author's username: authorship is the id, never the name. */
-const namesake: User = { id: 'a0000000-0000-4000-8000-000000000004', username: 'alice', role: 'customer' };
+const namesake: User = { id: 'a0000000-0000-4000-8000-000000000004', username: 'alice', role: 'customer', sessionId: 's' };
 
 function record(status: ReviewStatus, id = `r-${status}`): ReviewRecord {
   const at = '2026-01-01T00:00:00.000Z';

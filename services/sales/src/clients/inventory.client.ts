@@ -94,7 +94,14 @@ export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: n
 
     /** Takes the stock of every line for a sale (reference = sale id), or none; the answer carries each line's price and name now. */
     async reserve(input: { reference: string; lines: Array<{ itemId: string; quantity: number }> }, requestId: string): Promise<ReserveResult> {
-      const { status, body } = await http.call({ method: 'POST', path: '/internal/stock/reservations', body: input, requestId, retry: true });
+      // A problem answer (404, 409) names the refused lines; a 200/201 body is checked against its schema.
+      const { status, body } = await http.call<{ code?: unknown; errors?: Array<{ path?: unknown }> } | undefined>({
+        method: 'POST',
+        path: '/internal/stock/reservations',
+        body: input,
+        requestId,
+        retry: true,
+      });
       if (status === 200 || status === 201) return { outcome: 'reserved', reservation: parse(reservation, status, body) };
       if (status === 404) return { outcome: 'not_found', lines: namedLines(body) };
       if (status === 409 && body?.code === 'insufficient_stock') return { outcome: 'insufficient_stock', lines: namedLines(body) };

@@ -1,4 +1,4 @@
-import type { AppError } from '@shop/kit';
+import type { AppError } from '@shop/kit/errors';
 
 /**
  * A saga step: `run` does it, `undo` (purchases only) takes it back. Both must be idempotent by the saga's

@@ -7,14 +7,15 @@ import { Refused, runBackward, runForward, undo, type Step } from '../../src/dom
 function fakeSteps(behaviour: Record<string, 'ok' | 'refuse' | 'fail' | 'undo fails'>, log: string[]): Step<unknown>[] {
   return Object.entries(behaviour).map(([name, how]) => ({
     name,
-    async run() {
+    run() {
       log.push(`run ${name}`);
-      if (how === 'refuse') throw new Refused({ status: 409, message: `${name} refused` } as AppError, `${name}-reason`);
-      if (how === 'fail') throw new Error(`${name} timed out`);
+      if (how === 'refuse') return Promise.reject(new Refused({ status: 409, message: `${name} refused` } as AppError, `${name}-reason`));
+      if (how === 'fail') return Promise.reject(new Error(`${name} timed out`));
+      return Promise.resolve();
     },
-    async undo() {
+    undo() {
       log.push(`undo ${name}`);
-      if (how === 'undo fails') throw new Error(`${name} undo timed out`);
+      return how === 'undo fails' ? Promise.reject(new Error(`${name} undo timed out`)) : Promise.resolve();
     },
   }));
 }
@@ -56,8 +57,8 @@ describe('runBackward (a purchase: all or nothing)', () => {
   it('hands every step the same context, so a later step sees what an earlier one learnt', async () => {
     const ctx = { price: 0, charged: 0 };
     const steps: Step<typeof ctx>[] = [
-      { name: 'price', run: async (c) => void (c.price = 42) },
-      { name: 'charge', run: async (c) => void (c.charged = c.price) },
+      { name: 'price', run: (c) => Promise.resolve(void (c.price = 42)) },
+      { name: 'charge', run: (c) => Promise.resolve(void (c.charged = c.price)) },
     ];
     await runBackward(steps, ctx);
     expect(ctx).toEqual({ price: 42, charged: 42 });
