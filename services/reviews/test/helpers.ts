@@ -1,3 +1,4 @@
+import type { Review } from '../src/domain/model';
 import { admin, api, newCustomer, newItem as newTestItem, unique, type ItemBody, type TestCustomer } from '@shop/testkit';
 
 export type Status = 'pending' | 'approved' | 'rejected';
@@ -55,18 +56,8 @@ export function summaryOf(ratings: number[]): Summary {
   };
 }
 
-export interface Review {
-  id: string;
-  itemId: string;
-  username: string;
-  rating: number;
-  comment: string;
-  status: Status;
-  verifiedPurchase: boolean;
-  reportCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The contract's Review, as the service declares it. */
+export type { Review };
 
 export const missingId = '00000000-0000-4000-8000-000000000000';
 

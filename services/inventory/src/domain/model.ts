@@ -3,18 +3,6 @@
 
 export type Category = 'food' | 'clothes' | 'accessories' | 'electronics';
 
-export interface Item {
-  id: string;
-  name: string;
-  category: Category;
-  priceCents: number;
-  description: string;
-  stockCount: number;
-  lowStockThreshold: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export interface NewItem {
   name: string;
   category: Category;
@@ -22,6 +10,12 @@ export interface NewItem {
   description: string;
   stockCount: number;
   lowStockThreshold: number | null;
+}
+
+export interface Item extends NewItem {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
 }
 export type ItemChanges = Partial<NewItem>;
 

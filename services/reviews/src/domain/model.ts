@@ -1,7 +1,6 @@
 // What the reviews domain works with: its entities and the repository that stores them. The data layer
 // implements this interface, so the domain never sees pg or SQL.
 
-
 export type ReviewStatus = 'pending' | 'approved' | 'rejected';
 
 /** The public shape of a review (the contract's Review). */

@@ -2,12 +2,9 @@ import crypto from 'node:crypto';
 import type { User } from '@shop/kit/auth';
 import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
 import { AppError, IdempotencyKeyInUse, IdempotencyKeyReused, InsufficientFunds, InsufficientStock, NotFound, ServiceUnavailable } from '@shop/kit/errors';
-import type { Logger } from '@shop/kit/logging';
 import { problemBody } from '@shop/kit/problem';
-import type { CustomersClient } from '../clients/customers.client';
-import type { InventoryClient } from '../clients/inventory.client';
 import type { Price, Sale, SalesRepo, StoredAnswer } from './model';
-import { Refused, runBackward, undo, type Step } from './saga';
+import { Refused, runBackward, undo, type SagaDeps, type Step } from './saga';
 
 export interface PurchaseLine {
   itemId: string;
@@ -56,7 +53,7 @@ export interface PurchaseContext {
  * tombstoning undo, so "retry with the same reference, or undo" is always safe. The recovery sweep undoes
  * abandoned sales with these same steps.
  */
-export function purchaseSteps(deps: { inventory: InventoryClient; customers: CustomersClient }): Step<PurchaseContext>[] {
+export function purchaseSteps(deps: Pick<SagaDeps, 'inventory' | 'customers'>): Step<PurchaseContext>[] {
   const { inventory, customers } = deps;
   const path = (ctx: PurchaseContext, line: number, field: string) => (ctx.basket ? `lines.${line}.${field}` : field);
   return [
@@ -103,13 +100,7 @@ export function purchaseSteps(deps: { inventory: InventoryClient; customers: Cus
  * client's bounded retries with the same reference) undoes every step that may have happened and answers 503,
  * releasing the key. If an undo cannot reach its service either, the sale stays PENDING for the recovery sweep.
  */
-export function purchasesDomain(deps: {
-  sales: SalesRepo;
-  inventory: InventoryClient;
-  customers: CustomersClient;
-  logger: Logger;
-  idempotencyTtlHours: number;
-}) {
+export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo }) {
   const { sales, logger } = deps;
   const steps = purchaseSteps(deps);
   const unavailable = () => new ServiceUnavailable('A service this purchase needs is unavailable or too slow; nothing was charged. Try again later');

@@ -1,12 +1,9 @@
 import crypto from 'node:crypto';
 import type { User } from '@shop/kit/auth';
 import { AppError, Conflict, Forbidden, IdempotencyKeyInUse, IdempotencyKeyReused, NotFound, ServiceUnavailable } from '@shop/kit/errors';
-import type { Logger } from '@shop/kit/logging';
 import { problemBody } from '@shop/kit/problem';
-import type { CustomersClient } from '../clients/customers.client';
-import type { InventoryClient } from '../clients/inventory.client';
 import { publicRefund, type Refund, type RefundDecision, type RefundLine, type RefundsRepo, type RefundToDo, type SaleToRefund } from './model';
-import { runForward, type Step } from './saga';
+import { runForward, type SagaDeps, type Step } from './saga';
 
 export interface RefundInput {
   lines?: Array<{ itemId: string; quantity: number }>;
@@ -63,7 +60,7 @@ export interface RefundContext {
  * The refund saga's steps, run forward only: each is idempotent by the refund id, so running them again (a
  * retried request's sweep) gives the money and the units back once.
  */
-export function refundSteps(deps: { inventory: InventoryClient; customers: CustomersClient; logger: Logger }): Step<RefundContext>[] {
+export function refundSteps(deps: Pick<SagaDeps, 'inventory' | 'customers' | 'logger'>): Step<RefundContext>[] {
   const { inventory, customers, logger } = deps;
   return [
     {
@@ -89,14 +86,7 @@ export function refundSteps(deps: { inventory: InventoryClient; customers: Custo
  * return the stock), then COMPLETED. A step with an unknown outcome leaves the refund pending (503; the key
  * stays in flight): it is never undone, the recovery sweep drives it forward, and the key then replays its 201.
  */
-export function refundsDomain(deps: {
-  refunds: RefundsRepo;
-  inventory: InventoryClient;
-  customers: CustomersClient;
-  logger: Logger;
-  idempotencyTtlHours: number;
-  windowDays: number;
-}) {
+export function refundsDomain(deps: SagaDeps & { refunds: RefundsRepo; windowDays: number }) {
   const { refunds, logger } = deps;
   const steps = refundSteps(deps);
 

@@ -1,4 +1,16 @@
 import type { AppError } from '@shop/kit/errors';
+import type { Logger } from '@shop/kit/logging';
+import type { CustomersClient } from '../clients/customers.client';
+import type { InventoryClient } from '../clients/inventory.client';
+
+/** What the purchase and the refund sagas both work with: the two services they call, and where they report. */
+export interface SagaDeps {
+  inventory: InventoryClient;
+  customers: CustomersClient;
+  logger: Logger;
+  /** How long an Idempotency-Key's answer is kept. */
+  idempotencyTtlHours: number;
+}
 
 /**
  * A saga step: `run` does it, `undo` (purchases only) takes it back. Both must be idempotent by the saga's
