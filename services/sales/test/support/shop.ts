@@ -30,7 +30,8 @@ export const buy = (customer: TestCustomer, itemId: string, quantity?: number) =
 
 /** A customer with money, and an item. */
 export async function buyerAndItem(options: { balanceCents?: number; stockCount?: number; priceCents?: number } = {}) {
-  const [customer, item] = await Promise.all([newCustomer({ balanceCents: options.balanceCents ?? 10_000 }), newItem(options)]);
+  const { balanceCents = 10_000, ...itemOptions } = options;
+  const [customer, item] = await Promise.all([newCustomer({ balanceCents }), newItem(itemOptions)]);
   return { customer, item };
 }
 
