@@ -40,7 +40,7 @@ export function toItem(row: ItemRow): Item {
  * change by a sale included) changes it, with no column to maintain. A list's version is the count and the sum
  * of xmin over all rows, deleted ones included (a deletion writes the row), so any change to any row changes it.
  */
-const FIND_ITEM = prepared('items.find', `SELECT ${ITEM_COLUMNS}, xmin::text AS version FROM items WHERE id = $1::uuid AND deleted_at IS NULL`);
+export const FIND_ITEM = prepared('items.find', `SELECT ${ITEM_COLUMNS}, xmin::text AS version FROM items WHERE id = $1::uuid AND deleted_at IS NULL`);
 const LIST_VERSION = `(SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM items) AS version`;
 
 /** Every sort ends on the id, so equal keys keep one order across pages; each has a matching index. */

@@ -12,9 +12,9 @@ interface TakeRow {
   stock_after: number | null;
 }
 
-const TAKE = prepared('reservations.take', 'SELECT * FROM stock_take($1, $2::uuid[], $3::int[])');
+export const TAKE = prepared('reservations.take', 'SELECT * FROM stock_take($1, $2::uuid[], $3::int[])');
 const RELEASE = prepared('reservations.release', 'SELECT stock_release($1) AS outcome');
-const RETURN = prepared('reservations.return', 'SELECT stock_return($1, $2::uuid[], $3::int[]) AS outcome');
+export const RETURN = prepared('reservations.return', 'SELECT stock_return($1, $2::uuid[], $3::int[]) AS outcome');
 
 /**
  * Stock reservations for the sales saga, one per reference (the sale id) holding every line of the basket.

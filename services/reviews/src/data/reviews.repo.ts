@@ -45,7 +45,7 @@ function toRecord(row: Row): ReviewRecord {
 const key = (username: string) => username.toLowerCase();
 
 /** An item's approved reviews with their summary, in one statement (see itemPage). */
-const ITEM_PAGE = prepared(
+export const ITEM_PAGE = prepared(
   'reviews.item-page',
   `SELECT s.*, p.* FROM
      (SELECT count(*)::int AS n, round(avg(rating), 2)::float8 AS average,
