@@ -289,7 +289,7 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
       // The first fault is logged at once; the others of the burst are counted in one line when the window ends.
       const faults = rest.length + holderFaults.length;
       const logged = () => logOf('pool_exhausted').reduce((sum, entry) => sum + (entry.count ?? 1), 0);
-      await shop.until(async () => logged() >= faults, 'every fault of the burst counted in the log');
+      await shop.until(() => Promise.resolve(logged() >= faults), 'every fault of the burst counted in the log');
       const faultLines = logOf('pool_exhausted');
       console.log(
         `exhausted pool: ${JSON.stringify(countByStatus(rest))} in ≤ ${Math.round(Math.max(...rest.map((r) => r.ms)))} ms (acquire timeout 300 ms), ` +
