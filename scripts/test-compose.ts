@@ -5,10 +5,14 @@
 // collection from the host against the published ports, a service restarted and PostgreSQL's container
 // recreated with the data intact (named volume), `down -v`. Every step has a deadline; a failure prints
 // the failing containers' logs. Its own project name and ports, so it stays out of the way of other stacks.
+// Whatever way it ends (passed, failed, timed out, Ctrl-C, SIGTERM) it removes the project's containers,
+// volumes and network and stops its podman service, and checks that nothing is left; what a run killed
+// with SIGKILL left, the next run removes first.
 // Needs root, podman, docker-compose (1.29), debootstrap, curl and jq (docs/testing.md says how).
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import newman, { type NewmanRunSummary } from 'newman';
@@ -20,6 +24,12 @@ const BASE_PORT = Number(process.env.SHOP_CI_BASE_PORT ?? 18500);
 const ports = Object.fromEntries(SERVICES.map((name, i) => [name, BASE_PORT + i])) as Record<(typeof SERVICES)[number], number>;
 const url = (name: (typeof SERVICES)[number]) => `http://127.0.0.1:${ports[name]}`;
 const socket = path.join(os.tmpdir(), `shop-ci-podman-${process.pid}.sock`);
+// The podman service's pid, so a run killed with SIGKILL can have its service stopped by the next run.
+const servicePidFile = path.join(os.tmpdir(), `shop-ci-podman-${PROJECT}.pid`);
+// The Postman collection subscribes a webhook (and pauses and deletes it before anything it subscribes to
+// can happen). The stack runs in production mode, whose SSRF checks refuse loopback and private targets,
+// so this is a public address; nothing is ever delivered to it.
+const WEBHOOK_URL = 'https://1.1.1.1/shop-ci/hooks';
 
 // Compose reads these by itself: the project name, where the engine is, and the published ports.
 const env: NodeJS.ProcessEnv = {
@@ -35,10 +45,21 @@ const started = Date.now();
 const timings: Array<[string, number]> = [];
 const log = (line: string) => console.log(`[compose ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 
+/** The commands running now, each in its own process group: killed when the run is cut short. */
+const running = new Set<ChildProcess>();
+const killGroup = (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') => {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+};
+
 /** Runs a command with a deadline (its whole process group is killed then); output goes to the terminal. */
 function run(command: string, args: string[], timeoutMs: number, options: { quiet?: boolean } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
@@ -47,12 +68,13 @@ function run(command: string, args: string[], timeoutMs: number, options: { quie
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     const timer = setTimeout(() => {
-      process.kill(-child.pid!, 'SIGKILL');
+      killGroup(child);
       reject(new Error(`${command} ${args.join(' ')}: no answer within ${timeoutMs / 1000} s`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      running.delete(child);
       if (code === 0) resolve(output);
       else reject(new Error(`${command} ${args.join(' ')} exited with ${code}${options.quiet ? `:\n${output}` : ''}`));
     });
@@ -146,7 +168,11 @@ async function postman(adminPassword: string) {
       {
         collection: JSON.parse(fs.readFileSync(path.join(ROOT, 'postman/shop.postman_collection.json'), 'utf8')),
         environment: JSON.parse(fs.readFileSync(path.join(ROOT, 'postman/shop.postman_environment.json'), 'utf8')),
-        envVar: [...SERVICES.map((name) => ({ key: `${name}Url`, value: url(name) })), { key: 'adminPassword', value: adminPassword }],
+        envVar: [
+          ...SERVICES.map((name) => ({ key: `${name}Url`, value: url(name) })),
+          { key: 'adminPassword', value: adminPassword },
+          { key: 'webhookUrl', value: WEBHOOK_URL },
+        ],
         reporters: ['cli'],
         timeoutRequest: 10_000,
       },
@@ -199,6 +225,89 @@ function imageSizes() {
   });
 }
 
+// ---- Cleaning up: after a pass, a failure, a timeout or a signal, and what a killed run left ----
+
+const podman = (args: string[]) => spawnSync('podman', args, { encoding: 'utf8', timeout: MINUTE });
+const projectLabel = `label=com.docker.compose.project=${PROJECT}`;
+
+/** What podman still holds of this project: its containers, volumes and networks (compose labels them all). */
+function leftovers(): string[] {
+  const list = (kind: string, args: string[]) =>
+    podman(args).stdout.split('\n').filter(Boolean).map((id) => `${kind} ${id.slice(0, 12)}`);
+  return [
+    ...list('container', ['ps', '-aq', '--filter', projectLabel]),
+    ...list('volume', ['volume', 'ls', '-q', '--filter', projectLabel]),
+    ...list('network', ['network', 'ls', '-q', '--filter', projectLabel]),
+  ];
+}
+
+/** Removes them with podman itself, which needs no API service: for when docker-compose could not. */
+function removeLeftovers() {
+  const ids = (args: string[]) => podman(args).stdout.split('\n').filter(Boolean);
+  const containerIds = ids(['ps', '-aq', '--filter', projectLabel]);
+  if (containerIds.length > 0) podman(['rm', '--force', '--time', '5', ...containerIds]);
+  const volumeIds = ids(['volume', 'ls', '-q', '--filter', projectLabel]);
+  if (volumeIds.length > 0) podman(['volume', 'rm', '--force', ...volumeIds]);
+  const networkIds = ids(['network', 'ls', '-q', '--filter', projectLabel]);
+  if (networkIds.length > 0) podman(['network', 'rm', '--force', ...networkIds]);
+}
+
+/** Stops the podman service of an earlier run that was killed before it could (its pid file names it). */
+function stopStaleService() {
+  const pid = Number(fs.existsSync(servicePidFile) ? fs.readFileSync(servicePidFile, 'utf8') : NaN);
+  fs.rmSync(servicePidFile, { force: true });
+  if (!Number.isInteger(pid)) return;
+  // Only if that pid is still a podman service on one of our sockets (pids are reused).
+  const args = fs.existsSync(`/proc/${pid}/cmdline`) ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') : [];
+  const staleSocket = args.find((arg) => arg.startsWith(`unix://${path.join(os.tmpdir(), 'shop-ci-podman-')}`));
+  if (!args.includes('service') || !staleSocket) return;
+  log(`stopping the podman service (pid ${pid}) an earlier run left`);
+  process.kill(pid, 'SIGTERM');
+  fs.rmSync(staleSocket.slice('unix://'.length), { force: true });
+}
+
+/** True when nothing listens on the port (podman publishes on every address, so check them all). */
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = net.createServer().once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+
+async function busyPorts(): Promise<number[]> {
+  const busy: number[] = [];
+  for (const port of Object.values(ports)) if (!(await portFree(port))) busy.push(port);
+  return busy;
+}
+
+/**
+ * `docker-compose down -v` (the README's last step), then whatever it could not remove, then the podman
+ * service; afterwards nothing of the project may remain. Once per run, whoever asks first (the end of the
+ * run or a signal). Resolves with what went wrong: a failing `down -v` or anything left behind.
+ */
+let cleaning: Promise<string[]> | undefined;
+function cleanUp(service: ChildProcess): Promise<string[]> {
+  cleaning ??= (async () => {
+    const problems: string[] = [];
+    pumping = false;
+    for (const child of running) killGroup(child);
+    await step(STEPS[5]!, () => run('bash', ['-c', STEPS[5]!], 3 * MINUTE)).catch((error: Error) => problems.push(`${STEPS[5]} failed: ${error.message}`));
+    removeLeftovers();
+    const exited = new Promise((resolve) => (service.exitCode !== null || service.signalCode !== null ? resolve(undefined) : service.once('exit', resolve)));
+    killGroup(service, 'SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    killGroup(service);
+    await exited;
+    fs.rmSync(socket, { force: true });
+    fs.rmSync(servicePidFile, { force: true });
+    const left = leftovers();
+    if (left.length > 0) problems.push(`left behind: ${left.join(', ')}`);
+    const busy = await busyPorts();
+    if (busy.length > 0) problems.push(`ports still in use: ${busy.join(', ')}`);
+    return problems;
+  })();
+  return cleaning;
+}
+
 async function main() {
   const steps = readmeSteps();
   if (JSON.stringify(steps) !== JSON.stringify(STEPS)) {
@@ -206,7 +315,26 @@ async function main() {
   }
   const compose = (command: string, timeoutMs: number) => run('bash', ['-c', command], timeoutMs);
 
-  const service = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'inherit' });
+  // What an earlier run killed with SIGKILL may have left: its service, the project's containers.
+  stopStaleService();
+  removeLeftovers();
+  const busy = await busyPorts();
+  if (busy.length > 0) throw new Error(`ports ${busy.join(', ')} are in use by another program (SHOP_CI_BASE_PORT moves the stack's ports)`);
+
+  // Its own process group: a terminal's Ctrl-C reaches only this script, which still needs the service for `down -v`.
+  const service = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'inherit', detached: true });
+  fs.writeFileSync(servicePidFile, String(service.pid));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: cleaning up`);
+      void cleanUp(service).then((problems) => {
+        for (const problem of problems) console.error(problem);
+        process.exit(128 + os.constants.signals[signal]);
+      });
+    });
+  }
+
+  let failure: unknown;
   try {
     await step('podman API socket', () =>
       until('podman system service', MINUTE, () =>
@@ -237,18 +365,19 @@ async function main() {
     if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`data changed across the restart: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
   } catch (error) {
     printFailure();
-    throw error;
-  } finally {
-    pumping = false;
-    const sizes = imageSizes();
-    await step(STEPS[5]!, () => compose(STEPS[5]!, 3 * MINUTE)).catch((error: Error) => log(`down failed: ${error.message}`));
-    service.kill('SIGTERM');
-    fs.rmSync(socket, { force: true });
-    log('timings (s):');
-    for (const [name, seconds] of timings) console.log(`  ${seconds.toFixed(1).padStart(7)}  ${name}`);
-    console.log('image sizes:');
-    for (const line of sizes) console.log(`  ${line}`);
+    failure = error;
   }
+  const sizes = imageSizes();
+  const problems = await cleanUp(service);
+  log('timings (s):');
+  for (const [name, seconds] of timings) console.log(`  ${seconds.toFixed(1).padStart(7)}  ${name}`);
+  console.log('image sizes:');
+  for (const line of sizes) console.log(`  ${line}`);
+  if (failure) {
+    for (const problem of problems) console.error(problem);
+    throw failure;
+  }
+  if (problems.length > 0) throw new Error(problems.join('; '));
 }
 
 main().then(

@@ -13,6 +13,7 @@ it('groups the requests in one folder per service, and says how to run them agai
     ['customers', 'inventory', 'sales', 'reviews', 'customers: sessions'].map((name) => [name, true]),
   );
   expect(collection.info.description).toContain('--env-var adminPassword=');
+  expect(collection.info.description).toContain('--env-var webhookUrl=');
 });
 
 it('runs the Postman collection with zero failures', async () => {
