@@ -24,6 +24,10 @@ const BASE_PORT = Number(process.env.SHOP_CI_BASE_PORT ?? 18500);
 const ports = Object.fromEntries(SERVICES.map((name, i) => [name, BASE_PORT + i])) as Record<(typeof SERVICES)[number], number>;
 const url = (name: (typeof SERVICES)[number]) => `http://127.0.0.1:${ports[name]}`;
 const socket = path.join(os.tmpdir(), `shop-ci-podman-${process.pid}.sock`);
+// The .env `pnpm compose:env` writes, removed at the end when the run made it: the services' Prisma clients
+// read a .env at the repository root, so compose's secrets would reach `pnpm start` and `pnpm test` here.
+const ENV_FILE = path.join(ROOT, '.env');
+const envFileExisted = fs.existsSync(ENV_FILE);
 // The podman service's pid, so a run killed with SIGKILL can have its service stopped by the next run.
 const servicePidFile = path.join(os.tmpdir(), `shop-ci-podman-${PROJECT}.pid`);
 // The Postman collection subscribes a webhook (and pauses and deletes it before anything it subscribes to
@@ -299,6 +303,7 @@ function cleanUp(service: ChildProcess): Promise<string[]> {
     await exited;
     fs.rmSync(socket, { force: true });
     fs.rmSync(servicePidFile, { force: true });
+    if (!envFileExisted) fs.rmSync(ENV_FILE, { force: true });
     const left = leftovers();
     if (left.length > 0) problems.push(`left behind: ${left.join(', ')}`);
     const busy = await busyPorts();
@@ -351,7 +356,7 @@ async function main() {
     timings.push(['up to healthy (total)', (Date.now() - upStart) / 1000]);
     await step(STEPS[2]!, () => compose(STEPS[2]!, MINUTE));
 
-    const adminPassword = /^ADMIN_PASSWORD=(.*)$/m.exec(fs.readFileSync(path.join(ROOT, '.env'), 'utf8'))?.[1];
+    const adminPassword = /^ADMIN_PASSWORD=(.*)$/m.exec(fs.readFileSync(ENV_FILE, 'utf8'))?.[1];
     if (!adminPassword) throw new Error('.env has no ADMIN_PASSWORD');
     await step("README's curl session", () => curlSession(adminPassword));
     await step('Postman collection (newman)', () => postman(adminPassword));
