@@ -339,7 +339,7 @@ async function main() {
     });
   }
 
-  let failure: unknown;
+  let failure: Error | undefined;
   try {
     await step('podman API socket', () =>
       until('podman system service', MINUTE, () =>
@@ -370,7 +370,7 @@ async function main() {
     if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`data changed across the restart: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
   } catch (error) {
     printFailure();
-    failure = error;
+    failure = error instanceof Error ? error : new Error(String(error));
   }
   const sizes = imageSizes();
   const problems = await cleanUp(service);
