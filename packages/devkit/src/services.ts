@@ -7,15 +7,22 @@ export type ServiceName = keyof typeof SERVICES;
 const ROOT = path.resolve(__dirname, '../../..');
 
 /**
- * How every service's Node runs (the image's CMD is the same):
- * - tsx's CommonJS hook, not `--import tsx`: the services are CommonJS, and the ESM loader costs a thread
- *   and ~25 MB of RSS per process;
- * - a bounded heap: the live heap is ~30 MB, but on a big machine V8 lets garbage pile up to the default
- *   limit (inventory reached 240 MB RSS under load); 96 MB old space and 8 MB semi-spaces keep each
- *   service under 150 MB. Larger semi-spaces (12, 16, 32 MB) gave no throughput beyond run-to-run noise
- *   and took customers past 150 MB during the login burst.
+ * How every service's Node runs: a bounded heap. The live heap is ~30 MB, but on a big machine V8 lets
+ * garbage pile up to the default limit (inventory reached 240 MB RSS under load); 96 MB old space and 8 MB
+ * semi-spaces keep each service under 150 MB. Larger semi-spaces (12, 16, 32 MB) gave no throughput beyond
+ * run-to-run noise and took customers past 150 MB during the login burst.
  */
-export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-old-space-size=96', '--max-semi-space-size=8', '--require', 'tsx/cjs'];
+const RUNTIME_FLAGS = ['--enable-source-maps', '--max-old-space-size=96', '--max-semi-space-size=8'];
+/**
+ * The TypeScript as it is (`pnpm start`, the tests), through tsx's CommonJS hook, not `--import tsx`: the
+ * services are CommonJS, and the ESM loader costs a thread and ~25 MB of RSS per process.
+ */
+export const SERVICE_NODE_FLAGS = [...RUNTIME_FLAGS, '--require', 'tsx/cjs'];
+/**
+ * `pnpm build`'s output, as production runs it (the image's CMD is the same): the "compiled" export
+ * condition makes `@shop/kit` resolve to its dist/ too (packages/kit/package.json).
+ */
+export const COMPILED_NODE_FLAGS = [...RUNTIME_FLAGS, '--conditions=compiled'];
 
 export interface ServiceProcess {
   name: ServiceName;
@@ -29,8 +36,8 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts one service as its own Node process (the same command as its Docker image) and waits until its
- * /ready answers 200. `env` carries everything the service's config reads.
+ * Starts one service as its own Node process and waits until its /ready answers 200. `env` carries
+ * everything the service's config reads.
  */
 export async function startService(
   name: ServiceName,
@@ -42,11 +49,15 @@ export async function startService(
     detached?: boolean;
     /** Called as soon as the process exists (before it is ready), e.g. to read its piped output. */
     onSpawn?: (child: ChildProcess) => void;
+    /** Run `pnpm build`'s dist/server.js as production does, instead of the TypeScript through tsx. */
+    compiled?: boolean;
   } = {},
 ): Promise<ServiceProcess> {
   const port = Number(env.PORT ?? SERVICES[name]);
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(ROOT, 'services', name, 'src', 'server.ts')], {
-    cwd: path.join(ROOT, 'services', name),
+  const dir = path.join(ROOT, 'services', name);
+  const command = options.compiled ? [...COMPILED_NODE_FLAGS, path.join(dir, 'dist', 'server.js')] : [...SERVICE_NODE_FLAGS, path.join(dir, 'src', 'server.ts')];
+  const child = spawn(process.execPath, command, {
+    cwd: dir,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
     detached: options.detached ?? false,

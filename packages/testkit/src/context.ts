@@ -30,7 +30,7 @@ const isolatedDatabases: string[] = [];
  * Starts another instance of a service against the run's database (a replica, or one wired to a faulty
  * neighbour through `env`), stopped after the test file.
  */
-export async function startInstance(name: ServiceName, env: Record<string, string> = {}, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
+export async function startInstance(name: ServiceName, env: Record<string, string> = {}, options: { readyTimeoutMs?: number; compiled?: boolean } = {}): Promise<ServiceProcess> {
   // 45 s to become ready by default, not 30: on a machine loaded by other work (CI beside other jobs, the suite's own
   // chaos and fuzz files) a start took over 30 s, and the test failed on the deadline rather than on what it checks.
   const instance = await startService(name, { ...system().env[name], PORT: String(await freePort()), ...env }, { stdio: 'inherit', readyTimeoutMs: 45_000, ...options });
