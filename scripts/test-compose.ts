@@ -133,6 +133,16 @@ async function waitHealthy(timeoutMs: number) {
   });
 }
 
+/** Each service container runs `pnpm build`'s dist/server.js, and its image holds no TypeScript of its own. */
+function runningCompiled() {
+  for (const c of containers().filter((c) => (SERVICES as readonly string[]).includes(serviceOf(c)))) {
+    const cmd = JSON.parse(podman(['inspect', '--format', '{{json .Config.Cmd}}', c.Names[0]!]).stdout || 'null') as string[] | null;
+    if (cmd?.at(-1) !== 'dist/server.js') throw new Error(`${c.Names[0]} runs ${JSON.stringify(cmd)}, not dist/server.js`);
+    const sources = podman(['exec', c.Names[0]!, 'sh', '-c', 'ls -d src /app/packages/kit/src 2>/dev/null; true']).stdout.trim();
+    if (sources) throw new Error(`${c.Names[0]}: TypeScript sources in the image: ${sources}`);
+  }
+}
+
 /** The docker-compose block of the README's "Running elsewhere" section: the steps this script runs. */
 function readmeSteps(): string[] {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -355,6 +365,7 @@ async function main() {
     await step('every service healthy', () => waitHealthy(3 * MINUTE));
     timings.push(['up to healthy (total)', (Date.now() - upStart) / 1000]);
     await step(STEPS[2]!, () => compose(STEPS[2]!, MINUTE));
+    await step('the services run compiled', async () => runningCompiled());
 
     const adminPassword = /^ADMIN_PASSWORD=(.*)$/m.exec(fs.readFileSync(ENV_FILE, 'utf8'))?.[1];
     if (!adminPassword) throw new Error('.env has no ADMIN_PASSWORD');
