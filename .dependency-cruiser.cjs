@@ -14,14 +14,16 @@ module.exports = {
     },
     {
       name: 'domain-not-to-infra',
-      comment: 'Domain code is plain functions over the entity types and repository interfaces in domain/: no express, pg, Prisma, data/ or routes/ (type-only imports included).',
+      comment:
+        'Domain code is plain functions over the entity types and repository interfaces in domain/: no express, pg, Prisma, data/ or routes/ (type-only imports included).',
       severity: 'error',
       from: { path: '^services/[^/]+/src/domain/' },
       to: { path: [...INFRA, '^services/[^/]+/src/(data|routes)/'] },
     },
     {
       name: 'domain-not-to-kit-infra',
-      comment: "The kit's barrel and its server-side modules load express, pg and Prisma: domain code imports the subpaths it needs (@shop/kit/errors, /auth, /client, /database-faults, /logging, /problem, /read-cache).",
+      comment:
+        "The kit's barrel and its server-side modules load express, pg and Prisma: domain code imports the subpaths it needs (@shop/kit/errors, /auth, /client, /database-faults, /logging, /problem, /read-cache).",
       severity: 'error',
       from: { path: '^services/[^/]+/src/domain/' },
       to: { path: '^packages/kit/src/(index|api|app|database|metrics|server)\\.ts$' },

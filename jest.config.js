@@ -2,7 +2,9 @@
  * Two projects in one run. `unit`: pure logic with in-memory fakes, no processes, no database (`pnpm test:unit`,
  * a few seconds). `http`: the whole shop, one PostgreSQL and the four real services started in global setup.
  */
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs', ignoreDynamic: true } }] };
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs', ignoreDynamic: true } }],
+};
 // pnpm build's output (dist/, with copies of the Prisma clients' package.json) is never a test's module.
 const modulePathIgnorePatterns = ['<rootDir>/(services|packages)/[^/]+/dist/'];
 

@@ -19,7 +19,10 @@ export async function checkBooks(system: TestSystem, itemIds: string[]) {
     `SELECT l.item_id, sum(l.quantity)::int AS units FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.status = 'COMPLETED' GROUP BY l.item_id`,
   );
   // What customers kept: totals less what was refunded.
-  const [{ cents }] = await query(databaseUrls.sales, `SELECT coalesce(sum(total_cents - refunded_cents), 0)::bigint AS cents FROM sales WHERE status = 'COMPLETED'`);
+  const [{ cents }] = await query(
+    databaseUrls.sales,
+    `SELECT coalesce(sum(total_cents - refunded_cents), 0)::bigint AS cents FROM sales WHERE status = 'COMPLETED'`,
+  );
   const restocked = await query(
     databaseUrls.sales,
     `SELECT rl.item_id, sum(rl.quantity)::int AS units FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id

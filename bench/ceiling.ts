@@ -28,12 +28,18 @@ async function purchase(customerId: string, itemIds: string[]) {
   // sales: the pending sale and its lines in one statement
   await pools.sales.query({ ...INSERT_PENDING, values: [saleId, customerId, 'ceiling', itemIds, quantities] });
   // inventory: the whole basket in one database function
-  const { rows } = await pools.inventory.query<{ item_id: string; item_name: string; unit_price_cents: string; quantity: number }>({ ...TAKE, values: [saleId, itemIds, quantities] });
+  const { rows } = await pools.inventory.query<{ item_id: string; item_name: string; unit_price_cents: string; quantity: number }>({
+    ...TAKE,
+    values: [saleId, itemIds, quantities],
+  });
   const total = rows.reduce((sum, row) => sum + Number(row.unit_price_cents) * row.quantity, 0);
   // customers: the debit is one database function
   await pools.customers.query({ ...DEBIT, values: [customerId, total, saleId] });
   // sales: completed with each line's name and price, answered with its lines
-  const price = { lines: rows.map((row) => ({ itemId: row.item_id, itemName: row.item_name, unitPriceCents: Number(row.unit_price_cents) })), totalCents: total };
+  const price = {
+    lines: rows.map((row) => ({ itemId: row.item_id, itemName: row.item_name, unitPriceCents: Number(row.unit_price_cents) })),
+    totalCents: total,
+  };
   await pools.sales.query({ ...COMPLETE, values: [saleId, ...priceArrays(price), total] });
   return { id: saleId };
 }
@@ -82,15 +88,19 @@ const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
   // cheapest way to get both in one statement), and an item's reviews page with its rating summary, after
   // asking inventory's database whether the item exists (the reviews service asks inventory on every read).
   '/items': async () =>
-    (await pools.inventory.query(
-      `SELECT id, name, category, price_cents, description, stock_count, created_at, updated_at, count(*) OVER () AS total FROM items
+    (
+      await pools.inventory.query(
+        `SELECT id, name, category, price_cents, description, stock_count, created_at, updated_at, count(*) OVER () AS total FROM items
        WHERE deleted_at IS NULL AND category = 'electronics' ORDER BY price_cents DESC, id LIMIT 20`,
-    )).rows,
+      )
+    ).rows,
   '/item': async (url) => (await pools.inventory.query({ ...FIND_ITEM, values: [url.searchParams.get('id')] })).rows[0],
   '/goods': async () =>
-    (await pools.inventory.query(
-      'SELECT id, name, price_cents, count(*) OVER () AS total FROM items WHERE deleted_at IS NULL AND stock_count > 0 ORDER BY created_at, id LIMIT 20',
-    )).rows,
+    (
+      await pools.inventory.query(
+        'SELECT id, name, price_cents, count(*) OVER () AS total FROM items WHERE deleted_at IS NULL AND stock_count > 0 ORDER BY created_at, id LIMIT 20',
+      )
+    ).rows,
   '/reviews': async (url) => {
     const item = url.searchParams.get('item');
     const [exists, page] = await Promise.all([

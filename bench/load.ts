@@ -51,7 +51,10 @@ export async function rateAtTarget(url: string, requests: autocannon.Request[], 
 export function combine(rounds: Measured[]): Omit<Row, 'scenario'> {
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
   const rps = rounds.reduce((sum, r) => sum + r.rps, 0) / rounds.length;
-  const requests = Math.max(1, rounds.reduce((sum, r) => sum + r.rps * DURATION, 0));
+  const requests = Math.max(
+    1,
+    rounds.reduce((sum, r) => sum + r.rps * DURATION, 0),
+  );
   const parties = Object.keys(rounds[0]!.cpuMs);
   const services = Object.keys(rounds[0]!.rssMb);
   return {

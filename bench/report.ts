@@ -24,7 +24,12 @@ export type Row = {
   atTarget?: { rate: number; p99: number } | null;
 };
 
-export const openLoop = (row: Row) => (row.atTarget ? `${row.atTarget.rate} req/s (p99 ${row.atTarget.p99} ms)` : row.atTarget === null ? `none down to ${Math.round(OPEN_LOOP_FRACTIONS.at(-1)! * row.rps)} req/s` : '–');
+export const openLoop = (row: Row) =>
+  row.atTarget
+    ? `${row.atTarget.rate} req/s (p99 ${row.atTarget.p99} ms)`
+    : row.atTarget === null
+      ? `none down to ${Math.round(OPEN_LOOP_FRACTIONS.at(-1)! * row.rps)} req/s`
+      : '–';
 
 export function report(rows: Row[], books: Books | undefined, webhooks?: { delivered: number; pending: number; failed: number; received: number }) {
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -65,5 +70,8 @@ export function report(rows: Row[], books: Books | undefined, webhooks?: { deliv
   fs.mkdirSync(RESULTS, { recursive: true });
   if (ONLY) return; // a partial run does not replace the latest full table
   fs.writeFileSync(path.join(RESULTS, 'latest.md'), `${text}\n`);
-  fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify({ machine, connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, rows, books }, null, 2));
+  fs.writeFileSync(
+    path.join(RESULTS, 'latest.json'),
+    JSON.stringify({ machine, connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, rows, books }, null, 2),
+  );
 }

@@ -11,7 +11,21 @@ import { checkBooks, type Books } from './books';
 import { combine, measure, rateAtTarget, warmUp, type Measured } from './load';
 import { openLoop, report, type Row } from './report';
 import { seed, webhookSubscription } from './seed';
-import { BCRYPT_ROUNDS, CUSTOMERS, ITEMS, ONLY, P99_TARGET_MS, PG_SETTINGS, PROFILE_DIR, query, REFUND_SALES, REFUND_UNITS, REVIEWS_PER_ITEM, ROUNDS, SOAK_SECONDS } from './settings';
+import {
+  BCRYPT_ROUNDS,
+  CUSTOMERS,
+  ITEMS,
+  ONLY,
+  P99_TARGET_MS,
+  PG_SETTINGS,
+  PROFILE_DIR,
+  query,
+  REFUND_SALES,
+  REFUND_UNITS,
+  REVIEWS_PER_ITEM,
+  ROUNDS,
+  SOAK_SECONDS,
+} from './settings';
 import { soak } from './soak';
 
 async function main() {
@@ -90,7 +104,14 @@ async function main() {
     const basket = () => [...itemIds].sort(() => Math.random() - 0.5).slice(0, 3);
 
     /** `webhook`: measured twice in every round, without and with one active webhook subscription. */
-    const scenarios: Array<{ name: string; service: string; requests: autocannon.Request[]; ceiling?: autocannon.Request[]; prepare?: () => Promise<void>; webhook?: boolean }> = [
+    const scenarios: Array<{
+      name: string;
+      service: string;
+      requests: autocannon.Request[];
+      ceiling?: autocannon.Request[];
+      prepare?: () => Promise<void>;
+      webhook?: boolean;
+    }> = [
       {
         name: 'GET /items (electronics, -priceCents)',
         service: urls.inventory,
@@ -210,7 +231,11 @@ async function main() {
     ];
 
     if (SOAK_SECONDS) {
-      await soak(system, scenarios.filter((scenario) => !scenario.name.includes('login')), itemIds);
+      await soak(
+        system,
+        scenarios.filter((scenario) => !scenario.name.includes('login')),
+        itemIds,
+      );
       return;
     }
     const servicePids = Object.fromEntries(system.processes.map((p) => [p.name, p.child.pid!]));
@@ -238,18 +263,23 @@ async function main() {
       const ceilingRow = top.length ? combine(top) : undefined;
       const rowOf = (name: string, measured: Measured[]): Row => {
         const row: Row = { scenario: name, ...combine(measured) };
-        if (ceilingRow) Object.assign(row, { ceilingRps: ceilingRow.rps, ceilingP99: ceilingRow.p99, ratio: row.rps / ceilingRow.rps, ceilingCpuUs: ceilingRow.cpuUs });
+        if (ceilingRow)
+          Object.assign(row, { ceilingRps: ceilingRow.rps, ceilingP99: ceilingRow.p99, ratio: row.rps / ceilingRow.rps, ceilingCpuUs: ceilingRow.cpuUs });
         return row;
       };
       const measuredRows = [rowOf(scenario.name, shop), ...(subscribed.length ? [rowOf(`${scenario.name}, 1 webhook subscription`, subscribed)] : [])];
-      if (P99_TARGET_MS && !scenario.name.includes('login')) measuredRows[0]!.atTarget = await rateAtTarget(scenario.service, scenario.requests, measuredRows[0]!.rps);
+      if (P99_TARGET_MS && !scenario.name.includes('login'))
+        measuredRows[0]!.atTarget = await rateAtTarget(scenario.service, scenario.requests, measuredRows[0]!.rps);
       if (scenario.webhook) webhooks = await hooks.settle();
       // The ceiling's purchases go through the same tables and must balance too.
       if (scenario.name.startsWith('POST /sales')) books = await checkBooks(system, itemIds);
       rows.push(...measuredRows);
       console.log(
         measuredRows
-          .map((row) => ` ${row.rps} req/s, p99 ${row.p99} ms${row.ratio ? `, ${(row.ratio * 100).toFixed(0)}% of ceiling` : ''}${row.atTarget !== undefined ? `; at p99 ≤ ${P99_TARGET_MS} ms: ${openLoop(row)}` : ''}`)
+          .map(
+            (row) =>
+              ` ${row.rps} req/s, p99 ${row.p99} ms${row.ratio ? `, ${(row.ratio * 100).toFixed(0)}% of ceiling` : ''}${row.atTarget !== undefined ? `; at p99 ≤ ${P99_TARGET_MS} ms: ${openLoop(row)}` : ''}`,
+          )
           .join(';'),
       );
     }

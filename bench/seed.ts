@@ -10,11 +10,13 @@ import { BCRYPT_ROUNDS, CUSTOMERS, INITIAL_STOCK, ITEMS, query, REVIEWS_PER_ITEM
 export async function seed(system: TestSystem) {
   const { context } = system;
   const adminToken = (
-    (await (await fetch(`${context.urls.customers}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(context.admin),
-    })).json()) as { accessToken: string }
+    (await (
+      await fetch(`${context.urls.customers}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(context.admin),
+      })
+    ).json()) as { accessToken: string }
   ).accessToken;
   const categories = ['food', 'clothes', 'accessories', 'electronics'];
   const itemIds: string[] = [];
@@ -27,7 +29,7 @@ export async function seed(system: TestSystem) {
           body: JSON.stringify({
             name: `Bench item ${i + j}`,
             category: categories[(i + j) % 4],
-            priceCents: 100 + ((i + j) * 7919) % 9900,
+            priceCents: 100 + (((i + j) * 7919) % 9900),
             description: `A realistic description for item ${i + j}, long enough to be searched.`,
             stockCount: INITIAL_STOCK,
           }),
@@ -100,7 +102,9 @@ export async function webhookSubscription(system: TestSystem, adminToken: string
   const sales = system.context.urls.sales;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` };
   const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
-  const created = (await (await fetch(`${sales}/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url, events: ['sale.completed'] }) })).json()) as { id: string };
+  const created = (await (await fetch(`${sales}/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url, events: ['sale.completed'] }) })).json()) as {
+    id: string;
+  };
   const setActive = async (active: boolean) => {
     const res = await fetch(`${sales}/webhooks/${created.id}`, { method: 'PATCH', headers, body: JSON.stringify({ active }) });
     if (res.status !== 200) throw new Error(`could not set the subscription active=${active}: ${res.status}`);
@@ -112,7 +116,12 @@ export async function webhookSubscription(system: TestSystem, adminToken: string
     async settle() {
       await setActive(true);
       const count = async (status: string) =>
-        (await query(system.context.databaseUrls.sales, `SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND status = $2`, [created.id, status]))[0].n as number;
+        (
+          await query(system.context.databaseUrls.sales, `SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND status = $2`, [
+            created.id,
+            status,
+          ])
+        )[0].n as number;
       const deadline = Date.now() + 120_000;
       while ((await count('pending')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1000));
       return { delivered: await count('delivered'), pending: await count('pending'), failed: await count('failed'), received };

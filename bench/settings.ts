@@ -33,7 +33,10 @@ export const PROFILE_DIR = process.env.BENCH_PROFILE;
 export const P99_TARGET_MS = Number(process.env.BENCH_P99_TARGET_MS ?? 100);
 export const OPEN_LOOP_FRACTIONS = [0.9, 0.75, 0.6, 0.45, 0.3, 0.15];
 /** BENCH_PG_SETTINGS=commit_delay=1000,commit_siblings=5 sets PostgreSQL settings (ALTER SYSTEM) for an experiment. */
-export const PG_SETTINGS = (process.env.BENCH_PG_SETTINGS ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]);
+export const PG_SETTINGS = (process.env.BENCH_PG_SETTINGS ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((pair) => pair.split('=') as [string, string]);
 // BENCH_POOL_SIZE=<n> overrides every service's DATABASE_POOL_SIZE (default 10) for an experiment.
 
 /** One statement on its own connection (the bench's seeding and checks; never on a measured path). */

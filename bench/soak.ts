@@ -25,7 +25,12 @@ export async function soak(system: TestSystem, scenarios: Array<{ service: strin
   // autocannon sends to one origin: each service gets its share of the connections.
   const results = await Promise.all(
     scenarios.map((scenario) =>
-      autocannon({ url: scenario.service, connections: Math.max(1, Math.round(CONNECTIONS / scenarios.length)), duration: SOAK_SECONDS, requests: scenario.requests }),
+      autocannon({
+        url: scenario.service,
+        connections: Math.max(1, Math.round(CONNECTIONS / scenarios.length)),
+        duration: SOAK_SECONDS,
+        requests: scenario.requests,
+      }),
     ),
   );
   clearInterval(timer);
@@ -58,7 +63,9 @@ export async function soak(system: TestSystem, scenarios: Array<{ service: strin
         `| ${name} | ${mean(60, 120, name)} | ${mean(end - 60, end, name)} | ${Math.max(...samples.map((s) => s.rss[name]!))} | ${slope(name).toFixed(2)} |`,
     ),
     '',
-    books.problems.length ? `**Books do not balance:** ${books.problems.join('; ')}` : `Books after the soak: balanced — ${books.completedUnits} units sold, nothing pending.`,
+    books.problems.length
+      ? `**Books do not balance:** ${books.problems.join('; ')}`
+      : `Books after the soak: balanced — ${books.completedUnits} units sold, nothing pending.`,
   ];
   const text = lines.join('\n');
   console.log(`\n${text}`);

@@ -28,7 +28,11 @@ async function measure(name: ServiceName, env: Record<string, string>, way: Way)
   // tsx keeps its transpile cache under the temp folder: a folder of its own per start empties it.
   const tmp = way === 'tsx, empty cache' ? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-start-')) : undefined;
   const started = performance.now();
-  const service = await startService(name, { ...env, PORT: String(await freePort()), ...(tmp && { TMPDIR: tmp }) }, { stdio: 'ignore', compiled: way === 'compiled' });
+  const service = await startService(
+    name,
+    { ...env, PORT: String(await freePort()), ...(tmp && { TMPDIR: tmp }) },
+    { stdio: 'ignore', compiled: way === 'compiled' },
+  );
   const ms = performance.now() - started;
   const rss = rssMb(service.child.pid!);
   await service.stop();
@@ -37,7 +41,12 @@ async function measure(name: ServiceName, env: Record<string, string>, way: Way)
 }
 
 async function main() {
-  console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} cores)`);
+  console.log(
+    `load average before: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (${os.cpus().length} cores)`,
+  );
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   const system = await startTestSystem({ nodeEnv: 'production', stdio: 'ignore' });
   await Promise.all(system.processes.map((p) => p.stop())); // only its migrated databases and settings are used
@@ -60,7 +69,12 @@ async function main() {
   } finally {
     await system.stop();
   }
-  console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`\nmedian of ${RUNS} starts: spawn → first /ready 200 (RSS then)\n`);
   console.log(`| service | ${WAYS.join(' | ')} |`);
   console.log(`|---|${WAYS.map(() => '---').join('|')}|`);

@@ -60,7 +60,10 @@ interface Operation {
   'x-callers'?: string[];
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema: Schema; example?: unknown }> };
-  responses: Record<string, { description: string; headers?: Record<string, { description?: string }>; content?: Record<string, { schema: Schema; example?: unknown }> }>;
+  responses: Record<
+    string,
+    { description: string; headers?: Record<string, { description?: string }>; content?: Record<string, { schema: Schema; example?: unknown }> }
+  >;
 }
 interface Document {
   info: { title: string; description?: string };
@@ -171,7 +174,8 @@ function fieldRows(schema: Schema, prefix = ''): string[] {
 
 function schemaBlock(schema: Schema): string[] {
   const direct = schema.type === 'array' && schema.items ? schema.items : schema;
-  if (schema.$ref || !(direct.properties || direct.allOf)) return [`${schema.type === 'array' ? 'An array of ' : ''}${typeOf(schema.$ref ? schema : direct)}`, ''];
+  if (schema.$ref || !(direct.properties || direct.allOf))
+    return [`${schema.type === 'array' ? 'An array of ' : ''}${typeOf(schema.$ref ? schema : direct)}`, ''];
   const intro = schema.type === 'array' ? ['An array of objects:', ''] : [];
   return [...intro, '| field | type | required | notes |', '|---|---|---|---|', ...fieldRows(direct), ''];
 }
@@ -247,7 +251,10 @@ function page(service: Service, doc: Document): string {
     lines.push(`### ${name}`, '', ...(schema.description ? [schema.description, ''] : []), ...schemaBlock(schema));
     if (schema.example !== undefined) lines.push('Example:', '', '```json', JSON.stringify(schema.example, null, 2), '```', '');
   }
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 function index(docs: Record<Service, Document>): string {

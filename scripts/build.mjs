@@ -17,7 +17,10 @@ const unknown = services.filter((name) => !all.includes(name));
 if (unknown.length > 0) throw new Error(`no such service: ${unknown.join(', ')} (one of ${all.join(', ')})`);
 
 const tsc = createRequire(path.join(root, 'package.json')).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '--build', 'packages/kit/tsconfig.build.json', ...services.map((name) => `services/${name}/tsconfig.build.json`)], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '--build', 'packages/kit/tsconfig.build.json', ...services.map((name) => `services/${name}/tsconfig.build.json`)], {
+  cwd: root,
+  stdio: 'inherit',
+});
 for (const name of services) {
   const generated = path.join(root, 'services', name, 'src', 'generated');
   if (!fs.existsSync(generated)) throw new Error(`${generated} is missing: pnpm install (or node scripts/generate-clients.mjs ${name}) generates it`);

@@ -53,7 +53,12 @@ interface Answer {
   headers: Headers | undefined;
 }
 
-async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const what = `${method} ${path.replace(/\/[0-9a-f-]{36}/g, '/:id').replace(/\/customers\/[^/]+/, '/customers/:username')}`;
   const { status, body, text, headers } = await fetchJson(base, method, path, { ...options, timeoutMs: 15_000 });
   count(status ? `${what} ${status}` : `${what} unreachable`);
@@ -87,7 +92,13 @@ async function main() {
   const system = await startTestSystem({
     ownPostgres: true,
     databaseLimits: 'default',
-    env: { LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'silent', SERVICE_TIMEOUT_MS: '1500', SERVICE_RETRY_ATTEMPTS: '2', SWEEP_AGE_MS: '20000', SWEEP_INTERVAL_MS: '1000' },
+    env: {
+      LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'silent',
+      SERVICE_TIMEOUT_MS: '1500',
+      SERVICE_RETRY_ATTEMPTS: '2',
+      SWEEP_AGE_MS: '20000',
+      SWEEP_INTERVAL_MS: '1000',
+    },
     stdio: process.env.CHAOS_LOG_LEVEL ? 'inherit' : 'ignore',
   });
   const { urls, env, databaseUrls } = system.context;
@@ -157,7 +168,16 @@ async function main() {
 
     const register = async (host: string) => {
       const username = `ch${crypto.randomBytes(5).toString('hex')}`;
-      const body = { username, password: 'chaos-password', firstName: 'Chaos', lastName: 'Monkey', age: 40, address: 'Nowhere', gender: 'other', maritalStatus: 'single' };
+      const body = {
+        username,
+        password: 'chaos-password',
+        firstName: 'Chaos',
+        lastName: 'Monkey',
+        age: 40,
+        address: 'Nowhere',
+        gender: 'other',
+        maritalStatus: 'single',
+      };
       const created = await call(host, 'POST', '/customers', { body });
       if (created.status !== 201) return;
       const login = await call(urls.customers, 'POST', '/auth/login', { body: { username, password: body.password } });
@@ -210,10 +230,14 @@ async function main() {
       refundAnswers.set(first.status, (refundAnswers.get(first.status) ?? 0) + 1);
       if (!headers['idempotency-key'] || first.status !== 201) return;
       const again = await call(base('sales'), 'POST', `/sales/${sale.id}/refunds`, { token, body, headers });
-      if (again.status === 201 && again.body.id !== first.body.id) violations.push(`idempotent refund replay answered another refund: ${first.body.id} then ${again.body.id}`);
+      if (again.status === 201 && again.body.id !== first.body.id)
+        violations.push(`idempotent refund replay answered another refund: ${first.body.id} then ${again.body.id}`);
     };
     const review = async (c: Customer) => {
-      await call(base('reviews'), 'POST', '/reviews', { token: c.token, body: { itemId: pick(items).id, rating: 1 + Math.floor(random() * 5), comment: 'chaos' } });
+      await call(base('reviews'), 'POST', '/reviews', {
+        token: c.token,
+        body: { itemId: pick(items).id, rating: 1 + Math.floor(random() * 5), comment: 'chaos' },
+      });
     };
 
     const deadline = Date.now() + SECONDS * 1000;
@@ -269,7 +293,9 @@ async function main() {
     const sweepDeadline = Date.now() + 90_000;
     let pending = 0;
     for (;;) {
-      pending = (await salesDb.query(`SELECT (SELECT count(*) FROM sales WHERE status = 'PENDING') + (SELECT count(*) FROM refunds WHERE status = 'PENDING') AS n`)).rows[0].n;
+      pending = (
+        await salesDb.query(`SELECT (SELECT count(*) FROM sales WHERE status = 'PENDING') + (SELECT count(*) FROM refunds WHERE status = 'PENDING') AS n`)
+      ).rows[0].n;
       pending = Number(pending);
       if (!pending || Date.now() > sweepDeadline) break;
       await sleep(1000);
@@ -287,11 +313,13 @@ async function main() {
     );
     for (const w of wallets.rows) {
       if (w.balance !== w.ledger) violations.push(`wallet of ${w.username}: balance ${w.balance} ≠ ledger ${w.ledger}`);
-      if (BigInt(w.deposits) + BigInt(w.purchases) + BigInt(w.refunds) !== BigInt(w.balance)) violations.push(`wallet of ${w.username}: deposits − purchases + refunds ≠ balance`);
+      if (BigInt(w.deposits) + BigInt(w.purchases) + BigInt(w.refunds) !== BigInt(w.balance))
+        violations.push(`wallet of ${w.username}: deposits − purchases + refunds ≠ balance`);
       if (w.others) violations.push(`wallet of ${w.username}: ${w.others} ledger entries of unknown type`);
       const sure = confirmedDeposits.get(w.id) ?? 0;
       const maybe = uncertainDeposits.get(w.id) ?? 0;
-      if (Number(w.deposits) < sure || Number(w.deposits) > sure + maybe) violations.push(`wallet of ${w.username}: ledger deposits ${w.deposits}, confirmed ${sure} (+${maybe} unknown outcome)`);
+      if (Number(w.deposits) < sure || Number(w.deposits) > sure + maybe)
+        violations.push(`wallet of ${w.username}: ledger deposits ${w.deposits}, confirmed ${sure} (+${maybe} unknown outcome)`);
     }
 
     // Purchases in the ledger against sales: a completed sale is charged its total exactly once; a failed one nets 0
@@ -346,10 +374,12 @@ async function main() {
       if (saleById.get(r.sale_id)?.status !== 'COMPLETED') violations.push(`refund ${r.id} of a sale that did not complete`);
     }
     for (const s of sales.rows) {
-      if (BigInt(s.refunded) !== (refundedBySale.get(s.id) ?? 0n)) violations.push(`sale ${s.id}: refundedCents ${s.refunded} ≠ its completed refunds ${refundedBySale.get(s.id) ?? 0n}`);
+      if (BigInt(s.refunded) !== (refundedBySale.get(s.id) ?? 0n))
+        violations.push(`sale ${s.id}: refundedCents ${s.refunded} ≠ its completed refunds ${refundedBySale.get(s.id) ?? 0n}`);
     }
     for (const row of soldLines.rows) {
-      if (row.refunded !== row.refunded_by_refunds) violations.push(`item ${row.item_id}: lines say ${row.refunded} refunded, refunds say ${row.refunded_by_refunds}`);
+      if (row.refunded !== row.refunded_by_refunds)
+        violations.push(`item ${row.item_id}: lines say ${row.refunded} refunded, refunds say ${row.refunded_by_refunds}`);
     }
 
     const stock = await inventoryDb.query(
@@ -361,7 +391,8 @@ async function main() {
       const sold = soldByItem.get(row.id)?.units ?? 0;
       const restocked = soldByItem.get(row.id)?.restocked ?? 0;
       const expected = INITIAL_STOCK - sold + restocked;
-      if (row.stock_count !== expected) violations.push(`item ${row.id}: stock ${row.stock_count}, expected ${INITIAL_STOCK} − ${sold} sold + ${restocked} restocked`);
+      if (row.stock_count !== expected)
+        violations.push(`item ${row.id}: stock ${row.stock_count}, expected ${INITIAL_STOCK} − ${sold} sold + ${restocked} restocked`);
       if (row.stock_count !== row.movements) violations.push(`item ${row.id}: stock ${row.stock_count} ≠ sum of its movements ${row.movements}`);
     }
 
@@ -372,7 +403,8 @@ async function main() {
     const completedIds = new Set(sales.rows.filter((s) => s.status === 'COMPLETED').map((s) => s.id as string));
     const announced = await salesDb.query(`SELECT data->>'id' AS sale, count(*)::int AS n FROM outbox_events WHERE type = 'sale.completed' GROUP BY 1`);
     const announcedBySale = new Map(announced.rows.map((r) => [r.sale as string, r.n as number]));
-    for (const id of completedIds) if (announcedBySale.get(id) !== 1) violations.push(`completed sale ${id}: ${announcedBySale.get(id) ?? 0} sale.completed events`);
+    for (const id of completedIds)
+      if (announcedBySale.get(id) !== 1) violations.push(`completed sale ${id}: ${announcedBySale.get(id) ?? 0} sale.completed events`);
     for (const [id] of announcedBySale) if (!completedIds.has(id)) violations.push(`sale.completed for sale ${id}, which did not complete`);
     const events: Record<string, string> = {};
     for (const name of ['customers', 'inventory', 'sales', 'reviews'] as const) {
@@ -392,7 +424,8 @@ async function main() {
         left = (await unsettled()).rows;
       }
       for (const row of left) violations.push(`${name} event ${row.id}: delivery ${row.status ?? 'missing'} 120 s after the load`);
-      const delivered = (await serviceDb.query(`SELECT event_id FROM webhook_deliveries WHERE subscription_id = $1 AND status = 'delivered'`, [subscriptionId])).rows;
+      const delivered = (await serviceDb.query(`SELECT event_id FROM webhook_deliveries WHERE subscription_id = $1 AND status = 'delivered'`, [subscriptionId]))
+        .rows;
       const received = new Map<string, number>();
       for (const r of receiver.received) {
         if (!r.verified) violations.push(`${name} event ${r.id}: a delivery with a bad signature`);

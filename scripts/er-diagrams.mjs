@@ -74,7 +74,10 @@ function parseSchema(source) {
       .filter((block) => block.kind === 'enum')
       .map((block) => [
         block.name,
-        block.lines.map((line) => line.trim()).filter((line) => line && !line.startsWith('//') && !line.startsWith('@@')).map((line) => line.split(/\s+/)[0]),
+        block.lines
+          .map((line) => line.trim())
+          .filter((line) => line && !line.startsWith('//') && !line.startsWith('@@'))
+          .map((line) => line.split(/\s+/)[0]),
       ]),
   );
   const models = parsed
@@ -109,7 +112,9 @@ function parseSchema(source) {
           dbType: /@db\.(\w+)(?:\(([^)]*)\))?/.exec(attributes),
           id: /@id\b/.test(attributes),
           unique: /@unique\b/.test(attributes),
-          relation: /@relation\b/.test(attributes) ? { fields: listArgument(attributes, 'fields'), references: listArgument(attributes, 'references') } : undefined,
+          relation: /@relation\b/.test(attributes)
+            ? { fields: listArgument(attributes, 'fields'), references: listArgument(attributes, 'references') }
+            : undefined,
           doc: doc.join(' '),
         });
         doc = [];

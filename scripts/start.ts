@@ -86,7 +86,10 @@ async function main() {
       void shutdown(1);
     });
     urls = Object.fromEntries(NAMES.map((name) => [name, postgres!.url(name)])) as Record<ServiceName, string>;
-    const where = postgres.dataDir === path.join(DATA_DIR, 'postgres') ? path.relative(ROOT, postgres.dataDir) : `${postgres.dataDir} (the postgres user cannot reach ${path.relative(ROOT, DATA_DIR) || '.'}/ here)`;
+    const where =
+      postgres.dataDir === path.join(DATA_DIR, 'postgres')
+        ? path.relative(ROOT, postgres.dataDir)
+        : `${postgres.dataDir} (the postgres user cannot reach ${path.relative(ROOT, DATA_DIR) || '.'}/ here)`;
     log(`PostgreSQL 17 on 127.0.0.1:${POSTGRES_PORT}, data in ${where} (log: ${path.relative(ROOT, DATA_DIR)}/postgres.log)`);
   }
   await Promise.all(
@@ -101,9 +104,10 @@ async function main() {
   );
 
   const secrets = loadOrCreateSecrets(path.join(DATA_DIR, 'secrets.json'));
-  const serviceUrls = Object.fromEntries(
-    NAMES.map((name) => [name, env[`${upper(name)}_URL`] ?? `http://${LOCAL_HOST}:${ports[name]}`]),
-  ) as Record<ServiceName, string>;
+  const serviceUrls = Object.fromEntries(NAMES.map((name) => [name, env[`${upper(name)}_URL`] ?? `http://${LOCAL_HOST}:${ports[name]}`])) as Record<
+    ServiceName,
+    string
+  >;
   const common = {
     NODE_ENV: env.NODE_ENV ?? 'development',
     HOST,

@@ -102,7 +102,13 @@ async function until(what: string, timeoutMs: number, check: () => boolean | Pro
 }
 
 /** The project's containers as podman sees them. */
-interface Container { Names: string[]; State: string; ExitCode: number; Status: string; Labels: Record<string, string> }
+interface Container {
+  Names: string[];
+  State: string;
+  ExitCode: number;
+  Status: string;
+  Labels: Record<string, string>;
+}
 function containers(): Container[] {
   const out = spawnSync('podman', ['ps', '-a', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', 'json'], { encoding: 'utf8' });
   return out.status === 0 ? JSON.parse(out.stdout || '[]') : [];
@@ -148,7 +154,10 @@ function readmeSteps(): string[] {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const block = /<!-- compose-steps -->\n\s*```sh\n([\s\S]*?)\n\s*```/.exec(readme)?.[1];
   if (!block) throw new Error('README.md: no ```sh block after <!-- compose-steps -->');
-  return block.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line && !line.startsWith('#'));
+  return block
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter((line) => line && !line.startsWith('#'));
 }
 const STEPS = [
   'pnpm compose:env',
@@ -171,7 +180,14 @@ async function curlSession(adminPassword: string) {
   for (const [i, name] of SERVICES.entries()) script = script.replaceAll(`http://127.0.0.1:${5000 + i}`, url(name));
   const output = await run('bash', ['-c', script], 2 * MINUTE);
   // What the README's "→" lines promise.
-  for (const expected of ['"status":"completed"', 'Idempotent-Replayed: true', '"code":"insufficient_funds"', '"code":"insufficient_stock"', '"verifiedPurchase":true', '"status":"approved"']) {
+  for (const expected of [
+    '"status":"completed"',
+    'Idempotent-Replayed: true',
+    '"code":"insufficient_funds"',
+    '"code":"insufficient_stock"',
+    '"verifiedPurchase":true',
+    '"status":"approved"',
+  ]) {
     if (!output.includes(expected)) throw new Error(`curl session: no ${expected} in its output`);
   }
 }
@@ -206,7 +222,10 @@ async function get(name: (typeof SERVICES)[number], route: string, token?: strin
 /** What the curl session left behind, read back after the restarts: it must all still be there. */
 async function aliceState() {
   const login = await fetch(`${url('customers')}/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'correct-horse-battery' }), signal: AbortSignal.timeout(10_000),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'alice', password: 'correct-horse-battery' }),
+    signal: AbortSignal.timeout(10_000),
   });
   if (!login.ok) throw new Error(`alice cannot log in: ${login.status}`);
   const { accessToken } = (await login.json()) as { accessToken: string };
@@ -221,7 +240,12 @@ async function aliceState() {
 function printFailure() {
   const all = containers();
   console.error(spawnSync('docker-compose', ['ps'], { cwd: ROOT, env, encoding: 'utf8' }).stdout);
-  const failing = all.filter((c) => (c.State === 'exited' && c.ExitCode !== 0) || (c.State === 'running' && healthOf(c) !== undefined && healthOf(c) !== 'healthy') || (c.State !== 'running' && c.State !== 'exited'));
+  const failing = all.filter(
+    (c) =>
+      (c.State === 'exited' && c.ExitCode !== 0) ||
+      (c.State === 'running' && healthOf(c) !== undefined && healthOf(c) !== 'healthy') ||
+      (c.State !== 'running' && c.State !== 'exited'),
+  );
   for (const c of failing.length > 0 ? failing : all) {
     console.error(`\n===== logs of ${c.Names[0]} (${c.State}, ${c.Status}) =====`);
     console.error(spawnSync('podman', ['logs', '--tail', '200', c.Names[0]!], { encoding: 'utf8' }).output.join(''));
@@ -247,7 +271,10 @@ const projectLabel = `label=com.docker.compose.project=${PROJECT}`;
 /** What podman still holds of this project: its containers, volumes and networks (compose labels them all). */
 function leftovers(): string[] {
   const list = (kind: string, args: string[]) =>
-    podman(args).stdout.split('\n').filter(Boolean).map((id) => `${kind} ${id.slice(0, 12)}`);
+    podman(args)
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map((id) => `${kind} ${id.slice(0, 12)}`);
   return [
     ...list('container', ['ps', '-aq', '--filter', projectLabel]),
     ...list('volume', ['volume', 'ls', '-q', '--filter', projectLabel]),
@@ -352,8 +379,13 @@ async function main() {
   let failure: Error | undefined;
   try {
     await step('podman API socket', () =>
-      until('podman system service', MINUTE, () =>
-        new Promise((resolve) => http.get({ socketPath: socket, path: '/_ping' }, (res) => resolve(res.statusCode === 200)).on('error', () => resolve(false))),
+      until(
+        'podman system service',
+        MINUTE,
+        () =>
+          new Promise((resolve) =>
+            http.get({ socketPath: socket, path: '/_ping' }, (res) => resolve(res.statusCode === 200)).on('error', () => resolve(false)),
+          ),
       ),
     );
     await step('stand-in base images (docker/ci-standins/build.sh)', () => run('bash', ['docker/ci-standins/build.sh'], 15 * MINUTE));
@@ -378,7 +410,8 @@ async function main() {
     await step(STEPS[4]!, () => compose(STEPS[4]!, 2 * MINUTE));
     await step('every service healthy again', () => waitHealthy(3 * MINUTE));
     const after = await step('data intact', () => aliceState());
-    if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`data changed across the restart: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+    if (JSON.stringify(after) !== JSON.stringify(before))
+      throw new Error(`data changed across the restart: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
   } catch (error) {
     printFailure();
     failure = error instanceof Error ? error : new Error(String(error));

@@ -40,7 +40,11 @@ describe('a username registered again', () => {
     const next = customerBody({ username: body.username, password: 'the-new-owners-secret', firstName: 'Newowner' });
     const registered = await expectStatus('register again', api('customers').post('/customers').send(next), 201);
     const newAuth = bearer(await login(next.username, next.password));
-    const deposit = await expectStatus('deposit', api('customers').post(`/customers/${next.username}/wallet/deposits`).set(newAuth).send({ amountCents: 5000 }), 201);
+    const deposit = await expectStatus(
+      'deposit',
+      api('customers').post(`/customers/${next.username}/wallet/deposits`).set(newAuth).send({ amountCents: 5000 }),
+      201,
+    );
     const item = await newItem();
     const review = await expectStatus('review', api('reviews').post('/reviews').set(newAuth).send({ itemId: item.id, rating: 1, comment: 'mine' }), 201);
 

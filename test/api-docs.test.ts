@@ -24,7 +24,9 @@ describe('docs/api', () => {
     for (const [route, methods] of Object.entries(document.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         expect(page).toContain(`### ${method.toUpperCase()} ${route}\n`);
-        expect(page).toMatch(new RegExp(`\\| \\[\`${method.toUpperCase()} ${route.replace(/[{}]/g, '\\$&')}\`\\]\\([^)]*\\) \\| [^\\n]* \\| ${op['x-access']} \\|`));
+        expect(page).toMatch(
+          new RegExp(`\\| \\[\`${method.toUpperCase()} ${route.replace(/[{}]/g, '\\$&')}\`\\]\\([^)]*\\) \\| [^\\n]* \\| ${op['x-access']} \\|`),
+        );
       }
     }
   });

@@ -50,7 +50,12 @@ const internal = (service: Service, ok: number, allowed: Caller[]) =>
 
 const rows: Row[] = [
   // customers
-  { route: 'POST /customers', who: 'anyone', request: () => ({ service: 'customers', method: 'post', path: '/customers', body: customerBody() }), expect: anyone(201) },
+  {
+    route: 'POST /customers',
+    who: 'anyone',
+    request: () => ({ service: 'customers', method: 'post', path: '/customers', body: customerBody() }),
+    expect: anyone(201),
+  },
   {
     route: 'POST /auth/login',
     who: 'anyone',
@@ -61,7 +66,12 @@ const rows: Row[] = [
     expect: anyone(200),
   },
   { route: 'GET /customers', who: 'admin', request: () => ({ service: 'customers', method: 'get', path: '/customers' }), expect: signedIn(200, ['admin']) },
-  { route: 'GET /customers/:username', who: 'self, admin', request: async (w) => ({ service: 'customers', method: 'get', path: `/customers/${(await w.owner()).username}` }), expect: signedIn(200, ['owner', 'admin']) },
+  {
+    route: 'GET /customers/:username',
+    who: 'self, admin',
+    request: async (w) => ({ service: 'customers', method: 'get', path: `/customers/${(await w.owner()).username}` }),
+    expect: signedIn(200, ['owner', 'admin']),
+  },
   {
     route: 'PATCH /customers/:username',
     who: 'self, admin',
@@ -96,7 +106,11 @@ const rows: Row[] = [
   {
     route: 'DELETE /customers/:username/sessions/:id',
     who: 'self, admin',
-    request: async (w) => ({ service: 'customers', method: 'delete', path: `/customers/${(await w.owner()).username}/sessions/${(await w.newSession()).sessionId}` }),
+    request: async (w) => ({
+      service: 'customers',
+      method: 'delete',
+      path: `/customers/${(await w.owner()).username}/sessions/${(await w.newSession()).sessionId}`,
+    }),
     expect: signedIn(204, ['owner', 'admin']),
   },
   {
@@ -109,7 +123,12 @@ const rows: Row[] = [
   {
     route: 'POST /customers/:username/wallet/deposits',
     who: 'self, admin',
-    request: async (w) => ({ service: 'customers', method: 'post', path: `/customers/${(await w.owner()).username}/wallet/deposits`, body: { amountCents: 100 } }),
+    request: async (w) => ({
+      service: 'customers',
+      method: 'post',
+      path: `/customers/${(await w.owner()).username}/wallet/deposits`,
+      body: { amountCents: 100 },
+    }),
     expect: signedIn(201, ['owner', 'admin']),
   },
   {
@@ -122,41 +141,80 @@ const rows: Row[] = [
     // Not in the contract (customers added it): held to the same rule as the list it belongs to.
     route: 'GET /customers/:username/wallet/transactions/:id',
     who: 'self, admin (not in the contract; as the list)',
-    request: async (w) => ({ service: 'customers', method: 'get', path: `/customers/${(await w.owner()).username}/wallet/transactions/${(await w.transaction()).id}` }),
+    request: async (w) => ({
+      service: 'customers',
+      method: 'get',
+      path: `/customers/${(await w.owner()).username}/wallet/transactions/${(await w.transaction()).id}`,
+    }),
     expect: signedIn(200, ['owner', 'admin']),
   },
   {
     route: 'POST /internal/wallet/debits',
     who: 'services',
-    request: async (w) => ({ service: 'customers', method: 'post', path: '/internal/wallet/debits', body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}` } }),
+    request: async (w) => ({
+      service: 'customers',
+      method: 'post',
+      path: '/internal/wallet/debits',
+      body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}` },
+    }),
     expect: internal('customers', 201, ['sales']),
   },
   {
     route: 'POST /internal/wallet/credits',
     who: 'services',
-    request: async (w) => ({ service: 'customers', method: 'post', path: '/internal/wallet/credits', body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}` } }),
+    request: async (w) => ({
+      service: 'customers',
+      method: 'post',
+      path: '/internal/wallet/credits',
+      body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}` },
+    }),
     expect: internal('customers', 201, ['sales']),
   },
   {
     route: 'POST /internal/wallet/refunds',
     who: 'services',
-    request: async (w) => ({ service: 'customers', method: 'post', path: '/internal/wallet/refunds', body: { customerId: (await w.owner()).id, reference: (await w.debit()).reference } }),
+    request: async (w) => ({
+      service: 'customers',
+      method: 'post',
+      path: '/internal/wallet/refunds',
+      body: { customerId: (await w.owner()).id, reference: (await w.debit()).reference },
+    }),
     expect: internal('customers', 200, ['sales']),
   },
   // inventory
   {
     route: 'POST /items',
     who: 'admin',
-    request: () => ({ service: 'inventory', method: 'post', path: '/items', body: { name: unique('authz-'), category: 'food', priceCents: 100, stockCount: 5 } }),
+    request: () => ({
+      service: 'inventory',
+      method: 'post',
+      path: '/items',
+      body: { name: unique('authz-'), category: 'food', priceCents: 100, stockCount: 5 },
+    }),
     expect: signedIn(201, ['admin']),
   },
   { route: 'GET /items', who: 'anyone', request: () => ({ service: 'inventory', method: 'get', path: '/items' }), expect: anyone(200) },
-  { route: 'GET /items/:id', who: 'anyone', request: async (w) => ({ service: 'inventory', method: 'get', path: `/items/${(await w.item()).id}` }), expect: anyone(200) },
-  { route: 'PATCH /items/:id', who: 'admin', request: async (w) => ({ service: 'inventory', method: 'patch', path: `/items/${(await w.item()).id}`, body: { description: 'changed' } }), expect: signedIn(200, ['admin']) },
+  {
+    route: 'GET /items/:id',
+    who: 'anyone',
+    request: async (w) => ({ service: 'inventory', method: 'get', path: `/items/${(await w.item()).id}` }),
+    expect: anyone(200),
+  },
+  {
+    route: 'PATCH /items/:id',
+    who: 'admin',
+    request: async (w) => ({ service: 'inventory', method: 'patch', path: `/items/${(await w.item()).id}`, body: { description: 'changed' } }),
+    expect: signedIn(200, ['admin']),
+  },
   {
     route: 'POST /items/:id/stock-adjustments',
     who: 'admin',
-    request: async (w) => ({ service: 'inventory', method: 'post', path: `/items/${(await w.item()).id}/stock-adjustments`, body: { delta: 1, reason: 'authz' } }),
+    request: async (w) => ({
+      service: 'inventory',
+      method: 'post',
+      path: `/items/${(await w.item()).id}/stock-adjustments`,
+      body: { delta: 1, reason: 'authz' },
+    }),
     expect: signedIn(200, ['admin']),
   },
   {
@@ -165,18 +223,39 @@ const rows: Row[] = [
     request: async (w) => ({ service: 'inventory', method: 'get', path: `/items/${(await w.item()).id}/stock-movements` }),
     expect: signedIn(200, ['admin']),
   },
-  { route: 'GET /items?lowStock=true', who: 'admin', request: () => ({ service: 'inventory', method: 'get', path: '/items', query: { lowStock: 'true' } }), expect: signedIn(200, ['admin']) },
-  { route: 'DELETE /items/:id', who: 'admin', fresh: true, request: async (w) => ({ service: 'inventory', method: 'delete', path: `/items/${(await w.item()).id}` }), expect: signedIn(204, ['admin']) },
+  {
+    route: 'GET /items?lowStock=true',
+    who: 'admin',
+    request: () => ({ service: 'inventory', method: 'get', path: '/items', query: { lowStock: 'true' } }),
+    expect: signedIn(200, ['admin']),
+  },
+  {
+    route: 'DELETE /items/:id',
+    who: 'admin',
+    fresh: true,
+    request: async (w) => ({ service: 'inventory', method: 'delete', path: `/items/${(await w.item()).id}` }),
+    expect: signedIn(204, ['admin']),
+  },
   {
     route: 'POST /internal/stock/reservations',
     who: 'services',
-    request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/reservations', body: { reference: `authz-${unique()}`, lines: [{ itemId: (await w.item()).id, quantity: 1 }] } }),
+    request: async (w) => ({
+      service: 'inventory',
+      method: 'post',
+      path: '/internal/stock/reservations',
+      body: { reference: `authz-${unique()}`, lines: [{ itemId: (await w.item()).id, quantity: 1 }] },
+    }),
     expect: internal('inventory', 201, ['sales']),
   },
   {
     route: 'POST /internal/stock/returns',
     who: 'services',
-    request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/returns', body: { reference: `authz-${unique()}`, lines: [{ itemId: (await w.item()).id, quantity: 1 }] } }),
+    request: async (w) => ({
+      service: 'inventory',
+      method: 'post',
+      path: '/internal/stock/returns',
+      body: { reference: `authz-${unique()}`, lines: [{ itemId: (await w.item()).id, quantity: 1 }] },
+    }),
     expect: internal('inventory', 201, ['sales']),
   },
   {
@@ -187,7 +266,12 @@ const rows: Row[] = [
   },
   // sales
   { route: 'GET /goods', who: 'anyone', request: () => ({ service: 'sales', method: 'get', path: '/goods' }), expect: anyone(200) },
-  { route: 'GET /goods/:id', who: 'anyone', request: async (w) => ({ service: 'sales', method: 'get', path: `/goods/${(await w.item()).id}` }), expect: anyone(200) },
+  {
+    route: 'GET /goods/:id',
+    who: 'anyone',
+    request: async (w) => ({ service: 'sales', method: 'get', path: `/goods/${(await w.item()).id}` }),
+    expect: anyone(200),
+  },
   {
     route: 'POST /sales',
     who: 'customer, admin (buys for self)',
@@ -218,11 +302,17 @@ const rows: Row[] = [
     expect: { ...signedIn(200, ['owner', 'admin']), other: [403, 200] },
     check: async (caller, body, w) => {
       const owner = await w.owner();
-      if (caller === 'other' && body.data?.some((s: { customerId: string }) => s.customerId === owner.id)) return "another customer's sales leak through ?username=";
+      if (caller === 'other' && body.data?.some((s: { customerId: string }) => s.customerId === owner.id))
+        return "another customer's sales leak through ?username=";
       return undefined;
     },
   },
-  { route: 'GET /sales/:id', who: 'owner, admin (404 to others)', request: async (w) => ({ service: 'sales', method: 'get', path: `/sales/${(await w.sale()).id}` }), expect: signedIn(200, ['owner', 'admin'], 404) },
+  {
+    route: 'GET /sales/:id',
+    who: 'owner, admin (404 to others)',
+    request: async (w) => ({ service: 'sales', method: 'get', path: `/sales/${(await w.sale()).id}` }),
+    expect: signedIn(200, ['owner', 'admin'], 404),
+  },
   {
     route: 'POST /sales/:id/refunds',
     who: 'owner (within the refund window), admin (404 to others)',
@@ -239,7 +329,12 @@ const rows: Row[] = [
   {
     route: 'GET /internal/purchases',
     who: 'services',
-    request: async (w) => ({ service: 'sales', method: 'get', path: '/internal/purchases', query: { customerId: (await w.owner()).id, itemId: (await w.item()).id } }),
+    request: async (w) => ({
+      service: 'sales',
+      method: 'get',
+      path: '/internal/purchases',
+      query: { customerId: (await w.owner()).id, itemId: (await w.item()).id },
+    }),
     expect: internal('sales', 200, ['reviews']),
   },
   // reviews
@@ -263,14 +358,24 @@ const rows: Row[] = [
     request: async (w) => ({ service: 'reviews', method: 'delete', path: `/reviews/${(await w.approvedReview()).id}` }),
     expect: signedIn(204, ['owner', 'admin']),
   },
-  { route: 'GET /reviews/:id (approved)', who: 'anyone', request: async (w) => ({ service: 'reviews', method: 'get', path: `/reviews/${(await w.approvedReview()).id}` }), expect: anyone(200) },
+  {
+    route: 'GET /reviews/:id (approved)',
+    who: 'anyone',
+    request: async (w) => ({ service: 'reviews', method: 'get', path: `/reviews/${(await w.approvedReview()).id}` }),
+    expect: anyone(200),
+  },
   {
     route: 'GET /reviews/:id (pending)',
     who: 'author, admin; 404 to the rest',
     request: async (w) => ({ service: 'reviews', method: 'get', path: `/reviews/${(await w.pendingReview()).id}` }),
     expect: table((c) => (c === 'owner' || c === 'admin' ? 200 : c === 'anonymous' || c === 'other' ? 404 : [401, 404])),
   },
-  { route: 'GET /items/:itemId/reviews', who: 'anyone', request: async (w) => ({ service: 'reviews', method: 'get', path: `/items/${(await w.approvedItem()).id}/reviews` }), expect: anyone(200) },
+  {
+    route: 'GET /items/:itemId/reviews',
+    who: 'anyone',
+    request: async (w) => ({ service: 'reviews', method: 'get', path: `/items/${(await w.approvedItem()).id}/reviews` }),
+    expect: anyone(200),
+  },
   {
     route: 'GET /customers/:username/reviews',
     who: 'anyone (approved); self, admin (all)',
@@ -288,7 +393,12 @@ const rows: Row[] = [
       return undefined;
     },
   },
-  { route: 'GET /reviews?status=', who: 'admin', request: () => ({ service: 'reviews', method: 'get', path: '/reviews', query: { status: 'pending' } }), expect: signedIn(200, ['admin']) },
+  {
+    route: 'GET /reviews?status=',
+    who: 'admin',
+    request: () => ({ service: 'reviews', method: 'get', path: '/reviews', query: { status: 'pending' } }),
+    expect: signedIn(200, ['admin']),
+  },
   {
     route: 'POST /reviews/:id/moderation',
     who: 'admin',
@@ -317,7 +427,9 @@ const rows: Row[] = [
       request: async () => ({ service, method: 'post', path: '/webhooks', body: { url: (await fixtureReceiver()).url, events: ['*'] } }),
       expect: signedIn(201, ['admin']),
       check: async (_caller, body) => {
-        await api(service).delete(`/webhooks/${body.id}`).set((await admin()).auth);
+        await api(service)
+          .delete(`/webhooks/${body.id}`)
+          .set((await admin()).auth);
         return body.secret?.startsWith('whsec_') ? undefined : 'no secret in the answer';
       },
     },
@@ -350,7 +462,11 @@ const rows: Row[] = [
     {
       route: `POST /webhooks/:id/deliveries/:deliveryId/retries (${service})`,
       who: 'admin',
-      request: async (w) => ({ service, method: 'post', path: `/webhooks/${(await w.subscription(service)).id}/deliveries/${(await w.delivery(service)).id}/retries` }),
+      request: async (w) => ({
+        service,
+        method: 'post',
+        path: `/webhooks/${(await w.subscription(service)).id}/deliveries/${(await w.delivery(service)).id}/retries`,
+      }),
       expect: signedIn(202, ['admin']),
     },
   ]),
@@ -406,7 +522,8 @@ describe('authorization matrix (the contract\'s "who" column)', () => {
         mismatches.push(`${caller}: expected ${expected.join(' or ')}, got ${res.status} ${res.text.slice(0, 160)}`);
         continue;
       }
-      if (res.status >= 400 && !/^application\/problem\+json/.test(res.headers['content-type'] ?? '')) mismatches.push(`${caller}: ${res.status} is not problem+json`);
+      if (res.status >= 400 && !/^application\/problem\+json/.test(res.headers['content-type'] ?? ''))
+        mismatches.push(`${caller}: ${res.status} is not problem+json`);
       if (res.status === 401 && res.body.code !== 'unauthorized') mismatches.push(`${caller}: 401 with code ${res.body.code}`);
       if (res.status === 403 && res.body.code !== 'forbidden') mismatches.push(`${caller}: 403 with code ${res.body.code}`);
       if (res.status < 300 && row.check) {
@@ -418,7 +535,14 @@ describe('authorization matrix (the contract\'s "who" column)', () => {
   });
 
   it('has a row for every operation the services document', async () => {
-    const covered = new Set(rows.map((r) => r.route.replace(/ \(.*\)$/, '').replace(/\?.*$/, '').replace(/:(\w+)/g, '{$1}')));
+    const covered = new Set(
+      rows.map((r) =>
+        r.route
+          .replace(/ \(.*\)$/, '')
+          .replace(/\?.*$/, '')
+          .replace(/:(\w+)/g, '{$1}'),
+      ),
+    );
     const missing: string[] = [];
     for (const service of SERVICE_NAMES) {
       const doc = (await (await fetch(`${system().urls[service]}/openapi.json`)).json()) as { paths: Record<string, object> };

@@ -118,20 +118,23 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  (hasDockerCompose ? it : it.skip)(`is accepted and resolved the same way by docker-compose config (${hasDockerCompose ? 'installed' : 'not installed: skipped'})`, () => {
-    const valid = dockerCompose(['config', '-q'], { ...withoutSecrets, ...SECRETS });
-    expect(valid.stderr).toBe('');
-    expect(valid.status).toBe(0);
-    const refused = dockerCompose(['config', '-q'], withoutSecrets);
-    expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(new RegExp(Object.keys(SECRETS).join('|')));
+  (hasDockerCompose ? it : it.skip)(
+    `is accepted and resolved the same way by docker-compose config (${hasDockerCompose ? 'installed' : 'not installed: skipped'})`,
+    () => {
+      const valid = dockerCompose(['config', '-q'], { ...withoutSecrets, ...SECRETS });
+      expect(valid.stderr).toBe('');
+      expect(valid.status).toBe(0);
+      const refused = dockerCompose(['config', '-q'], withoutSecrets);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(new RegExp(Object.keys(SECRETS).join('|')));
 
-    const theirs: ComposeModel = parse(dockerCompose(['config'], { ...withoutSecrets, ...SECRETS }).stdout);
-    expect(Object.keys(theirs.services).sort()).toEqual(Object.keys(resolved.services).sort());
-    for (const [name, service] of Object.entries(theirs.services)) {
-      expect({ name, environment: service.environment }).toEqual({ name, environment: resolved.services[name]!.environment });
-    }
-  });
+      const theirs: ComposeModel = parse(dockerCompose(['config'], { ...withoutSecrets, ...SECRETS }).stdout);
+      expect(Object.keys(theirs.services).sort()).toEqual(Object.keys(resolved.services).sort());
+      for (const [name, service] of Object.entries(theirs.services)) {
+        expect({ name, environment: service.environment }).toEqual({ name, environment: resolved.services[name]!.environment });
+      }
+    },
+  );
 });
 
 describe('pnpm compose:env (scripts/compose-env.mjs)', () => {

@@ -9,9 +9,13 @@ const pgError = (code: string, message = 'x') => Object.assign(new Error(message
 const socketError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, syscall: 'connect', errno: -111 });
 /** What Prisma throws for a model query whose driver failed. */
 const prismaKnown = (prismaCode: string, cause: Record<string, unknown>) =>
-  Object.assign(new Error('Invalid `prisma.item.findMany()` invocation'), { code: prismaCode, meta: { driverAdapterError: { name: 'DriverAdapterError', cause } } });
+  Object.assign(new Error('Invalid `prisma.item.findMany()` invocation'), {
+    code: prismaCode,
+    meta: { driverAdapterError: { name: 'DriverAdapterError', cause } },
+  });
 /** What Prisma rethrows as is for some queries: the adapter's error, its cause the converted driver error. */
-const driverAdapterError = (cause: Record<string, unknown>) => Object.assign(new Error(String(cause.originalMessage ?? cause.kind)), { name: 'DriverAdapterError', cause });
+const driverAdapterError = (cause: Record<string, unknown>) =>
+  Object.assign(new Error(String(cause.originalMessage ?? cause.kind)), { name: 'DriverAdapterError', cause });
 
 describe('databaseFault', () => {
   it.each([
@@ -32,7 +36,12 @@ describe('databaseFault', () => {
     ['Prisma P2010 wrapping 57P01', 'connection_lost', 'unknown', prismaKnown('P2010', { originalCode: '57P01', kind: 'postgres', code: '57P01' })],
     ['Prisma P2010 wrapping 57014', 'statement_timeout', 'not_run', prismaKnown('P2010', { originalCode: '57014', kind: 'postgres', code: '57014' })],
     ['Prisma TooManyConnections', 'too_many_connections', 'not_run', prismaKnown('P2037', { kind: 'TooManyConnections', originalCode: '53300' })],
-    ['DriverAdapterError wrapping 55P03', 'lock_timeout', 'not_run', driverAdapterError({ originalCode: '55P03', originalMessage: 'canceling statement due to lock timeout', kind: 'postgres', code: '55P03' })],
+    [
+      'DriverAdapterError wrapping 55P03',
+      'lock_timeout',
+      'not_run',
+      driverAdapterError({ originalCode: '55P03', originalMessage: 'canceling statement due to lock timeout', kind: 'postgres', code: '55P03' }),
+    ],
     ['DriverAdapterError ConnectionClosed', 'connection_lost', 'unknown', driverAdapterError({ kind: 'ConnectionClosed' })],
   ])('%s → %s (%s)', (_what, cause, outcome, error) => {
     expect(databaseFault(error)).toMatchObject({ cause, outcome });

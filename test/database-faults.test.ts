@@ -108,7 +108,9 @@ describe('when PostgreSQL stops under purchase load and starts again', () => {
     const restarted = performance.now();
     await shop.system.postgres!.start();
     const readyAfterMs = Object.fromEntries(
-      await Promise.all(SERVICES.map(async (service) => [service, Math.round(await shop.until(async () => (await readyOf(service)).status === 200, `${service} ready`))])),
+      await Promise.all(
+        SERVICES.map(async (service) => [service, Math.round(await shop.until(async () => (await readyOf(service)).status === 200, `${service} ready`))]),
+      ),
     );
     const completedAtStart = load.completed();
     await shop.until(() => Promise.resolve(load.completed() > completedAtStart), 'a purchase after the restart');
@@ -118,7 +120,12 @@ describe('when PostgreSQL stops under purchase load and starts again', () => {
 
     // The sweep settles what the outage left pending (sales whose undo could not reach the database).
     const settledAfterMs = Math.round(
-      await shop.until(async () => (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id])).length === 0, 'no pending sale'),
+      await shop.until(
+        async () =>
+          (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id]))
+            .length === 0,
+        'no pending sale',
+      ),
     );
     console.log(
       `database stop/start: answers ${JSON.stringify(countByStatus(load.answers))} (while down: ${JSON.stringify(countByStatus(whileDown))}); ` +
@@ -126,9 +133,20 @@ describe('when PostgreSQL stops under purchase load and starts again', () => {
     );
     expectHonest(load.answers);
     expect(whileDown.some((a) => a.status === 503)).toBe(true);
-    expect(await shop.books([item], buyers.map((b) => b.id))).toEqual([]);
+    expect(
+      await shop.books(
+        [item],
+        buyers.map((b) => b.id),
+      ),
+    ).toEqual([]);
     // Nothing charged twice: the completed sales are exactly those the buyers were answered 201 for, one per key.
-    const completedIds = (await shop.query<{ id: string }>('sales', `SELECT s.id FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'COMPLETED' AND l.item_id = $1`, [item.id])).map((r) => r.id);
+    const completedIds = (
+      await shop.query<{ id: string }>(
+        'sales',
+        `SELECT s.id FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'COMPLETED' AND l.item_id = $1`,
+        [item.id],
+      )
+    ).map((r) => r.id);
     expect(load.replayMismatches).toEqual([]);
     expect(completedIds.sort()).toEqual([...load.saleOfKey.values()].sort());
     expect(shop.system.processes.map((p) => [p.name, p.child.exitCode])).toEqual(SERVICES.map((name) => [name, null]));
@@ -156,7 +174,15 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
     // Answered while the lock is still held: nothing waits for it to end.
     const [reads, purchases, ready] = await Promise.all([
       Promise.all(Array.from({ length: 10 }, () => shop.call(shop.url('inventory'), 'GET', `/items/${item.id}`))),
-      Promise.all(buyers.map((b) => shop.call(shop.url('sales'), 'POST', '/sales', { token: b.token, body: { itemId: item.id, quantity: 1 }, headers: { 'idempotency-key': crypto.randomUUID() } }))),
+      Promise.all(
+        buyers.map((b) =>
+          shop.call(shop.url('sales'), 'POST', '/sales', {
+            token: b.token,
+            body: { itemId: item.id, quantity: 1 },
+            headers: { 'idempotency-key': crypto.randomUUID() },
+          }),
+        ),
+      ),
       readyOf('inventory'),
     ]);
     await held.release();
@@ -164,7 +190,12 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
       shop.call(shop.url('inventory'), 'GET', `/items/${item.id}`),
       ...buyers.map((b) => shop.call(shop.url('sales'), 'POST', '/sales', { token: b.token, body: { itemId: item.id, quantity: 1 } })),
     ]);
-    await shop.until(async () => (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id])).length === 0, 'no pending sale');
+    await shop.until(
+      async () =>
+        (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id]))
+          .length === 0,
+      'no pending sale',
+    );
     console.log(
       `lock on items: reads ${JSON.stringify(countByStatus(reads))} in ≤ ${Math.round(Math.max(...reads.map((r) => r.ms)))} ms, ` +
         `purchases ${JSON.stringify(countByStatus(purchases))} in ≤ ${Math.round(Math.max(...purchases.map((r) => r.ms)))} ms, /ready ${ready.status} in ${Math.round(ready.ms)} ms; ` +
@@ -177,7 +208,12 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
     // The database itself answers: /ready stays 200 (every replica shares the lock; taking them all out of rotation would not help).
     expect(ready.status).toBe(200);
     expect(after.map((r) => r.status)).toEqual([200, ...buyers.map(() => 201)]);
-    expect(await shop.books([item], buyers.map((b) => b.id))).toEqual([]);
+    expect(
+      await shop.books(
+        [item],
+        buyers.map((b) => b.id),
+      ),
+    ).toEqual([]);
   }, 120_000);
 
   it('on the wallet: purchases, deposits and ledger reads answer 503 while it is held, and succeed once it is released', async () => {
@@ -186,16 +222,30 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
     expect((await readyOf('customers')).status).toBe(200);
     const held = await lock('customers', 'customers, ledger_entries');
     const [purchases, deposits, reads, ready] = await Promise.all([
-      Promise.all(buyers.map((b) => shop.call(shop.url('sales'), 'POST', '/sales', { token: b.token, body: { itemId: item.id, quantity: 1 }, headers: { 'idempotency-key': crypto.randomUUID() } }))),
-      Promise.all(buyers.map((b) => shop.call(shop.url('customers'), 'POST', `/customers/${b.username}/wallet/deposits`, { token: b.token, body: { amountCents: 500 } }))),
+      Promise.all(
+        buyers.map((b) =>
+          shop.call(shop.url('sales'), 'POST', '/sales', {
+            token: b.token,
+            body: { itemId: item.id, quantity: 1 },
+            headers: { 'idempotency-key': crypto.randomUUID() },
+          }),
+        ),
+      ),
+      Promise.all(
+        buyers.map((b) => shop.call(shop.url('customers'), 'POST', `/customers/${b.username}/wallet/deposits`, { token: b.token, body: { amountCents: 500 } })),
+      ),
       Promise.all(buyers.map((b) => shop.call(shop.url('customers'), 'GET', `/customers/${b.username}/wallet/transactions`, { token: b.token }))),
       readyOf('customers'),
     ]);
     await held.release();
-    const after = await Promise.all(buyers.map((b) => shop.call(shop.url('sales'), 'POST', '/sales', { token: b.token, body: { itemId: item.id, quantity: 1 } })));
+    const after = await Promise.all(
+      buyers.map((b) => shop.call(shop.url('sales'), 'POST', '/sales', { token: b.token, body: { itemId: item.id, quantity: 1 } })),
+    );
     // Purchases whose refund met the lock stay pending until the sweep refunds them (after SWEEP_AGE_MS).
     const settledMs = await shop.until(
-      async () => (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id])).length === 0,
+      async () =>
+        (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id]))
+          .length === 0,
       'no pending sale',
     );
     console.log(
@@ -204,12 +254,18 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
         `reads ${JSON.stringify(countByStatus(reads))} in ≤ ${Math.round(Math.max(...reads.map((r) => r.ms)))} ms, /ready ${ready.status}; ` +
         `after release: ${JSON.stringify(countByStatus(after))}; nothing pending ${Math.round(settledMs)} ms later`,
     );
-    for (const answers of [purchases, deposits, reads]) expect(answers.map((r) => [r.status, Number(r.retryAfter) > 0])).toEqual(answers.map(() => [503, true]));
+    for (const answers of [purchases, deposits, reads])
+      expect(answers.map((r) => [r.status, Number(r.retryAfter) > 0])).toEqual(answers.map(() => [503, true]));
     expect(Math.max(...deposits.map((r) => r.ms), ...reads.map((r) => r.ms))).toBeLessThan(READ_LIMIT_MS + SLACK_MS);
     expect(Math.max(...purchases.map((r) => r.ms))).toBeLessThan(PURCHASE_LIMIT_MS + SLACK_MS);
     expect(ready.status).toBe(200);
     expect(after.map((r) => r.status)).toEqual(buyers.map(() => 201));
-    expect(await shop.books([item], buyers.map((b) => b.id))).toEqual([]);
+    expect(
+      await shop.books(
+        [item],
+        buyers.map((b) => b.id),
+      ),
+    ).toEqual([]);
   }, 120_000);
 
   /** Another inventory on this shop's database with other limits, logging at warn to a pipe we read. */
@@ -241,7 +297,9 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
       const reads = await Promise.all(Array.from({ length: 5 }, () => shop.call(instance.url, 'GET', `/items/${item.id}`)));
       await held.release();
       const after = await shop.call(instance.url, 'GET', `/items/${item.id}`);
-      console.log(`statement timeout (500 ms): reads ${JSON.stringify(countByStatus(reads))} in ≤ ${Math.round(Math.max(...reads.map((r) => r.ms)))} ms; after release ${after.status}`);
+      console.log(
+        `statement timeout (500 ms): reads ${JSON.stringify(countByStatus(reads))} in ≤ ${Math.round(Math.max(...reads.map((r) => r.ms)))} ms; after release ${after.status}`,
+      );
       expect(reads.map((r) => [r.status, r.retryAfter])).toEqual(reads.map(() => [503, '1']));
       expect(Math.max(...reads.map((r) => r.ms))).toBeLessThan(500 + SLACK_MS);
       expect(after.status).toBe(200);
@@ -278,7 +336,8 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
       const holders = [hold(), hold()];
       // Both connections are taken (waiting for the lock) before the rest arrive.
       await shop.until(
-        async () => (await shop.query('inventory', `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).length >= 2,
+        async () =>
+          (await shop.query('inventory', `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).length >= 2,
         'two requests waiting for the lock',
       );
       const rest = await Promise.all(Array.from({ length: 30 }, () => shop.call(instance.url, 'GET', `/items/${item.id}`)));

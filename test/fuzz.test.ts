@@ -10,7 +10,18 @@ import addFormats from 'ajv-formats';
 import { admin, api, serviceAuth, system } from '@shop/testkit';
 import { problemViolations, runningServices, type Service } from './support/contract';
 import { World, fixtureReceiver, fundAdmin } from './support/fixtures';
-import { documentedAccess, invalid, operations, schemaErrors, toJsonSchema, valid, type OpenApiDoc, type Operation, type Parameter, type Schema } from './support/openapi';
+import {
+  documentedAccess,
+  invalid,
+  operations,
+  schemaErrors,
+  toJsonSchema,
+  valid,
+  type OpenApiDoc,
+  type Operation,
+  type Parameter,
+  type Schema,
+} from './support/openapi';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
@@ -79,20 +90,34 @@ function requestArb(op: Operation, known: Known): fc.Arbitrary<Generated> {
   };
 
   const pathArb = fc.record(Object.fromEntries(params('path').map((p) => [p.name, valueOf(p).map(String)])));
-  const queryArb = fc.record(Object.fromEntries(params('query').map((p) => [p.name, valueOf(p).map(asQuery)])), { requiredKeys: params('query').filter((p) => p.required).map((p) => p.name) });
+  const queryArb = fc.record(Object.fromEntries(params('query').map((p) => [p.name, valueOf(p).map(asQuery)])), {
+    requiredKeys: params('query')
+      .filter((p) => p.required)
+      .map((p) => p.name),
+  });
   // Header values: visible ASCII only (what HTTP can carry), within the documented lengths.
   const headerValue = (p: Parameter) =>
-    fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: p.schema.minLength ?? 0, maxLength: Math.min(p.schema.maxLength ?? 64, 64) });
-  const headerArb = fc.record(Object.fromEntries(params('header').map((p) => [p.name, headerValue(p)])), { requiredKeys: params('header').filter((p) => p.required).map((p) => p.name) });
+    fc.string({
+      unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      minLength: p.schema.minLength ?? 0,
+      maxLength: Math.min(p.schema.maxLength ?? 64, 64),
+    });
+  const headerArb = fc.record(Object.fromEntries(params('header').map((p) => [p.name, headerValue(p)])), {
+    requiredKeys: params('header')
+      .filter((p) => p.required)
+      .map((p) => p.name),
+  });
   const bodyArb = op.body
-    ? fc.tuple(valid(op.body), fc.boolean()).map(([body, seeded]) => {
-        if (!seeded || !body || typeof body !== 'object') return body;
-        const copy = { ...(body as Record<string, unknown>) };
-        for (const key of Object.keys(copy)) if (known[key]) copy[key] = known[key][0];
-        return copy;
-      })
-      // A webhook URL is always the local receiver's: a fuzzed one would send deliveries to random addresses.
-      .map((body) => (known.url && body && typeof body === 'object' && 'url' in body ? { ...(body as object), url: known.url[0] } : body))
+    ? fc
+        .tuple(valid(op.body), fc.boolean())
+        .map(([body, seeded]) => {
+          if (!seeded || !body || typeof body !== 'object') return body;
+          const copy = { ...(body as Record<string, unknown>) };
+          for (const key of Object.keys(copy)) if (known[key]) copy[key] = known[key][0];
+          return copy;
+        })
+        // A webhook URL is always the local receiver's: a fuzzed one would send deliveries to random addresses.
+        .map((body) => (known.url && body && typeof body === 'object' && 'url' in body ? { ...(body as object), url: known.url[0] } : body))
     : fc.constant(undefined);
 
   const validArb = fc.record({ caller: fc.constantFrom(...callers), path: pathArb, query: queryArb, headers: headerArb, body: bodyArb });
@@ -100,7 +125,11 @@ function requestArb(op: Operation, known: Known): fc.Arbitrary<Generated> {
   // One thing broken at a time, everything else valid.
   const targets: fc.Arbitrary<{ what: string; apply: (r: { path: any; query: any; headers: any; body: any }) => void }>[] = [];
   if (op.body) {
-    targets.push(invalid(op.body).filter((m) => schemaErrors(op.body!, m.value).length > 0).map((m) => ({ what: `body ${m.kind}`, apply: (r) => (r.body = m.value) })));
+    targets.push(
+      invalid(op.body)
+        .filter((m) => schemaErrors(op.body!, m.value).length > 0)
+        .map((m) => ({ what: `body ${m.kind}`, apply: (r) => (r.body = m.value) })),
+    );
   }
   for (const p of [...params('path'), ...params('query')]) {
     targets.push(
@@ -118,7 +147,15 @@ function requestArb(op: Operation, known: Known): fc.Arbitrary<Generated> {
       })
     : undefined;
 
-  const toRequest = (r: { caller: Caller; path: Record<string, string>; query: any; headers: any; body: unknown; mode: 'valid' | 'invalid'; what: string }): Generated => ({
+  const toRequest = (r: {
+    caller: Caller;
+    path: Record<string, string>;
+    query: any;
+    headers: any;
+    body: unknown;
+    mode: 'valid' | 'invalid';
+    what: string;
+  }): Generated => ({
     mode: r.mode,
     what: r.what,
     caller: r.caller,
@@ -167,7 +204,11 @@ describe.each(runningServices())('%s: contract fuzzing of every documented opera
         stats.byService[service] = (stats.byService[service] ?? 0) + 1;
         let call = (api(service) as any)[op.method](req.path).query(req.query).set(tokens[req.caller]).set(req.headers);
         // supertest serialises objects and arrays itself; other JSON values (a bare number, true, null) by hand.
-        if (req.body !== undefined) call = typeof req.body === 'object' && req.body !== null ? call.send(req.body) : call.set('Content-Type', 'application/json').send(JSON.stringify(req.body));
+        if (req.body !== undefined)
+          call =
+            typeof req.body === 'object' && req.body !== null
+              ? call.send(req.body)
+              : call.set('Content-Type', 'application/json').send(JSON.stringify(req.body));
         const res = await call;
         seen.add(String(res.status));
         // A subscription the fuzzer made would get every later event: drop it at once.
@@ -206,7 +247,11 @@ const decoders: Record<string, ((b: Buffer) => Buffer) | undefined> = {
 };
 
 async function raw(service: Service, method: string, path: string, body: Buffer, headers: Record<string, string>) {
-  const res = await fetch(`${system().urls[service]}${path}`, { method: method.toUpperCase(), body, headers: { 'content-type': 'application/json', ...headers } });
+  const res = await fetch(`${system().urls[service]}${path}`, {
+    method: method.toUpperCase(),
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   const text = await res.text();
   let parsed: any;
   try {
@@ -233,22 +278,28 @@ describe.each(runningServices())('%s: hostile bodies and queries', (service) => 
       ['["]}",', ']'],
     ];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...bodyOps), fc.integer({ min: 33, max: 100_000 }), fc.nat(openers.length - 1), fc.boolean(), async (op, depth, first, closed) => {
-        stats.cases++;
-        let text = '';
-        for (let i = 0; i < depth; i++) text += openers[(first + i) % openers.length]![0];
-        if (closed) {
-          text += '1';
-          for (let i = depth - 1; i >= 0; i--) text += openers[(first + i) % openers.length]![1];
-        }
-        const body = Buffer.from(text);
-        const res = await raw(service, op.method, concretePath(op, username()), body, {});
-        const expected = body.length > BODY_LIMIT ? 413 : 400;
-        const where = `${op.method.toUpperCase()} ${op.path} depth ${depth} (${body.length} bytes) → ${res.status} ${res.text.slice(0, 200)}`;
-        if (res.status !== expected) throw new Error(`${where}: expected ${expected}`);
-        const violations = problemViolations(res.status, res.contentType, res.body);
-        if (violations.length) throw new Error(`${where}\n  - ${violations.join('\n  - ')}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...bodyOps),
+        fc.integer({ min: 33, max: 100_000 }),
+        fc.nat(openers.length - 1),
+        fc.boolean(),
+        async (op, depth, first, closed) => {
+          stats.cases++;
+          let text = '';
+          for (let i = 0; i < depth; i++) text += openers[(first + i) % openers.length]![0];
+          if (closed) {
+            text += '1';
+            for (let i = depth - 1; i >= 0; i--) text += openers[(first + i) % openers.length]![1];
+          }
+          const body = Buffer.from(text);
+          const res = await raw(service, op.method, concretePath(op, username()), body, {});
+          const expected = body.length > BODY_LIMIT ? 413 : 400;
+          const where = `${op.method.toUpperCase()} ${op.path} depth ${depth} (${body.length} bytes) → ${res.status} ${res.text.slice(0, 200)}`;
+          if (res.status !== expected) throw new Error(`${where}: expected ${expected}`);
+          const violations = problemViolations(res.status, res.contentType, res.body);
+          if (violations.length) throw new Error(`${where}\n  - ${violations.join('\n  - ')}`);
+        },
+      ),
       { numRuns: HOSTILE_RUNS, seed: SEED, endOnFailure: true },
     );
     expect((await fetch(`${system().urls[service]}/health`)).status).toBe(200);
@@ -276,18 +327,20 @@ describe.each(runningServices())('%s: hostile bodies and queries', (service) => 
     );
   });
 
-  it('answers bodies in any encoding, decodable or not, with 415 or the decoded body\'s answer, never 5xx', async () => {
+  it("answers bodies in any encoding, decodable or not, with 415 or the decoded body's answer, never 5xx", async () => {
     const encodings = [...Object.keys(decoders), 'compress', 'zstd', 'x-gzip', 'gzip, gzip', 'identity, br'];
     // Bytes: random ones, or a real compressed JSON body cut short or with a byte flipped.
     const payload = fc.oneof(
       fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),
-      fc.tuple(fc.constantFrom(zlib.gzipSync, zlib.deflateSync, zlib.brotliCompressSync), fc.nat(), fc.nat(255), fc.boolean()).map(([compress, at, byte, cut]) => {
-        const packed = Buffer.from(compress(Buffer.from(JSON.stringify({ username: 'fuzz', password: 'fuzz-password' }))));
-        const i = at % packed.length;
-        if (cut) return packed.subarray(0, i);
-        packed[i] = byte;
-        return packed;
-      }),
+      fc
+        .tuple(fc.constantFrom(zlib.gzipSync, zlib.deflateSync, zlib.brotliCompressSync), fc.nat(), fc.nat(255), fc.boolean())
+        .map(([compress, at, byte, cut]) => {
+          const packed = Buffer.from(compress(Buffer.from(JSON.stringify({ username: 'fuzz', password: 'fuzz-password' }))));
+          const i = at % packed.length;
+          if (cut) return packed.subarray(0, i);
+          packed[i] = byte;
+          return packed;
+        }),
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...bodyOps), fc.constantFrom(...encodings), payload, async (op, encoding, bytes) => {
@@ -318,6 +371,8 @@ afterAll(() => {
   console.log(
     `fuzz: ${stats.cases} requests (${JSON.stringify(stats.byService)}), ${RUNS} per operation\n` +
       `statuses seen per operation:\n  ${unseen.join('\n  ')}\n` +
-      (stats.docGaps.length ? `valid-by-document requests refused with 400 (document narrower than the code? ${stats.docGaps.length}):\n  ${[...new Set(stats.docGaps)].slice(0, 20).join('\n  ')}` : ''),
+      (stats.docGaps.length
+        ? `valid-by-document requests refused with 400 (document narrower than the code? ${stats.docGaps.length}):\n  ${[...new Set(stats.docGaps)].slice(0, 20).join('\n  ')}`
+        : ''),
   );
 });

@@ -123,7 +123,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     const c = container(name);
     const env: Record<string, string> = {};
     for (const from of c.envFrom ?? []) {
-      if (!from.configMapRef) throw new Error(`${name}: envFrom ${JSON.stringify(from)}: only ConfigMaps (Secrets go in env, key by key, so their names are checkable)`);
+      if (!from.configMapRef)
+        throw new Error(`${name}: envFrom ${JSON.stringify(from)}: only ConfigMaps (Secrets go in env, key by key, so their names are checkable)`);
       const cm = configMap(from.configMapRef.name);
       if (!cm) throw new Error(`${name}: envFrom ConfigMap ${from.configMapRef.name} is not rendered`);
       Object.assign(env, cm.data);
@@ -133,7 +134,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       else if (e.valueFrom?.secretKeyRef) {
         const ref = e.valueFrom.secretKeyRef;
         const data = secret(ref.name)?.data?.[ref.key];
-        env[e.name] = data ? Buffer.from(data, 'base64').toString('utf8') : PLACEHOLDER_SECRETS[e.name] as string;
+        env[e.name] = data ? Buffer.from(data, 'base64').toString('utf8') : (PLACEHOLDER_SECRETS[e.name] as string);
         if (env[e.name] === undefined) throw new Error(`${name}: no placeholder for secret env ${e.name}`);
       } else if (e.valueFrom?.configMapKeyRef) {
         env[e.name] = configMap(e.valueFrom.configMapKeyRef.name)?.data?.[e.valueFrom.configMapKeyRef.key];
@@ -237,7 +238,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
 
   it('runs as non-root with a read-only root filesystem, no privilege escalation, no capabilities, and bounded resources', () => {
-    const quantity = (q: string) => (/m$/.test(q) ? parseFloat(q) / 1000 : /Mi$/.test(q) ? parseFloat(q) * 2 ** 20 : /Gi$/.test(q) ? parseFloat(q) * 2 ** 30 : Number(q));
+    const quantity = (q: string) =>
+      /m$/.test(q) ? parseFloat(q) / 1000 : /Mi$/.test(q) ? parseFloat(q) * 2 ** 20 : /Gi$/.test(q) ? parseFloat(q) * 2 ** 30 : Number(q);
     for (const name of NAMES) {
       const pod = one('Deployment', name).spec.template.spec;
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -251,7 +253,12 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
         });
         for (const resource of ['cpu', 'memory']) {
           const { requests = {}, limits = {} } = c.resources ?? {};
-          expect({ container: c.name, resource, request: !!requests[resource], limit: !!limits[resource] }).toEqual({ container: c.name, resource, request: true, limit: true });
+          expect({ container: c.name, resource, request: !!requests[resource], limit: !!limits[resource] }).toEqual({
+            container: c.name,
+            resource,
+            request: true,
+            limit: true,
+          });
           expect(quantity(String(requests[resource]))).toBeLessThanOrEqual(quantity(String(limits[resource])));
         }
       }
@@ -271,7 +278,9 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       // The same step docker-compose runs from the same image (working directory /app).
       const compose = composeServices()[`migrate-${name}`];
       if (compose) {
-        expect(path.posix.resolve(migrate.workingDir, String(migrate.command.at(-2)))).toBe(path.posix.resolve(compose.working_dir, String(compose.command.at(-2))));
+        expect(path.posix.resolve(migrate.workingDir, String(migrate.command.at(-2)))).toBe(
+          path.posix.resolve(compose.working_dir, String(compose.command.at(-2))),
+        );
         expect(migrate.command.slice(0, 3)).toEqual(compose.command.slice(0, 3));
       }
     }
@@ -279,7 +288,9 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
 
   it('denies ingress by default and allows, at L4, exactly the callers each service has', () => {
     const policies = all('NetworkPolicy');
-    expect(policies.some((p) => Object.keys(p.spec.podSelector ?? {}).length === 0 && p.spec.policyTypes.includes('Ingress') && !p.spec.ingress?.length)).toBe(true);
+    expect(policies.some((p) => Object.keys(p.spec.podSelector ?? {}).length === 0 && p.spec.policyTypes.includes('Ingress') && !p.spec.ingress?.length)).toBe(
+      true,
+    );
     const labelsOf = (name: string) => one('Deployment', name).spec.template.metadata.labels as Record<string, string>;
     /** Whether some policy selecting `to` admits a pod with labels `from` (same namespace) or namespace `ns`, on `port`. */
     const allows = (to: string, port: number, from: { labels?: Record<string, string>; ns?: string }) =>
@@ -334,7 +345,12 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       expect(missing.filter((ref) => !documented.has(ref))).toEqual([]);
       // Dev values are placeholders anyone can see are not real.
       for (const s of all('Secret')) {
-        for (const [key, value] of Object.entries<string>(s.data ?? {})) expect({ secret: s.metadata.name, key, value: Buffer.from(value, 'base64').toString() }).toEqual({ secret: s.metadata.name, key, value: expect.stringContaining('dev-only') });
+        for (const [key, value] of Object.entries<string>(s.data ?? {}))
+          expect({ secret: s.metadata.name, key, value: Buffer.from(value, 'base64').toString() }).toEqual({
+            secret: s.metadata.name,
+            key,
+            value: expect.stringContaining('dev-only'),
+          });
       }
     }
   });

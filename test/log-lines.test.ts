@@ -11,7 +11,15 @@ describe('service logs in the terminal', () => {
   });
 
   it('says a request in a few words', () => {
-    const line = JSON.stringify({ level: 30, time, name: 'inventory', req: { id: 'r-2', method: 'GET', path: '/items' }, res: { statusCode: 200 }, responseTime: 4, msg: 'request completed' });
+    const line = JSON.stringify({
+      level: 30,
+      time,
+      name: 'inventory',
+      req: { id: 'r-2', method: 'GET', path: '/items' },
+      res: { statusCode: 200 },
+      responseTime: 4,
+      msg: 'request completed',
+    });
     expect(formatLogLine('inventory', line)).toEqual(['inventory | 03:04:05.678 INFO  request completed GET /items → 200 in 4 ms requestId=r-2']);
   });
 

@@ -47,9 +47,11 @@ async function buy(salesUrl: string, customer: TestCustomer, itemId: string, qua
 /** Runs `task` over 0..n-1 with at most `limit` in flight. */
 async function pool(n: number, limit: number, task: (i: number) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < n) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
 }
 
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number) {
@@ -70,7 +72,12 @@ describe('two replicas of each service under a purchase load, one of each killed
     const [customersB, inventoryB] = await Promise.all([startInstance('customers'), startInstance('inventory')]);
     const [salesA, salesB] = await Promise.all([
       startInstance('sales', { ...SALES_ENV, CUSTOMERS_URL: urls.customers, INVENTORY_URL: urls.inventory }),
-      startInstance('sales', { ...SALES_ENV, CUSTOMERS_URL: customersB.url, INVENTORY_URL: inventoryB.url, JWKS_URL: `${customersB.url}/.well-known/jwks.json` }),
+      startInstance('sales', {
+        ...SALES_ENV,
+        CUSTOMERS_URL: customersB.url,
+        INVENTORY_URL: inventoryB.url,
+        JWKS_URL: `${customersB.url}/.well-known/jwks.json`,
+      }),
     ]);
 
     const { auth } = await admin();
@@ -137,7 +144,15 @@ describe('two replicas of each service under a purchase load, one of each killed
     );
 
     phase('nothing pending');
-    const sales = await sql<{ id: string; customer_id: string; item_id: string; quantity: number; total_cents: string; status: string; recovery_count: number }>(
+    const sales = await sql<{
+      id: string;
+      customer_id: string;
+      item_id: string;
+      quantity: number;
+      total_cents: string;
+      status: string;
+      recovery_count: number;
+    }>(
       'sales',
       `SELECT s.id::text, s.customer_id::text, l.item_id::text, l.quantity, s.total_cents::text, s.status::text, s.recovery_count
        FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.customer_id = ANY($1::uuid[])`,
@@ -147,8 +162,12 @@ describe('two replicas of each service under a purchase load, one of each killed
     expect(completed.length).toBeGreaterThan(0);
     // Swept at most once each.
     expect(sales.filter((s) => s.recovery_count > 1)).toEqual([]);
-    console.log('sales by status:', JSON.stringify(sales.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {})),
-      'swept:', sales.filter((s) => s.recovery_count === 1).length);
+    console.log(
+      'sales by status:',
+      JSON.stringify(sales.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {})),
+      'swept:',
+      sales.filter((s) => s.recovery_count === 1).length,
+    );
 
     // Stock: never below zero, and what left the shelf is exactly what completed sales sold.
     const stock = await sql<{ id: string; stock_count: number }>('inventory', 'SELECT id::text, stock_count FROM items WHERE id = ANY($1::uuid[])', [itemIds]);
@@ -158,7 +177,11 @@ describe('two replicas of each service under a purchase load, one of each killed
       expect({ item: item.id, left: left >= 0, sold }).toEqual({ item: item.id, left: true, sold: item.stock - left });
     }
     // Every completed sale holds a taken reservation, and nothing else holds stock.
-    const taken = await sql<{ reference: string }>('inventory', `SELECT r.reference FROM stock_reservations r JOIN stock_reservation_lines l USING (reference) WHERE l.item_id = ANY($1::uuid[]) AND r.state = 'taken'`, [itemIds]);
+    const taken = await sql<{ reference: string }>(
+      'inventory',
+      `SELECT r.reference FROM stock_reservations r JOIN stock_reservation_lines l USING (reference) WHERE l.item_id = ANY($1::uuid[]) AND r.state = 'taken'`,
+      [itemIds],
+    );
     expect(taken.map((r) => r.reference).sort()).toEqual(completed.map((s) => s.id).sort());
 
     // Money: each balance = deposits − completed totals, the ledger agrees with the balance, and every

@@ -4,7 +4,10 @@ import crypto from 'node:crypto';
 import { admin, api, bearer, expectProblem, newCustomer, serviceCredential, startInstance, unique } from '@shop/testkit';
 
 const debit = (url: string, token: string, customerId: string) =>
-  api(url).post('/internal/wallet/debits').set(bearer(token)).send({ customerId, amountCents: 1, reference: `rotation-${unique()}` });
+  api(url)
+    .post('/internal/wallet/debits')
+    .set(bearer(token))
+    .send({ customerId, amountCents: 1, reference: `rotation-${unique()}` });
 
 describe('rotating SALES_TO_CUSTOMERS_TOKEN', () => {
   it('accepts every credential of the list during the rotation, and only those', async () => {
@@ -29,7 +32,10 @@ describe('rotating SALES_TO_CUSTOMERS_TOKEN', () => {
     const presentsNext = await startInstance('sales', { SALES_TO_CUSTOMERS_TOKEN: `${next},${current}`, SERVICE_RETRY_ATTEMPTS: '1' });
     const presentsCurrent = await startInstance('sales', { SALES_TO_CUSTOMERS_TOKEN: `${current},${next}` });
     const buyer = await newCustomer({ balanceCents: 10_000 });
-    const item = await api('inventory').post('/items').set((await admin()).auth).send({ name: unique('rot-'), category: 'food', priceCents: 100, stockCount: 10 });
+    const item = await api('inventory')
+      .post('/items')
+      .set((await admin()).auth)
+      .send({ name: unique('rot-'), category: 'food', priceCents: 100, stockCount: 10 });
     expectProblem(await api(presentsNext.url).post('/sales').set(buyer.auth).send({ itemId: item.body.id }), 503, 'service_unavailable');
     expect((await api(presentsCurrent.url).post('/sales').set(buyer.auth).send({ itemId: item.body.id })).status).toBe(201);
   });

@@ -47,7 +47,9 @@ async function startShop(root: string): Promise<StartedShop> {
       for (const wake of waiters) wake();
     });
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const waitForLine = (pattern: RegExp, timeoutMs = 90_000) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
@@ -65,11 +67,13 @@ async function startShop(root: string): Promise<StartedShop> {
         waiters.delete(check);
       };
       waiters.add(check);
-      void exited.then(() => setTimeout(() => {
-        if (!waiters.has(check)) return;
-        cleanup();
-        reject(new Error(`pnpm start exited before printing ${pattern}; output:\n${lines.join('\n')}`));
-      }, 100));
+      void exited.then(() =>
+        setTimeout(() => {
+          if (!waiters.has(check)) return;
+          cleanup();
+          reject(new Error(`pnpm start exited before printing ${pattern}; output:\n${lines.join('\n')}`));
+        }, 100),
+      );
       check();
     });
   return {
@@ -125,7 +129,9 @@ describe('pnpm start', () => {
     await shop.waitForLine(/^The shop is running:/);
     if (process.getuid?.() === 0) {
       // The postgres user cannot enter the private folder: PostgreSQL's data went where it can, and the line says so.
-      await shop.waitForLine(/^\[start\] PostgreSQL 17 on .*, data in \/var\/tmp\/shop-embedded-postgres\/data\/postgres-\w+ \(the postgres user cannot reach \.data\/ here\)/);
+      await shop.waitForLine(
+        /^\[start\] PostgreSQL 17 on .*, data in \/var\/tmp\/shop-embedded-postgres\/data\/postgres-\w+ \(the postgres user cannot reach \.data\/ here\)/,
+      );
     }
     const inventory = `http://127.0.0.1:${shop.ports.inventory}`;
 

@@ -33,7 +33,10 @@ const deliveries = (databaseUrl: string) =>
   );
 
 it('a receiver that answers 500 for a while, then 200: delivered, every attempt counted', async () => {
-  const { instances: [inventory], databaseUrl } = await startIsolated('inventory', 1);
+  const {
+    instances: [inventory],
+    databaseUrl,
+  } = await startIsolated('inventory', 1);
   const hooks = await receiver((n) => (n <= 3 ? 500 : 200));
   await subscribe(inventory!.url, hooks, ['item.created']);
   const item = await createItem(inventory!.url);
@@ -48,7 +51,10 @@ it('a receiver that answers 500 for a while, then 200: delivered, every attempt 
 });
 
 it('a receiver that is down: delivered once it is back, within the retry schedule', async () => {
-  const { instances: [inventory], databaseUrl } = await startIsolated('inventory', 1);
+  const {
+    instances: [inventory],
+    databaseUrl,
+  } = await startIsolated('inventory', 1);
   const hooks = await receiver();
   await subscribe(inventory!.url, hooks, ['item.created']);
   await hooks.down();
@@ -103,29 +109,44 @@ it('two replicas: every delivery is made exactly once while both run', async () 
 });
 
 it('a 410 Gone deactivates the subscription and fails the delivery', async () => {
-  const { instances: [inventory], databaseUrl } = await startIsolated('inventory', 1);
+  const {
+    instances: [inventory],
+    databaseUrl,
+  } = await startIsolated('inventory', 1);
   const hooks = await receiver(() => 410);
   const subscription = await subscribe(inventory!.url, hooks, ['item.created']);
   const item = await createItem(inventory!.url);
   const gone = await eventually('the 410', async () => (await deliveries(databaseUrl)).find((d) => d.item === item.id && d.status === 'failed'));
   expect(gone).toMatchObject({ attempts: 1, last_status_code: 410 });
-  const shown = await api(inventory!.url).get(`/webhooks/${subscription.id}`).set((await admin()).auth);
+  const shown = await api(inventory!.url)
+    .get(`/webhooks/${subscription.id}`)
+    .set((await admin()).auth);
   expect(shown.body.active).toBe(false);
   // Inactive: later events are not fanned out to it.
   const later = await createItem(inventory!.url);
   const [event] = await query(databaseUrl, `SELECT id FROM outbox_events WHERE data->>'id' = $1`, [later.id]);
-  await eventually('the later event to be dispatched', async () => (await query(databaseUrl, 'SELECT 1 FROM outbox_events WHERE id = $1 AND dispatched_at IS NOT NULL', [event.id])).length > 0);
+  await eventually(
+    'the later event to be dispatched',
+    async () => (await query(databaseUrl, 'SELECT 1 FROM outbox_events WHERE id = $1 AND dispatched_at IS NOT NULL', [event.id])).length > 0,
+  );
   expect((await deliveries(databaseUrl)).filter((d) => d.item === later.id)).toEqual([]);
 });
 
 it('SSRF at connect time: an address that became private since subscribing is never reached', async () => {
   // The subscription row is written straight into the database, as if the host had resolved to a public
   // address when it was checked and to loopback now (DNS rebinding).
-  const { instances: [inventory], databaseUrl } = await startIsolated('inventory', 1, { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' });
+  const {
+    instances: [inventory],
+    databaseUrl,
+  } = await startIsolated('inventory', 1, { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' });
   const hooks = await receiver();
   const port = new URL(hooks.url).port;
   for (const url of [`http://127.0.0.1:${port}/hooks`, `http://localhost:${port}/hooks`]) {
-    await query(databaseUrl, `INSERT INTO webhook_subscriptions (id, url, events, secret, updated_at) VALUES (gen_random_uuid(), $1, '{*}', 'whsec_AAAA', now())`, [url]);
+    await query(
+      databaseUrl,
+      `INSERT INTO webhook_subscriptions (id, url, events, secret, updated_at) VALUES (gen_random_uuid(), $1, '{*}', 'whsec_AAAA', now())`,
+      [url],
+    );
   }
   const item = await createItem(inventory!.url);
   const refused = await eventually('both attempts refused', async () => {

@@ -31,7 +31,10 @@ async function newItem(body: Record<string, unknown> = {}) {
   return res.body;
 }
 const adjust = async (id: string, delta: number) => {
-  const res = await api('inventory').post(`/items/${id}/stock-adjustments`).set((await admin()).auth).send({ delta });
+  const res = await api('inventory')
+    .post(`/items/${id}/stock-adjustments`)
+    .set((await admin()).auth)
+    .send({ delta });
   expect(res.status).toBe(200);
   return res.body;
 };
@@ -40,7 +43,11 @@ describe('every event type is delivered, signed per Standard Webhooks, with the 
   it('customers: customer.created and customer.deleted', async () => {
     const { receiver } = await receiverOn('customers', ['customer.created', 'customer.deleted']);
     const customer = await newCustomer();
-    const shown = (await api('customers').get(`/customers/${customer.username}`).set((await admin()).auth)).body;
+    const shown = (
+      await api('customers')
+        .get(`/customers/${customer.username}`)
+        .set((await admin()).auth)
+    ).body;
     const created = await receiver.waitFor((d) => d.type === 'customer.created' && d.data.id === customer.id, 'customer.created');
     expect(created).toMatchObject({ verified: true, data: shown });
     expect(created.body).toEqual({ id: created.id, type: 'customer.created', createdAt: expect.any(String), data: shown });
@@ -56,12 +63,28 @@ describe('every event type is delivered, signed per Standard Webhooks, with the 
     const item = await newItem();
     expect(await receiver.waitFor((d) => d.type === 'item.created' && d.data.id === item.id, 'item.created')).toMatchObject({ verified: true, data: item });
 
-    const patched = (await api('inventory').patch(`/items/${item.id}`).set((await admin()).auth).send({ priceCents: 650, lowStockThreshold: 2 })).body;
-    expect(await receiver.waitFor((d) => d.type === 'item.updated' && d.data.priceCents === 650 && d.data.id === item.id, 'item.updated')).toMatchObject({ verified: true, data: patched });
+    const patched = (
+      await api('inventory')
+        .patch(`/items/${item.id}`)
+        .set((await admin()).auth)
+        .send({ priceCents: 650, lowStockThreshold: 2 })
+    ).body;
+    expect(await receiver.waitFor((d) => d.type === 'item.updated' && d.data.priceCents === 650 && d.data.id === item.id, 'item.updated')).toMatchObject({
+      verified: true,
+      data: patched,
+    });
     const adjusted = await adjust(item.id, 5);
-    expect(await receiver.waitFor((d) => d.type === 'item.updated' && d.data.stockCount === 15 && d.data.id === item.id, 'item.updated (adjustment)')).toMatchObject({ data: adjusted });
+    expect(
+      await receiver.waitFor((d) => d.type === 'item.updated' && d.data.stockCount === 15 && d.data.id === item.id, 'item.updated (adjustment)'),
+    ).toMatchObject({ data: adjusted });
 
-    expect((await api('inventory').delete(`/items/${item.id}`).set((await admin()).auth)).status).toBe(204);
+    expect(
+      (
+        await api('inventory')
+          .delete(`/items/${item.id}`)
+          .set((await admin()).auth)
+      ).status,
+    ).toBe(204);
     const deleted = await receiver.waitFor((d) => d.type === 'item.deleted' && d.data.id === item.id, 'item.deleted');
     expect(deleted).toMatchObject({ verified: true, data: { ...adjusted, updatedAt: expect.any(String) } });
   });
@@ -74,7 +97,11 @@ describe('every event type is delivered, signed per Standard Webhooks, with the 
     await adjust(item.id, -2); // 2: still low, no new crossing
     await adjust(item.id, +6); // 8: back above
     await adjust(item.id, -8); // 0: crosses again
-    const low = await sql('inventory', `SELECT data->>'stockCount' AS stock FROM outbox_events WHERE type = 'item.stock_low' AND data->>'id' = $1 ORDER BY seq`, [item.id]);
+    const low = await sql(
+      'inventory',
+      `SELECT data->>'stockCount' AS stock FROM outbox_events WHERE type = 'item.stock_low' AND data->>'id' = $1 ORDER BY seq`,
+      [item.id],
+    );
     expect(low.map((row) => Number(row.stock))).toEqual([4, 0]);
     const first = await receiver.waitFor((d) => d.type === 'item.stock_low' && d.data.id === item.id && d.data.stockCount === 4, 'item.stock_low at 4');
     expect(first).toMatchObject({ verified: true, data: crossed });
@@ -101,11 +128,23 @@ describe('every event type is delivered, signed per Standard Webhooks, with the 
     const [alice, bob] = await Promise.all([newCustomer(), newCustomer()]);
     const review = async (who: typeof alice) => (await api('reviews').post('/reviews').set(who.auth).send({ itemId: item.id, rating: 4 })).body;
     const [first, second] = [await review(alice), await review(bob)];
-    const moderate = async (id: string, action: string) => (await api('reviews').post(`/reviews/${id}/moderation`).set((await admin()).auth).send({ action })).body;
+    const moderate = async (id: string, action: string) =>
+      (
+        await api('reviews')
+          .post(`/reviews/${id}/moderation`)
+          .set((await admin()).auth)
+          .send({ action })
+      ).body;
     const approved = await moderate(first.id, 'approve');
     const rejected = await moderate(second.id, 'reject');
-    expect(await receiver.waitFor((d) => d.type === 'review.approved' && d.data.id === first.id, 'review.approved')).toMatchObject({ verified: true, data: approved });
-    expect(await receiver.waitFor((d) => d.type === 'review.rejected' && d.data.id === second.id, 'review.rejected')).toMatchObject({ verified: true, data: rejected });
+    expect(await receiver.waitFor((d) => d.type === 'review.approved' && d.data.id === first.id, 'review.approved')).toMatchObject({
+      verified: true,
+      data: approved,
+    });
+    expect(await receiver.waitFor((d) => d.type === 'review.rejected' && d.data.id === second.id, 'review.rejected')).toMatchObject({
+      verified: true,
+      data: rejected,
+    });
   });
 
   it('sales: sale.completed, with the sale as GET /sales/:id shows it', async () => {
@@ -134,7 +173,10 @@ describe('every event type is delivered, signed per Standard Webhooks, with the 
 
   it('a change that is refused (rolled back) records no event', async () => {
     const item = await newItem({ stockCount: 1 });
-    const refused = await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -5 });
+    const refused = await api('inventory')
+      .post(`/items/${item.id}/stock-adjustments`)
+      .set((await admin()).auth)
+      .send({ delta: -5 });
     expect(refused.status).toBe(409);
     const events = await sql('inventory', `SELECT type FROM outbox_events WHERE data->>'id' = $1`, [item.id]);
     expect(events.map((e) => e.type)).toEqual(['item.created']);
@@ -144,7 +186,10 @@ describe('every event type is delivered, signed per Standard Webhooks, with the 
 describe('the subscription API', () => {
   it('creates (secret shown once), lists, reads, changes and deletes subscriptions', async () => {
     const { auth } = await admin();
-    const created = await api('reviews').post('/webhooks').set(auth).send({ url: 'http://127.0.0.1:9/a', events: ['review.approved', 'review.approved'] });
+    const created = await api('reviews')
+      .post('/webhooks')
+      .set(auth)
+      .send({ url: 'http://127.0.0.1:9/a', events: ['review.approved', 'review.approved'] });
     expect(created.status).toBe(201);
     expect(created.headers.location).toBe(`/webhooks/${created.body.id}`);
     expect(created.headers['cache-control']).toBe('no-store');
@@ -167,7 +212,10 @@ describe('the subscription API', () => {
     expect(list.body.data).toContainEqual(shown);
     expect(JSON.stringify(list.body)).not.toContain(secret);
 
-    const patched = await api('reviews').patch(`/webhooks/${shown.id}`).set(auth).send({ active: false, events: ['*'], description: 'all' });
+    const patched = await api('reviews')
+      .patch(`/webhooks/${shown.id}`)
+      .set(auth)
+      .send({ active: false, events: ['*'], description: 'all' });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ active: false, events: ['*'], description: 'all', url: shown.url });
 
@@ -196,15 +244,29 @@ describe('the subscription API', () => {
     const receiver = await startReceiver(() => (failing ? 500 : 200));
     receivers.push(receiver);
     // An instance alone on its own database that gives up after 1 s, so a delivery reaches `failed` quickly.
-    const { instances: [instance] } = await startIsolated('inventory', 1, { WEBHOOK_GIVE_UP_AFTER_MS: '1000' });
+    const {
+      instances: [instance],
+    } = await startIsolated('inventory', 1, { WEBHOOK_GIVE_UP_AFTER_MS: '1000' });
     const subscription = await subscribe(instance!.url, receiver, ['item.created']);
     const { auth } = await admin();
-    const item = (await api(instance!.url).post('/items').set(auth).send({ name: unique('retry-'), category: 'food', priceCents: 1, stockCount: 1 })).body;
+    const item = (
+      await api(instance!.url)
+        .post('/items')
+        .set(auth)
+        .send({ name: unique('retry-'), category: 'food', priceCents: 1, stockCount: 1 })
+    ).body;
     const failed = await eventually('the delivery to fail', async () => {
       const res = await api(instance!.url).get(`/webhooks/${subscription.id}/deliveries?status=failed&limit=100`).set(auth);
       return res.body.data.find((d: { eventType: string; eventId: string }) => receiver.received.some((r) => r.id === d.eventId && r.data.id === item.id));
     });
-    expect(failed).toMatchObject({ eventType: 'item.created', status: 'failed', lastStatusCode: 500, lastError: 'the receiver answered 500', nextAttemptAt: null, deliveredAt: null });
+    expect(failed).toMatchObject({
+      eventType: 'item.created',
+      status: 'failed',
+      lastStatusCode: 500,
+      lastError: 'the receiver answered 500',
+      nextAttemptAt: null,
+      deliveredAt: null,
+    });
     expect(failed.attempts).toBeGreaterThanOrEqual(1);
 
     failing = false;
@@ -238,14 +300,33 @@ describe('SSRF: without the development switch', () => {
       'http://2130706433/',
       'http://0x7f.0.0.1/',
     ]) {
-      const res = await api(strict.url).post('/webhooks').set(auth).send({ url, events: ['*'] });
+      const res = await api(strict.url)
+        .post('/webhooks')
+        .set(auth)
+        .send({ url, events: ['*'] });
       expect({ url, status: res.status, code: res.body.code }).toEqual({ url, status: 400, code: 'validation_failed' });
     }
   });
 
   it('tells public addresses from the rest', () => {
-    for (const address of ['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111']) expect({ address, public: isPublicAddress(address) }).toEqual({ address, public: true });
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.0.1', '169.254.169.254', '100.100.100.200', '0.0.0.0', '::1', '::', 'fe80::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '::ffff:7f00:1', 'not-an-ip']) {
+    for (const address of ['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111'])
+      expect({ address, public: isPublicAddress(address) }).toEqual({ address, public: true });
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.0.1',
+      '169.254.169.254',
+      '100.100.100.200',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00:ec2::254',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      'not-an-ip',
+    ]) {
       expect({ address, public: isPublicAddress(address) }).toEqual({ address, public: false });
     }
   });

@@ -20,7 +20,14 @@ afterAll(async () => {
 });
 export async function newSubscription(service: ServiceName) {
   const { auth } = await admin();
-  const res = await expectStatus('subscribe', api(service).post('/webhooks').set(auth).send({ url: (await fixtureReceiver()).url, events: ['*'] }), 201);
+  const res = await expectStatus(
+    'subscribe',
+    api(service)
+      .post('/webhooks')
+      .set(auth)
+      .send({ url: (await fixtureReceiver()).url, events: ['*'] }),
+    201,
+  );
   fixtureSubscriptions.push([service, res.body.id]);
   return res.body as { id: string };
 }
@@ -43,7 +50,8 @@ export async function expectStatus<T extends { status: number; body: any }>(what
 }
 
 /** An item with stock for every check that buys it. */
-export const newItem = (overrides: Partial<ItemBody> = {}) => newTestItem({ category: 'electronics', priceCents: 250, description: 'fixture', stockCount: 1000, ...overrides });
+export const newItem = (overrides: Partial<ItemBody> = {}) =>
+  newTestItem({ category: 'electronics', priceCents: 250, description: 'fixture', stockCount: 1000, ...overrides });
 
 export async function buy(customer: { auth: Record<string, string> }, itemId: string, quantity = 1) {
   const res = await expectStatus('purchase', api('sales').post('/sales').set(customer.auth).send({ itemId, quantity }), 201);
@@ -98,7 +106,11 @@ export class World {
     this.once('debit', async () => {
       const owner = await this.owner();
       const reference = `fixture-${unique()}`;
-      await expectStatus('debit', api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send({ customerId: owner.id, amountCents: 100, reference }), 201);
+      await expectStatus(
+        'debit',
+        api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send({ customerId: owner.id, amountCents: 100, reference }),
+        201,
+      );
       return { reference };
     });
   subscription = (service: ServiceName) => this.once(`subscription:${service}`, () => newSubscription(service));
@@ -106,7 +118,14 @@ export class World {
   reservation = () =>
     this.once('reservation', async () => {
       const reference = `fixture-${unique()}`;
-      await expectStatus('reserve', api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference, lines: [{ itemId: (await this.reservationItem()).id, quantity: 1 }] }), 201);
+      await expectStatus(
+        'reserve',
+        api('inventory')
+          .post('/internal/stock/reservations')
+          .set(serviceAuth('inventory'))
+          .send({ reference, lines: [{ itemId: (await this.reservationItem()).id, quantity: 1 }] }),
+        201,
+      );
       return { reference };
     });
 }

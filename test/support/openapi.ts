@@ -220,7 +220,8 @@ export function invalid(schema: Schema): fc.Arbitrary<Mutation> {
   if (!s.nullable && s.type !== undefined) options.push(fc.constant({ kind: 'null', value: null }));
   if (s.enum) options.push(fc.constant({ kind: 'not in enum', value: `zz-${String(s.enum[0])}-not-a-member` }));
   if (s.type === 'integer' || s.type === 'number') {
-    if (s.minimum !== undefined) options.push(fc.integer({ min: Math.min(-1e9, s.minimum - 1e9), max: s.minimum - 1 }).map((value) => ({ kind: 'below minimum', value })));
+    if (s.minimum !== undefined)
+      options.push(fc.integer({ min: Math.min(-1e9, s.minimum - 1e9), max: s.minimum - 1 }).map((value) => ({ kind: 'below minimum', value })));
     if (s.maximum !== undefined) options.push(fc.integer({ min: s.maximum + 1, max: s.maximum + 1e9 }).map((value) => ({ kind: 'above maximum', value })));
     if (s.type === 'integer') options.push(fc.constantFrom(0.5, 1.25, 1e300).map((value) => ({ kind: 'not an integer', value })));
   }
@@ -229,7 +230,13 @@ export function invalid(schema: Schema): fc.Arbitrary<Mutation> {
     if (s.minLength) options.push(fc.constant({ kind: 'too short', value: 'y'.repeat(s.minLength - 1) }));
     if (s.format === 'uuid') options.push(fc.constantFrom('not-a-uuid', '12345', "' OR 1=1 --").map((value) => ({ kind: 'bad uuid', value })));
     if (s.format === 'date-time') options.push(fc.constant({ kind: 'bad date', value: 'yesterday' }));
-    if (s.pattern) options.push(fc.constantFrom('has space!', '../../etc', '<script>').filter((v) => !new RegExp(s.pattern!).test(v)).map((value) => ({ kind: 'pattern', value })));
+    if (s.pattern)
+      options.push(
+        fc
+          .constantFrom('has space!', '../../etc', '<script>')
+          .filter((v) => !new RegExp(s.pattern!).test(v))
+          .map((value) => ({ kind: 'pattern', value })),
+      );
     if (!s.enum && s.maxLength === undefined && !s.format && !s.pattern) options.push(fc.constant({ kind: 'huge string', value: huge }));
   }
   if (s.type === 'object' && s.properties) {
@@ -237,20 +244,26 @@ export function invalid(schema: Schema): fc.Arbitrary<Mutation> {
     const required = s.required ?? [];
     const base = validObject(s);
     if (required.length) {
-      options.push(fc.tuple(base, fc.constantFrom(...required)).map(([obj, key]) => {
-        const copy = { ...obj };
-        delete copy[key];
-        return { kind: `missing ${key}`, value: copy };
-      }));
+      options.push(
+        fc.tuple(base, fc.constantFrom(...required)).map(([obj, key]) => {
+          const copy = { ...obj };
+          delete copy[key];
+          return { kind: `missing ${key}`, value: copy };
+        }),
+      );
     }
     if (s.additionalProperties === false) {
-      options.push(fc.tuple(base, fc.constantFrom('role', 'balanceCents', 'id', 'isAdmin', '__proto__x')).map(([obj, key]) => ({ kind: `extra ${key}`, value: { ...obj, [key]: 'x' } })));
+      options.push(
+        fc
+          .tuple(base, fc.constantFrom('role', 'balanceCents', 'id', 'isAdmin', '__proto__x'))
+          .map(([obj, key]) => ({ kind: `extra ${key}`, value: { ...obj, [key]: 'x' } })),
+      );
     }
     // One property broken, the rest valid.
     options.push(
-      fc.tuple(base, fc.constantFrom(...props)).chain(([obj, [key, propSchema]]) =>
-        invalid(propSchema).map((m) => ({ kind: `${key}: ${m.kind}`, value: { ...obj, [key]: m.value } })),
-      ),
+      fc
+        .tuple(base, fc.constantFrom(...props))
+        .chain(([obj, [key, propSchema]]) => invalid(propSchema).map((m) => ({ kind: `${key}: ${m.kind}`, value: { ...obj, [key]: m.value } }))),
     );
   }
   if (s.type === 'array' && s.maxItems !== undefined) {

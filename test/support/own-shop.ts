@@ -77,7 +77,16 @@ export async function startOwnShop(env: Record<string, string> = {}): Promise<Ow
     },
     async newCustomer(balanceCents) {
       const username = `dbf${crypto.randomBytes(5).toString('hex')}`;
-      const body = { username, password: 'fault-password', firstName: 'Fault', lastName: 'Test', age: 40, address: 'Here', gender: 'other', maritalStatus: 'single' };
+      const body = {
+        username,
+        password: 'fault-password',
+        firstName: 'Fault',
+        lastName: 'Test',
+        age: 40,
+        address: 'Here',
+        gender: 'other',
+        maritalStatus: 'single',
+      };
       const created = await call(urls.customers, 'POST', '/customers', { body });
       if (created.status !== 201) throw new Error(`customer: ${created.status}`);
       const login = await call(urls.customers, 'POST', '/auth/login', { body: { username, password: body.password } });

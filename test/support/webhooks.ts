@@ -4,14 +4,19 @@ import type { Receiver } from './receiver';
 
 /** Subscribes `receiver` to `events` on a service (its name, or a given instance's URL) and teaches it the secret. */
 export async function subscribe(service: string, receiver: Receiver, events: string[] = ['*']) {
-  const res = await api(service).post('/webhooks').set((await admin()).auth).send({ url: receiver.url, events, description: 'test receiver' });
+  const res = await api(service)
+    .post('/webhooks')
+    .set((await admin()).auth)
+    .send({ url: receiver.url, events, description: 'test receiver' });
   if (res.status !== 201) throw new Error(`subscription failed: ${res.status} ${JSON.stringify(res.body)}`);
   receiver.secret = res.body.secret;
   return res.body as { id: string; secret: string; url: string; events: string[]; active: boolean };
 }
 
 export async function unsubscribe(service: string, id: string) {
-  await api(service).delete(`/webhooks/${id}`).set((await admin()).auth);
+  await api(service)
+    .delete(`/webhooks/${id}`)
+    .set((await admin()).auth);
 }
 
 /** One statement on a database by URL (an isolated instance's, which the testkit's `sql` does not know). */

@@ -8,7 +8,11 @@ import type { Readable } from 'node:stream';
  * stderr, a Node warning) pass through with the prefix. `json: true` passes every line through as it is,
  * for machines (`LOG_FORMAT=json`).
  */
-export function pipeServiceLogs(name: string, streams: Array<Readable | null | undefined>, options: { json: boolean; width?: number; write?: (line: string) => void }) {
+export function pipeServiceLogs(
+  name: string,
+  streams: Array<Readable | null | undefined>,
+  options: { json: boolean; width?: number; write?: (line: string) => void },
+) {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   for (const stream of streams) {
     if (!stream) continue;
@@ -50,7 +54,8 @@ export function formatLogLine(name: string, line: string, width = name.length): 
   const level = (LEVELS[event.level] ?? String(event.level)).padEnd(5);
   const parts = [time, level, event.msg ?? ''];
   // pino-http's "request completed": the request and its answer in a few words.
-  if (event.req && event.res) parts.push(`${event.req.method} ${event.req.path} → ${event.res.statusCode}${event.responseTime !== undefined ? ` in ${event.responseTime} ms` : ''}`);
+  if (event.req && event.res)
+    parts.push(`${event.req.method} ${event.req.path} → ${event.res.statusCode}${event.responseTime !== undefined ? ` in ${event.responseTime} ms` : ''}`);
   if (event.req?.id) parts.push(`requestId=${event.req.id}`);
   for (const [key, value] of Object.entries(event)) {
     if (!OWN_FIELDS.has(key)) parts.push(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);

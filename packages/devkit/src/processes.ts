@@ -41,7 +41,7 @@ export async function terminate(pid: number, signal: NodeJS.Signals): Promise<vo
  */
 export function whenLauncherGone(gone: (pid: number) => void): void {
   const chain: number[] = [];
-  for (let pid = process.ppid; pid > 1 && chain.length < 4; ) {
+  for (let pid = process.ppid; pid > 1 && chain.length < 4;) {
     chain.push(pid);
     let stat: string;
     try {

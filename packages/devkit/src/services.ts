@@ -55,7 +55,9 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const port = Number(env.PORT ?? SERVICES[name]);
   const dir = path.join(ROOT, 'services', name);
-  const command = options.compiled ? [...COMPILED_NODE_FLAGS, path.join(dir, 'dist', 'server.js')] : [...SERVICE_NODE_FLAGS, path.join(dir, 'src', 'server.ts')];
+  const command = options.compiled
+    ? [...COMPILED_NODE_FLAGS, path.join(dir, 'dist', 'server.js')]
+    : [...SERVICE_NODE_FLAGS, path.join(dir, 'src', 'server.ts')];
   const child = spawn(process.execPath, command, {
     cwd: dir,
     env: { ...process.env, ...env, PORT: String(port) },

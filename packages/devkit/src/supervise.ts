@@ -47,7 +47,12 @@ export async function superviseService(name: ServiceName, options: SupervisorOpt
   let restarting: Promise<void> | undefined;
 
   const launch = async () => {
-    const service = await startService(name, options.env, { stdio: 'pipe', detached: options.detached, readyTimeoutMs: options.readyTimeoutMs, onSpawn: options.onSpawn });
+    const service = await startService(name, options.env, {
+      stdio: 'pipe',
+      detached: options.detached,
+      readyTimeoutMs: options.readyTimeoutMs,
+      onSpawn: options.onSpawn,
+    });
     const readyAt = Date.now();
     current = service;
     options.onReady(service);

@@ -54,11 +54,7 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
  * The caller, as the route's access rule guarantees it: always there on `user` and `admin` routes, there on
  * `optional` routes when a token was sent, and absent on `public` and `service` routes (no user to speak of).
  */
-export type Caller<A extends Access> = A extends 'user' | 'admin'
-  ? { user: User }
-  : A extends 'optional'
-    ? { user: User | undefined }
-    : { user?: never };
+export type Caller<A extends Access> = A extends 'user' | 'admin' ? { user: User } : A extends 'optional' ? { user: User | undefined } : { user?: never };
 
 export type Context<P, Q, B, H, A extends Access = Access> = Caller<A> & {
   params: P;

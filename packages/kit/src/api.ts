@@ -98,10 +98,7 @@ export function createApi(options: ApiOptions) {
     B extends z.ZodType = z.ZodUndefined,
     H extends AnyObject = typeof empty,
     A extends Access = Access,
-  >(
-    spec: RouteSpec<P, Q, B, H, A>,
-    handler: (ctx: Context<z.output<P>, z.output<Q>, z.output<B>, z.output<H>, A>) => Promise<Result> | Result,
-  ) {
+  >(spec: RouteSpec<P, Q, B, H, A>, handler: (ctx: Context<z.output<P>, z.output<Q>, z.output<B>, z.output<H>, A>) => Promise<Result> | Result) {
     if (spec.access === 'service' && !spec.callers?.length) throw new Error(`${spec.method} ${spec.path}: a service route names its callers`);
     declareSchemes(spec);
     documentRoute(registry, spec);

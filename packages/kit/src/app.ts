@@ -51,7 +51,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   const metrics = createMetrics(options.name);
-  const document = openApiDocument(options.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description, tags: { ...options.tags, Webhooks: WEBHOOKS_TAG } });
+  const document = openApiDocument(options.registry, {
+    title: `E-Commerce Shop — ${options.name}`,
+    description: options.description,
+    tags: { ...options.tags, Webhooks: WEBHOOKS_TAG },
+  });
 
   app.use(apiHeaders);
   app.use(httpLogger(options.logger));

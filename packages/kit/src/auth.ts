@@ -14,7 +14,6 @@ export interface User {
   sessionId: string;
 }
 
-
 const claimsSchema = z.object({
   sub: z.uuid(),
   username: z.string(),

@@ -3,7 +3,10 @@ import { Agent } from 'undici';
 
 /** A call whose outcome we cannot know: the network failed, it timed out, or the service answered 5xx. */
 export class UpstreamUnavailable extends Error {
-  constructor(readonly service: string, reason: string) {
+  constructor(
+    readonly service: string,
+    reason: string,
+  ) {
     super(`${service} is unavailable: ${reason}`);
   }
 }
@@ -31,13 +34,7 @@ export interface CallOptions {
  * on every attempt, the request id forwarded, the service token sent, and bounded retries with backoff
  * for unknown outcomes. 4xx answers are returned, not thrown: they are the other service's decision.
  */
-export function createServiceClient(options: {
-  service: string;
-  baseUrl: string;
-  serviceToken?: string;
-  timeoutMs: number;
-  attempts?: number;
-}) {
+export function createServiceClient(options: { service: string; baseUrl: string; serviceToken?: string; timeoutMs: number; attempts?: number }) {
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
   const { origin } = new URL(options.baseUrl);
   const retryPolicy = retry(

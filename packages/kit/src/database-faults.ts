@@ -17,13 +17,7 @@ export interface DatabaseFault {
 }
 
 export type DatabaseFaultCause =
-  | 'unreachable'
-  | 'connection_lost'
-  | 'starting_or_stopping'
-  | 'too_many_connections'
-  | 'pool_exhausted'
-  | 'statement_timeout'
-  | 'lock_timeout';
+  'unreachable' | 'connection_lost' | 'starting_or_stopping' | 'too_many_connections' | 'pool_exhausted' | 'statement_timeout' | 'lock_timeout';
 
 const FAULTS: Record<DatabaseFaultCause, Omit<DatabaseFault, 'cause'>> = {
   unreachable: { outcome: 'not_run', retryAfterSeconds: 5 },
@@ -90,7 +84,9 @@ function codes(error: unknown): string[] {
 /** What kind of database fault `error` is, or undefined for anything else (a constraint violation, a bug). */
 export function databaseFault(error: unknown): DatabaseFault | undefined {
   const all = codes(error);
-  let cause = all.map((code) => BY_SQLSTATE[code] ?? BY_CODE[code] ?? (code.startsWith('08') && code.length === 5 ? 'connection_lost' : undefined)).find(Boolean);
+  let cause = all
+    .map((code) => BY_SQLSTATE[code] ?? BY_CODE[code] ?? (code.startsWith('08') && code.length === 5 ? 'connection_lost' : undefined))
+    .find(Boolean);
   if (!cause && error instanceof Error) cause = BY_MESSAGE.find(([pattern]) => pattern.test(error.message))?.[1];
   return cause && { cause, ...FAULTS[cause] };
 }

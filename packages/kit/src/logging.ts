@@ -7,14 +7,7 @@ export type { Logger };
 
 /** Secrets and personal data never reach the logs: headers with credentials and any password field. */
 const redact = {
-  paths: [
-    'req.headers.authorization',
-    'req.headers.cookie',
-    'res.headers["set-cookie"]',
-    '*.password',
-    '*.passwordHash',
-    '*.accessToken',
-  ],
+  paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.passwordHash', '*.accessToken'],
   censor: '[redacted]',
 };
 

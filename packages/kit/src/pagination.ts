@@ -7,7 +7,13 @@ export const MAX_OFFSET = 1_000_000;
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
   // coerce would turn null into 0, so the generator would call it nullable; a query value never is.
-  offset: z.coerce.number().int().min(0).max(MAX_OFFSET).default(0).openapi({ example: 0, nullable: false } as never),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_OFFSET)
+    .default(0)
+    .openapi({ example: 0, nullable: false } as never),
 });
 export type PageQuery = z.output<typeof pageQuery>;
 

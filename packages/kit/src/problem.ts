@@ -18,7 +18,10 @@ export function problemBody(error: AppError) {
 
 export function sendProblem(res: Response, error: AppError) {
   for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
-  res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(error)));
+  res
+    .status(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(error)));
 }
 
 export const notFoundHandler: RequestHandler = (req) => {

@@ -92,10 +92,7 @@ interface StartResult {
  * database, readiness, listening with graceful shutdown. `start` builds the app and says what else to stop
  * (before the database is disconnected) and what to begin once listening.
  */
-export function runService<
-  C extends DatabaseConfig & { LOG_LEVEL: string; HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number },
-  P,
->(options: {
+export function runService<C extends DatabaseConfig & { LOG_LEVEL: string; HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number }, P>(options: {
   name: string;
   loadConfig: () => C;
   /** The service's database (see createDatabase); idle connection errors are logged, not fatal. */

@@ -30,10 +30,18 @@ const isolatedDatabases: string[] = [];
  * Starts another instance of a service against the run's database (a replica, or one wired to a faulty
  * neighbour through `env`), stopped after the test file.
  */
-export async function startInstance(name: ServiceName, env: Record<string, string> = {}, options: { readyTimeoutMs?: number; compiled?: boolean } = {}): Promise<ServiceProcess> {
+export async function startInstance(
+  name: ServiceName,
+  env: Record<string, string> = {},
+  options: { readyTimeoutMs?: number; compiled?: boolean } = {},
+): Promise<ServiceProcess> {
   // 45 s to become ready by default, not 30: on a machine loaded by other work (CI beside other jobs, the suite's own
   // chaos and fuzz files) a start took over 30 s, and the test failed on the deadline rather than on what it checks.
-  const instance = await startService(name, { ...system().env[name], PORT: String(await freePort()), ...env }, { stdio: 'inherit', readyTimeoutMs: 45_000, ...options });
+  const instance = await startService(
+    name,
+    { ...system().env[name], PORT: String(await freePort()), ...env },
+    { stdio: 'inherit', readyTimeoutMs: 45_000, ...options },
+  );
   extra.push(instance);
   return instance;
 }
@@ -43,7 +51,11 @@ export async function startInstance(name: ServiceName, env: Record<string, strin
  * only ones working on its tables: the webhook worker of every other instance would otherwise share them.
  */
 let isolated = 0;
-export async function startIsolated(name: ServiceName, count: number, env: Record<string, string> = {}): Promise<{ instances: ServiceProcess[]; databaseUrl: string; start: () => Promise<ServiceProcess> }> {
+export async function startIsolated(
+  name: ServiceName,
+  count: number,
+  env: Record<string, string> = {},
+): Promise<{ instances: ServiceProcess[]; databaseUrl: string; start: () => Promise<ServiceProcess> }> {
   const base = new URL(system().databaseUrls[name]);
   const databaseUrl = Object.assign(base, { pathname: `${base.pathname}_iso${process.pid}_${isolated++}` }).toString();
   await ensureDatabase(databaseUrl);

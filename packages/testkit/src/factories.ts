@@ -75,12 +75,16 @@ export function forgedTokens(claims: { sub: string; username: string; role: 'cus
   const payload = Buffer.from(JSON.stringify({ ...claims, iat: Math.floor(Date.now() / 1000) })).toString('base64url');
   return {
     // Right key, issuer, audience and session: only the expiry (past the 30 s skew) is wrong.
-    expired: jwt.sign({ ...claims, sid: (jwt.decode(realToken()) as jwt.JwtPayload).sid, exp: Math.floor(Date.now() / 1000) - 60 }, system().env.customers.JWT_PRIVATE_KEY!, {
-      algorithm: 'RS256',
-      keyid: jwt.decode(realToken(), { complete: true })?.header.kid,
-      issuer: TOKEN_ISSUER,
-      audience: TOKEN_AUDIENCE,
-    }),
+    expired: jwt.sign(
+      { ...claims, sid: (jwt.decode(realToken()) as jwt.JwtPayload).sid, exp: Math.floor(Date.now() / 1000) - 60 },
+      system().env.customers.JWT_PRIVATE_KEY!,
+      {
+        algorithm: 'RS256',
+        keyid: jwt.decode(realToken(), { complete: true })?.header.kid,
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+      },
+    ),
     otherKey: jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: 'someone-else', expiresIn: 600 }),
     algNone: `${header}.${payload}.`,
     garbage: 'not-a-jwt',
@@ -114,7 +118,10 @@ export interface TestItem {
 
 /** Creates an item through inventory's API (as admin) and returns its JSON. */
 export async function newItem(overrides: Partial<ItemBody> = {}): Promise<TestItem> {
-  const res = await api('inventory').post('/items').set((await admin()).auth).send(itemBody(overrides));
+  const res = await api('inventory')
+    .post('/items')
+    .set((await admin()).auth)
+    .send(itemBody(overrides));
   if (res.status !== 201) throw new Error(`item creation failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as TestItem;
 }

@@ -3,8 +3,7 @@ import request from 'supertest';
 import { system } from './context';
 
 /** supertest against a running service by name (`api('customers').post('/customers')`) or by URL. */
-export const api = (service: string) =>
-  request(service.startsWith('http') ? service : system().urls[service as ServiceName]);
+export const api = (service: string) => request(service.startsWith('http') ? service : system().urls[service as ServiceName]);
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 /** The credential `caller` holds for `callee`'s /internal/ routes, if that pair exists. */
@@ -29,7 +28,9 @@ export function expectProblem(res: request.Response, status: number, code: strin
 export async function expectRevalidates(service: ServiceName, path: string): Promise<string> {
   let tag: string | undefined;
   for (let round = 0; round < 20; round++) {
-    const res = await api(service).get(path).set(tag ? { 'If-None-Match': tag } : {});
+    const res = await api(service)
+      .get(path)
+      .set(tag ? { 'If-None-Match': tag } : {});
     expect(res.headers['cache-control']).toBe('public, no-cache');
     if (res.status === 304) {
       expect(res.text ?? '').toBe('');

@@ -139,7 +139,10 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     ...options.env,
   };
   const env = Object.fromEntries(
-    names.map((name): [string, Record<string, string>] => [name, { ...common, ...credentialsOf(name, secrets), PORT: String(ports[name]), DATABASE_URL: databaseUrls[name] }]),
+    names.map((name): [string, Record<string, string>] => [
+      name,
+      { ...common, ...credentialsOf(name, secrets), PORT: String(ports[name]), DATABASE_URL: databaseUrls[name] },
+    ]),
   ) as Record<ServiceName, Record<string, string>>;
   Object.assign(env.customers, {
     JWT_PRIVATE_KEY: secrets.JWT_PRIVATE_KEY,
@@ -172,7 +175,16 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     throw error;
   }
   return {
-    context: { urls, databaseUrls, env, serviceCredentials: Object.fromEntries(Object.keys(SERVICE_CREDENTIALS).map((name) => [name, secrets[name as ServiceCredential]])) as Record<ServiceCredential, string>, admin: ADMIN },
+    context: {
+      urls,
+      databaseUrls,
+      env,
+      serviceCredentials: Object.fromEntries(Object.keys(SERVICE_CREDENTIALS).map((name) => [name, secrets[name as ServiceCredential]])) as Record<
+        ServiceCredential,
+        string
+      >,
+      admin: ADMIN,
+    },
     processes,
     postgres,
     stop,

@@ -12,7 +12,10 @@ const schema = baseConfigSchema
     JWT_PREVIOUS_PUBLIC_KEYS: z.string().includes('PUBLIC KEY', { message: 'must hold PEM public keys' }).optional(),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-    ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{3,32}$/).default('admin'),
+    ADMIN_USERNAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,32}$/)
+      .default('admin'),
     ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
     BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
     /** Failed logins allowed per (username, client address), and per client address, in each window. */

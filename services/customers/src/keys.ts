@@ -5,7 +5,10 @@ import { SIGNING_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, type Role } from '@sho
 /** A published verification key; `kid` is its RFC 7638 thumbprint. */
 function publishedKey(publicKey: crypto.KeyObject) {
   const jwk = publicKey.export({ format: 'jwk' });
-  const kid = crypto.createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n })).digest('base64url');
+  const kid = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n }))
+    .digest('base64url');
   return { kid, publicPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(), jwk: { ...jwk, kid, use: 'sig', alg: SIGNING_ALGORITHM } };
 }
 

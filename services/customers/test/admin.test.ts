@@ -15,7 +15,9 @@ describe('the admin account', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`ADMIN_USERNAME "${c.username}" is an existing customer account`);
-    const stored = await api('customers').get(`/customers/${c.username}`).set((await admin()).auth);
+    const stored = await api('customers')
+      .get(`/customers/${c.username}`)
+      .set((await admin()).auth);
     expect(stored.body.role).toBe('customer');
   });
 

@@ -31,7 +31,9 @@ describe('POST /customers', () => {
   it('refuses a taken username, whatever its case, with conflict', async () => {
     const body = customerBody();
     await api('customers').post('/customers').send(body).expect(201);
-    const res = await api('customers').post('/customers').send({ ...body, username: body.username.toUpperCase() });
+    const res = await api('customers')
+      .post('/customers')
+      .send({ ...body, username: body.username.toUpperCase() });
     expectProblem(res, 409, 'conflict');
   });
 
@@ -40,7 +42,9 @@ describe('POST /customers', () => {
     ['balanceCents', { balanceCents: 1_000_000 }],
     ['id', { id: '00000000-0000-4000-8000-000000000000' }],
   ])('rejects the unknown field %s', async (_field, extra) => {
-    const res = await api('customers').post('/customers').send({ ...customerBody(), ...extra });
+    const res = await api('customers')
+      .post('/customers')
+      .send({ ...customerBody(), ...extra });
     expectProblem(res, 400, 'validation_failed');
   });
 
@@ -60,7 +64,9 @@ describe('POST /customers', () => {
     ['gender', 'unknown'],
     ['maritalStatus', 'complicated'],
   ])('rejects %s = %j with the field named', async (field, value) => {
-    const res = await api('customers').post('/customers').send(customerBody({ [field]: value }));
+    const res = await api('customers')
+      .post('/customers')
+      .send(customerBody({ [field]: value }));
     expectProblem(res, 400, 'validation_failed');
     expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: `body.${field}` })]));
   });
@@ -72,17 +78,28 @@ describe('POST /customers', () => {
     expectProblem(res, 400, 'validation_failed');
     expect(res.body.errors).toEqual([{ path: 'body.password', message: expect.stringContaining('72 bytes') }]);
     const c = await newCustomer();
-    const patch = await api('customers').patch(`/customers/${c.username}`).set((await admin()).auth).send({ password: `${'é'.repeat(36)}zzz` });
+    const patch = await api('customers')
+      .patch(`/customers/${c.username}`)
+      .set((await admin()).auth)
+      .send({ password: `${'é'.repeat(36)}zzz` });
     expectProblem(patch, 400, 'validation_failed');
     // 72 bytes exactly is fine.
-    await api('customers').post('/customers').send(customerBody({ password: 'é'.repeat(36) })).expect(201);
+    await api('customers')
+      .post('/customers')
+      .send(customerBody({ password: 'é'.repeat(36) }))
+      .expect(201);
   });
 
   it('rejects the NUL character, which PostgreSQL cannot store, as a validation failure', async () => {
-    const res = await api('customers').post('/customers').send(customerBody({ firstName: 'A\u0000B' }));
+    const res = await api('customers')
+      .post('/customers')
+      .send(customerBody({ firstName: 'A\u0000B' }));
     expectProblem(res, 400, 'validation_failed');
     expect(res.body.errors).toEqual([{ path: 'body.firstName', message: expect.stringContaining('NUL') }]);
-    const search = await api('customers').get('/customers').query({ q: 'a\u0000b' }).set((await admin()).auth);
+    const search = await api('customers')
+      .get('/customers')
+      .query({ q: 'a\u0000b' })
+      .set((await admin()).auth);
     expectProblem(search, 400, 'validation_failed');
   });
 
@@ -96,7 +113,13 @@ describe('POST /auth/login', () => {
     const c = await newCustomer();
     const res = await api('customers').post('/auth/login').send({ username: c.username, password: c.password });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: expect.any(Number), refreshToken: expect.any(String), refreshExpiresIn: expect.any(Number) });
+    expect(res.body).toEqual({
+      accessToken: expect.any(String),
+      tokenType: 'Bearer',
+      expiresIn: expect.any(Number),
+      refreshToken: expect.any(String),
+      refreshExpiresIn: expect.any(Number),
+    });
     const decoded = jwt.decode(res.body.accessToken, { complete: true })!;
     expect(decoded.header).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
     const claims = decoded.payload as jwt.JwtPayload;
@@ -124,7 +147,9 @@ describe('POST /auth/login', () => {
   it('gives the same answer for a wrong password and an unknown user', async () => {
     const c = await newCustomer();
     const wrong = await api('customers').post('/auth/login').send({ username: c.username, password: 'wrong-password' });
-    const unknown = await api('customers').post('/auth/login').send({ username: unique('nobody'), password: 'whatever-123' });
+    const unknown = await api('customers')
+      .post('/auth/login')
+      .send({ username: unique('nobody'), password: 'whatever-123' });
     expectProblem(wrong, 401, 'invalid_credentials');
     expectProblem(unknown, 401, 'invalid_credentials');
     expect(wrong.body.detail).toBe(unknown.body.detail);
@@ -146,7 +171,9 @@ describe('GET /customers/:username', () => {
 
   it('shows any profile to an admin', async () => {
     const c = await newCustomer();
-    const res = await api('customers').get(`/customers/${c.username}`).set((await admin()).auth);
+    const res = await api('customers')
+      .get(`/customers/${c.username}`)
+      .set((await admin()).auth);
     expect(res.status).toBe(200);
     expect(res.body.id).toBe(c.id);
   });
@@ -172,11 +199,23 @@ describe('GET /customers/:username', () => {
   });
 
   it('answers not_found for an unknown username', async () => {
-    expectProblem(await api('customers').get(`/customers/${unique('ghost')}`).set((await admin()).auth), 404, 'not_found');
+    expectProblem(
+      await api('customers')
+        .get(`/customers/${unique('ghost')}`)
+        .set((await admin()).auth),
+      404,
+      'not_found',
+    );
   });
 
   it('rejects an invalid username in the path', async () => {
-    expectProblem(await api('customers').get('/customers/x!').set((await admin()).auth), 400, 'validation_failed');
+    expectProblem(
+      await api('customers')
+        .get('/customers/x!')
+        .set((await admin()).auth),
+      400,
+      'validation_failed',
+    );
   });
 });
 
@@ -213,24 +252,36 @@ describe('PATCH /customers/:username', () => {
 
   it('lets an admin set a password without the current one', async () => {
     const c = await newCustomer();
-    await api('customers').patch(`/customers/${c.username}`).set((await admin()).auth).send({ password: 'set-by-the-admin' }).expect(200);
+    await api('customers')
+      .patch(`/customers/${c.username}`)
+      .set((await admin()).auth)
+      .send({ password: 'set-by-the-admin' })
+      .expect(200);
     expect(await login(c.username, 'set-by-the-admin')).toEqual(expect.any(String));
   });
 
-  it.each([['balanceCents', 99_999], ['role', 'admin'], ['username', 'renamed'], ['id', 'x']])(
-    'cannot set %s',
-    async (field, value) => {
-      const c = await newCustomer();
-      const res = await api('customers').patch(`/customers/${c.username}`).set(c.auth).send({ [field]: value });
-      expectProblem(res, 400, 'validation_failed');
-      const stored = await api('customers').get(`/customers/${c.username}`).set(c.auth);
-      expect(stored.body).toMatchObject({ balanceCents: 0, role: 'customer', username: c.username });
-    },
-  );
+  it.each([
+    ['balanceCents', 99_999],
+    ['role', 'admin'],
+    ['username', 'renamed'],
+    ['id', 'x'],
+  ])('cannot set %s', async (field, value) => {
+    const c = await newCustomer();
+    const res = await api('customers')
+      .patch(`/customers/${c.username}`)
+      .set(c.auth)
+      .send({ [field]: value });
+    expectProblem(res, 400, 'validation_failed');
+    const stored = await api('customers').get(`/customers/${c.username}`).set(c.auth);
+    expect(stored.body).toMatchObject({ balanceCents: 0, role: 'customer', username: c.username });
+  });
 
   it('lets an admin update any customer', async () => {
     const c = await newCustomer();
-    const res = await api('customers').patch(`/customers/${c.username}`).set((await admin()).auth).send({ lastName: 'Changed' });
+    const res = await api('customers')
+      .patch(`/customers/${c.username}`)
+      .set((await admin()).auth)
+      .send({ lastName: 'Changed' });
     expect(res.status).toBe(200);
     expect(res.body.lastName).toBe('Changed');
   });
@@ -241,7 +292,10 @@ describe('PATCH /customers/:username', () => {
   });
 
   it('answers not_found for an unknown username (admin)', async () => {
-    const res = await api('customers').patch(`/customers/${unique('ghost')}`).set((await admin()).auth).send({ age: 1 });
+    const res = await api('customers')
+      .patch(`/customers/${unique('ghost')}`)
+      .set((await admin()).auth)
+      .send({ age: 1 });
     expectProblem(res, 404, 'not_found');
   });
 
@@ -257,14 +311,26 @@ describe('DELETE /customers/:username', () => {
     const res = await api('customers').delete(`/customers/${c.username}`).set(c.auth);
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
-    expectProblem(await api('customers').get(`/customers/${c.username}`).set((await admin()).auth), 404, 'not_found');
+    expectProblem(
+      await api('customers')
+        .get(`/customers/${c.username}`)
+        .set((await admin()).auth),
+      404,
+      'not_found',
+    );
     expectProblem(await api('customers').post('/auth/login').send({ username: c.username, password: c.password }), 401, 'invalid_credentials');
     expect(await sql('customers', 'SELECT 1 FROM ledger_entries WHERE customer_id = $1', [c.id])).toHaveLength(0);
   });
 
   it('lets an admin delete any customer', async () => {
     const c = await newCustomer();
-    expect((await api('customers').delete(`/customers/${c.username}`).set((await admin()).auth)).status).toBe(204);
+    expect(
+      (
+        await api('customers')
+          .delete(`/customers/${c.username}`)
+          .set((await admin()).auth)
+      ).status,
+    ).toBe(204);
   });
 
   it("refuses to delete another customer's account", async () => {
@@ -274,7 +340,13 @@ describe('DELETE /customers/:username', () => {
   });
 
   it('answers not_found for an unknown username', async () => {
-    expectProblem(await api('customers').delete(`/customers/${unique('ghost')}`).set((await admin()).auth), 404, 'not_found');
+    expectProblem(
+      await api('customers')
+        .delete(`/customers/${unique('ghost')}`)
+        .set((await admin()).auth),
+      404,
+      'not_found',
+    );
   });
 
   it('requires a token', async () => {
@@ -289,7 +361,10 @@ describe('GET /customers', () => {
     const a = await newCustomer({ overrides: { firstName: `${tag}first` } });
     const b = await newCustomer({ overrides: { username: `${tag}user`.slice(0, 32) } });
     await newCustomer();
-    const res = await api('customers').get('/customers').query({ q: tag.toUpperCase() }).set((await admin()).auth);
+    const res = await api('customers')
+      .get('/customers')
+      .query({ q: tag.toUpperCase() })
+      .set((await admin()).auth);
     expect(res.status).toBe(200);
     expect(res.body.total).toBe(2);
     expect(res.body.data.map((c: { id: string }) => c.id).sort()).toEqual([a.id, b.id].sort());
@@ -310,13 +385,23 @@ describe('GET /customers', () => {
   });
 
   it('answers an empty page with 200', async () => {
-    const res = await api('customers').get('/customers').query({ q: unique('none') }).set((await admin()).auth);
+    const res = await api('customers')
+      .get('/customers')
+      .query({ q: unique('none') })
+      .set((await admin()).auth);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ data: [], total: 0, limit: 20, offset: 0 });
   });
 
   it.each([{ limit: 0 }, { limit: 101 }, { offset: -1 }, { limit: 'ten' }])('rejects %j', async (query) => {
-    expectProblem(await api('customers').get('/customers').query(query).set((await admin()).auth), 400, 'validation_failed');
+    expectProblem(
+      await api('customers')
+        .get('/customers')
+        .query(query)
+        .set((await admin()).auth),
+      400,
+      'validation_failed',
+    );
   });
 
   it('is for admins only', async () => {

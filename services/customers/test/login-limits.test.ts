@@ -6,7 +6,11 @@ import type { ServiceProcess } from '@shop/devkit';
 // test system). Limits per address are tested here on instances behind a pretend proxy: TRUST_PROXY_HOPS=1
 // makes X-Forwarded-For the client address, so each test can play as many addresses as it needs.
 /** A client address of its own for each test (IPv6 documentation prefix). */
-const address = () => `2001:db8::${crypto.randomBytes(4).toString('hex').replace(/(.{4})(.{4})/, '$1:$2')}`;
+const address = () =>
+  `2001:db8::${crypto
+    .randomBytes(4)
+    .toString('hex')
+    .replace(/(.{4})(.{4})/, '$1:$2')}`;
 
 const attempt = (base: string, username: string, password: string, from?: string) => {
   const req = api(base).post('/auth/login');

@@ -23,7 +23,13 @@ describe('POST /auth/login', () => {
     const res = await api('customers').post('/auth/login').send({ username: c.username, password: c.password });
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900, refreshToken: expect.any(String), refreshExpiresIn: 30 * 86_400 });
+    expect(res.body).toEqual({
+      accessToken: expect.any(String),
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      refreshToken: expect.any(String),
+      refreshExpiresIn: 30 * 86_400,
+    });
     // 256 random bits, base64url.
     expect(Buffer.from(res.body.refreshToken, 'base64url')).toHaveLength(32);
     const claims = jwt.decode(res.body.accessToken) as jwt.JwtPayload;
@@ -42,7 +48,13 @@ describe('POST /auth/refresh', () => {
     const res = await refresh(first.refreshToken);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900, refreshToken: expect.any(String), refreshExpiresIn: 30 * 86_400 });
+    expect(res.body).toEqual({
+      accessToken: expect.any(String),
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      refreshToken: expect.any(String),
+      refreshExpiresIn: 30 * 86_400,
+    });
     expect(res.body.refreshToken).not.toBe(first.refreshToken);
     expect((jwt.decode(res.body.accessToken) as jwt.JwtPayload).sid).toBe((jwt.decode(first.accessToken) as jwt.JwtPayload).sid);
     expect((await profile(c, res.body.accessToken)).status).toBe(200);
@@ -99,7 +111,13 @@ describe('/customers/:username/sessions', () => {
     // newCustomer's own login, then the phone, then the laptop.
     expect(list.body.total).toBe(3);
     expect(list.body.data.slice(0, 2).map((s: { userAgent: string }) => s.userAgent)).toEqual(['laptop', 'phone']);
-    expect(list.body.data[0]).toEqual({ id: expect.any(String), createdAt: expect.any(String), lastUsedAt: expect.any(String), expiresAt: expect.any(String), userAgent: 'laptop' });
+    expect(list.body.data[0]).toEqual({
+      id: expect.any(String),
+      createdAt: expect.any(String),
+      lastUsedAt: expect.any(String),
+      expiresAt: expect.any(String),
+      userAgent: 'laptop',
+    });
 
     const phoneSession = (jwt.decode(phone.accessToken) as jwt.JwtPayload).sid;
     expect((await api('customers').delete(`/customers/${c.username}/sessions/${phoneSession}`).set(bearer(laptop.accessToken))).status).toBe(204);
@@ -147,7 +165,16 @@ describe('access token checks (kit verifiers, in every service)', () => {
   const sign = (c: TestCustomer, claims: Record<string, unknown>, options: jwt.SignOptions = {}) => {
     const { sid } = jwt.decode(c.token) as jwt.JwtPayload;
     const kid = jwt.decode(c.token, { complete: true })!.header.kid;
-    const base = { sub: c.id, username: c.username, role: 'customer', sid, iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: Math.floor(Date.now() / 1000), ...claims };
+    const base = {
+      sub: c.id,
+      username: c.username,
+      role: 'customer',
+      sid,
+      iss: TOKEN_ISSUER,
+      aud: TOKEN_AUDIENCE,
+      iat: Math.floor(Date.now() / 1000),
+      ...claims,
+    };
     const payload = Object.fromEntries(Object.entries(base).filter(([, value]) => value !== undefined));
     return jwt.sign(payload, system().env.customers.JWT_PRIVATE_KEY!, { algorithm: 'RS256', keyid: kid, ...options });
   };

@@ -5,8 +5,7 @@ const deposit = (c: { username: string; auth: { Authorization: string } }, amoun
   api('customers').post(`/customers/${c.username}/wallet/deposits`).set(c.auth).send({ amountCents });
 const debit = (body: { customerId: string; amountCents: number; reference: string }) =>
   api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send(body);
-const refund = (body: { customerId: string; reference: string }) =>
-  api('customers').post('/internal/wallet/refunds').set(serviceAuth('customers')).send(body);
+const refund = (body: { customerId: string; reference: string }) => api('customers').post('/internal/wallet/refunds').set(serviceAuth('customers')).send(body);
 
 async function balanceOf(c: { username: string; auth: { Authorization: string } }) {
   return (await api('customers').get(`/customers/${c.username}`).set(c.auth)).body.balanceCents as number;
@@ -59,14 +58,30 @@ describe('POST /customers/:username/wallet/deposits', () => {
 
   it('lets an admin deposit for a customer', async () => {
     const c = await newCustomer();
-    const res = await api('customers').post(`/customers/${c.username}/wallet/deposits`).set((await admin()).auth).send({ amountCents: 700 });
+    const res = await api('customers')
+      .post(`/customers/${c.username}/wallet/deposits`)
+      .set((await admin()).auth)
+      .send({ amountCents: 700 });
     expect(res.status).toBe(201);
     expect(await balanceOf(c)).toBe(700);
   });
 
   it('answers not_found for an unknown customer and 401 without a token', async () => {
-    expectProblem(await api('customers').post(`/customers/${unique('ghost')}/wallet/deposits`).set((await admin()).auth).send({ amountCents: 1 }), 404, 'not_found');
-    expectProblem(await api('customers').post(`/customers/${unique('ghost')}/wallet/deposits`).send({ amountCents: 1 }), 401, 'unauthorized');
+    expectProblem(
+      await api('customers')
+        .post(`/customers/${unique('ghost')}/wallet/deposits`)
+        .set((await admin()).auth)
+        .send({ amountCents: 1 }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await api('customers')
+        .post(`/customers/${unique('ghost')}/wallet/deposits`)
+        .send({ amountCents: 1 }),
+      401,
+      'unauthorized',
+    );
   });
 
   it('loses nothing under concurrent deposits', async () => {
@@ -98,17 +113,30 @@ describe('GET /customers/:username/wallet/transactions', () => {
     await debit({ customerId: c.id, amountCents: 400, reference }).expect(201);
     await refund({ customerId: c.id, reference }).expect(200);
     const res = await api('customers').get(`/customers/${c.username}/wallet/transactions`).set(c.auth);
-    expect(res.body.data.map((t: { type: string; amountCents: number; balanceAfterCents: number; reference: string | null }) => [t.type, t.amountCents, t.balanceAfterCents, t.reference])).toEqual([
+    expect(
+      res.body.data.map((t: { type: string; amountCents: number; balanceAfterCents: number; reference: string | null }) => [
+        t.type,
+        t.amountCents,
+        t.balanceAfterCents,
+        t.reference,
+      ]),
+    ).toEqual([
       ['refund', 400, 1000, reference],
       ['purchase', -400, 600, reference],
       ['deposit', 1000, 1000, null],
     ]);
   });
 
-  it("is only for the customer and admins", async () => {
+  it('is only for the customer and admins', async () => {
     const [a, b] = await Promise.all([newCustomer(), newCustomer()]);
     expectProblem(await api('customers').get(`/customers/${b.username}/wallet/transactions`).set(a.auth), 403, 'forbidden');
-    expect((await api('customers').get(`/customers/${b.username}/wallet/transactions`).set((await admin()).auth)).status).toBe(200);
+    expect(
+      (
+        await api('customers')
+          .get(`/customers/${b.username}/wallet/transactions`)
+          .set((await admin()).auth)
+      ).status,
+    ).toBe(200);
     expectProblem(await api('customers').get(`/customers/${b.username}/wallet/transactions`), 401, 'unauthorized');
   });
 
@@ -155,9 +183,7 @@ describe('POST /internal/wallet/debits', () => {
 
   it('never goes below zero under concurrent debits', async () => {
     const c = await newCustomer({ balanceCents: 1000 });
-    const results = await Promise.all(
-      Array.from({ length: 30 }, () => debit({ customerId: c.id, amountCents: 150, reference: crypto.randomUUID() })),
-    );
+    const results = await Promise.all(Array.from({ length: 30 }, () => debit({ customerId: c.id, amountCents: 150, reference: crypto.randomUUID() })));
     const charged = results.filter((r) => r.status === 201).length;
     expect(charged).toBe(6);
     expect(results.filter((r) => r.status === 402)).toHaveLength(24);
@@ -215,9 +241,7 @@ describe('POST /internal/wallet/refunds', () => {
   it('lets an undo win against a debit racing it: the customer ends charged zero or refunded', async () => {
     const c = await newCustomer({ balanceCents: 5000 });
     const references = Array.from({ length: 20 }, () => crypto.randomUUID());
-    await Promise.all(
-      references.flatMap((reference) => [debit({ customerId: c.id, amountCents: 100, reference }), refund({ customerId: c.id, reference })]),
-    );
+    await Promise.all(references.flatMap((reference) => [debit({ customerId: c.id, amountCents: 100, reference }), refund({ customerId: c.id, reference })]));
     // Whatever the order, each reference ends with no net charge.
     expect(await balanceOf(c)).toBe(5000);
     await expectBooksBalanced(c.id);
@@ -267,6 +291,13 @@ describe('/internal/ routes', () => {
     expectProblem(await api('customers').post(path).send(body), 401, 'unauthorized');
     expectProblem(await api('customers').post(path).set('Authorization', 'Bearer not-the-service-token-but-long-enough').send(body), 401, 'unauthorized');
     expectProblem(await api('customers').post(path).set(c.auth).send(body), 403, 'forbidden');
-    expectProblem(await api('customers').post(path).set((await admin()).auth).send(body), 403, 'forbidden');
+    expectProblem(
+      await api('customers')
+        .post(path)
+        .set((await admin()).auth)
+        .send(body),
+      403,
+      'forbidden',
+    );
   });
 });

@@ -25,7 +25,11 @@ describe('HTTP caching of GET /items/:id', () => {
     const item = await newItem();
     const path = `/items/${item.id}`;
     const tag = await fresh(path);
-    await api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference: crypto.randomUUID(), lines: [{ itemId: item.id, quantity: 1 }] }).expect(201);
+    await api('inventory')
+      .post('/internal/stock/reservations')
+      .set(serviceAuth('inventory'))
+      .send({ reference: crypto.randomUUID(), lines: [{ itemId: item.id, quantity: 1 }] })
+      .expect(201);
     expect((await changed(path, tag)).body.stockCount).toBe(item.stockCount - 1);
   });
 
@@ -43,7 +47,10 @@ describe('HTTP caching of GET /items/:id', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers['cache-control']).toBe('no-store');
     expect(missing.headers.etag).toBeUndefined();
-    const created = await api('inventory').post('/items').set(adminAuth).send({ name: unique('cc-'), category: 'food', priceCents: 100, stockCount: 1 });
+    const created = await api('inventory')
+      .post('/items')
+      .set(adminAuth)
+      .send({ name: unique('cc-'), category: 'food', priceCents: 100, stockCount: 1 });
     expect(created.status).toBe(201);
     expect(created.headers['cache-control']).toBe('no-store');
   });
@@ -56,7 +63,11 @@ describe('HTTP caching of GET /items', () => {
     const item = await newItem({ category: 'clothes' });
     const list = path();
     let tag = await fresh(list);
-    await api('inventory').patch(`/items/${item.id}`).set(adminAuth).send({ name: unique('renamed-') }).expect(200);
+    await api('inventory')
+      .patch(`/items/${item.id}`)
+      .set(adminAuth)
+      .send({ name: unique('renamed-') })
+      .expect(200);
     await changed(list, tag);
     tag = await fresh(list);
     await api('inventory').post(`/items/${item.id}/stock-adjustments`).set(adminAuth).send({ delta: 1 }).expect(200);
@@ -77,7 +88,7 @@ describe('HTTP caching of GET /items', () => {
     expect((await changed(list, tag)).body.data[0].priceCents).toBe(5);
   });
 
-  it('is private, no-cache when the request carried credentials (an admin\'s lowStock view is theirs alone)', async () => {
+  it("is private, no-cache when the request carried credentials (an admin's lowStock view is theirs alone)", async () => {
     const res = await api('inventory').get('/items?lowStock=true').set(adminAuth);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('private, no-cache');

@@ -7,7 +7,10 @@ export const reserveLines = (body: { reference: string; lines: Array<{ itemId: s
 
 /** A one-line basket (any other field is sent as given, beside `reference` and `lines`). */
 export const reserve = ({ reference, itemId, quantity, ...rest }: { reference: string; itemId: string; quantity: number; [field: string]: unknown }) =>
-  api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference, lines: [{ itemId, quantity }], ...rest });
+  api('inventory')
+    .post('/internal/stock/reservations')
+    .set(serviceAuth('inventory'))
+    .send({ reference, lines: [{ itemId, quantity }], ...rest });
 
 export const release = (reference: string) => api('inventory').post('/internal/stock/releases').set(serviceAuth('inventory')).send({ reference });
 

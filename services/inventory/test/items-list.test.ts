@@ -80,7 +80,10 @@ describe('GET /items', () => {
 
   it('sorts by price either way, breaking ties by id', async () => {
     const tag = unique('t');
-    const items = await itemsTagged(tag, [300, 100, 200, 200, 200, 200, 200].map((priceCents) => ({ priceCents })));
+    const items = await itemsTagged(
+      tag,
+      [300, 100, 200, 200, 200, 200, 200].map((priceCents) => ({ priceCents })),
+    );
     const ascending = [...items].sort((x, y) => x.priceCents - y.priceCents || (x.id < y.id ? -1 : 1)).map((item) => item.id);
     expect(ids(await list({ q: tag, sort: 'priceCents' }))).toEqual(ascending);
     expect(ids(await list({ q: tag, sort: '-priceCents' }))).toEqual([...ascending].reverse());
@@ -98,7 +101,10 @@ describe('GET /items', () => {
 
   it('pages with limit and offset, with the total of all matches', async () => {
     const tag = unique('t');
-    const items = await itemsTagged(tag, [1, 2, 3, 4, 5].map((n) => ({ priceCents: n * 100 })));
+    const items = await itemsTagged(
+      tag,
+      [1, 2, 3, 4, 5].map((n) => ({ priceCents: n * 100 })),
+    );
     const res = await list({ q: tag, sort: 'priceCents', limit: 2, offset: 2 });
     expect(res.body).toEqual({ data: [items[2], items[3]], total: 5, limit: 2, offset: 2 });
     const past = await list({ q: tag, sort: 'priceCents', limit: 2, offset: 10 });

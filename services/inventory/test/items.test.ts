@@ -91,7 +91,10 @@ describe('GET /items/:id', () => {
 describe('PATCH /items/:id', () => {
   it('changes the given fields, keeps the others, and stores them', async () => {
     const item = await newItem({ category: 'food', priceCents: 500 });
-    const res = await api('inventory').patch(`/items/${item.id}`).set(adminAuth).send({ name: 'Renamed', category: 'clothes', priceCents: 650, description: 'new' });
+    const res = await api('inventory')
+      .patch(`/items/${item.id}`)
+      .set(adminAuth)
+      .send({ name: 'Renamed', category: 'clothes', priceCents: 650, description: 'new' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ...item, name: 'Renamed', category: 'clothes', priceCents: 650, description: 'new', updatedAt: expect.any(String) });
     expect(Date.parse(res.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(item.updatedAt as string));

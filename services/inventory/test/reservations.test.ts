@@ -104,7 +104,11 @@ describe('POST /internal/stock/reservations', () => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(10);
     results.filter((r) => r.status !== 201).forEach((r) => expectProblem(r, 409, 'insufficient_stock'));
     expect(await stockOf(item.id)).toBe(0);
-    const [{ count }] = await sql('inventory', `SELECT count(*)::int AS count FROM stock_reservations r JOIN stock_reservation_lines l USING (reference) WHERE l.item_id = $1 AND r.state = 'taken'`, [item.id]);
+    const [{ count }] = await sql(
+      'inventory',
+      `SELECT count(*)::int AS count FROM stock_reservations r JOIN stock_reservation_lines l USING (reference) WHERE l.item_id = $1 AND r.state = 'taken'`,
+      [item.id],
+    );
     expect(count).toBe(10);
     expect(await movementsSum(item.id)).toBe(0);
   });
@@ -124,17 +128,41 @@ describe('POST /internal/stock/reservations with several lines', () => {
   it('takes every line in one go and answers them in the order sent; a release gives every line back', async () => {
     const [a, b, c] = await Promise.all([newItem({ stockCount: 5, priceCents: 100 }), newItem({ stockCount: 5, priceCents: 200 }), newItem({ stockCount: 5 })]);
     const reference = unique('sale-');
-    const res = await reserveLines({ reference, lines: [{ itemId: c.id, quantity: 1 }, { itemId: a.id, quantity: 2 }, { itemId: b.id, quantity: 3 }] });
+    const res = await reserveLines({
+      reference,
+      lines: [
+        { itemId: c.id, quantity: 1 },
+        { itemId: a.id, quantity: 2 },
+        { itemId: b.id, quantity: 3 },
+      ],
+    });
     expect(res.status).toBe(201);
     expect(res.body.lines.map((line: { itemId: string; quantity: number; stockCount: number }) => [line.itemId, line.quantity, line.stockCount])).toEqual([
       [c.id, 1, 4],
       [a.id, 2, 3],
       [b.id, 3, 2],
     ]);
-    const replay = await reserveLines({ reference, lines: [{ itemId: c.id, quantity: 1 }, { itemId: a.id, quantity: 2 }, { itemId: b.id, quantity: 3 }] });
+    const replay = await reserveLines({
+      reference,
+      lines: [
+        { itemId: c.id, quantity: 1 },
+        { itemId: a.id, quantity: 2 },
+        { itemId: b.id, quantity: 3 },
+      ],
+    });
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(res.body);
-    expectProblem(await reserveLines({ reference, lines: [{ itemId: c.id, quantity: 1 }, { itemId: a.id, quantity: 2 }] }), 409, 'conflict');
+    expectProblem(
+      await reserveLines({
+        reference,
+        lines: [
+          { itemId: c.id, quantity: 1 },
+          { itemId: a.id, quantity: 2 },
+        ],
+      }),
+      409,
+      'conflict',
+    );
     expect((await release(reference)).body).toEqual({ outcome: 'released' });
     for (const item of [a, b, c]) {
       expect(await stockOf(item.id)).toBe(5);
@@ -145,7 +173,14 @@ describe('POST /internal/stock/reservations with several lines', () => {
   it('takes nothing when one line is short, and names every short line', async () => {
     const [a, b, c] = await Promise.all([newItem({ stockCount: 5 }), newItem({ stockCount: 1 }), newItem({ stockCount: 0 })]);
     const reference = unique('sale-');
-    const res = await reserveLines({ reference, lines: [{ itemId: a.id, quantity: 2 }, { itemId: b.id, quantity: 2 }, { itemId: c.id, quantity: 1 }] });
+    const res = await reserveLines({
+      reference,
+      lines: [
+        { itemId: a.id, quantity: 2 },
+        { itemId: b.id, quantity: 2 },
+        { itemId: c.id, quantity: 1 },
+      ],
+    });
     expectProblem(res, 409, 'insufficient_stock');
     expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual(['lines.1.quantity', 'lines.2.quantity']);
     expect([await stockOf(a.id), await stockOf(b.id), await stockOf(c.id)]).toEqual([5, 1, 0]);
@@ -154,7 +189,13 @@ describe('POST /internal/stock/reservations with several lines', () => {
 
   it('answers 404 naming the unknown line, and takes nothing', async () => {
     const a = await newItem({ stockCount: 5 });
-    const res = await reserveLines({ reference: unique('sale-'), lines: [{ itemId: a.id, quantity: 1 }, { itemId: missingId, quantity: 1 }] });
+    const res = await reserveLines({
+      reference: unique('sale-'),
+      lines: [
+        { itemId: a.id, quantity: 1 },
+        { itemId: missingId, quantity: 1 },
+      ],
+    });
     expectProblem(res, 404, 'not_found');
     expect(res.body.errors).toEqual([{ path: 'lines.1.itemId', message: expect.any(String) }]);
     expect(await stockOf(a.id)).toBe(5);
@@ -174,7 +215,10 @@ describe('POST /internal/stock/reservations with several lines', () => {
     const items = await Promise.all([newItem({ stockCount: 30 }), newItem({ stockCount: 30 }), newItem({ stockCount: 30 })]);
     const baskets = Array.from({ length: 60 }, (_, i) => {
       const [x, y] = [items[i % 3]!, items[(i + 1 + (i % 2)) % 3]!];
-      return [{ itemId: x.id, quantity: 1 }, { itemId: y.id, quantity: 1 }];
+      return [
+        { itemId: x.id, quantity: 1 },
+        { itemId: y.id, quantity: 1 },
+      ];
     });
     const results = await Promise.all(baskets.map((lines) => reserveLines({ reference: unique('sale-'), lines })));
     expect(results.map((r) => r.status).every((status) => status === 201 || status === 409)).toBe(true);
@@ -270,7 +314,13 @@ describe('POST /internal/stock/returns', () => {
     const [a, b] = await Promise.all([newItem({ stockCount: 5 }), newItem({ stockCount: 5 })]);
     await api('inventory').delete(`/items/${b.id}`).set(adminAuth).expect(204);
     const reference = unique('refund-');
-    const body = { reference, lines: [{ itemId: b.id, quantity: 1 }, { itemId: a.id, quantity: 2 }] };
+    const body = {
+      reference,
+      lines: [
+        { itemId: b.id, quantity: 1 },
+        { itemId: a.id, quantity: 2 },
+      ],
+    };
     const first = await returnStock(body);
     expect(first.status).toBe(201);
     expect(first.body).toEqual({ outcome: 'returned' });

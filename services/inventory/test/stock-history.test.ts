@@ -17,7 +17,10 @@ const movementsOf = async (id: string, query = '') => {
 describe('lowStockThreshold', () => {
   it('defaults to null, is set on create and changed or cleared by PATCH', async () => {
     expect((await newItem()).lowStockThreshold).toBeNull();
-    const res = await api('inventory').post('/items').set(adminAuth).send({ ...itemBody(), lowStockThreshold: 3 });
+    const res = await api('inventory')
+      .post('/items')
+      .set(adminAuth)
+      .send({ ...itemBody(), lowStockThreshold: 3 });
     expect(res.body.lowStockThreshold).toBe(3);
     const patched = await api('inventory').patch(`/items/${res.body.id}`).set(adminAuth).send({ lowStockThreshold: 0 });
     expect(patched.body.lowStockThreshold).toBe(0);
@@ -28,7 +31,14 @@ describe('lowStockThreshold', () => {
 
   it('refuses a negative, fractional or too large threshold (400)', async () => {
     for (const lowStockThreshold of [-1, 1.5, 2_000_000_000, '3']) {
-      expectProblem(await api('inventory').post('/items').set(adminAuth).send({ ...itemBody(), lowStockThreshold }), 400, 'validation_failed');
+      expectProblem(
+        await api('inventory')
+          .post('/items')
+          .set(adminAuth)
+          .send({ ...itemBody(), lowStockThreshold }),
+        400,
+        'validation_failed',
+      );
     }
   });
 });
@@ -82,7 +92,11 @@ describe('GET /items?lowStock=', () => {
   it('lists the items at or below their threshold (admin), and the others with false', async () => {
     const tag = `low${crypto.randomBytes(4).toString('hex')}`;
     const make = (stockCount: number, lowStockThreshold: number | null) =>
-      api('inventory').post('/items').set(adminAuth).send({ ...itemBody({ stockCount }), name: `${tag} ${stockCount}/${lowStockThreshold}`, lowStockThreshold }).then((r) => r.body);
+      api('inventory')
+        .post('/items')
+        .set(adminAuth)
+        .send({ ...itemBody({ stockCount }), name: `${tag} ${stockCount}/${lowStockThreshold}`, lowStockThreshold })
+        .then((r) => r.body);
     const [low, atThreshold, above, none] = [await make(1, 5), await make(5, 5), await make(6, 5), await make(0, null)];
     const names = async (lowStock: string) => {
       const res = await api('inventory').get(`/items?q=${tag}&lowStock=${lowStock}&limit=100`).set(adminAuth);

@@ -31,7 +31,10 @@ describe("HTTP caching of an item's reviews page", () => {
     await changed(path, tag);
 
     tag = await fresh(path);
-    await api('reviews').delete(`/reviews/${review.id}`).set((await admin()).auth).expect(204);
+    await api('reviews')
+      .delete(`/reviews/${review.id}`)
+      .set((await admin()).auth)
+      .expect(204);
     expect((await changed(path, tag)).body.total).toBe(0);
   });
 
@@ -45,9 +48,13 @@ describe("HTTP caching of an item's reviews page", () => {
 });
 
 describe("an item's existence, kept for ITEM_EXISTS_MAX_AGE_MS", () => {
-  const deleteItem = async (id: string) => api('inventory').delete(`/items/${id}`).set((await admin()).auth).expect(204);
+  const deleteItem = async (id: string) =>
+    api('inventory')
+      .delete(`/items/${id}`)
+      .set((await admin()).auth)
+      .expect(204);
 
-  it('is not asked again within the time: a deleted item\'s page is still served', async () => {
+  it("is not asked again within the time: a deleted item's page is still served", async () => {
     const reviews = await startInstance('reviews', { ITEM_EXISTS_MAX_AGE_MS: '60000' });
     try {
       const item = await newItem();
@@ -59,7 +66,7 @@ describe("an item's existence, kept for ITEM_EXISTS_MAX_AGE_MS", () => {
     }
   });
 
-  it('set small, a deleted item\'s page turns 404 once it has passed', async () => {
+  it("set small, a deleted item's page turns 404 once it has passed", async () => {
     const reviews = await startInstance('reviews', { ITEM_EXISTS_MAX_AGE_MS: '50' });
     try {
       const item = await newItem();

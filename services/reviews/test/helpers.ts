@@ -66,7 +66,10 @@ let buyable: Promise<{ id: string }> | undefined;
 export async function newBuyer(): Promise<TestCustomer> {
   buyable ??= newItem({ priceCents: 100, stockCount: 100_000 });
   const customer = await newCustomer({ balanceCents: 1_000 });
-  const res = await api('sales').post('/sales').set(customer.auth).send({ itemId: (await buyable).id });
+  const res = await api('sales')
+    .post('/sales')
+    .set(customer.auth)
+    .send({ itemId: (await buyable).id });
   if (res.status !== 201) throw new Error(`purchase failed: ${res.status} ${JSON.stringify(res.body)}`);
   return customer;
 }

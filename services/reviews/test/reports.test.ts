@@ -113,7 +113,9 @@ describe('reports from customers who bought nothing', () => {
     for (const reporter of throwaway) await report(review.id, reporter, 'fake').expect(201);
     const read = await api('reviews').get(`/reviews/${review.id}`);
     expect(read.body).toMatchObject({ status: 'approved', reportCount: 4 });
-    const listed = await api('reviews').get(`/reviews/${review.id}/reports`).set((await admin()).auth);
+    const listed = await api('reviews')
+      .get(`/reviews/${review.id}/reports`)
+      .set((await admin()).auth);
     expect(listed.body.data.map((r: { username: string; counts: boolean }) => [r.username, r.counts])).toEqual(throwaway.map((c) => [c.username, false]));
     // Buyers' reports still do: with two of them the third counting report is the buyer's third.
     await report(review.id, reporters[0]!).expect(201);
@@ -128,7 +130,9 @@ describe('reports from customers who bought nothing', () => {
     const buyer = await newBuyer();
     const review = await reviewIn('approved', await newCustomer(), itemId);
     await report(review.id, buyer).expect(201);
-    const listed = await api('reviews').get(`/reviews/${review.id}/reports`).set((await admin()).auth);
+    const listed = await api('reviews')
+      .get(`/reviews/${review.id}/reports`)
+      .set((await admin()).auth);
     expect(listed.body.data).toEqual([expect.objectContaining({ username: buyer.username, counts: true })]);
   });
 
@@ -145,7 +149,9 @@ describe('GET /reviews/:id/reports', () => {
     const review = await reviewIn('approved', await newCustomer(), itemId);
     await report(review.id, reporters[0]!, 'first').expect(201);
     await report(review.id, reporters[1]!, 'second').expect(201);
-    const res = await api('reviews').get(`/reviews/${review.id}/reports`).set((await admin()).auth);
+    const res = await api('reviews')
+      .get(`/reviews/${review.id}/reports`)
+      .set((await admin()).auth);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ total: 2, limit: 20, offset: 0 });
     expect(res.body.data.map((r: { reason: string; username: string }) => [r.reason, r.username])).toEqual([
@@ -154,6 +160,12 @@ describe('GET /reviews/:id/reports', () => {
     ]);
     expectProblem(await api('reviews').get(`/reviews/${review.id}/reports`).set(reporters[0]!.auth), 403, 'forbidden');
     expectProblem(await api('reviews').get(`/reviews/${review.id}/reports`), 401, 'unauthorized');
-    expectProblem(await api('reviews').get(`/reviews/${missingId}/reports`).set((await admin()).auth), 404, 'not_found');
+    expectProblem(
+      await api('reviews')
+        .get(`/reviews/${missingId}/reports`)
+        .set((await admin()).auth),
+      404,
+      'not_found',
+    );
   });
 });

@@ -50,7 +50,10 @@ describe('POST /reviews', () => {
     ['a comment over 2000 characters', { rating: 4, comment: 'x'.repeat(2001) }],
     ['no rating', {}],
   ])('rejects %s with 400', async (_name, fields) => {
-    const res = await api('reviews').post('/reviews').set(author.auth).send({ itemId, ...fields });
+    const res = await api('reviews')
+      .post('/reviews')
+      .set(author.auth)
+      .send({ itemId, ...fields });
     expectProblem(res, 400, 'validation_failed');
   });
 
@@ -63,7 +66,10 @@ describe('POST /reviews', () => {
 
   it('accepts a comment of exactly 2000 characters', async () => {
     const { id: item } = await newItem();
-    const res = await api('reviews').post('/reviews').set(stranger.auth).send({ itemId: item, rating: 4, comment: 'y'.repeat(2000) });
+    const res = await api('reviews')
+      .post('/reviews')
+      .set(stranger.auth)
+      .send({ itemId: item, rating: 4, comment: 'y'.repeat(2000) });
     expect(res.status).toBe(201);
   });
 
@@ -237,7 +243,10 @@ describe('POST /reviews/:id/moderation', () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('rejected');
     const rows = await sql('reviews', 'SELECT action::text, note FROM review_moderations WHERE review_id = $1 ORDER BY created_at', [review.id]);
-    expect(rows).toEqual([{ action: 'approve', note: '' }, { action: 'reject', note: '' }]);
+    expect(rows).toEqual([
+      { action: 'approve', note: '' },
+      { action: 'reject', note: '' },
+    ]);
   });
 
   it.each([
@@ -275,7 +284,11 @@ describe('GET /reviews (moderation queue)', () => {
   }
 
   it('lists pending reviews by default, longest waiting first; an approved one leaves the queue', async () => {
-    const [a, b, c] = [await postReview(await newCustomer(), itemId), await postReview(await newCustomer(), itemId), await postReview(await newCustomer(), itemId)];
+    const [a, b, c] = [
+      await postReview(await newCustomer(), itemId),
+      await postReview(await newCustomer(), itemId),
+      await postReview(await newCustomer(), itemId),
+    ];
     let ids = await queueTail('');
     const positions = [a, b, c].map((review) => ids.indexOf(review.id));
     expect(positions.every((position) => position >= 0)).toBe(true);

@@ -105,7 +105,10 @@ describe('the rating summary', () => {
     await reviewIn('approved', await newCustomer(), item, 5);
     await api('reviews').delete(`/reviews/${byAuthor.id}`).set(writer.auth).expect(204);
     expect((await itemPage(item)).summary).toEqual(summaryOf([3, 5]));
-    await api('reviews').delete(`/reviews/${byAdmin.id}`).set((await admin()).auth).expect(204);
+    await api('reviews')
+      .delete(`/reviews/${byAdmin.id}`)
+      .set((await admin()).auth)
+      .expect(204);
     expect((await itemPage(item)).summary).toEqual(summaryOf([5]));
   });
 
@@ -146,7 +149,10 @@ describe('deleted items and customers', () => {
     const writer = await newCustomer();
     const review = await reviewIn('approved', writer, item, 5);
     expect((await itemPage(item)).summary.count).toBe(1);
-    await api('inventory').delete(`/items/${item}`).set((await admin()).auth).expect(204);
+    await api('inventory')
+      .delete(`/items/${item}`)
+      .set((await admin()).auth)
+      .expect(204);
 
     expectProblem(await api('reviews').get(`/items/${item}/reviews`), 404, 'not_found');
     const byId = await api('reviews').get(`/reviews/${review.id}`);
@@ -155,7 +161,14 @@ describe('deleted items and customers', () => {
     const mine = await api('reviews').get(`/customers/${writer.username}/reviews`);
     expect(mine.body.data).toEqual([review]);
     // and no new review of the deleted item is accepted
-    expectProblem(await api('reviews').post('/reviews').set((await newCustomer()).auth).send({ itemId: item, rating: 3 }), 404, 'not_found');
+    expectProblem(
+      await api('reviews')
+        .post('/reviews')
+        .set((await newCustomer()).auth)
+        .send({ itemId: item, rating: 3 }),
+      404,
+      'not_found',
+    );
   });
 
   // Decision: a deleted customer's reviews stay under the username they were written with and keep counting;
@@ -180,9 +193,16 @@ describe('deleted items and customers', () => {
     const pending = await reviewIn('pending', old, (await newItem()).id, 1);
     await api('customers').delete(`/customers/${old.username}`).set(old.auth).expect(204);
 
-    const registered = await api('customers')
-      .post('/customers')
-      .send({ username: old.username, password: 'another-pass-1', firstName: 'New', lastName: 'Person', age: 40, address: '', gender: 'other', maritalStatus: 'single' });
+    const registered = await api('customers').post('/customers').send({
+      username: old.username,
+      password: 'another-pass-1',
+      firstName: 'New',
+      lastName: 'Person',
+      age: 40,
+      address: '',
+      gender: 'other',
+      maritalStatus: 'single',
+    });
     expect(registered.status).toBe(201);
     const heir: Pick<TestCustomer, 'auth'> = { auth: { Authorization: `Bearer ${await login(old.username, 'another-pass-1')}` } };
 

@@ -10,7 +10,11 @@ const buyLines = (customer: TestCustomer, lines: Line[], url = system().urls.sal
 describe('POST /sales with lines', () => {
   it('takes every line, debits the total once and answers the lines in the order sent', async () => {
     const customer = await newCustomer({ balanceCents: 10_000 });
-    const [a, b, c] = await Promise.all([newItem({ priceCents: 100, stockCount: 5 }), newItem({ priceCents: 250, stockCount: 5 }), newItem({ priceCents: 40, stockCount: 5 })]);
+    const [a, b, c] = await Promise.all([
+      newItem({ priceCents: 100, stockCount: 5 }),
+      newItem({ priceCents: 250, stockCount: 5 }),
+      newItem({ priceCents: 40, stockCount: 5 }),
+    ]);
     const res = await buyLines(customer, [{ itemId: b.id, quantity: 2 }, { itemId: a.id }, { itemId: c.id, quantity: 5 }]);
 
     expect(res.status).toBe(201);
@@ -41,13 +45,23 @@ describe('POST /sales with lines', () => {
     const item = await newItem({ priceCents: 300 });
     const res = await buyLines(customer, [{ itemId: item.id, quantity: 2 }]);
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ itemId: item.id, itemName: item.name, unitPriceCents: 300, quantity: 2, totalCents: 600, lines: [{ itemId: item.id, quantity: 2 }] });
+    expect(res.body).toMatchObject({
+      itemId: item.id,
+      itemName: item.name,
+      unitPriceCents: 300,
+      quantity: 2,
+      totalCents: 600,
+      lines: [{ itemId: item.id, quantity: 2 }],
+    });
   });
 
   it('answers 409 naming the short line, and takes nothing and charges nothing', async () => {
     const customer = await newCustomer({ balanceCents: 10_000 });
     const [a, b] = await Promise.all([newItem({ stockCount: 5 }), newItem({ stockCount: 1 })]);
-    const res = await buyLines(customer, [{ itemId: a.id, quantity: 2 }, { itemId: b.id, quantity: 2 }]);
+    const res = await buyLines(customer, [
+      { itemId: a.id, quantity: 2 },
+      { itemId: b.id, quantity: 2 },
+    ]);
     expectProblem(res, 409, 'insufficient_stock');
     expect(res.body.errors).toEqual([{ path: 'lines.1.quantity', message: expect.any(String) }]);
     expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([5, 1]);
@@ -79,7 +93,10 @@ describe('POST /sales with lines', () => {
   it('buys 50 lines in one sale', async () => {
     const customer = await newCustomer({ balanceCents: 100_000 });
     const items = await Promise.all(Array.from({ length: 50 }, () => newItem({ priceCents: 10, stockCount: 2 })));
-    const res = await buyLines(customer, items.map((item) => ({ itemId: item.id, quantity: 2 })));
+    const res = await buyLines(
+      customer,
+      items.map((item) => ({ itemId: item.id, quantity: 2 })),
+    );
     expect(res.status).toBe(201);
     expect(res.body.lines.map((line: Line) => line.itemId)).toEqual(items.map((item) => item.id));
     expect(res.body.totalCents).toBe(1_000);
@@ -98,7 +115,14 @@ describe('POST /sales with lines', () => {
   ])('answers 400 validation_failed for %s, and records nothing', async (_name, body) => {
     const customer = await newCustomer({ balanceCents: 1_000 });
     const item = await newItem();
-    expectProblem(await api('sales').post('/sales').set(customer.auth).send(body(item.id) as object), 400, 'validation_failed');
+    expectProblem(
+      await api('sales')
+        .post('/sales')
+        .set(customer.auth)
+        .send(body(item.id) as object),
+      400,
+      'validation_failed',
+    );
     expect(await salesOf(customer.id)).toEqual([]);
     expect(await stockOf(item.id)).toBe(10);
   });
@@ -118,7 +142,9 @@ describe('POST /sales with lines', () => {
   });
 
   it('gives every line back and answers 503 when the debit fails after the stock was taken', async () => {
-    const faulty = await startProxy(system().urls.customers, (req) => (is(req, 'POST', '/internal/wallet/debits') ? { kind: 'fail', status: 500 } : { kind: 'forward' }));
+    const faulty = await startProxy(system().urls.customers, (req) =>
+      is(req, 'POST', '/internal/wallet/debits') ? { kind: 'fail', status: 500 } : { kind: 'forward' },
+    );
     try {
       const sales = await startSales({ ...faultSales, CUSTOMERS_URL: faulty.url });
       const customer = await newCustomer({ balanceCents: 10_000 });
@@ -136,7 +162,11 @@ describe('POST /sales with lines', () => {
 
 describe('concurrent baskets sharing items', () => {
   it('never deadlocks, oversells or loses money: 40 buyers of two-line baskets over 3 items in shuffled orders', async () => {
-    const items = await Promise.all([newItem({ priceCents: 100, stockCount: 25 }), newItem({ priceCents: 200, stockCount: 25 }), newItem({ priceCents: 300, stockCount: 25 })]);
+    const items = await Promise.all([
+      newItem({ priceCents: 100, stockCount: 25 }),
+      newItem({ priceCents: 200, stockCount: 25 }),
+      newItem({ priceCents: 300, stockCount: 25 }),
+    ]);
     const buyers = await Promise.all(Array.from({ length: 40 }, () => newCustomer({ balanceCents: 5_000 })));
     // Each buyer takes two of the three items, in a random order: baskets share items in opposite orders.
     const baskets = buyers.map(() => {
@@ -148,11 +178,16 @@ describe('concurrent baskets sharing items', () => {
     // Only the contract's answers: no deadlock error (a 500 or 503) reaches anyone.
     const kinds = new Set(answers.map((res) => `${res.status} ${res.body.code ?? res.body.status}`));
     expect([...kinds].filter((kind) => kind !== '201 completed' && kind !== '409 insufficient_stock')).toEqual([]);
-    const completed = answers.filter((res) => res.status === 201).map((res) => res.body as { customerId: string; totalCents: number; lines: Array<{ itemId: string; quantity: number }> });
+    const completed = answers
+      .filter((res) => res.status === 201)
+      .map((res) => res.body as { customerId: string; totalCents: number; lines: Array<{ itemId: string; quantity: number }> });
     expect(completed.length).toBeGreaterThan(0);
 
     for (const item of items) {
-      const sold = completed.flatMap((sale) => sale.lines).filter((line) => line.itemId === item.id).reduce((sum, line) => sum + line.quantity, 0);
+      const sold = completed
+        .flatMap((sale) => sale.lines)
+        .filter((line) => line.itemId === item.id)
+        .reduce((sum, line) => sum + line.quantity, 0);
       const left = await stockOf(item.id);
       expect(left).toBeGreaterThanOrEqual(0);
       expect(sold).toBe(25 - left);
@@ -162,7 +197,8 @@ describe('concurrent baskets sharing items', () => {
       const spent = completed.filter((sale) => sale.customerId === buyer.id).reduce((sum, sale) => sum + sale.totalCents, 0);
       expect(await balanceOf(buyer)).toBe(5_000 - spent);
       const sale = completed.find((done) => done.customerId === buyer.id);
-      if (sale) expect(sale.totalCents).toBe(baskets[i]!.reduce((sum, line) => sum + items.find((item) => item.id === line.itemId)!.priceCents * line.quantity, 0));
+      if (sale)
+        expect(sale.totalCents).toBe(baskets[i]!.reduce((sum, line) => sum + items.find((item) => item.id === line.itemId)!.priceCents * line.quantity, 0));
     }
     expect(await sql('sales', `SELECT 1 FROM sales WHERE customer_id = ANY($1::uuid[]) AND status = 'PENDING'`, [buyers.map((b) => b.id)])).toEqual([]);
   });

@@ -17,7 +17,8 @@ describe('POST /sales under concurrency', () => {
     await sales.stop();
 
     const counts: Record<string, number> = {};
-    for (const res of answers) counts[`${res.status} ${res.body.code ?? res.body.status}`] = (counts[`${res.status} ${res.body.code ?? res.body.status}`] ?? 0) + 1;
+    for (const res of answers)
+      counts[`${res.status} ${res.body.code ?? res.body.status}`] = (counts[`${res.status} ${res.body.code ?? res.body.status}`] ?? 0) + 1;
     expect(counts).toEqual({ '201 completed': 10, '409 insufficient_stock': 90 });
     expect(await stockOf(item.id)).toBe(0);
     expect((await api('inventory').get(`/items/${item.id}`)).body.stockCount).toBe(0);
@@ -40,7 +41,11 @@ describe('POST /sales under concurrency', () => {
     // Money is conserved: what left the wallets is exactly what the completed sales are worth.
     const [wallets] = await sql('customers', 'SELECT sum(balance_cents)::int AS total FROM customers WHERE id = ANY($1::uuid[])', [ids]);
     expect(wallets.total).toBe(100 * deposit - 10 * price);
-    const [movements] = await sql('inventory', `SELECT coalesce(sum(-delta), 0)::int AS sold FROM stock_movements WHERE item_id = $1 AND kind IN ('reservation', 'release')`, [item.id]);
+    const [movements] = await sql(
+      'inventory',
+      `SELECT coalesce(sum(-delta), 0)::int AS sold FROM stock_movements WHERE item_id = $1 AND kind IN ('reservation', 'release')`,
+      [item.id],
+    );
     expect(movements.sold).toBe(10);
   });
 });

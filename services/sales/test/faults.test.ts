@@ -13,8 +13,7 @@ const buyAt = (salesUrl: string, auth: { Authorization: string }, itemId: string
   return (key ? req.set('Idempotency-Key', key) : req).send({ itemId });
 };
 
-const reservationOf = async (saleId: string) =>
-  (await sql('inventory', 'SELECT state::text FROM stock_reservations WHERE reference = $1', [saleId]))[0]?.state;
+const reservationOf = async (saleId: string) => (await sql('inventory', 'SELECT state::text FROM stock_reservations WHERE reference = $1', [saleId]))[0]?.state;
 
 describe('POST /sales when inventory fails', () => {
   it('answers 503 and takes no money when inventory is stopped; the sweep ends the sale once it is back', async () => {
@@ -83,7 +82,14 @@ describe('POST /sales when customers fails the debit after the stock was taken',
     expect(await stockOf(item.id)).toBe(3);
     expect(await reservationOf(sale.id)).toBe('released');
     expect(await balanceOf(customer)).toBe(10_000);
-    expect(await ledgerFor(sale.id)).toEqual(debitsMade ? [{ type: 'purchase', amount: -400 }, { type: 'refund', amount: 400 }] : []);
+    expect(await ledgerFor(sale.id)).toEqual(
+      debitsMade
+        ? [
+            { type: 'purchase', amount: -400 },
+            { type: 'refund', amount: 400 },
+          ]
+        : [],
+    );
     await sales.stop();
   });
 });
@@ -113,7 +119,9 @@ describe('POST /sales when customers is too slow', () => {
   it('refunds a debit that lands after its attempt timed out but before sales undid it', async () => {
     // Every debit is delayed past the 2 s attempt timeout, then delivered: it happens, unseen by sales. The first
     // lands at 3 s: a second after its attempt timed out (2 s), a second before the retry times out and sales undoes (~4 s).
-    const slow = await proxy(system().urls.customers, (req) => (is(req, 'POST', '/internal/wallet/debits') ? { kind: 'forward', delayMs: 3000 } : { kind: 'forward' }));
+    const slow = await proxy(system().urls.customers, (req) =>
+      is(req, 'POST', '/internal/wallet/debits') ? { kind: 'forward', delayMs: 3000 } : { kind: 'forward' },
+    );
     const sales = await startSales({ ...faultSales, CUSTOMERS_URL: slow.url });
     const { customer, item } = await buyerAndItem({ stockCount: 3, priceCents: 400 });
 

@@ -18,7 +18,9 @@ async function allGoods(): Promise<Array<{ id: string; name: string; priceCents:
 describe('GET /goods', () => {
   it('lists items in stock as {id, name, priceCents}, and leaves out sold-out and deleted ones', async () => {
     const [inStock, soldOut, deleted] = await Promise.all([newItem({ stockCount: 2, priceCents: 321 }), newItem({ stockCount: 0 }), newItem()]);
-    await api('inventory').delete(`/items/${deleted.id}`).set((await admin()).auth);
+    await api('inventory')
+      .delete(`/items/${deleted.id}`)
+      .set((await admin()).auth);
     const goods = await allGoods();
     expect(goods).toContainEqual({ id: inStock.id, name: inStock.name, priceCents: 321 });
     const ids = goods.map((good) => good.id);
@@ -62,7 +64,9 @@ describe('GET /goods/:id', () => {
   it('answers 404 for unknown and deleted items, 400 for a malformed id', async () => {
     expectProblem(await api('sales').get(`/goods/${crypto.randomUUID()}`), 404, 'not_found');
     const item = await newItem();
-    await api('inventory').delete(`/items/${item.id}`).set((await admin()).auth);
+    await api('inventory')
+      .delete(`/items/${item.id}`)
+      .set((await admin()).auth);
     expectProblem(await api('sales').get(`/goods/${item.id}`), 404, 'not_found');
     expectProblem(await api('sales').get('/goods/not-a-uuid'), 400, 'validation_failed');
   });
@@ -83,7 +87,11 @@ describe('HTTP caching of the goods', () => {
     const item = await newItem({ stockCount: 5 });
     const path = `/goods/${item.id}`;
     const tag = await expectRevalidates('sales', path);
-    await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -1 }).expect(200);
+    await api('inventory')
+      .post(`/items/${item.id}/stock-adjustments`)
+      .set((await admin()).auth)
+      .send({ delta: -1 })
+      .expect(200);
     expect((await expectChanged('sales', path, tag)).body.stockCount).toBe(4);
   });
 
@@ -91,7 +99,11 @@ describe('HTTP caching of the goods', () => {
     const item = await newItem({ stockCount: 5 });
     const path = '/goods?limit=3';
     const tag = await expectRevalidates('sales', path);
-    await api('inventory').patch(`/items/${item.id}`).set((await admin()).auth).send({ priceCents: 77 }).expect(200);
+    await api('inventory')
+      .patch(`/items/${item.id}`)
+      .set((await admin()).auth)
+      .send({ priceCents: 77 })
+      .expect(200);
     await expectChanged('sales', path, tag);
   });
 });
@@ -122,7 +134,11 @@ describe('GET /goods: the per-process cache in front of inventory (GOODS_MAX_AGE
       expect(reads.map((read) => read.status)).toEqual([200, 304]);
       expect(reads[0]!.headers['if-none-match']).toBeUndefined();
       expect(reads[1]!.headers['if-none-match']).toMatch(/^"[\w-]+"$/);
-      await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -2 }).expect(200);
+      await api('inventory')
+        .post(`/items/${item.id}/stock-adjustments`)
+        .set((await admin()).auth)
+        .send({ delta: -2 })
+        .expect(200);
       expect((await api(shop.url).get(`/goods/${item.id}`)).body.stockCount).toBe(4);
     } finally {
       await shop.stop();
@@ -134,7 +150,11 @@ describe('GET /goods: the per-process cache in front of inventory (GOODS_MAX_AGE
     const shop = await salesWithSpy(60_000);
     try {
       expect((await api(shop.url).get(`/goods/${item.id}`)).body.stockCount).toBe(6);
-      await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -1 }).expect(200);
+      await api('inventory')
+        .post(`/items/${item.id}/stock-adjustments`)
+        .set((await admin()).auth)
+        .send({ delta: -1 })
+        .expect(200);
       expect((await api(shop.url).get(`/goods/${item.id}`)).body.stockCount).toBe(6);
       expect(shop.reads(`/items/${item.id}`)).toHaveLength(1);
     } finally {
@@ -143,7 +163,11 @@ describe('GET /goods: the per-process cache in front of inventory (GOODS_MAX_AGE
     const short = await salesWithSpy(50);
     try {
       expect((await api(short.url).get(`/goods/${item.id}`)).body.stockCount).toBe(5);
-      await api('inventory').post(`/items/${item.id}/stock-adjustments`).set((await admin()).auth).send({ delta: -1 }).expect(200);
+      await api('inventory')
+        .post(`/items/${item.id}/stock-adjustments`)
+        .set((await admin()).auth)
+        .send({ delta: -1 })
+        .expect(200);
       // Within 50 ms the old count may still be served; after it, the read revalidates and shows the new one.
       await waitFor(async () => (await api(short.url).get(`/goods/${item.id}`)).body.stockCount === 4, 10_000, 'the new stock');
       expect(short.reads(`/items/${item.id}`).map((read) => read.status)).toContain(200);

@@ -3,8 +3,7 @@ import crypto from 'node:crypto';
 import { api, expectProblem, newCustomer, sql, type TestCustomer } from '@shop/testkit';
 import { balanceOf, buyerAndItem, ledgerFor, salesOf, stockOf } from './support/shop';
 
-const buyWithKey = (customer: TestCustomer, key: string, body: object) =>
-  api('sales').post('/sales').set(customer.auth).set('Idempotency-Key', key).send(body);
+const buyWithKey = (customer: TestCustomer, key: string, body: object) => api('sales').post('/sales').set(customer.auth).set('Idempotency-Key', key).send(body);
 
 describe('POST /sales with Idempotency-Key', () => {
   it('charges once for 20 concurrent requests with one key; every answer is the sale or 409 in use', async () => {
@@ -92,7 +91,11 @@ describe('POST /sales with Idempotency-Key', () => {
     const { customer, item } = await buyerAndItem({ priceCents: 100 });
     const key = crypto.randomUUID();
     const first = await buyWithKey(customer, key, { itemId: item.id });
-    const [row] = await sql('sales', 'SELECT state::text, response_status, extract(epoch FROM expires_at - created_at)::int AS ttl FROM idempotency_keys WHERE customer_id = $1 AND key = $2', [customer.id, key]);
+    const [row] = await sql(
+      'sales',
+      'SELECT state::text, response_status, extract(epoch FROM expires_at - created_at)::int AS ttl FROM idempotency_keys WHERE customer_id = $1 AND key = $2',
+      [customer.id, key],
+    );
     expect(row).toEqual({ state: 'done', response_status: 201, ttl: 24 * 3600 });
 
     await sql('sales', `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE customer_id = $1 AND key = $2`, [customer.id, key]);

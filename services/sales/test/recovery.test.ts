@@ -6,7 +6,11 @@ import { startProxy } from './support/proxy';
 import { balanceOf, buyerAndItem, ledgerFor, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
 
 /** Leaves a sale as a process killed mid-purchase would: PENDING, stock taken, maybe money taken. */
-async function abandonedSale(customer: { id: string; username: string }, itemId: string, options: { debited: boolean; priceCents: number; key?: string; age?: string }) {
+async function abandonedSale(
+  customer: { id: string; username: string },
+  itemId: string,
+  options: { debited: boolean; priceCents: number; key?: string; age?: string },
+) {
   const id = crypto.randomUUID();
   await sql(
     'sales',
@@ -18,16 +22,22 @@ async function abandonedSale(customer: { id: string; username: string }, itemId:
     [id, customer.id, customer.username, itemId, options.age ?? '1 hour'],
   );
   if (options.key) {
-    await sql('sales', `INSERT INTO idempotency_keys (customer_id, key, request_hash, sale_id, expires_at) VALUES ($1, $2, repeat('0', 64), $3, now() + interval '1 day')`, [
-      customer.id,
-      options.key,
-      id,
-    ]);
+    await sql(
+      'sales',
+      `INSERT INTO idempotency_keys (customer_id, key, request_hash, sale_id, expires_at) VALUES ($1, $2, repeat('0', 64), $3, now() + interval '1 day')`,
+      [customer.id, options.key, id],
+    );
   }
-  const reserved = await api('inventory').post('/internal/stock/reservations').set(serviceAuth('inventory')).send({ reference: id, lines: [{ itemId, quantity: 1 }] });
+  const reserved = await api('inventory')
+    .post('/internal/stock/reservations')
+    .set(serviceAuth('inventory'))
+    .send({ reference: id, lines: [{ itemId, quantity: 1 }] });
   expect(reserved.status).toBe(201);
   if (options.debited) {
-    const debited = await api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send({ customerId: customer.id, amountCents: options.priceCents, reference: id });
+    const debited = await api('customers')
+      .post('/internal/wallet/debits')
+      .set(serviceAuth('customers'))
+      .send({ customerId: customer.id, amountCents: options.priceCents, reference: id });
     expect(debited.status).toBe(201);
   }
   return id;
@@ -91,11 +101,22 @@ describe('recovery sweep', () => {
       // Several processes did the work (the two replicas; sweeping instances of other test files may join in).
       expect(new Set(rows.map((row) => row.recovered_by)).size).toBeGreaterThanOrEqual(2);
       // Exactly one release per sale reached inventory's history, and one refund per debited sale.
-      const releases = await sql('inventory', `SELECT reference, count(*)::int AS n FROM stock_movements WHERE kind = 'release' AND reference = ANY($1) GROUP BY reference`, [ids]);
+      const releases = await sql(
+        'inventory',
+        `SELECT reference, count(*)::int AS n FROM stock_movements WHERE kind = 'release' AND reference = ANY($1) GROUP BY reference`,
+        [ids],
+      );
       expect(releases).toHaveLength(30);
       expect(releases.every((row) => row.n === 1)).toBe(true);
       for (const [i, id] of ids.entries()) {
-        expect(await ledgerFor(id)).toEqual(i % 2 === 0 ? [{ type: 'purchase', amount: -100 }, { type: 'refund', amount: 100 }] : []);
+        expect(await ledgerFor(id)).toEqual(
+          i % 2 === 0
+            ? [
+                { type: 'purchase', amount: -100 },
+                { type: 'refund', amount: 100 },
+              ]
+            : [],
+        );
       }
       expect(await stockOf(item.id)).toBe(40);
       expect(await balanceOf(customer)).toBe(100_000);

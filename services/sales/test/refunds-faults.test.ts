@@ -19,10 +19,13 @@ async function boughtSale() {
 }
 
 const refundsOf = (saleId: string) =>
-  sql<{ id: string; status: string; recovery_count: number }>('sales', 'SELECT id::text, status::text, recovery_count FROM refunds WHERE sale_id = $1', [saleId]);
+  sql<{ id: string; status: string; recovery_count: number }>('sales', 'SELECT id::text, status::text, recovery_count FROM refunds WHERE sale_id = $1', [
+    saleId,
+  ]);
 const creditsOf = (refundId: string) =>
   sql<{ amount: number }>('customers', `SELECT amount_cents::int AS amount FROM ledger_entries WHERE reference = $1 AND type = 'refund'`, [refundId]);
-const returnsOf = (refundId: string) => sql<{ delta: number }>('inventory', `SELECT delta FROM stock_movements WHERE reference = $1 AND kind = 'return'`, [refundId]);
+const returnsOf = (refundId: string) =>
+  sql<{ delta: number }>('inventory', `SELECT delta FROM stock_movements WHERE reference = $1 AND kind = 'return'`, [refundId]);
 const eventsOf = async (refundId: string) =>
   (await sql<{ n: number }>('sales', `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'refund.completed' AND data->>'id' = $1`, [refundId]))[0]!.n;
 const completed = (saleId: string) => async () => (await refundsOf(saleId))[0]?.status === 'COMPLETED';
@@ -43,7 +46,11 @@ describe('a refund when customers fails', () => {
     expect(await balanceOf(customer)).toBe(700);
     expect(await eventsOf(pending!.id)).toBe(0);
     // While it is completing, the same key answers 409 (in use), never a second refund.
-    expectProblem(await api(sales.url).post(`/sales/${saleId}/refunds`).set(customer.auth).set('Idempotency-Key', 'r-1').send({}), 409, 'idempotency_key_in_use');
+    expectProblem(
+      await api(sales.url).post(`/sales/${saleId}/refunds`).set(customer.auth).set('Idempotency-Key', 'r-1').send({}),
+      409,
+      'idempotency_key_in_use',
+    );
 
     faulty.setRule(() => ({ kind: 'forward' }));
     await waitFor(completed(saleId), 30_000, 'the sweep to complete the refund');
@@ -68,7 +75,14 @@ describe('a refund when inventory stalls', () => {
     const sales = await startSales({ ...faultSales, INVENTORY_URL: stall.url });
     const { customer, item, saleId } = await boughtSale();
 
-    expectProblem(await api(sales.url).post(`/sales/${saleId}/refunds`).set(customer.auth).send({ lines: [{ itemId: item.id, quantity: 2 }] }), 503, 'service_unavailable');
+    expectProblem(
+      await api(sales.url)
+        .post(`/sales/${saleId}/refunds`)
+        .set(customer.auth)
+        .send({ lines: [{ itemId: item.id, quantity: 2 }] }),
+      503,
+      'service_unavailable',
+    );
     const [pending] = await refundsOf(saleId);
     expect(pending!.status).toBe('PENDING');
     // The money was credited (the step before); the units are not back yet.

@@ -15,7 +15,15 @@ const sale = async (who: { auth: { Authorization: string } }, id: string) => (aw
 async function boughtBasket() {
   const customer = await newCustomer({ balanceCents: 10_000 });
   const [a, b] = await Promise.all([newItem({ priceCents: 100, stockCount: 10 }), newItem({ priceCents: 250, stockCount: 10 })]);
-  const res = await api('sales').post('/sales').set(customer.auth).send({ lines: [{ itemId: a.id, quantity: 3 }, { itemId: b.id, quantity: 2 }] });
+  const res = await api('sales')
+    .post('/sales')
+    .set(customer.auth)
+    .send({
+      lines: [
+        { itemId: a.id, quantity: 3 },
+        { itemId: b.id, quantity: 2 },
+      ],
+    });
   expect(res.status).toBe(201);
   return { customer, a, b, saleId: res.body.id as string };
 }
@@ -23,7 +31,11 @@ async function boughtBasket() {
 const refundLedger = (refundId: string) =>
   sql<{ type: string; amount: number }>('customers', 'SELECT type::text, amount_cents::int AS amount FROM ledger_entries WHERE reference = $1', [refundId]);
 const returns = (refundId: string) =>
-  sql<{ item_id: string; delta: number }>('inventory', `SELECT item_id::text, delta FROM stock_movements WHERE reference = $1 AND kind = 'return' ORDER BY item_id`, [refundId]);
+  sql<{ item_id: string; delta: number }>(
+    'inventory',
+    `SELECT item_id::text, delta FROM stock_movements WHERE reference = $1 AND kind = 'return' ORDER BY item_id`,
+    [refundId],
+  );
 
 describe('POST /sales/:id/refunds', () => {
   it('refunds all that is left without lines: money to the wallet, units to stock, the sale refunded', async () => {
@@ -57,7 +69,9 @@ describe('POST /sales/:id/refunds', () => {
     });
     expect((await api('sales').get(`/sales/${saleId}/refunds`).set(customer.auth)).body).toEqual({ data: [res.body], total: 1, limit: 20, offset: 0 });
     // Its refund.completed event was recorded with the completion, carrying the refund as answered.
-    expect(await sql('sales', `SELECT data FROM outbox_events WHERE type = 'refund.completed' AND data->>'id' = $1`, [res.body.id])).toEqual([{ data: res.body }]);
+    expect(await sql('sales', `SELECT data FROM outbox_events WHERE type = 'refund.completed' AND data->>'id' = $1`, [res.body.id])).toEqual([
+      { data: res.body },
+    ]);
     // Nothing is left: a second refund is a conflict, and nothing moves.
     expectProblem(await refund(customer, saleId), 409, 'conflict');
     expect(await balanceOf(customer)).toBe(10_000);
@@ -66,16 +80,31 @@ describe('POST /sales/:id/refunds', () => {
   it('refunds part, then a second part, at the price paid; more than is left is 409 naming the line', async () => {
     const { customer, a, b, saleId } = await boughtBasket();
     // The price changes after the sale: refunds pay back what was paid.
-    await api('inventory').patch(`/items/${a.id}`).set((await admin()).auth).send({ priceCents: 999 }).expect(200);
+    await api('inventory')
+      .patch(`/items/${a.id}`)
+      .set((await admin()).auth)
+      .send({ priceCents: 999 })
+      .expect(200);
 
     const first = await refund(customer, saleId, { lines: [{ itemId: a.id, quantity: 1 }] });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ amountCents: 100, lines: [{ itemId: a.id, quantity: 1, amountCents: 100 }], reason: null });
     expect(await sale(customer, saleId)).toMatchObject({ status: 'partially_refunded', refundedCents: 100 });
 
-    const second = await refund(customer, saleId, { lines: [{ itemId: b.id, quantity: 1 }, { itemId: a.id, quantity: 2 }] });
+    const second = await refund(customer, saleId, {
+      lines: [
+        { itemId: b.id, quantity: 1 },
+        { itemId: a.id, quantity: 2 },
+      ],
+    });
     expect(second.status).toBe(201);
-    expect(second.body).toMatchObject({ amountCents: 450, lines: [{ itemId: b.id, quantity: 1, amountCents: 250 }, { itemId: a.id, quantity: 2, amountCents: 200 }] });
+    expect(second.body).toMatchObject({
+      amountCents: 450,
+      lines: [
+        { itemId: b.id, quantity: 1, amountCents: 250 },
+        { itemId: a.id, quantity: 2, amountCents: 200 },
+      ],
+    });
 
     const tooMuch = await refund(customer, saleId, { lines: [{ itemId: b.id, quantity: 2 }] });
     expectProblem(tooMuch, 409, 'conflict');
@@ -152,7 +181,11 @@ describe('POST /sales/:id/refunds', () => {
     expect(await stockOf(item.id)).toBe(0);
     const answers = await Promise.all(Array.from({ length: 20 }, () => refund(customer, bought.body.id, { lines: [{ itemId: item.id, quantity: 1 }] })));
     expect(answers.map((res) => res.status).sort()).toEqual([...Array(10).fill(201), ...Array(10).fill(409)]);
-    expect(await sale(customer, bought.body.id)).toMatchObject({ status: 'refunded', refundedCents: 700, lines: [expect.objectContaining({ refundedQuantity: 10 })] });
+    expect(await sale(customer, bought.body.id)).toMatchObject({
+      status: 'refunded',
+      refundedCents: 700,
+      lines: [expect.objectContaining({ refundedQuantity: 10 })],
+    });
     expect(await balanceOf(customer)).toBe(10_000);
     expect(await stockOf(item.id)).toBe(10);
     const [{ n }] = await sql('customers', `SELECT count(*)::int AS n FROM ledger_entries WHERE customer_id = $1 AND type = 'refund'`, [customer.id]);
@@ -185,7 +218,10 @@ describe('GET /sales filters', () => {
     const [a, b] = await Promise.all([newItem({ priceCents: 10 }), newItem({ priceCents: 10 })]);
     const buy = async (lines: Line[]) => (await api('sales').post('/sales').set(customer.auth).send({ lines })).body as { id: string; createdAt: string };
     const s1 = await buy([{ itemId: a.id, quantity: 2 }]);
-    const s2 = await buy([{ itemId: a.id, quantity: 1 }, { itemId: b.id, quantity: 1 }]);
+    const s2 = await buy([
+      { itemId: a.id, quantity: 1 },
+      { itemId: b.id, quantity: 1 },
+    ]);
     const s3 = await buy([{ itemId: b.id, quantity: 1 }]);
     await refund(customer, s1.id, { lines: [{ itemId: a.id, quantity: 1 }] }).expect(201);
     await refund(customer, s3.id).expect(201);
@@ -202,7 +238,13 @@ describe('GET /sales filters', () => {
     expect(await ids(`from=${s2.createdAt}&to=${s3.createdAt}`)).toEqual([s2.id]);
     expect((await api('sales').get(`/sales?itemId=${a.id}`).set(customer.auth)).body.total).toBe(2);
     // An admin's filters combine with ?username=.
-    expect((await api('sales').get(`/sales?username=${customer.username}&status=refunded`).set((await admin()).auth)).body.data.map((s: { id: string }) => s.id)).toEqual([s3.id]);
+    expect(
+      (
+        await api('sales')
+          .get(`/sales?username=${customer.username}&status=refunded`)
+          .set((await admin()).auth)
+      ).body.data.map((s: { id: string }) => s.id),
+    ).toEqual([s3.id]);
     for (const bad of ['status=pending', 'itemId=x', 'from=yesterday', 'to=2026-13-01T00:00:00Z']) {
       expectProblem(await api('sales').get(`/sales?${bad}`).set(customer.auth), 400, 'validation_failed');
     }
@@ -214,7 +256,8 @@ describe('verifiedPurchase after a refund', () => {
     const customer = await newCustomer({ balanceCents: 10_000 });
     const item = await newItem({ priceCents: 10 });
     const bought = (await api('sales').post('/sales').set(customer.auth).send({ itemId: item.id, quantity: 2 })).body;
-    const purchased = async () => (await api('sales').get(`/internal/purchases?customerId=${customer.id}&itemId=${item.id}`).set(serviceAuth('sales'))).body.purchased;
+    const purchased = async () =>
+      (await api('sales').get(`/internal/purchases?customerId=${customer.id}&itemId=${item.id}`).set(serviceAuth('sales'))).body.purchased;
     const review = await api('reviews').post('/reviews').set(customer.auth).send({ itemId: item.id, rating: 5 });
     expect(review.body.verifiedPurchase).toBe(true);
 
@@ -226,4 +269,3 @@ describe('verifiedPurchase after a refund', () => {
     expect(edited.body.verifiedPurchase).toBe(false);
   });
 });
-

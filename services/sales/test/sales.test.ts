@@ -88,7 +88,13 @@ describe('POST /sales', () => {
     const customer = await newCustomer({ balanceCents: 1000 });
     expectProblem(await buy(customer, crypto.randomUUID()), 404, 'not_found');
     const item = await newItem();
-    expect((await api('inventory').delete(`/items/${item.id}`).set((await admin()).auth)).status).toBe(204);
+    expect(
+      (
+        await api('inventory')
+          .delete(`/items/${item.id}`)
+          .set((await admin()).auth)
+      ).status,
+    ).toBe(204);
     expectProblem(await buy(customer, item.id), 404, 'not_found');
     expect(await balanceOf(customer)).toBe(1000);
   });
@@ -102,7 +108,10 @@ describe('POST /sales', () => {
     ['an unknown field', { totalCents: 1 }],
   ])('answers 400 validation_failed for %s', async (_name, patch) => {
     const { customer, item } = await buyerAndItem();
-    const res = await api('sales').post('/sales').set(customer.auth).send({ itemId: item.id, ...patch });
+    const res = await api('sales')
+      .post('/sales')
+      .set(customer.auth)
+      .send({ itemId: item.id, ...patch });
     expectProblem(res, 400, 'validation_failed');
     expect(await salesOf(customer.id)).toEqual([]);
   });
@@ -134,7 +143,11 @@ describe('POST /sales', () => {
       const { customer, item } = await buyerAndItem();
       const res = await api(sales.url).post('/sales').set(customer.auth).set('X-Request-Id', 'trace-sale-1').send({ itemId: item.id });
       expect(res.status).toBe(201);
-      const calls = [...inventoryProxy.seen, ...customersProxy.seen].map((seen) => ({ path: seen.path, id: seen.headers['x-request-id'], ref: seen.body?.reference }));
+      const calls = [...inventoryProxy.seen, ...customersProxy.seen].map((seen) => ({
+        path: seen.path,
+        id: seen.headers['x-request-id'],
+        ref: seen.body?.reference,
+      }));
       expect(calls).toEqual([
         { path: '/internal/stock/reservations', id: 'trace-sale-1', ref: res.body.id },
         { path: '/internal/wallet/debits', id: 'trace-sale-1', ref: res.body.id },
@@ -202,8 +215,20 @@ describe('GET /sales/:id', () => {
     const { customer, item } = await buyerAndItem();
     const sale = (await buy(customer, item.id)).body;
     expect((await api('sales').get(`/sales/${sale.id}`).set(customer.auth)).body).toEqual(sale);
-    expect((await api('sales').get(`/sales/${sale.id}`).set((await admin()).auth)).body).toEqual(sale);
-    expectProblem(await api('sales').get(`/sales/${sale.id}`).set((await newCustomer()).auth), 404, 'not_found');
+    expect(
+      (
+        await api('sales')
+          .get(`/sales/${sale.id}`)
+          .set((await admin()).auth)
+      ).body,
+    ).toEqual(sale);
+    expectProblem(
+      await api('sales')
+        .get(`/sales/${sale.id}`)
+        .set((await newCustomer()).auth),
+      404,
+      'not_found',
+    );
   });
 
   it('answers 404 for unknown and failed sales, 400 for a malformed id, 401 without a token', async () => {
@@ -243,7 +268,13 @@ describe('GET /internal/purchases', () => {
     const customer = await newCustomer();
     const path = `/internal/purchases?customerId=${customer.id}&itemId=${crypto.randomUUID()}`;
     expectProblem(await api('sales').get(path).set(customer.auth), 403, 'forbidden');
-    expectProblem(await api('sales').get(path).set((await admin()).auth), 403, 'forbidden');
+    expectProblem(
+      await api('sales')
+        .get(path)
+        .set((await admin()).auth),
+      403,
+      'forbidden',
+    );
     expectProblem(await api('sales').get(path), 401, 'unauthorized');
     expectProblem(await api('sales').get(path).set('Authorization', 'Bearer not-the-service-token'), 401, 'unauthorized');
     expectProblem(await api('sales').get(`/internal/purchases?customerId=x&itemId=${crypto.randomUUID()}`).set(serviceAuth('sales')), 400, 'validation_failed');

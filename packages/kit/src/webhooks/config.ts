@@ -12,7 +12,10 @@ export const webhookConfigSchema = z.object({
    * Lets subscriptions target loopback, private and link-local addresses: for development (`pnpm start`) and
    * the tests, whose receivers listen on 127.0.0.1. Never in production: it opens the door to SSRF.
    */
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** The wait after each failed attempt (the last one repeats): about 5 s, 30 s, 2 min, 10 min, 1 h, then every 3 h. */
   WEBHOOK_RETRY_DELAYS_MS: delays.default([5_000, 30_000, 120_000, 600_000, 3_600_000, 10_800_000]),
   /** A delivery not made within this long after its event is `failed` (24 h). */

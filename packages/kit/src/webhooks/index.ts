@@ -29,7 +29,8 @@ export function createWebhooks<T extends string>(options: {
 }) {
   const store = webhookStore(options.db.sql);
   const worker = deliveryWorker({ queue: deliveryQueue(options.db.background), config: options.config, logger: options.logger, service: options.service });
-  if (options.config.WEBHOOK_ALLOW_PRIVATE_TARGETS) options.logger.warn('WEBHOOK_ALLOW_PRIVATE_TARGETS is on: webhooks may reach private addresses (development only)');
+  if (options.config.WEBHOOK_ALLOW_PRIVATE_TARGETS)
+    options.logger.warn('WEBHOOK_ALLOW_PRIVATE_TARGETS is on: webhooks may reach private addresses (development only)');
   let soon: NodeJS.Timeout | undefined;
   return {
     async record(q: Queryable, type: T, data: unknown) {

@@ -12,7 +12,10 @@ function schemas(eventTypes: readonly string[]) {
   const url = z
     .url({ protocol: /^https?$/ })
     .max(2048)
-    .openapi({ description: 'Where deliveries are POSTed: http(s); loopback, private, link-local and metadata addresses are refused', example: 'https://example.com/hooks/shop' });
+    .openapi({
+      description: 'Where deliveries are POSTed: http(s); loopback, private, link-local and metadata addresses are refused',
+      example: 'https://example.com/hooks/shop',
+    });
   const events = z
     .array(z.enum(['*', ...eventTypes] as [string, ...string[]]))
     .min(1)
@@ -21,7 +24,15 @@ function schemas(eventTypes: readonly string[]) {
     .openapi({ description: `This service's event types, or \`["*"]\` for all: ${eventTypes.map((t) => `\`${t}\``).join(', ')}` });
   const description = z.string().max(500);
   const subscription = z
-    .object({ id: z.uuid(), url: z.string(), events: z.array(z.string()), description: z.string(), active: z.boolean(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
+    .object({
+      id: z.uuid(),
+      url: z.string(),
+      events: z.array(z.string()),
+      description: z.string(),
+      active: z.boolean(),
+      createdAt: z.iso.datetime(),
+      updatedAt: z.iso.datetime(),
+    })
     .openapi('WebhookSubscription');
   const delivery = z
     .object({
@@ -41,7 +52,10 @@ function schemas(eventTypes: readonly string[]) {
     newSubscription: z
       .strictObject({ url, events, description: description.default('') })
       .openapi('NewWebhookSubscription', { example: { url: 'https://example.com/hooks/shop', events: [eventTypes[0]!], description: 'fulfilment' } }),
-    changes: z.strictObject({ url, events, description, active: z.boolean() }).partial().openapi('WebhookSubscriptionChanges', { example: { active: false } }),
+    changes: z
+      .strictObject({ url, events, description, active: z.boolean() })
+      .partial()
+      .openapi('WebhookSubscriptionChanges', { example: { active: false } }),
     subscription,
     created: subscription
       .extend({ secret: z.string().openapi({ description: 'The signing secret (`whsec_` + base64): shown only in this answer' }) })

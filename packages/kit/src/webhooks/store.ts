@@ -89,7 +89,11 @@ export function webhookStore(sql: Queryable) {
 
     async list(page: { limit: number; offset: number }) {
       const [rows, [count]] = await Promise.all([
-        sql.query<SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions ORDER BY created_at, id LIMIT $1 OFFSET $2`, page.limit, page.offset),
+        sql.query<SubscriptionRow>(
+          `SELECT ${SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions ORDER BY created_at, id LIMIT $1 OFFSET $2`,
+          page.limit,
+          page.offset,
+        ),
         sql.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_subscriptions'),
       ]);
       return { data: rows.map(toSubscription), total: count!.n };
@@ -123,7 +127,12 @@ export function webhookStore(sql: Queryable) {
       const where = `subscription_id = $1::uuid AND ($2::"WebhookDeliveryStatus" IS NULL OR status = $2::"WebhookDeliveryStatus")`;
       const params = [subscriptionId, filter.status ?? null];
       const [rows, [count]] = await Promise.all([
-        sql.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${where} ORDER BY seq DESC LIMIT $3 OFFSET $4`, ...params, filter.limit, filter.offset),
+        sql.query<DeliveryRow>(
+          `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${where} ORDER BY seq DESC LIMIT $3 OFFSET $4`,
+          ...params,
+          filter.limit,
+          filter.offset,
+        ),
         sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE ${where}`, ...params),
       ]);
       return { data: rows.map(toDelivery), total: count!.n };
@@ -133,7 +142,10 @@ export function webhookStore(sql: Queryable) {
      * A failed (or still pending) delivery is due now, for at least one more attempt: when that one fails
      * too, a delivery past its 24 h is failed again.
      */
-    async retry(subscriptionId: string, deliveryId: string): Promise<{ outcome: 'retried'; delivery: Delivery } | { outcome: 'no_delivery' | 'delivered' | 'inactive' }> {
+    async retry(
+      subscriptionId: string,
+      deliveryId: string,
+    ): Promise<{ outcome: 'retried'; delivery: Delivery } | { outcome: 'no_delivery' | 'delivered' | 'inactive' }> {
       const [row] = await sql.query<DeliveryRow & { active: boolean }>(
         `SELECT d.status, s.active FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
          WHERE d.id = $2::uuid AND d.subscription_id = $1::uuid`,

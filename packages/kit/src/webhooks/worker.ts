@@ -65,10 +65,16 @@ export function deliveryWorker(options: { queue: DeliveryQueue; config: WebhookC
         if (read > MAX_RESPONSE_BYTES) break;
       }
       const statusCode = response.statusCode;
-      return statusCode >= 200 && statusCode < 300 ? { delivered: true, statusCode } : { delivered: false, statusCode, error: `the receiver answered ${statusCode}` };
+      return statusCode >= 200 && statusCode < 300
+        ? { delivered: true, statusCode }
+        : { delivered: false, statusCode, error: `the receiver answered ${statusCode}` };
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      return { delivered: false, statusCode: null, error: deadline.signal.aborted ? String((deadline.signal.reason as Error).message) : `${e.code ?? 'error'}: ${e.message}` };
+      return {
+        delivered: false,
+        statusCode: null,
+        error: deadline.signal.aborted ? String((deadline.signal.reason as Error).message) : `${e.code ?? 'error'}: ${e.message}`,
+      };
     } finally {
       clearTimeout(timeout);
     }

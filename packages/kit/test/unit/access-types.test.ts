@@ -3,7 +3,14 @@
 import { createApi, type Access } from '../../src/api';
 
 const api = createApi({ verifyToken: () => Promise.reject(new Error('not called')), validateResponses: true });
-const spec = <A extends Access>(access: A, path: string) => ({ method: 'get' as const, path, tag: 't', summary: 's', access, response: { status: 204, description: 'none' } });
+const spec = <A extends Access>(access: A, path: string) => ({
+  method: 'get' as const,
+  path,
+  tag: 't',
+  summary: 's',
+  access,
+  response: { status: 204, description: 'none' },
+});
 
 describe('typed access in api.route', () => {
   it('gives user and admin routes a User, optional routes a User or undefined, public routes none', () => {

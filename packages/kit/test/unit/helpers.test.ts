@@ -30,7 +30,8 @@ describe('requireSelfOrAdmin', () => {
     expect(() => requireSelfOrAdmin({ id: '2', username: 'root', role: 'admin', sessionId: 's' }, '1')).not.toThrow();
     expect(() => requireSelfOrAdmin({ id: '2', username: 'root', role: 'admin', sessionId: 's' }, undefined)).not.toThrow();
     // Another account (even one that later took the name Alice), or no account behind the name at all.
-    for (const accountId of ['3', undefined]) expect(() => requireSelfOrAdmin(alice, accountId)).toThrow(expect.objectContaining({ status: 403, code: 'forbidden' }));
+    for (const accountId of ['3', undefined])
+      expect(() => requireSelfOrAdmin(alice, accountId)).toThrow(expect.objectContaining({ status: 403, code: 'forbidden' }));
   });
 });
 

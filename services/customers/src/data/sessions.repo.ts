@@ -88,7 +88,12 @@ export function sessionsRepo(db: Db): SessionsRepo {
     async list(customerId: string, page: { limit: number; offset: number }): Promise<{ data: Session[]; total: number }> {
       const where = 'WHERE customer_id = $1::uuid AND expires_at > now()';
       const [rows, [count]] = await Promise.all([
-        db.sql.query<SessionRow>(`SELECT id, created_at, last_used_at, expires_at, user_agent FROM sessions ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, customerId, page.limit, page.offset),
+        db.sql.query<SessionRow>(
+          `SELECT id, created_at, last_used_at, expires_at, user_agent FROM sessions ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
+          customerId,
+          page.limit,
+          page.offset,
+        ),
         db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM sessions ${where}`, customerId),
       ]);
       return { data: rows.map(toSession), total: count!.n };

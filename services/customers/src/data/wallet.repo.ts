@@ -78,9 +78,7 @@ export function walletRepo(db: Db): WalletRepo {
       ]);
       return {
         total,
-        data: rows.map((row) =>
-          toEntry({ ...row, amount_cents: row.amountCents, balance_after_cents: row.balanceAfterCents, created_at: row.createdAt }),
-        ),
+        data: rows.map((row) => toEntry({ ...row, amount_cents: row.amountCents, balance_after_cents: row.balanceAfterCents, created_at: row.createdAt })),
       };
     },
 

@@ -33,12 +33,15 @@ export function customersDomain(deps: {
   /** A customer setting a new password proves they know the current one; an admin may set one without it. */
   async function newPasswordHash(actor: User, customer: Customer, password: string | undefined, currentPassword: string | undefined, clientAddress: string) {
     if (password === undefined) {
-      if (currentPassword !== undefined) throw new ValidationFailed('currentPassword goes only with password', [{ path: 'body.currentPassword', message: 'only with password' }]);
+      if (currentPassword !== undefined)
+        throw new ValidationFailed('currentPassword goes only with password', [{ path: 'body.currentPassword', message: 'only with password' }]);
       return undefined;
     }
     if (actor.role !== 'admin') {
       if (currentPassword === undefined) {
-        throw new ValidationFailed('Changing the password needs the current one', [{ path: 'body.currentPassword', message: 'is required to change the password' }]);
+        throw new ValidationFailed('Changing the password needs the current one', [
+          { path: 'body.currentPassword', message: 'is required to change the password' },
+        ]);
       }
       // Guesses here count with the login's: a stolen token must not become an unlimited password oracle.
       const attempt = await throttle.attempt(customer.username, clientAddress);

@@ -96,8 +96,7 @@ export interface LedgerEntry {
 }
 
 export type DebitResult =
-  | { outcome: 'debited' | 'already_debited'; entry: LedgerEntry }
-  | { outcome: 'insufficient_funds' | 'no_customer' | 'voided' | 'reference_mismatch' };
+  { outcome: 'debited' | 'already_debited'; entry: LedgerEntry } | { outcome: 'insufficient_funds' | 'no_customer' | 'voided' | 'reference_mismatch' };
 export type RefundResult = { outcome: 'refunded' | 'already_refunded'; entry: LedgerEntry } | { outcome: 'voided' };
 export type CreditResult = { outcome: 'credited' | 'already_credited'; entry: LedgerEntry } | { outcome: 'no_customer' | 'reference_mismatch' };
 

@@ -9,7 +9,10 @@ export interface Limit {
 function limiter(counters: RateLimitsRepo) {
   /** Counts the attempt first (one atomic statement), then refuses it when any limit is past: concurrent attempts cannot overshoot. */
   return async function take(limits: Limit[], windowMs: number, message: string): Promise<void> {
-    const counts = await counters.hit(limits.map((limit) => limit.key), windowMs);
+    const counts = await counters.hit(
+      limits.map((limit) => limit.key),
+      windowMs,
+    );
     for (const { key, max } of limits) {
       const entry = counts.get(key)!;
       if (entry.count > max) {

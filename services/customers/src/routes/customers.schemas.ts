@@ -8,7 +8,10 @@ export const username = z
 const MAX_PASSWORD_BYTES = 72;
 const withinBcrypt = (schema: z.ZodString) =>
   schema.refine((value) => Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`);
-const password = withinBcrypt(z.string().min(8).max(72)).openapi({ example: 'correct-horse-battery', description: `8–72 characters and at most ${MAX_PASSWORD_BYTES} bytes in UTF-8` });
+const password = withinBcrypt(z.string().min(8).max(72)).openapi({
+  example: 'correct-horse-battery',
+  description: `8–72 characters and at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`,
+});
 const name = z.string().min(1).max(50);
 const gender = z.enum(['male', 'female', 'other', 'unspecified']);
 const maritalStatus = z.enum(['single', 'married', 'divorced', 'widowed', 'other']);

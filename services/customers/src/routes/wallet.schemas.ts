@@ -13,9 +13,7 @@ export const transaction = z
 
 export const transactionPage = pageOf(transaction, 'WalletTransactionPage');
 
-export const deposit = z
-  .strictObject({ amountCents: z.number().int().min(1).max(100_000_000) })
-  .openapi('Deposit', { example: { amountCents: 5000 } });
+export const deposit = z.strictObject({ amountCents: z.number().int().min(1).max(100_000_000) }).openapi('Deposit', { example: { amountCents: 5000 } });
 
 export const depositResult = z.object({ balanceCents: z.number().int().min(0), transaction }).openapi('DepositResult');
 

@@ -110,7 +110,7 @@ export function itemsRepo(db: Db, events: Events): ItemsRepo {
       // One statement for the page and its total (the window count is taken before LIMIT): one pool
       // connection and one round trip per list. A page past the end has no row to carry the total, so
       // only then is it counted on its own.
-      const rows = await db.sql.query<(ItemRow & { total: bigint; version: string })>(
+      const rows = await db.sql.query<ItemRow & { total: bigint; version: string }>(
         `SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total, ${LIST_VERSION} FROM items WHERE ${condition} ORDER BY ${ORDER_BY[filter.sort]} ${pageClause}`,
         ...params,
       );
@@ -125,10 +125,7 @@ export function itemsRepo(db: Db, events: Events): ItemsRepo {
     /** A stockCount change is recorded as a correction (delta = new - old) in the same transaction. */
     async update(id: string, changes: ItemChanges, actorId: string): Promise<Item | undefined> {
       return db.sql.transaction(async (tx) => {
-        const [before] = await tx.query<{ stock_count: number }>(
-          'SELECT stock_count FROM items WHERE id = $1::uuid AND deleted_at IS NULL FOR UPDATE',
-          id,
-        );
+        const [before] = await tx.query<{ stock_count: number }>('SELECT stock_count FROM items WHERE id = $1::uuid AND deleted_at IS NULL FOR UPDATE', id);
         if (!before) return undefined;
         const sets: string[] = [];
         const params: unknown[] = [id];
@@ -140,10 +137,7 @@ export function itemsRepo(db: Db, events: Events): ItemsRepo {
         if (changes.stockCount !== undefined) set('stock_count', changes.stockCount, '::int');
         if (changes.lowStockThreshold !== undefined) set('low_stock_threshold', changes.lowStockThreshold, '::int');
         const [row] = sets.length
-          ? await tx.query<ItemRow>(
-              `UPDATE items SET ${sets.join(', ')}, updated_at = now() WHERE id = $1::uuid RETURNING ${ITEM_COLUMNS}`,
-              ...params,
-            )
+          ? await tx.query<ItemRow>(`UPDATE items SET ${sets.join(', ')}, updated_at = now() WHERE id = $1::uuid RETURNING ${ITEM_COLUMNS}`, ...params)
           : await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1::uuid`, id);
         const item = toItem(row!);
         const delta = item.stockCount - before.stock_count;
@@ -165,10 +159,7 @@ export function itemsRepo(db: Db, events: Events): ItemsRepo {
           maxStock,
         );
         if (!row) {
-          const [current] = await tx.query<{ stock_count: number }>(
-            'SELECT stock_count FROM items WHERE id = $1::uuid AND deleted_at IS NULL',
-            id,
-          );
+          const [current] = await tx.query<{ stock_count: number }>('SELECT stock_count FROM items WHERE id = $1::uuid AND deleted_at IS NULL', id);
           if (!current) return { outcome: 'no_item' };
           return { outcome: current.stock_count + delta < 0 ? 'below_zero' : 'above_maximum' };
         }

@@ -75,10 +75,7 @@ export const itemListQuery = pageQuery
     lowStock: queryBoolean
       .optional()
       .openapi({ description: 'Admin only. `true`: stockCount ≤ lowStockThreshold; `false`: the others (no threshold, or above it)' }),
-    sort: z
-      .enum(sorts)
-      .default('createdAt')
-      .openapi({ description: 'A leading `-` sorts descending; ties are broken by id. Names sort case-insensitively.' }),
+    sort: z.enum(sorts).default('createdAt').openapi({ description: 'A leading `-` sorts descending; ties are broken by id. Names sort case-insensitively.' }),
   })
   .refine((query) => query.minPriceCents === undefined || query.maxPriceCents === undefined || query.minPriceCents <= query.maxPriceCents, {
     path: ['minPriceCents'],

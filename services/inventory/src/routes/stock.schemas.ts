@@ -33,9 +33,7 @@ export const reservation = z
   })
   .openapi('StockReservation');
 
-export const releaseRequest = z
-  .strictObject({ reference })
-  .openapi('StockReleaseRequest', { example: { reference: '5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e' } });
+export const releaseRequest = z.strictObject({ reference }).openapi('StockReleaseRequest', { example: { reference: '5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e' } });
 
 export const releaseResult = z
   .object({
@@ -55,5 +53,9 @@ export const returnRequest = z
   });
 
 export const returnResult = z
-  .object({ outcome: z.enum(['returned', 'already_returned']).openapi({ description: '`already_returned`: this reference put the same lines back before; nothing moved now' }) })
+  .object({
+    outcome: z
+      .enum(['returned', 'already_returned'])
+      .openapi({ description: '`already_returned`: this reference put the same lines back before; nothing moved now' }),
+  })
   .openapi('StockReturnResult');

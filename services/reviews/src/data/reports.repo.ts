@@ -51,7 +51,14 @@ export function reportsRepo(db: Db): Pick<ReviewsRepo, 'report' | 'reports'> {
       const [{ n: total } = { n: 0 }] = await db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM review_reports WHERE review_id = $1::uuid', reviewId);
       return {
         total,
-        data: rows.map((row) => ({ id: row.id, reviewId, username: row.reporter, reason: row.reason, counts: row.from_buyer, createdAt: row.created_at.toISOString() })),
+        data: rows.map((row) => ({
+          id: row.id,
+          reviewId,
+          username: row.reporter,
+          reason: row.reason,
+          counts: row.from_buyer,
+          createdAt: row.created_at.toISOString(),
+        })),
       };
     },
   };

@@ -1,5 +1,14 @@
 import { prepared, type EventRecorder } from '@shop/kit';
-import { toReview, type Page, type PurchaseCheck, type RatingSummary, type ReviewRecord, type ReviewsRepo, type ReviewStatus, type ModerationDecision } from '../domain/model';
+import {
+  toReview,
+  type Page,
+  type PurchaseCheck,
+  type RatingSummary,
+  type ReviewRecord,
+  type ReviewsRepo,
+  type ReviewStatus,
+  type ModerationDecision,
+} from '../domain/model';
 import type { Db } from './db';
 import { reportsRepo } from './reports.repo';
 
@@ -21,8 +30,7 @@ interface Row {
   updated_at: Date;
 }
 
-const COLUMNS =
-  'id, item_id, customer_id, username, rating::int, comment, status, verified_purchase, purchase_checked, report_count, created_at, updated_at';
+const COLUMNS = 'id, item_id, customer_id, username, rating::int, comment, status, verified_purchase, purchase_checked, report_count, created_at, updated_at';
 const RETURNING = `RETURNING ${COLUMNS}`;
 
 function toRecord(row: Row): ReviewRecord {
@@ -154,12 +162,7 @@ export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
     async itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary; version: string }> {
       const rows = await db.sql.query<
         Partial<Row> & { n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number; version: string }
-      >(
-        ITEM_PAGE,
-        itemId,
-        page.limit,
-        page.offset,
-      );
+      >(ITEM_PAGE, itemId, page.limit, page.offset);
       const s = rows[0]!;
       return {
         data: rows.filter((row) => row.id).map((row) => toRecord(row as Row)),
@@ -187,15 +190,19 @@ export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
     /** The moderation queue: longest in its status first. */
     async byStatus(status: ReviewStatus, page: Page) {
       const [data, total] = await Promise.all([
-        many(`SELECT ${COLUMNS} FROM reviews WHERE status = $1::"ReviewStatus" ORDER BY status_changed_at, seq LIMIT $2 OFFSET $3`, status, page.limit, page.offset),
+        many(
+          `SELECT ${COLUMNS} FROM reviews WHERE status = $1::"ReviewStatus" ORDER BY status_changed_at, seq LIMIT $2 OFFSET $3`,
+          status,
+          page.limit,
+          page.offset,
+        ),
         count(`SELECT count(*)::int AS n FROM reviews WHERE status = $1::"ReviewStatus"`, status),
       ]);
       return { data, total };
     },
 
     /** Reviews written while sales could not be asked, oldest first. */
-    uncheckedPurchases: (limit: number) =>
-      many(`SELECT ${COLUMNS} FROM reviews WHERE NOT purchase_checked ORDER BY seq LIMIT $1`, limit),
+    uncheckedPurchases: (limit: number) => many(`SELECT ${COLUMNS} FROM reviews WHERE NOT purchase_checked ORDER BY seq LIMIT $1`, limit),
 
     async recordPurchase(id: string, verified: boolean): Promise<void> {
       await db.sql.execute(

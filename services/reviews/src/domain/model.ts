@@ -64,7 +64,14 @@ export interface ModerationDecision {
 
 export interface ReviewsRepo {
   /** undefined when this customer already reviewed this item (the unique index decides, also under races). */
-  create(input: { itemId: string; customerId: string; username: string; rating: number; comment: string; purchase: PurchaseCheck }): Promise<ReviewRecord | undefined>;
+  create(input: {
+    itemId: string;
+    customerId: string;
+    username: string;
+    rating: number;
+    comment: string;
+    purchase: PurchaseCheck;
+  }): Promise<ReviewRecord | undefined>;
   find(id: string): Promise<ReviewRecord | undefined>;
   /** The author's edit: new content goes back to moderation (and to the end of the queue). */
   edit(id: string, changes: { rating?: number; comment?: string }, purchase: PurchaseCheck | undefined): Promise<ReviewRecord | undefined>;
@@ -73,7 +80,10 @@ export interface ReviewsRepo {
   moderate(id: string, decision: ModerationDecision, purchase: PurchaseCheck | undefined): Promise<ReviewRecord | undefined>;
   /** Counts the report; `threshold` open reports from buyers send an approved review back to moderation (every report counts in reportCount). */
   report(reviewId: string, reporter: { id: string; username: string; buyer: boolean }, reason: string, threshold: number): Promise<ReportResult>;
-  reports(reviewId: string, page: Page): Promise<{ data: Array<{ id: string; reviewId: string; username: string; reason: string; counts: boolean; createdAt: string }>; total: number }>;
+  reports(
+    reviewId: string,
+    page: Page,
+  ): Promise<{ data: Array<{ id: string; reviewId: string; username: string; reason: string; counts: boolean; createdAt: string }>; total: number }>;
   /** An item's approved reviews, newest first, with their summary and their version (for the ETag), from one snapshot. */
   itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary; version: string }>;
   /** Reviews written under a username (`approvedOnly` for strangers), or by one customer id (the author's own view). */

@@ -45,8 +45,7 @@ export function reviewsDomain(deps: {
   const existence = readCache<boolean>({ maxAgeMs: deps.itemExistsMaxAgeMs, maxEntries: 10_000 });
 
   const isAuthor = (actor: User | undefined, review: ReviewRecord) => actor?.id === review.customerId;
-  const canSee = (actor: User | undefined, review: ReviewRecord) =>
-    review.status === 'approved' || actor?.role === 'admin' || isAuthor(actor, review);
+  const canSee = (actor: User | undefined, review: ReviewRecord) => review.status === 'approved' || actor?.role === 'admin' || isAuthor(actor, review);
 
   /** The review as this caller may see it; one not visible to them does not exist for them (404). */
   async function load(actor: User | undefined, id: string): Promise<ReviewRecord> {

@@ -52,13 +52,9 @@ export const moderation = z
   })
   .openapi('Moderation', { example: { action: 'reject', note: 'Personal data in the comment' } });
 
-export const newReport = z
-  .strictObject({ reason: z.string().trim().min(1).max(500) })
-  .openapi('NewReport', { example: { reason: 'Advertises another shop' } });
+export const newReport = z.strictObject({ reason: z.string().trim().min(1).max(500) }).openapi('NewReport', { example: { reason: 'Advertises another shop' } });
 
-export const report = z
-  .object({ id: z.uuid(), reviewId: z.uuid(), reason: z.string(), createdAt: z.iso.datetime() })
-  .openapi('ReviewReport');
+export const report = z.object({ id: z.uuid(), reviewId: z.uuid(), reason: z.string(), createdAt: z.iso.datetime() }).openapi('ReviewReport');
 export const reportPage = pageOf(
   report.extend({
     username: z.string().openapi({ description: 'Who reported' }),

@@ -12,7 +12,20 @@ const namesake: User = { id: 'a0000000-0000-4000-8000-000000000004', username: '
 
 function record(status: ReviewStatus, id = `r-${status}`): ReviewRecord {
   const at = '2026-01-01T00:00:00.000Z';
-  return { id, itemId: 'item-1', username: author.username, rating: 4, comment: 'ok', status, verifiedPurchase: false, reportCount: 0, createdAt: at, updatedAt: at, customerId: author.id, purchaseChecked: true };
+  return {
+    id,
+    itemId: 'item-1',
+    username: author.username,
+    rating: 4,
+    comment: 'ok',
+    status,
+    verifiedPurchase: false,
+    reportCount: 0,
+    createdAt: at,
+    updatedAt: at,
+    customerId: author.id,
+    purchaseChecked: true,
+  };
 }
 
 /** The few repository calls these rules reach; anything else fails the test loudly. */
@@ -53,7 +66,8 @@ describe('reading one review', () => {
     const { reviews } = domain(rows);
     await expect(reviews.load(author, `r-${status}`)).resolves.toMatchObject({ status });
     await expect(reviews.load(moderator, `r-${status}`)).resolves.toMatchObject({ status });
-    for (const actor of [undefined, stranger, namesake]) await expect(reviews.load(actor, `r-${status}`)).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    for (const actor of [undefined, stranger, namesake])
+      await expect(reviews.load(actor, `r-${status}`)).rejects.toMatchObject({ status: 404, code: 'not_found' });
   });
 });
 

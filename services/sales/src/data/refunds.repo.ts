@@ -1,5 +1,14 @@
 import type { Queryable } from '@shop/kit';
-import { publicRefund, type IdempotencyClaim, type RefundDecision, type RefundLine, type RefundsRepo, type RefundToDo, type SaleToRefund, type StoredKey } from '../domain/model';
+import {
+  publicRefund,
+  type IdempotencyClaim,
+  type RefundDecision,
+  type RefundLine,
+  type RefundsRepo,
+  type RefundToDo,
+  type SaleToRefund,
+  type StoredKey,
+} from '../domain/model';
 import type { Db } from './db';
 import { claimKey, refuseWithKey, STORE_ANSWER } from './idempotency-keys.repo';
 import type { Events } from './sales.repo';
@@ -67,11 +76,7 @@ export const COMPLETE_REFUND = `WITH r AS (
  * once (WHERE status = PENDING; a refund completed already has its event).
  */
 async function complete(tx: Queryable, events: Events, refund: RefundToDo, extra: { recovered: boolean }): Promise<boolean> {
-  const [row] = await tx.query<{ changed: number }>(
-    COMPLETE_REFUND,
-    refund.id,
-    extra.recovered ? 1 : 0,
-  );
+  const [row] = await tx.query<{ changed: number }>(COMPLETE_REFUND, refund.id, extra.recovered ? 1 : 0);
   await tx.execute(STORE_ANSWER.refund, refund.id, 201, JSON.stringify(publicRefund(refund)));
   if (row!.changed !== 1) return false;
   await events.record(tx, 'refund.completed', publicRefund(refund));
@@ -97,22 +102,19 @@ export function refundsRepo(db: Db, events: Events): RefundsRepo {
           const existing = await claimKey(tx, input.claim, { refundId: input.id });
           if (existing) return { kind: 'existing' as const, existing };
         }
-        const [sale] = await tx.query<{ id: string; customer_id: string; created_at: Date }>(
-          LOCK_SALE,
-          input.saleId,
-        );
-        const lines = sale
-          ? await tx.query<{ item_id: string; quantity: number; unit_price_cents: string; recorded: number }>(
-              LINES_LEFT,
-              input.saleId,
-            )
-          : [];
+        const [sale] = await tx.query<{ id: string; customer_id: string; created_at: Date }>(LOCK_SALE, input.saleId);
+        const lines = sale ? await tx.query<{ item_id: string; quantity: number; unit_price_cents: string; recorded: number }>(LINES_LEFT, input.saleId) : [];
         const decision = decide(
           sale && {
             id: sale.id,
             customerId: sale.customer_id,
             createdAt: sale.created_at,
-            lines: lines.map((line) => ({ itemId: line.item_id, quantity: line.quantity, unitPriceCents: Number(line.unit_price_cents), left: line.quantity - line.recorded })),
+            lines: lines.map((line) => ({
+              itemId: line.item_id,
+              quantity: line.quantity,
+              unitPriceCents: Number(line.unit_price_cents),
+              left: line.quantity - line.recorded,
+            })),
           },
         );
         if ('refusal' in decision) {

@@ -23,7 +23,10 @@ const linesOf = (input: PurchaseInput): PurchaseLine[] => ('lines' in input ? in
 
 /** The fingerprint of a request: the same key with another fingerprint is a reused key (422). */
 export function requestHash(method: string, path: string, body: unknown): string {
-  return crypto.createHash('sha256').update(JSON.stringify([method.toUpperCase(), path, body])).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([method.toUpperCase(), path, body]))
+    .digest('hex');
 }
 
 /** The canonical body of a purchase (`{itemId}` and `{itemId, quantity: 1}` are the same request). */
@@ -189,4 +192,3 @@ export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo }) {
   };
 }
 export type PurchasesDomain = ReturnType<typeof purchasesDomain>;
-

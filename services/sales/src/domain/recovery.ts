@@ -51,11 +51,15 @@ export function recoveryDomain(deps: {
     while (!stopped) {
       const requestId = `sweep-${crypto.randomUUID()}`;
       const result = await refunds
-        .settlePending({ ageMs: deps.ageMs, exclude: pending, lockTimeoutMs: deps.lockTimeoutMs, statementTimeoutMs: deps.statementTimeoutMs }, async (refund) => {
-          const outcome = await runForward(forward, { refund, requestId });
-          if (outcome.outcome === 'pending') logger.error({ refundId: refund.id, requestId, step: outcome.step, err: outcome.cause }, 'pending refund could not be completed yet; will retry');
-          return outcome.outcome === 'done';
-        })
+        .settlePending(
+          { ageMs: deps.ageMs, exclude: pending, lockTimeoutMs: deps.lockTimeoutMs, statementTimeoutMs: deps.statementTimeoutMs },
+          async (refund) => {
+            const outcome = await runForward(forward, { refund, requestId });
+            if (outcome.outcome === 'pending')
+              logger.error({ refundId: refund.id, requestId, step: outcome.step, err: outcome.cause }, 'pending refund could not be completed yet; will retry');
+            return outcome.outcome === 'done';
+          },
+        )
         .catch((err) => {
           const fault = databaseFault(err);
           if (fault) reportDatabaseFault(logger, fault, err);

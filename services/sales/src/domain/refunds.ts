@@ -28,7 +28,12 @@ export const refundFingerprint = (saleId: string, input: RefundInput) => ({
  * an admin may leave the units out of stock; each line at most what no recorded refund has taken; no lines
  * means all that is left. The amount of a line is its unit price as paid × quantity.
  */
-export function decideRefund(actor: User, sale: SaleToRefund | undefined, input: RefundInput, options: { windowDays: number; now: Date }): { lines: RefundLine[] } | { error: AppError } {
+export function decideRefund(
+  actor: User,
+  sale: SaleToRefund | undefined,
+  input: RefundInput,
+  options: { windowDays: number; now: Date },
+): { lines: RefundLine[] } | { error: AppError } {
   const admin = actor.role === 'admin';
   if (!sale || (!admin && sale.customerId !== actor.id)) return { error: new NotFound('No such sale') };
   if (input.restock === false && !admin) return { error: new Forbidden('Only an admin may refund without putting the units back in stock') };
@@ -43,7 +48,9 @@ export function decideRefund(actor: User, sale: SaleToRefund | undefined, input:
     const line = byItem.get(want.itemId.toLowerCase());
     if (!line) return { error: new Conflict('This item is not in the sale', [{ path: `lines.${index}.itemId`, message: 'not in the sale' }]) };
     if (want.quantity > line.left) {
-      return { error: new Conflict(`Only ${line.left} of this line are left to refund`, [{ path: `lines.${index}.quantity`, message: `at most ${line.left}` }]) };
+      return {
+        error: new Conflict(`Only ${line.left} of this line are left to refund`, [{ path: `lines.${index}.quantity`, message: `at most ${line.left}` }]),
+      };
     }
     lines.push({ itemId: line.itemId, quantity: want.quantity, amountCents: line.unitPriceCents * want.quantity });
   }
@@ -91,7 +98,12 @@ export function refundsDomain(deps: SagaDeps & { refunds: RefundsRepo; windowDay
   const steps = refundSteps(deps);
 
   return {
-    async refund(actor: User, saleId: string, input: RefundInput, options: { requestId: string; idempotency?: { key: string; requestHash: string } }): Promise<RefundOutcome> {
+    async refund(
+      actor: User,
+      saleId: string,
+      input: RefundInput,
+      options: { requestId: string; idempotency?: { key: string; requestHash: string } },
+    ): Promise<RefundOutcome> {
       const { requestId } = options;
       const claim = options.idempotency && { customerId: actor.id, ...options.idempotency, ttlHours: deps.idempotencyTtlHours };
       let refusal: AppError | undefined;
@@ -101,10 +113,7 @@ export function refundsDomain(deps: SagaDeps & { refunds: RefundsRepo; windowDay
         refusal = decision.error;
         return { refusal: { status: refusal.status, body: problemBody(refusal) } };
       };
-      const recorded = await refunds.record(
-        { id: crypto.randomUUID(), saleId, reason: input.reason ?? null, restock: input.restock ?? true, claim },
-        decide,
-      );
+      const recorded = await refunds.record({ id: crypto.randomUUID(), saleId, reason: input.reason ?? null, restock: input.restock ?? true, claim }, decide);
       if (recorded.kind === 'refused') throw refusal!;
       if (recorded.kind === 'existing') {
         const { existing } = recorded;
@@ -116,7 +125,10 @@ export function refundsDomain(deps: SagaDeps & { refunds: RefundsRepo; windowDay
       const { refund } = recorded;
       const result = await runForward(steps, { refund, requestId });
       if (result.outcome === 'pending') {
-        logger.warn({ refundId: refund.id, requestId, step: result.step, cause: String(result.cause) }, 'refund recorded but not completed yet; the recovery sweep will finish it');
+        logger.warn(
+          { refundId: refund.id, requestId, step: result.step, cause: String(result.cause) },
+          'refund recorded but not completed yet; the recovery sweep will finish it',
+        );
         throw new ServiceUnavailable('The refund is recorded and will be completed shortly; a service it needs is unavailable right now');
       }
       // Completed here, or by a sweep that got there first: either way it is done, once.

@@ -60,7 +60,9 @@ export async function runBackward<C>(steps: Step<C>[], ctx: C): Promise<Backward
       } catch (undoError) {
         return { outcome: 'stuck', step: step.name, cause: undoError };
       }
-      return refused ? { outcome: 'refused', step: step.name, answer: error.answer, reason: error.reason } : { outcome: 'undone', step: step.name, cause: error };
+      return refused
+        ? { outcome: 'refused', step: step.name, answer: error.answer, reason: error.reason }
+        : { outcome: 'undone', step: step.name, cause: error };
     }
   }
   return { outcome: 'done' };

@@ -22,7 +22,12 @@ const basket = z
 
 /** `{itemId, quantity?}` or `{lines: [...]}`; both or neither is a 400 (each form refuses the other's fields). */
 export const purchase = z.union([oneLine, basket]).openapi('Purchase', {
-  example: { lines: [{ itemId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b', quantity: 2 }, { itemId: '0f8fad5b-d9cb-469f-a165-70867728950e', quantity: 1 }] },
+  example: {
+    lines: [
+      { itemId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b', quantity: 2 },
+      { itemId: '0f8fad5b-d9cb-469f-a165-70867728950e', quantity: 1 },
+    ],
+  },
 });
 
 export const purchaseHeaders = z.object({
@@ -104,7 +109,10 @@ export const refund = z
   .object({
     id: z.uuid(),
     saleId: z.uuid(),
-    lines: z.array(z.object({ itemId: z.uuid(), quantity: z.number().int().min(1).max(1000), amountCents: z.number().int().min(0) })).min(1).max(50),
+    lines: z
+      .array(z.object({ itemId: z.uuid(), quantity: z.number().int().min(1).max(1000), amountCents: z.number().int().min(0) }))
+      .min(1)
+      .max(50),
     amountCents: z.number().int().min(0).openapi({ description: "Each line's unit price as paid × quantity, summed" }),
     reason: z.string().nullable(),
     restocked: z.boolean(),

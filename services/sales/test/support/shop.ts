@@ -8,7 +8,11 @@ export const newItem = (overrides: Partial<ItemBody> = {}) => newTestItem({ cate
 /** The balance as the API answers it, checked against the stored ledger (they must always agree). */
 export async function balanceOf(customer: TestCustomer): Promise<number> {
   const res = await api('customers').get(`/customers/${customer.username}`).set(customer.auth);
-  const [stored] = await sql('customers', 'SELECT balance_cents::int AS balance, (SELECT coalesce(sum(amount_cents), 0)::int FROM ledger_entries WHERE customer_id = $1) AS ledger FROM customers WHERE id = $1', [customer.id]);
+  const [stored] = await sql(
+    'customers',
+    'SELECT balance_cents::int AS balance, (SELECT coalesce(sum(amount_cents), 0)::int FROM ledger_entries WHERE customer_id = $1) AS ledger FROM customers WHERE id = $1',
+    [customer.id],
+  );
   expect(res.body.balanceCents).toBe(stored.balance);
   expect(stored.ledger).toBe(stored.balance);
   return stored.balance;
@@ -16,7 +20,9 @@ export async function balanceOf(customer: TestCustomer): Promise<number> {
 
 /** The customer's ledger rows for one sale. */
 export const ledgerFor = (saleId: string) =>
-  sql<{ type: string; amount: number }>('customers', 'SELECT type::text, amount_cents::int AS amount FROM ledger_entries WHERE reference = $1 ORDER BY seq', [saleId]);
+  sql<{ type: string; amount: number }>('customers', 'SELECT type::text, amount_cents::int AS amount FROM ledger_entries WHERE reference = $1 ORDER BY seq', [
+    saleId,
+  ]);
 
 export const salesOf = (customerId: string) =>
   sql<{ id: string; status: string; failure_reason: string | null; recovery_count: number }>(
@@ -26,7 +32,10 @@ export const salesOf = (customerId: string) =>
   );
 
 export const buy = (customer: TestCustomer, itemId: string, quantity?: number) =>
-  api('sales').post('/sales').set(customer.auth).send(quantity === undefined ? { itemId } : { itemId, quantity });
+  api('sales')
+    .post('/sales')
+    .set(customer.auth)
+    .send(quantity === undefined ? { itemId } : { itemId, quantity });
 
 /** A customer with money, and an item. */
 export async function buyerAndItem(options: { balanceCents?: number; stockCount?: number; priceCents?: number } = {}) {

@@ -21,8 +21,18 @@ describe('the purchase fingerprint', () => {
       hashOf({ itemId, quantity: 3 }),
       hashOf({ itemId, quantity: 2 }, 'PUT'),
       hashOf({ itemId, quantity: 2 }, 'POST', '/sales/'),
-      hashOf({ lines: [{ itemId, quantity: 1 }, { itemId: other, quantity: 1 }] }),
-      hashOf({ lines: [{ itemId: other, quantity: 1 }, { itemId, quantity: 1 }] }),
+      hashOf({
+        lines: [
+          { itemId, quantity: 1 },
+          { itemId: other, quantity: 1 },
+        ],
+      }),
+      hashOf({
+        lines: [
+          { itemId: other, quantity: 1 },
+          { itemId, quantity: 1 },
+        ],
+      }),
     ];
     expect(new Set(hashes).size).toBe(hashes.length);
   });
