@@ -231,11 +231,10 @@ async function main() {
     ];
 
     if (SOAK_SECONDS) {
-      await soak(
-        system,
-        scenarios.filter((scenario) => !scenario.name.includes('login')),
-        itemIds,
-      );
+      const mixed = scenarios.filter((scenario) => !scenario.name.includes('login'));
+      // The refunds need their sales bought first, as in a scenario run.
+      for (const scenario of mixed) await scenario.prepare?.();
+      await soak(system, mixed, itemIds);
       return;
     }
     const servicePids = Object.fromEntries(system.processes.map((p) => [p.name, p.child.pid!]));

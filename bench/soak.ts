@@ -21,7 +21,7 @@ export async function soak(system: TestSystem, scenarios: Array<{ service: strin
     samples.push({ t: (Date.now() - started) / 1000, rss });
   };
   const timer = setInterval(sample, 5000);
-  console.log(`soak: ${SOAK_SECONDS} s of mixed load (reads and purchases) at ${CONNECTIONS} connections …`);
+  console.log(`soak: ${SOAK_SECONDS} s of mixed load (reads, purchases and refunds) at ${CONNECTIONS} connections …`);
   // autocannon sends to one origin: each service gets its share of the connections.
   const results = await Promise.all(
     scenarios.map((scenario) =>
@@ -54,7 +54,7 @@ export async function soak(system: TestSystem, scenarios: Array<{ service: strin
   const requests = results.reduce((sum, r) => sum + r.requests.total, 0);
   const errors = results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0);
   const lines = [
-    `Soak measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${SOAK_SECONDS} s of mixed load (${scenarios.length} request kinds incl. purchases) at ${CONNECTIONS} connections; ${requests} requests, ${errors} errors.`,
+    `Soak measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${SOAK_SECONDS} s of mixed load (${scenarios.length} request kinds incl. purchases and refunds) at ${CONNECTIONS} connections; ${requests} requests, ${errors} errors.`,
     '',
     '| service | RSS MB, minute 2 (mean) | RSS MB, last minute (mean) | peak RSS MB | slope after minute 1 (MB/min) |',
     '|---|---:|---:|---:|---:|',
