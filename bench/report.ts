@@ -35,7 +35,7 @@ export function report(rows: Row[], books: Books | undefined, webhooks?: { deliv
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const services = ['customers', 'inventory', 'sales', 'reviews'];
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; ${CONNECTIONS} connections; each scenario ${ROUNDS} rounds of ${DURATION} s, taking turns with its ceiling, after ${WARMUP_SECONDS} s of warm-up; load generator, services and PostgreSQL share the machine.`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; ${CONNECTIONS} connections; each scenario ${ROUNDS} rounds of ${DURATION} s, taking turns with its ceiling, after ${WARMUP_SECONDS} s of warm-up; services ${process.env.BENCH_TSX ? 'through tsx' : 'compiled (as the image runs them)'} at log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; load generator, services and PostgreSQL share the machine.`,
     '',
     `| scenario | req/s | p50 ms | p99 ms | errors | ceiling req/s | ceiling p99 ms | of ceiling | fixed rate at p99 ≤ ${P99_TARGET_MS} ms | peak RSS MB (${services.join(' / ')}) |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
