@@ -77,6 +77,16 @@ async function main() {
     if (PG_SETTINGS.length) await query(system.context.databaseUrls.customers, 'SELECT pg_reload_conf()');
     const { urls } = system.context;
     const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+    /** A purchase by a random customer, with the body `order()` gives. */
+    const purchaseBySomeone = (order: () => unknown): autocannon.Request => ({
+      method: 'POST',
+      setupRequest: (req) => ({
+        ...req,
+        path: '/sales',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${pick(tokens)}` },
+        body: JSON.stringify(order()),
+      }),
+    });
 
     // Refunds need sales to refund: one unit per request, handed out in turn to the shop and its ceiling from
     // sales bought before that scenario (REFUND_SALES sales of REFUND_UNITS units), so no request finds nothing left.
@@ -142,20 +152,7 @@ async function main() {
         name: 'POST /sales (full purchase)',
         service: urls.sales,
         webhook: true,
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (req) => {
-              const i = Math.floor(Math.random() * customers.length);
-              return {
-                ...req,
-                path: '/sales',
-                headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}` },
-                body: JSON.stringify({ itemId: pick(itemIds) }),
-              };
-            },
-          },
-        ],
+        requests: [purchaseBySomeone(() => ({ itemId: pick(itemIds) }))],
         ceiling: [
           {
             method: 'POST',
@@ -166,20 +163,7 @@ async function main() {
       {
         name: 'POST /sales (3-line basket)',
         service: urls.sales,
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (req) => {
-              const i = Math.floor(Math.random() * customers.length);
-              return {
-                ...req,
-                path: '/sales',
-                headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}` },
-                body: JSON.stringify({ lines: basket().map((itemId) => ({ itemId })) }),
-              };
-            },
-          },
-        ],
+        requests: [purchaseBySomeone(() => ({ lines: basket().map((itemId) => ({ itemId })) }))],
         ceiling: [
           {
             method: 'POST',

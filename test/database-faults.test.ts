@@ -40,6 +40,18 @@ const expectHonest = (answers: Answer[]) => {
   expect(answers.filter((a) => a.status === 503 && !a.retryAfter).length).toBe(0);
 };
 
+/** One keyed purchase of one unit by each buyer, all at once. */
+const buyOnceEach = (buyers: Array<{ token: string }>, item: { id: string }) =>
+  Promise.all(
+    buyers.map((b) =>
+      shop.call(shop.url('sales'), 'POST', '/sales', {
+        token: b.token,
+        body: { itemId: item.id, quantity: 1 },
+        headers: { 'idempotency-key': crypto.randomUUID() },
+      }),
+    ),
+  );
+
 /** Buyers that each buy one unit per intent with an Idempotency-Key, retrying an intent until it is definite. */
 function purchaseLoad(item: { id: string }, buyers: Array<{ token: string }>) {
   const answers: Answer[] = [];
@@ -174,15 +186,7 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
     // Answered while the lock is still held: nothing waits for it to end.
     const [reads, purchases, ready] = await Promise.all([
       Promise.all(Array.from({ length: 10 }, () => shop.call(shop.url('inventory'), 'GET', `/items/${item.id}`))),
-      Promise.all(
-        buyers.map((b) =>
-          shop.call(shop.url('sales'), 'POST', '/sales', {
-            token: b.token,
-            body: { itemId: item.id, quantity: 1 },
-            headers: { 'idempotency-key': crypto.randomUUID() },
-          }),
-        ),
-      ),
+      buyOnceEach(buyers, item),
       readyOf('inventory'),
     ]);
     await held.release();
@@ -222,15 +226,7 @@ describe('a long ACCESS EXCLUSIVE lock', () => {
     expect((await readyOf('customers')).status).toBe(200);
     const held = await lock('customers', 'customers, ledger_entries');
     const [purchases, deposits, reads, ready] = await Promise.all([
-      Promise.all(
-        buyers.map((b) =>
-          shop.call(shop.url('sales'), 'POST', '/sales', {
-            token: b.token,
-            body: { itemId: item.id, quantity: 1 },
-            headers: { 'idempotency-key': crypto.randomUUID() },
-          }),
-        ),
-      ),
+      buyOnceEach(buyers, item),
       Promise.all(
         buyers.map((b) => shop.call(shop.url('customers'), 'POST', `/customers/${b.username}/wallet/deposits`, { token: b.token, body: { amountCents: 500 } })),
       ),
