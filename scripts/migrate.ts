@@ -20,30 +20,44 @@ async function main() {
     process.exit(2);
   }
   const started = Date.now();
-  // Connection refused while the database container is still starting: retry for a while (compose and
-  // Kubernetes start everything at once; a healthcheck dependency is not always there).
+  // Started beside its database (compose, Kubernetes), the step may find it still starting, or its host name
+  // missing from the network's DNS for a moment (podman's DNS drops queries while other containers start).
+  // The whole step is tried again: each migration is its own transaction, recorded once, so a step cut off
+  // half-way resumes where it stopped.
   const deadline = started + Number(process.env.MIGRATE_WAIT_MS ?? 60_000);
+  let applied: string[];
   for (;;) {
     try {
       await ensureDatabase(url).catch((error: { code?: string }) => {
-        if (error.code === 'ECONNREFUSED' || error.code === '57P03' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') throw error;
+        if (isTransient(error)) throw error;
         // no permission to connect to `postgres` / create databases: the database must already exist
+      });
+      // A migration waits at most MIGRATE_LOCK_TIMEOUT_MS for its locks (the shop queues behind it meanwhile).
+      applied = await applyMigrations(url, path.join(ROOT, 'prisma', service, 'migrations'), {
+        statementTimeoutMs: Number(process.env.MIGRATE_STATEMENT_TIMEOUT_MS ?? 600_000),
+        lockTimeoutMs: Number(process.env.MIGRATE_LOCK_TIMEOUT_MS ?? 10_000),
       });
       break;
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      if (!isTransient(error) || Date.now() > deadline) throw error;
+      console.error(`${service}: the database is not answering yet (${(error as Error).message}); trying again`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-  // A migration waits at most MIGRATE_LOCK_TIMEOUT_MS for its locks (the shop queues behind it meanwhile).
-  const applied = await applyMigrations(url, path.join(ROOT, 'prisma', service, 'migrations'), {
-    statementTimeoutMs: Number(process.env.MIGRATE_STATEMENT_TIMEOUT_MS ?? 600_000),
-    lockTimeoutMs: Number(process.env.MIGRATE_LOCK_TIMEOUT_MS ?? 10_000),
-  });
   console.log(
     applied.length
       ? `${service}: applied ${applied.length} migration(s) in ${Date.now() - started} ms: ${applied.join(', ')}`
       : `${service}: up to date (${Date.now() - started} ms)`,
+  );
+}
+
+/** The database is not there yet, or the connection was cut: worth another try (unlike a wrong password). */
+function isTransient(error: unknown): boolean {
+  const { code, message, cause } = (error ?? {}) as { code?: string; message?: string; cause?: unknown };
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ETIMEDOUT', '57P01', '57P03', '53300'].includes(code ?? '') ||
+    /Connection terminated|not queryable/i.test(message ?? '') ||
+    (cause !== undefined && isTransient(cause))
   );
 }
 

@@ -36,6 +36,7 @@ export async function applyMigrations(
   limits: { statementTimeoutMs?: number; lockTimeoutMs?: number } = {},
 ): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {}); // a lost connection also fails the query in flight, which reports it
   await client.connect();
   const applied: string[] = [];
   try {
@@ -72,7 +73,7 @@ export async function applyMigrations(
         );
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK');
+        await client.query('ROLLBACK').catch(() => {}); // on a lost connection the server rolled back already
         throw new Error(`migration ${name} failed: ${(error as Error).message}`, { cause: error });
       }
       applied.push(name);

@@ -119,3 +119,22 @@ export function reportDatabaseFault(logger: Logger, fault: DatabaseFault, error:
   window.timer = setTimeout(tick, WINDOW_MS).unref();
   open.set(fault.cause, window);
 }
+
+/**
+ * Runs a start-up step until the database lets it through. Started beside its database (docker-compose,
+ * Kubernetes), a service may find it still starting, or its host name not yet in the network's DNS; it
+ * waits (backing off to 5 s, one log line per try) instead of exiting into a restart loop. Anything that is
+ * not a database fault (a wrong password, a bug) is thrown at once.
+ */
+export async function untilDatabaseAnswers<T>(what: string, step: () => Promise<T>, logger: Logger): Promise<T> {
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      return await step();
+    } catch (error) {
+      const fault = databaseFault(error);
+      if (!fault) throw error;
+      logger.warn({ cause: fault.cause, err: error, retryInMs: delayMs }, `${what}: the database is not answering yet; trying again`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { runService } from '@shop/kit';
+import { runService, untilDatabaseAnswers } from '@shop/kit';
 import { createApp } from './app';
 import { DEVELOPMENT_ADMIN_PASSWORD, loadConfig } from './config';
 import { connectDatabase } from './data/db';
@@ -11,7 +11,11 @@ runService({
   async start({ config, db, logger, isReady }) {
     const signer = createSigner(config);
     const { app, customers, webhooks } = createApp({ config, db, logger, signer, isReady });
-    await customers.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD ?? DEVELOPMENT_ADMIN_PASSWORD);
+    await untilDatabaseAnswers(
+      'creating the admin account',
+      () => customers.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD ?? DEVELOPMENT_ADMIN_PASSWORD),
+      logger,
+    );
     if (!config.ADMIN_PASSWORD) logger.warn(`admin account "${config.ADMIN_USERNAME}" uses the development password "${DEVELOPMENT_ADMIN_PASSWORD}"`);
     // The delivery worker stops (its attempts in flight finish) before the database goes.
     return { app, cleanups: [webhooks.stop], afterListen: webhooks.start };
