@@ -2,11 +2,11 @@
 // once: the migration step and a service's own start-up work wait and try again instead of exiting. The fault
 // is a TCP relay in front of the run's PostgreSQL that cuts the connections it is told to (what a DNS lookup
 // that fails for a moment, or a database still starting, looks like to the client: the connection is gone).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { dropDatabase, freePort } from '@shop/devkit';
+import { dropDatabase, freePort, startService } from '@shop/devkit';
 import { startInstance, system } from '@shop/testkit';
 import pg from 'pg';
 
@@ -110,6 +110,30 @@ describe('a service whose database is not answering at start-up', () => {
       await customers.stop();
     } finally {
       await faulty.close();
+    }
+  }, 90_000);
+
+  it('stops at once, exit code 0, on SIGTERM while it waits (as a container PID 1 it would otherwise be killed 10 s later)', async () => {
+    const down = await relay(() => true);
+    let output = '';
+    let child: ChildProcess | undefined;
+    const starting = startService(
+      'customers',
+      { ...system().env.customers, PORT: String(await freePort()), DATABASE_URL: down.via(system().databaseUrls.customers), LOG_LEVEL: 'info' },
+      { stdio: 'pipe', onSpawn: (spawned) => (child = spawned) },
+    ).catch((error: Error) => error);
+    try {
+      child!.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      // Waiting for the database: some connection attempts were cut, and it said so.
+      while (!output.includes('the database is not answering yet')) await new Promise((resolve) => setTimeout(resolve, 100));
+      const exited = new Promise((resolve) => child!.once('exit', (code, signal) => resolve({ code, signal })));
+      child!.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(output).toContain('stopped while starting');
+      expect(await starting).toBeInstanceOf(Error); // it never became ready
+    } finally {
+      child?.kill('SIGKILL');
+      await down.close();
     }
   }, 90_000);
 });

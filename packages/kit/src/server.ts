@@ -110,6 +110,13 @@ export function runService<C extends DatabaseConfig & { LOG_LEVEL: string; HOST:
     });
     let draining = false;
     const isReady = async () => !draining && (await db.ping());
+    // Until serve() takes over graceful shutdown there is nothing to drain, and as a container's PID 1 an
+    // unhandled SIGTERM would be ignored (the engine then waits its 10 s and kills): stop at once.
+    const stopWhileStarting = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'stopped while starting');
+      process.exit(0);
+    };
+    process.once('SIGTERM', stopWhileStarting).once('SIGINT', stopWhileStarting);
     const { app, cleanups = [], afterListen } = await options.start({ config, db, logger, isReady, isDraining: () => draining });
     await serve({
       app,
@@ -120,6 +127,7 @@ export function runService<C extends DatabaseConfig & { LOG_LEVEL: string; HOST:
       onDraining: () => (draining = true),
       cleanups: [...cleanups, () => db.close()],
     });
+    process.off('SIGTERM', stopWhileStarting).off('SIGINT', stopWhileStarting);
     afterListen?.();
   })().catch((error) => {
     console.error(error instanceof ConfigError ? error.message : error);
