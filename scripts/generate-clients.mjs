@@ -1,8 +1,7 @@
 // Generates each service's Prisma client after install (or only the services named as arguments: the
 // Docker images generate just their own). Prisma 6.19.3 with engineType "client" needs no engine binary;
 // pointing the engine variables at an existing file keeps the CLI from trying to download one (no network).
-// The CLI is found from the workspace root, else through @shop/devkit (images install only the service,
-// its packages and devkit, not the root's devDependencies).
+// The CLI is found through @shop/devkit (which images install too), else from the workspace root.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +17,13 @@ const env = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://unused@127.0.0.1/unused',
 };
 
-/** The CLI and the folder to run it in (it insists that the project it runs in lists prisma itself). */
+/**
+ * The CLI and the folder to run it in (it insists that the project it runs in lists prisma itself). devkit's
+ * folder first: run from the root, the CLI bakes the path of a root `.env` (compose's secrets, from
+ * `pnpm compose:env`) into the client, which would then load it at every start.
+ */
 function prismaCli() {
-  for (const from of [root, path.join(root, 'packages/devkit')]) {
+  for (const from of [path.join(root, 'packages/devkit'), root]) {
     try {
       return { cli: createRequire(path.join(from, 'package.json')).resolve('prisma/build/index.js'), cwd: from };
     } catch {
