@@ -51,7 +51,11 @@ async function main() {
   );
 }
 
-/** The database is not there yet, or the connection was cut: worth another try (unlike a wrong password). */
+/**
+ * The database is not there yet, or the connection was cut: worth another try (unlike a wrong password). The
+ * connection-level subset of the kit's databaseFault(), written out here because the migration runs from the
+ * image through tsx, where the kit exists only compiled and is not linked for scripts/.
+ */
 function isTransient(error: unknown): boolean {
   const { code, message, cause } = (error ?? {}) as { code?: string; message?: string; cause?: unknown };
   return (

@@ -2,7 +2,7 @@
 // every signature with the `standardwebhooks` package. Each test subscribes its own receiver and looks only
 // at the deliveries about its own resources (other test files' events reach it too).
 import { isPublicAddress } from '../packages/kit/src/webhooks/targets';
-import { admin, api, newCustomer, sql, startInstance, startIsolated, unique } from '@shop/testkit';
+import { admin, api, deleteItem, newCustomer, sql, startInstance, startIsolated, unique } from '@shop/testkit';
 import { startReceiver, type Receiver } from './support/receiver';
 import { eventually, subscribe, unsubscribe } from './support/webhooks';
 
@@ -78,13 +78,7 @@ describe('every event type is delivered, signed per Standard Webhooks, with the 
       await receiver.waitFor((d) => d.type === 'item.updated' && d.data.stockCount === 15 && d.data.id === item.id, 'item.updated (adjustment)'),
     ).toMatchObject({ data: adjusted });
 
-    expect(
-      (
-        await api('inventory')
-          .delete(`/items/${item.id}`)
-          .set((await admin()).auth)
-      ).status,
-    ).toBe(204);
+    await deleteItem(item.id);
     const deleted = await receiver.waitFor((d) => d.type === 'item.deleted' && d.data.id === item.id, 'item.deleted');
     expect(deleted).toMatchObject({ verified: true, data: { ...adjusted, updatedAt: expect.any(String) } });
   });

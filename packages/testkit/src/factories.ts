@@ -126,6 +126,14 @@ export async function newItem(overrides: Partial<ItemBody> = {}): Promise<TestIt
   return res.body as TestItem;
 }
 
+/** Deletes an item through inventory's API (as admin); throws unless it answers 204. */
+export async function deleteItem(itemId: string): Promise<void> {
+  const res = await api('inventory')
+    .delete(`/items/${itemId}`)
+    .set((await admin()).auth);
+  if (res.status !== 204) throw new Error(`item deletion failed: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
 /** The stock count as stored in inventory's database (not as an answer says). */
 export async function stockOf(itemId: string): Promise<number> {
   const [row] = await sql<{ stock_count: number }>('inventory', 'SELECT stock_count FROM items WHERE id = $1', [itemId]);

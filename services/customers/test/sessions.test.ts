@@ -15,6 +15,14 @@ const logIn = async (c: { username: string; password: string }, userAgent = 'jes
 const refresh = (refreshToken: string) => api('customers').post('/auth/refresh').send({ refreshToken });
 /** A self route of customers: it refuses a token of an ended session at once. */
 const profile = (c: TestCustomer, accessToken: string) => api('customers').get(`/customers/${c.username}`).set(bearer(accessToken));
+/** What login and refresh answer: a 15-minute access token and a 30-day refresh token. */
+const TOKEN_PAIR = {
+  accessToken: expect.any(String),
+  tokenType: 'Bearer',
+  expiresIn: 900,
+  refreshToken: expect.any(String),
+  refreshExpiresIn: 30 * 86_400,
+};
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
 describe('POST /auth/login', () => {
@@ -23,13 +31,7 @@ describe('POST /auth/login', () => {
     const res = await api('customers').post('/auth/login').send({ username: c.username, password: c.password });
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toEqual({
-      accessToken: expect.any(String),
-      tokenType: 'Bearer',
-      expiresIn: 900,
-      refreshToken: expect.any(String),
-      refreshExpiresIn: 30 * 86_400,
-    });
+    expect(res.body).toEqual(TOKEN_PAIR);
     // 256 random bits, base64url.
     expect(Buffer.from(res.body.refreshToken, 'base64url')).toHaveLength(32);
     const claims = jwt.decode(res.body.accessToken) as jwt.JwtPayload;
@@ -48,13 +50,7 @@ describe('POST /auth/refresh', () => {
     const res = await refresh(first.refreshToken);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toEqual({
-      accessToken: expect.any(String),
-      tokenType: 'Bearer',
-      expiresIn: 900,
-      refreshToken: expect.any(String),
-      refreshExpiresIn: 30 * 86_400,
-    });
+    expect(res.body).toEqual(TOKEN_PAIR);
     expect(res.body.refreshToken).not.toBe(first.refreshToken);
     expect((jwt.decode(res.body.accessToken) as jwt.JwtPayload).sid).toBe((jwt.decode(first.accessToken) as jwt.JwtPayload).sid);
     expect((await profile(c, res.body.accessToken)).status).toBe(200);

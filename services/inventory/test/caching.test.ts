@@ -1,4 +1,4 @@
-import { admin, api, expectChanged, expectRevalidates, serviceAuth, unique } from '@shop/testkit';
+import { admin, api, deleteItem, expectChanged, expectRevalidates, serviceAuth, unique } from '@shop/testkit';
 import { newItem } from './helpers';
 
 let adminAuth: { Authorization: string };
@@ -73,7 +73,7 @@ describe('HTTP caching of GET /items', () => {
     await api('inventory').post(`/items/${item.id}/stock-adjustments`).set(adminAuth).send({ delta: 1 }).expect(200);
     await changed(list, tag);
     tag = await fresh(list);
-    await api('inventory').delete(`/items/${item.id}`).set(adminAuth).expect(204);
+    await deleteItem(item.id);
     await changed(list, tag);
     tag = await fresh(list);
     await newItem();

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { admin, api, expectProblem, newCustomer, newItem, serviceAuth, sql, stockOf, unique } from '@shop/testkit';
+import { admin, api, deleteItem, expectProblem, newCustomer, newItem, serviceAuth, sql, stockOf, unique } from '@shop/testkit';
 import { movementsSum, release, reserve, reserveLines } from './helpers';
 
 let adminAuth: { Authorization: string };
@@ -77,7 +77,7 @@ describe('POST /internal/stock/reservations', () => {
   it('answers 404 for an unknown item and for a deleted one', async () => {
     expectProblem(await reserve({ reference: unique('sale-'), itemId: missingId, quantity: 1 }), 404, 'not_found');
     const item = await newItem({ stockCount: 5 });
-    await api('inventory').delete(`/items/${item.id}`).set(adminAuth).expect(204);
+    await deleteItem(item.id);
     const reference = unique('sale-');
     expectProblem(await reserve({ reference, itemId: item.id, quantity: 1 }), 404, 'not_found');
     expect(await stockOf(item.id)).toBe(5);
@@ -295,7 +295,7 @@ describe('POST /internal/stock/releases', () => {
     const item = await newItem({ stockCount: 5 });
     const reference = unique('sale-');
     await reserve({ reference, itemId: item.id, quantity: 2 }).expect(201);
-    await api('inventory').delete(`/items/${item.id}`).set(adminAuth).expect(204);
+    await deleteItem(item.id);
     expect((await release(reference)).body).toEqual({ outcome: 'released' });
     expect(await stockOf(item.id)).toBe(5);
   });
@@ -312,7 +312,7 @@ describe('POST /internal/stock/returns', () => {
 
   it('puts the units back once per reference, as return movements, also to a deleted item', async () => {
     const [a, b] = await Promise.all([newItem({ stockCount: 5 }), newItem({ stockCount: 5 })]);
-    await api('inventory').delete(`/items/${b.id}`).set(adminAuth).expect(204);
+    await deleteItem(b.id);
     const reference = unique('refund-');
     const body = {
       reference,

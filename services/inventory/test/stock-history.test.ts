@@ -1,6 +1,6 @@
 // Contract v3 inventory additions: lowStockThreshold, GET /items/:id/stock-movements, GET /items?lowStock=.
 import crypto from 'node:crypto';
-import { admin, api, newCustomer, expectProblem } from '@shop/testkit';
+import { admin, api, deleteItem, newCustomer, expectProblem } from '@shop/testkit';
 import { itemBody, newItem, release, reserve } from './helpers';
 
 let adminAuth: { Authorization: string };
@@ -83,7 +83,7 @@ describe('GET /items/:id/stock-movements', () => {
     expectProblem(await api('inventory').get(`/items/${item.id}/stock-movements`), 401, 'unauthorized');
     expectProblem(await api('inventory').get(`/items/${item.id}/stock-movements`).set(customer.auth), 403, 'forbidden');
     expectProblem(await api('inventory').get(`/items/${crypto.randomUUID()}/stock-movements`).set(adminAuth), 404, 'not_found');
-    await api('inventory').delete(`/items/${item.id}`).set(adminAuth);
+    await deleteItem(item.id);
     expectProblem(await api('inventory').get(`/items/${item.id}/stock-movements`).set(adminAuth), 404, 'not_found');
   });
 });

@@ -1,4 +1,4 @@
-import { admin, api, expectChanged, expectRevalidates, newCustomer, startInstance } from '@shop/testkit';
+import { admin, api, deleteItem, expectChanged, expectRevalidates, newCustomer, startInstance } from '@shop/testkit';
 import { moderate, newItem, postReview, reviewIn } from './helpers';
 
 const fresh = (path: string) => expectRevalidates('reviews', path);
@@ -48,12 +48,6 @@ describe("HTTP caching of an item's reviews page", () => {
 });
 
 describe("an item's existence, kept for ITEM_EXISTS_MAX_AGE_MS", () => {
-  const deleteItem = async (id: string) =>
-    api('inventory')
-      .delete(`/items/${id}`)
-      .set((await admin()).auth)
-      .expect(204);
-
   it("is not asked again within the time: a deleted item's page is still served", async () => {
     const reviews = await startInstance('reviews', { ITEM_EXISTS_MAX_AGE_MS: '60000' });
     try {

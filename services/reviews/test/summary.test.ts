@@ -1,4 +1,4 @@
-import { admin, api, expectProblem, login, newCustomer, sql, type TestCustomer } from '@shop/testkit';
+import { admin, api, deleteItem, expectProblem, login, newCustomer, sql, type TestCustomer } from '@shop/testkit';
 import { missingId, moderate, newItem, postReview, reviewIn, itemPage, summaryOf } from './helpers';
 
 /** What the stored approved rows of an item say, straight from the reviews database. */
@@ -149,10 +149,7 @@ describe('deleted items and customers', () => {
     const writer = await newCustomer();
     const review = await reviewIn('approved', writer, item, 5);
     expect((await itemPage(item)).summary.count).toBe(1);
-    await api('inventory')
-      .delete(`/items/${item}`)
-      .set((await admin()).auth)
-      .expect(204);
+    await deleteItem(item);
 
     expectProblem(await api('reviews').get(`/items/${item}/reviews`), 404, 'not_found');
     const byId = await api('reviews').get(`/reviews/${review.id}`);

@@ -1,7 +1,7 @@
 // The shop window, read from inventory over HTTP.
 import crypto from 'node:crypto';
 import { freePort } from '@shop/devkit';
-import { admin, api, expectChanged, expectProblem, expectRevalidates, system } from '@shop/testkit';
+import { admin, api, deleteItem, expectChanged, expectProblem, expectRevalidates, system } from '@shop/testkit';
 import { startProxy } from './support/proxy';
 import { newItem, startSales, waitFor } from './support/shop';
 
@@ -18,9 +18,7 @@ async function allGoods(): Promise<Array<{ id: string; name: string; priceCents:
 describe('GET /goods', () => {
   it('lists items in stock as {id, name, priceCents}, and leaves out sold-out and deleted ones', async () => {
     const [inStock, soldOut, deleted] = await Promise.all([newItem({ stockCount: 2, priceCents: 321 }), newItem({ stockCount: 0 }), newItem()]);
-    await api('inventory')
-      .delete(`/items/${deleted.id}`)
-      .set((await admin()).auth);
+    await deleteItem(deleted.id);
     const goods = await allGoods();
     expect(goods).toContainEqual({ id: inStock.id, name: inStock.name, priceCents: 321 });
     const ids = goods.map((good) => good.id);
@@ -64,9 +62,7 @@ describe('GET /goods/:id', () => {
   it('answers 404 for unknown and deleted items, 400 for a malformed id', async () => {
     expectProblem(await api('sales').get(`/goods/${crypto.randomUUID()}`), 404, 'not_found');
     const item = await newItem();
-    await api('inventory')
-      .delete(`/items/${item.id}`)
-      .set((await admin()).auth);
+    await deleteItem(item.id);
     expectProblem(await api('sales').get(`/goods/${item.id}`), 404, 'not_found');
     expectProblem(await api('sales').get('/goods/not-a-uuid'), 400, 'validation_failed');
   });

@@ -1,6 +1,6 @@
 // POST /sales, purchase history and the internal "has bought" question, through the real services.
 import crypto from 'node:crypto';
-import { admin, api, expectProblem, forgedTokens, newCustomer, serviceAuth, sql, system } from '@shop/testkit';
+import { admin, api, deleteItem, expectProblem, forgedTokens, newCustomer, serviceAuth, sql, system } from '@shop/testkit';
 import { balanceOf, buy, buyerAndItem, ledgerFor, newItem, onlySale, salesOf, startSales, stockOf } from './support/shop';
 import { startProxy } from './support/proxy';
 
@@ -88,13 +88,7 @@ describe('POST /sales', () => {
     const customer = await newCustomer({ balanceCents: 1000 });
     expectProblem(await buy(customer, crypto.randomUUID()), 404, 'not_found');
     const item = await newItem();
-    expect(
-      (
-        await api('inventory')
-          .delete(`/items/${item.id}`)
-          .set((await admin()).auth)
-      ).status,
-    ).toBe(204);
+    await deleteItem(item.id);
     expectProblem(await buy(customer, item.id), 404, 'not_found');
     expect(await balanceOf(customer)).toBe(1000);
   });
