@@ -4,6 +4,7 @@
 import { admin, api, forgedTokens, serviceCredential, system, unique, customerBody, bearer } from '@shop/testkit';
 import { World, fixtureReceiver, fundAdmin } from './support/fixtures';
 import { SERVICE_NAMES, type Service } from './support/contract';
+import { fetchAllRoutes } from './support/openapi';
 
 // `sales` and `reviews` are the two calling services, each with the credential it holds for the route's service (or,
 // where it holds none, one it holds for another: what a compromised service would try).
@@ -545,7 +546,7 @@ describe('authorization matrix (the contract\'s "who" column)', () => {
     );
     const missing: string[] = [];
     for (const service of SERVICE_NAMES) {
-      const doc = (await (await fetch(`${system().urls[service]}/openapi.json`)).json()) as { paths: Record<string, object> };
+      const doc = await fetchAllRoutes(service);
       for (const [path, ops] of Object.entries(doc.paths)) {
         for (const method of Object.keys(ops)) if (!covered.has(`${method.toUpperCase()} ${path}`)) missing.push(`${service}: ${method.toUpperCase()} ${path}`);
       }

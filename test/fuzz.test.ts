@@ -12,7 +12,9 @@ import { problemViolations, runningServices, type Service } from './support/cont
 import { World, fixtureReceiver, fundAdmin } from './support/fixtures';
 import {
   documentedAccess,
+  internalReader,
   invalid,
+  mergeDocuments,
   operations,
   schemaErrors,
   toJsonSchema,
@@ -26,11 +28,17 @@ import {
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
-// Jest needs the test names before any test runs: read the documents synchronously, from the running system.
+// Jest needs the test names before any test runs: read the documents synchronously, from the running system. Both
+// of them: the public /openapi.json and the internal one, read with the credential of a service that calls this one.
+const DOCUMENTS_SCRIPT = `
+const [base, authorization] = process.argv.slice(1);
+const read = (path, headers) => fetch(base + path, { headers }).then((r) => { if (!r.ok) throw new Error(path + ' answered ' + r.status); return r.json(); });
+Promise.all([read('/openapi.json'), authorization ? read('/internal/openapi.json', { authorization }) : null]).then((d) => process.stdout.write(JSON.stringify(d)));`;
 const docs = Object.fromEntries(
   runningServices().map((service) => {
-    const script = `fetch(process.argv[1] + '/openapi.json').then((r) => r.text()).then((t) => process.stdout.write(t))`;
-    return [service, JSON.parse(execFileSync(process.execPath, ['-e', script, system().urls[service]], { encoding: 'utf8' })) as OpenApiDoc];
+    const args = ['-e', DOCUMENTS_SCRIPT, system().urls[service], internalReader(service)?.Authorization ?? ''];
+    const [publicDoc, internalDoc] = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as [OpenApiDoc, OpenApiDoc | null];
+    return [service, mergeDocuments(publicDoc, internalDoc ?? undefined)];
   }),
 ) as Record<Service, OpenApiDoc>;
 
