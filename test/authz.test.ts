@@ -471,6 +471,13 @@ const rows: Row[] = [
       expect: signedIn(202, ['admin']),
     },
   ]),
+  // The internal routes' own document (not itself documented): for the services that call this one, any of them.
+  ...SERVICE_NAMES.map((service): Row => ({
+    route: `GET /internal/openapi.json (${service})`,
+    who: 'services',
+    request: () => ({ service, method: 'get', path: '/internal/openapi.json' }),
+    expect: internal(service, 200, { customers: ['sales'], inventory: ['sales', 'reviews'], sales: ['reviews'], reviews: [] }[service] as Caller[]),
+  })),
 ];
 
 /** What a calling service presents to `service`: its credential for it, else (a compromised service trying) one it holds for elsewhere. */

@@ -243,8 +243,8 @@ describe.each(runningServices())('%s: contract fuzzing of every documented opera
 });
 
 // Input aimed at the parser rather than the schema: nesting up to 100000 levels (past 32 it is refused before
-// JSON.parse; past the 64 KB limit it is not even read), offsets far beyond the cap and the database's integers,
-// and bodies in every Content-Encoding, decodable or not. The oracle: what a local zlib makes of the bytes.
+// JSON.parse; past the 64 KB limit it is not even read), lone surrogates (strings no encoding can store), offsets
+// far beyond the cap and the database's integers, and bodies in every Content-Encoding, decodable or not. The oracle: what a local zlib makes of the bytes.
 const HOSTILE_RUNS = Math.max(10, Math.round(RUNS / 2));
 const BODY_LIMIT = 64 * 1024;
 const decoders: Record<string, ((b: Buffer) => Buffer) | undefined> = {
@@ -311,6 +311,31 @@ describe.each(runningServices())('%s: hostile bodies and queries', (service) => 
       { numRuns: HOSTILE_RUNS, seed: SEED, endOnFailure: true },
     );
     expect((await fetch(`${system().urls[service]}/health`)).status).toBe(200);
+  });
+
+  it('refuses a lone surrogate in any body, as a value or a key, at any position, naming where it is', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...bodyOps),
+        fc.integer({ min: 0xd800, max: 0xdfff }),
+        fc.string(),
+        fc.string(),
+        fc.boolean(),
+        async (op, unit, before, after, asKey) => {
+          stats.cases++;
+          const text = `${before}${String.fromCharCode(unit)}${after}`;
+          // JSON.stringify writes the surrogate as the escape \udxxx, as a hostile client would send it.
+          const body = asKey ? { [text]: 1 } : { text };
+          const res = await raw(service, op.method, concretePath(op, username()), Buffer.from(JSON.stringify(body)), {});
+          const path = asKey ? `body.${text}` : 'body.text';
+          const where = `${op.method.toUpperCase()} ${op.path} ${JSON.stringify(body)} → ${res.status} ${res.text.slice(0, 200)}`;
+          if (res.status !== 400 || res.body?.code !== 'validation_failed' || !res.body.errors?.some((e: { path: string }) => e.path === path)) {
+            throw new Error(`${where}: expected 400 validation_failed naming ${JSON.stringify(path)}`);
+          }
+        },
+      ),
+      { numRuns: HOSTILE_RUNS, seed: SEED, endOnFailure: true },
+    );
   });
 
   it('refuses offsets above 1000000, however large, on every list', async () => {
