@@ -45,11 +45,12 @@ describe.each(services)('%s', (service) => {
   }, 120_000);
 
   // Issue 22 item 14: development settings that production must never run with, each refused with its own line,
-  // all listed at once. Otherwise valid production settings, so these are the only problems.
+  // all listed at once. Otherwise valid production settings (but the port), so these are the only problems.
   it('refuses to start in production with development settings, one clear line each', async () => {
     const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(root, 'services', service, 'src', 'server.ts')], {
       cwd: path.join(root, 'services', service),
-      env: { PATH: process.env.PATH, ...PRODUCTION_ENV, ...DEVELOPMENT_SETTINGS },
+      // And a port that is not a number: listed with them, not first alone.
+      env: { PATH: process.env.PATH, ...PRODUCTION_ENV, ...DEVELOPMENT_SETTINGS, PORT: 'eighty' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -58,6 +59,7 @@ describe.each(services)('%s', (service) => {
     expect(status).toBe(1);
     const problems = stderr.split('\n').filter((line) => line.startsWith('  - '));
     const expected = [
+      expect.stringMatching(/^ {2}- PORT: /),
       expect.stringMatching(/^ {2}- LOG_LEVEL: trace is refused.*\(NODE_ENV=production\)$/),
       expect.stringMatching(/^ {2}- WEBHOOK_ALLOW_PRIVATE_TARGETS: must not be true in production.*\(NODE_ENV=production\)$/),
       ...(service === 'customers'

@@ -32,6 +32,9 @@ export interface ProductionRule {
   message: string;
 }
 
+/** A refinement's option: run even when a setting failed to parse, so that every problem is listed at once. */
+export const EVEN_WITH_OTHER_PROBLEMS = { when: () => true };
+
 /** Refused in every service's production configuration (parseConfig applies them). */
 export const PRODUCTION_RULES: ProductionRule[] = [
   {
@@ -46,11 +49,15 @@ export const PRODUCTION_RULES: ProductionRule[] = [
   },
 ];
 
-/** A zod superRefine that lists every rule the configuration breaks, when NODE_ENV is production. */
+/**
+ * A zod superRefine that lists every rule the configuration breaks, when NODE_ENV is production. Pass
+ * EVEN_WITH_OTHER_PROBLEMS as its second argument, so these are listed with a setting of the wrong type too (the
+ * rules then see what parsed, and compare only).
+ */
 export const refuseInProduction =
   (rules: ProductionRule[]) =>
   (config: { NODE_ENV: string }, ctx: z.RefinementCtx): void => {
-    if (config.NODE_ENV !== 'production') return;
+    if (typeof config !== 'object' || config === null || config.NODE_ENV !== 'production') return;
     for (const rule of rules) {
       if (rule.refused(config)) ctx.addIssue({ code: 'custom', path: [rule.key], message: `${rule.message} (NODE_ENV=production)` });
     }
@@ -71,7 +78,7 @@ export const serviceCredentialSchema = z
  * together with these). Nothing else in a service reads process.env.
  */
 export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
-  const checked = schema.superRefine((config, ctx) => refuseInProduction(PRODUCTION_RULES)(config as { NODE_ENV: string }, ctx));
+  const checked = schema.superRefine((config, ctx) => refuseInProduction(PRODUCTION_RULES)(config as { NODE_ENV: string }, ctx), EVEN_WITH_OTHER_PROBLEMS);
   const result = checked.safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`);

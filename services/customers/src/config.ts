@@ -1,4 +1,4 @@
-import { baseConfigSchema, parseConfig, refuseInProduction, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
+import { baseConfigSchema, EVEN_WITH_OTHER_PROBLEMS, parseConfig, refuseInProduction, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
 import { DEVELOPMENT_ADMIN_PASSWORD } from './development';
 
 const schema = baseConfigSchema
@@ -45,6 +45,7 @@ const schema = baseConfigSchema
         message: 'must be at least 10: fewer rounds (the tests use 4) make stolen password hashes cheap to guess',
       },
     ]),
+    EVEN_WITH_OTHER_PROBLEMS,
   );
 
 export { DEVELOPMENT_ADMIN_PASSWORD };

@@ -23,6 +23,14 @@ describe('production settings', () => {
     ]);
   });
 
+  it('lists them with the settings that do not parse, not after those are fixed', () => {
+    expect(problems({ NODE_ENV: 'production', LOG_LEVEL: 'trace', DATABASE_POOL_SIZE: 'many', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' })).toEqual([
+      expect.stringMatching(/^ {2}- DATABASE_POOL_SIZE: /),
+      expect.stringMatching(/^ {2}- LOG_LEVEL: trace is refused/),
+      expect.stringMatching(/^ {2}- WEBHOOK_ALLOW_PRIVATE_TARGETS: must not be true in production/),
+    ]);
+  });
+
   it('takes them in development and the tests, and production takes its own settings', () => {
     for (const NODE_ENV of ['development', 'test']) expect(problems({ NODE_ENV, LOG_LEVEL: 'trace', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' })).toEqual([]);
     expect(problems({ NODE_ENV: 'production', LOG_LEVEL: 'debug', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' })).toEqual([]);
