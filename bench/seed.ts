@@ -102,9 +102,14 @@ export async function webhookSubscription(system: TestSystem, adminToken: string
   const sales = system.context.urls.sales;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` };
   const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
-  const created = (await (await fetch(`${sales}/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url, events: ['sale.completed'] }) })).json()) as {
-    id: string;
-  };
+  const answer = await fetch(`${sales}/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url, events: ['sale.completed'] }) });
+  if (answer.status !== 201) {
+    // A shop in production mode refuses loopback targets (WEBHOOK_ALLOW_PRIVATE_TARGETS is refused there): no turn.
+    console.log(`no webhook turn: sales refused a subscription to ${url} (${answer.status} ${await answer.text()})`);
+    receiver.close();
+    return undefined;
+  }
+  const created = (await answer.json()) as { id: string };
   const setActive = async (active: boolean) => {
     const res = await fetch(`${sales}/webhooks/${created.id}`, { method: 'PATCH', headers, body: JSON.stringify({ active }) });
     if (res.status !== 200) throw new Error(`could not set the subscription active=${active}: ${res.status}`);

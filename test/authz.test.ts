@@ -4,6 +4,7 @@
 import { admin, api, forgedTokens, serviceCredential, system, unique, customerBody, bearer } from '@shop/testkit';
 import { World, fixtureReceiver, fundAdmin } from './support/fixtures';
 import { SERVICE_NAMES, type Service } from './support/contract';
+import { fetchAllRoutes } from './support/openapi';
 
 // `sales` and `reviews` are the two calling services, each with the credential it holds for the route's service (or,
 // where it holds none, one it holds for another: what a compromised service would try).
@@ -470,6 +471,13 @@ const rows: Row[] = [
       expect: signedIn(202, ['admin']),
     },
   ]),
+  // The internal routes' own document (not itself documented): for the services that call this one, any of them.
+  ...SERVICE_NAMES.map((service): Row => ({
+    route: `GET /internal/openapi.json (${service})`,
+    who: 'services',
+    request: () => ({ service, method: 'get', path: '/internal/openapi.json' }),
+    expect: internal(service, 200, { customers: ['sales'], inventory: ['sales', 'reviews'], sales: ['reviews'], reviews: [] }[service] as Caller[]),
+  })),
 ];
 
 /** What a calling service presents to `service`: its credential for it, else (a compromised service trying) one it holds for elsewhere. */
@@ -545,7 +553,7 @@ describe('authorization matrix (the contract\'s "who" column)', () => {
     );
     const missing: string[] = [];
     for (const service of SERVICE_NAMES) {
-      const doc = (await (await fetch(`${system().urls[service]}/openapi.json`)).json()) as { paths: Record<string, object> };
+      const doc = await fetchAllRoutes(service);
       for (const [path, ops] of Object.entries(doc.paths)) {
         for (const method of Object.keys(ops)) if (!covered.has(`${method.toUpperCase()} ${path}`)) missing.push(`${service}: ${method.toUpperCase()} ${path}`);
       }

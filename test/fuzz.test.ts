@@ -12,7 +12,9 @@ import { problemViolations, runningServices, type Service } from './support/cont
 import { World, fixtureReceiver, fundAdmin } from './support/fixtures';
 import {
   documentedAccess,
+  internalReader,
   invalid,
+  mergeDocuments,
   operations,
   schemaErrors,
   toJsonSchema,
@@ -26,11 +28,17 @@ import {
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
-// Jest needs the test names before any test runs: read the documents synchronously, from the running system.
+// Jest needs the test names before any test runs: read the documents synchronously, from the running system. Both
+// of them: the public /openapi.json and the internal one, read with the credential of a service that calls this one.
+const DOCUMENTS_SCRIPT = `
+const [base, authorization] = process.argv.slice(1);
+const read = (path, headers) => fetch(base + path, { headers }).then((r) => { if (!r.ok) throw new Error(path + ' answered ' + r.status); return r.json(); });
+Promise.all([read('/openapi.json'), authorization ? read('/internal/openapi.json', { authorization }) : null]).then((d) => process.stdout.write(JSON.stringify(d)));`;
 const docs = Object.fromEntries(
   runningServices().map((service) => {
-    const script = `fetch(process.argv[1] + '/openapi.json').then((r) => r.text()).then((t) => process.stdout.write(t))`;
-    return [service, JSON.parse(execFileSync(process.execPath, ['-e', script, system().urls[service]], { encoding: 'utf8' })) as OpenApiDoc];
+    const args = ['-e', DOCUMENTS_SCRIPT, system().urls[service], internalReader(service)?.Authorization ?? ''];
+    const [publicDoc, internalDoc] = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as [OpenApiDoc, OpenApiDoc | null];
+    return [service, mergeDocuments(publicDoc, internalDoc ?? undefined)];
   }),
 ) as Record<Service, OpenApiDoc>;
 
@@ -235,8 +243,8 @@ describe.each(runningServices())('%s: contract fuzzing of every documented opera
 });
 
 // Input aimed at the parser rather than the schema: nesting up to 100000 levels (past 32 it is refused before
-// JSON.parse; past the 64 KB limit it is not even read), offsets far beyond the cap and the database's integers,
-// and bodies in every Content-Encoding, decodable or not. The oracle: what a local zlib makes of the bytes.
+// JSON.parse; past the 64 KB limit it is not even read), lone surrogates (strings no encoding can store), offsets
+// far beyond the cap and the database's integers, and bodies in every Content-Encoding, decodable or not. The oracle: what a local zlib makes of the bytes.
 const HOSTILE_RUNS = Math.max(10, Math.round(RUNS / 2));
 const BODY_LIMIT = 64 * 1024;
 const decoders: Record<string, ((b: Buffer) => Buffer) | undefined> = {
@@ -303,6 +311,31 @@ describe.each(runningServices())('%s: hostile bodies and queries', (service) => 
       { numRuns: HOSTILE_RUNS, seed: SEED, endOnFailure: true },
     );
     expect((await fetch(`${system().urls[service]}/health`)).status).toBe(200);
+  });
+
+  it('refuses a lone surrogate in any body, as a value or a key, at any position, naming where it is', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...bodyOps),
+        fc.integer({ min: 0xd800, max: 0xdfff }),
+        fc.string(),
+        fc.string(),
+        fc.boolean(),
+        async (op, unit, before, after, asKey) => {
+          stats.cases++;
+          const text = `${before}${String.fromCharCode(unit)}${after}`;
+          // JSON.stringify writes the surrogate as the escape \udxxx, as a hostile client would send it.
+          const body = asKey ? { [text]: 1 } : { text };
+          const res = await raw(service, op.method, concretePath(op, username()), Buffer.from(JSON.stringify(body)), {});
+          const path = asKey ? `body.${text}` : 'body.text';
+          const where = `${op.method.toUpperCase()} ${op.path} ${JSON.stringify(body)} → ${res.status} ${res.text.slice(0, 200)}`;
+          if (res.status !== 400 || res.body?.code !== 'validation_failed' || !res.body.errors?.some((e: { path: string }) => e.path === path)) {
+            throw new Error(`${where}: expected 400 validation_failed naming ${JSON.stringify(path)}`);
+          }
+        },
+      ),
+      { numRuns: HOSTILE_RUNS, seed: SEED, endOnFailure: true },
+    );
   });
 
   it('refuses offsets above 1000000, however large, on every list', async () => {

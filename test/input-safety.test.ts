@@ -5,7 +5,7 @@
 import zlib from 'node:zlib';
 import { admin, expectProblem, serviceAuth, system, url } from '@shop/testkit';
 import { runningServices, type Service } from './support/contract';
-import { fetchDocument, operations, documentedAccess, type Operation } from './support/openapi';
+import { fetchAllRoutes, operations, documentedAccess, type Operation } from './support/openapi';
 
 const DEPTH = 5000;
 /** The body from the security review: 5000 arrays inside `username`. */
@@ -25,7 +25,7 @@ const concrete = (op: Operation, username: string) =>
 
 const docs = new Map<Service, Operation[]>();
 beforeAll(async () => {
-  await Promise.all(runningServices().map(async (service) => docs.set(service, operations(await fetchDocument(url(service))))));
+  await Promise.all(runningServices().map(async (service) => docs.set(service, operations(await fetchAllRoutes(service)))));
 });
 
 describe.each(runningServices())('%s: input safety', (service) => {
@@ -147,5 +147,67 @@ describe.each(runningServices())('%s: body encodings', (service) => {
   it('answers 415 to JSON in another charset than UTF-8', async () => {
     const res = await send(service, 'post', target, Buffer.from(login, 'utf16le'), { 'content-type': 'application/json; charset=utf-16le' });
     expectProblem(res as never, 415, 'unsupported_media_type');
+  });
+});
+
+// A string that is not well-formed UTF-16 (a lone surrogate: JSON carries one as "\ud800") once reached a rate
+// limiter's insert and answered 500 (POST /auth/login, issue 22 item 8). Every service refuses it in every part of
+// the request before anything else looks at it. Only bodies can carry one over HTTP: the other parts are in the
+// kit's unit test (packages/kit/test/unit/strings.test.ts); here their encodings are shown to arrive harmless.
+describe.each(runningServices())('%s: strings that are not well-formed UTF-16', (service) => {
+  it('refuses a lone surrogate anywhere in the body of every body route with 400 naming it, before authentication', async () => {
+    const bodyOps = docs.get(service)!.filter((op) => op.body);
+    const { username } = system().admin;
+    const wrong: string[] = [];
+    // Raw JSON text: JSON.stringify would escape the surrogate the same way, but this shows what goes over the wire.
+    const cases: Array<[string, string]> = [
+      ['{"username":"a\\ud800b","password":"long-enough-password"}', 'body.username'],
+      ['{"lines":[{"itemId":"x"},{"itemId":"\\udfff"}]}', 'body.lines.1.itemId'],
+      ['{"note\\udbff":1}', 'body.note\udbff'],
+    ];
+    for (const op of bodyOps) {
+      for (const [body, path] of cases) {
+        const res = await send(service, op.method, concrete(op, username), body);
+        const named = res.body?.errors?.some((e: { path: string; message: string }) => e.path === path && /well-formed UTF-16/.test(e.message));
+        if (res.status !== 400 || res.body?.code !== 'validation_failed' || !named)
+          wrong.push(`${op.method} ${op.path} ${body}: ${res.status} ${res.text.slice(0, 160)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('refuses a path parameter whose percent-encoded bytes are not UTF-8 (a lone surrogate, %ED%A0%80) with 400 (was 500)', async () => {
+    const withParams = docs.get(service)!.filter((op) => op.parameters.some((p) => p.in === 'path'));
+    expect(withParams.length).toBeGreaterThan(0);
+    const adm = await admin();
+    const wrong: string[] = [];
+    for (const op of withParams) {
+      const path = op.path.replace(/\{(\w+)\}/g, 'a%ED%A0%80b');
+      const res = await fetch(`${url(service)}${path}`, { method: op.method.toUpperCase(), headers: adm.auth });
+      const body = (await res.json()) as { code?: string; errors?: Array<{ path: string }> };
+      if (res.status !== 400 || body.code !== 'validation_failed' || !body.errors?.some((e) => e.path === 'params')) {
+        wrong.push(`${op.method} ${path}: ${res.status} ${JSON.stringify(body).slice(0, 160)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("reads a lone surrogate's bytes in a query (as U+FFFD) or a header (as Latin-1) as well-formed text: the route's own answer", async () => {
+    const adm = await admin();
+    // GET /webhooks is on every service: its offset's schema answers (not a number), not the UTF-16 check.
+    const res = await fetch(`${url(service)}/webhooks?offset=%ED%A0%80`, { headers: { ...adm.auth, 'x-note': '\u00ed\u00a0\u0080' } });
+    const body = (await res.json()) as { code?: string; errors?: Array<{ path: string; message: string }> };
+    expect({ status: res.status, code: body.code }).toEqual({ status: 400, code: 'validation_failed' });
+    expect(body.errors).toEqual([{ path: 'query.offset', message: expect.not.stringMatching(/well-formed/) }]);
+    // The same header on a valid request: the answer is the route's own.
+    expect((await fetch(`${url(service)}/webhooks`, { headers: { ...adm.auth, 'x-note': '\u00ed\u00a0\u0080' } })).status).toBe(200);
+  });
+});
+
+describe('POST /auth/login with a username holding a lone surrogate', () => {
+  it('is 400 naming body.username (was a 500 from the login rate limiter)', async () => {
+    const res = await send('customers', 'post', '/auth/login', '{"username":"a\\ud800b","password":"long-enough-password"}');
+    expectProblem(res as never, 400, 'validation_failed');
+    expect(res.body.errors).toEqual([{ path: 'body.username', message: expect.stringMatching(/well-formed UTF-16/) }]);
   });
 });

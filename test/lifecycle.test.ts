@@ -1,12 +1,30 @@
 // Start-up and shutdown behaviour every service shares: configuration fails fast with every problem
-// listed, and SIGTERM ends the process cleanly.
+// listed (development settings too, in production), and SIGTERM ends the process cleanly.
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { SERVICE_NODE_FLAGS } from '@shop/devkit';
 import { startInstance } from '@shop/testkit';
+import { DEVELOPMENT_ADMIN_PASSWORD } from '../services/customers/src/development';
 
 const root = path.resolve(__dirname, '..');
 const services = ['customers', 'inventory', 'sales', 'reviews'] as const;
+
+/** What production needs, valid for every service (nothing is contacted: configuration fails first). */
+const PRODUCTION_ENV = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://shop@127.0.0.1:1/shop',
+  ADMIN_PASSWORD: 'a-production-admin-password',
+  JWT_PRIVATE_KEY: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  ...Object.fromEntries(
+    ['SALES_TO_CUSTOMERS_TOKEN', 'SALES_TO_INVENTORY_TOKEN', 'REVIEWS_TO_INVENTORY_TOKEN', 'REVIEWS_TO_SALES_TOKEN'].map((name, i) => [
+      name,
+      `${i}`.repeat(40),
+    ]),
+  ),
+};
+/** What `pnpm start` and the tests run with, and production refuses. */
+const DEVELOPMENT_SETTINGS = { ADMIN_PASSWORD: DEVELOPMENT_ADMIN_PASSWORD, WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', BCRYPT_ROUNDS: '4', LOG_LEVEL: 'trace' };
 
 describe.each(services)('%s', (service) => {
   // Not spawnSync with a 30 s kill: on a machine loaded by other work a start took longer than that just to load
@@ -24,6 +42,35 @@ describe.each(services)('%s', (service) => {
     expect(stderr).toContain('Invalid configuration');
     // Every service holds at least one credential of a service pair, and each is required.
     for (const key of ['DATABASE_URL', 'PORT', '_TO_']) expect(stderr).toContain(key);
+  }, 120_000);
+
+  // Issue 22 item 14: development settings that production must never run with, each refused with its own line,
+  // all listed at once. Otherwise valid production settings (but the port), so these are the only problems.
+  it('refuses to start in production with development settings, one clear line each', async () => {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(root, 'services', service, 'src', 'server.ts')], {
+      cwd: path.join(root, 'services', service),
+      // And a port that is not a number: listed with them, not first alone.
+      env: { PATH: process.env.PATH, ...PRODUCTION_ENV, ...DEVELOPMENT_SETTINGS, PORT: 'eighty' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(status).toBe(1);
+    const problems = stderr.split('\n').filter((line) => line.startsWith('  - '));
+    const expected = [
+      expect.stringMatching(/^ {2}- PORT: /),
+      expect.stringMatching(/^ {2}- LOG_LEVEL: trace is refused.*\(NODE_ENV=production\)$/),
+      expect.stringMatching(/^ {2}- WEBHOOK_ALLOW_PRIVATE_TARGETS: must not be true in production.*\(NODE_ENV=production\)$/),
+      ...(service === 'customers'
+        ? [
+            expect.stringMatching(/^ {2}- ADMIN_PASSWORD: is the development default.*\(NODE_ENV=production\)$/),
+            expect.stringMatching(/^ {2}- BCRYPT_ROUNDS: must be at least 10.*\(NODE_ENV=production\)$/),
+          ]
+        : []),
+    ];
+    expect(problems).toEqual(expect.arrayContaining(expected));
+    expect(problems).toHaveLength(expected.length);
   }, 120_000);
 
   it('exits 0 on SIGTERM after closing its server and database', async () => {

@@ -1,4 +1,4 @@
-// OpenAPI quality: each running service's /openapi.json passes `@redocly/cli lint` with the recommended
+// OpenAPI quality: each running service's /openapi.json (and /internal/openapi.json) passes `@redocly/cli lint` with the recommended
 // rules, and every operation that takes a body shows an example of one — an example that its own schema
 // accepts (a wrong example misleads every reader and every generated client).
 import { execFile } from 'node:child_process';
@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { system } from '@shop/testkit';
-import { runningServices } from './support/contract';
-import { deref, fetchDocument, operations, schemaErrors, type Schema } from './support/openapi';
+import { runningServices, type Service } from './support/contract';
+import { deref, fetchDocument, internalReader, operations, schemaErrors, type OpenApiDoc, type Schema } from './support/openapi';
 
 const CLI = require.resolve('@redocly/cli/bin/cli.js');
 // Our settings (rules we turn off, with why) live there; today it only extends `recommended`.
@@ -49,26 +49,41 @@ function bodyExample(media: { example?: unknown; examples?: Record<string, { val
   return Object.fromEntries(parts.map(([key, s]) => [key, s.example]));
 }
 
-describe.each(runningServices())('%s OpenAPI document', (service) => {
-  it('passes redocly lint (recommended rules) without errors', async () => {
-    const problems = await lint(await fetchDocument(system().urls[service]));
-    const show = (p: LintProblem) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`;
-    const warnings = problems.filter((p) => p.severity !== 'error');
-    if (warnings.length) console.warn(`${service} lint warnings:\n  ${warnings.map(show).join('\n  ')}`);
-    expect(problems.filter((p) => p.severity === 'error').map(show)).toEqual([]);
-  }, 60_000);
+/** The public document and, for a service that others call, the internal one (/internal/openapi.json). */
+async function documentsOf(service: Service): Promise<Array<[string, OpenApiDoc]>> {
+  const reader = internalReader(service);
+  const base = system().urls[service];
+  return [
+    ['/openapi.json', await fetchDocument(base)],
+    ...(reader ? [['/internal/openapi.json', await fetchDocument(base, reader)] as [string, OpenApiDoc]] : []),
+  ];
+}
+
+describe.each(runningServices())('%s OpenAPI documents', (service) => {
+  it('pass redocly lint (recommended rules) without errors, the public and the internal one', async () => {
+    const errors: string[] = [];
+    for (const [name, document] of await documentsOf(service)) {
+      const problems = await lint(document);
+      const show = (p: LintProblem) => `${name}: ${p.severity} ${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`;
+      const warnings = problems.filter((p) => p.severity !== 'error');
+      if (warnings.length) console.warn(`${service} lint warnings:\n  ${warnings.map(show).join('\n  ')}`);
+      errors.push(...problems.filter((p) => p.severity === 'error').map(show));
+    }
+    expect(errors).toEqual([]);
+  }, 120_000);
 
   it('shows a valid example for every request body', async () => {
-    const doc = await fetchDocument(system().urls[service]);
     const problems: string[] = [];
-    for (const op of operations(doc)) {
-      const raw = doc.paths[op.path]?.[op.method]?.requestBody?.content?.['application/json'];
-      if (!raw) continue;
-      const media = deref(doc, raw) as { example?: unknown; schema: Schema };
-      const example = bodyExample(media);
-      const where = `${op.method.toUpperCase()} ${op.path}`;
-      if (example === undefined) problems.push(`${where}: no request body example`);
-      else problems.push(...schemaErrors(media.schema, example).map((e) => `${where}: example ${JSON.stringify(example)} breaks its schema: ${e}`));
+    for (const [, doc] of await documentsOf(service)) {
+      for (const op of operations(doc)) {
+        const raw = doc.paths[op.path]?.[op.method]?.requestBody?.content?.['application/json'];
+        if (!raw) continue;
+        const media = deref(doc, raw) as { example?: unknown; schema: Schema };
+        const example = bodyExample(media);
+        const where = `${op.method.toUpperCase()} ${op.path}`;
+        if (example === undefined) problems.push(`${where}: no request body example`);
+        else problems.push(...schemaErrors(media.schema, example).map((e) => `${where}: example ${JSON.stringify(example)} breaks its schema: ${e}`));
+      }
     }
     expect(problems).toEqual([]);
   });

@@ -3,6 +3,8 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
+import { serviceAuth, url } from '@shop/testkit';
+import type { Service } from './contract';
 
 export type Schema = {
   type?: string;
@@ -55,10 +57,32 @@ export type OpenApiDoc = {
   components?: { schemas?: Record<string, Schema> };
 };
 
-export async function fetchDocument(baseUrl: string): Promise<OpenApiDoc> {
-  const res = await fetch(`${baseUrl}/openapi.json`);
-  if (res.status !== 200) throw new Error(`${baseUrl}/openapi.json answered ${res.status}`);
+/** The public document (`/openapi.json`), or with `auth` (a calling service's credential) the internal one. */
+export async function fetchDocument(baseUrl: string, auth?: Record<string, string>): Promise<OpenApiDoc> {
+  const where = `${baseUrl}/${auth ? 'internal/' : ''}openapi.json`;
+  const res = await fetch(where, { headers: auth });
+  if (res.status !== 200) throw new Error(`${where} answered ${res.status}`);
   return (await res.json()) as OpenApiDoc;
+}
+
+/**
+ * The header that opens a service's `/internal/openapi.json`: the credential of a service that calls it (sales for
+ * customers and inventory, reviews for sales). Nobody calls reviews: it has no internal routes.
+ */
+export const internalReader = (service: Service) => (service === 'reviews' ? undefined : serviceAuth(service));
+
+/** One document with the routes of both: the public one's, and the internal one's paths and components added. */
+export function mergeDocuments(publicDoc: OpenApiDoc, internalDoc: OpenApiDoc | undefined): OpenApiDoc {
+  if (!internalDoc) return publicDoc;
+  const components = { ...publicDoc.components } as Record<string, Record<string, unknown> | undefined>;
+  for (const [kind, entries] of Object.entries(internalDoc.components ?? {})) components[kind] = { ...components[kind], ...(entries as object) };
+  return { ...publicDoc, paths: { ...publicDoc.paths, ...internalDoc.paths }, components };
+}
+
+/** Every route a running service documents, public and internal, in one document. */
+export async function fetchAllRoutes(service: Service): Promise<OpenApiDoc> {
+  const reader = internalReader(service);
+  return mergeDocuments(await fetchDocument(url(service)), reader && (await fetchDocument(url(service), reader)));
 }
 
 /** Inlines every local `$ref` (the kit's documents have no recursive schemas). */

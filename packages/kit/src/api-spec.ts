@@ -17,6 +17,13 @@ import type { z } from './zod';
  */
 export type Access = 'public' | 'optional' | 'user' | 'admin' | 'service';
 
+/**
+ * Paths match exactly as written: `/Internal/…`, `/Items` and `/items/` are 404, never the lowercase or slashless
+ * route (an ingress rule that blocks `/internal/` must not be stepped around by letter case). The app and every
+ * router use it.
+ */
+export const ROUTING = { caseSensitive: true, strict: true } as const;
+
 /** The services that call others' /internal/ routes. */
 export const SERVICE_CALLERS = ['sales', 'reviews', 'inventory'] as const;
 export type ServiceCaller = (typeof SERVICE_CALLERS)[number];
@@ -36,7 +43,10 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   request?: { params?: P; query?: Q; body?: B; headers?: H };
   /** The success answer; `schema` omitted means no body (204). */
   response: { status: number; description: string; schema?: z.ZodType; headers?: Record<string, string> };
-  /** Express middleware run after the body is parsed and before validation (e.g. a rate limiter). */
+  /**
+   * Express middleware run after the body is parsed and before authentication and validation (e.g. a rate
+   * limiter). It sees only well-formed strings without NUL: those are refused before it (strings.ts).
+   */
   middleware?: RequestHandler[];
   /** Error codes this route can answer with, beyond those implied by its access and input. */
   errors?: ProblemCode[];

@@ -1,10 +1,11 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import express, { type Request, type Response } from 'express';
-import { SERVICE_CALLERS, type Access, type AnyObject, type Context, type Result, type RouteSpec, type ServiceCaller } from './api-spec';
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { ROUTING, SERVICE_CALLERS, type Access, type AnyObject, type Context, type Result, type RouteSpec, type ServiceCaller } from './api-spec';
 import { bearerToken, createTokenVerifier, isServiceToken, jwksKeyResolver, type TokenVerifier, type User } from './auth';
 import { Forbidden, Internal, Unauthorized, ValidationFailed, type FieldError } from './errors';
 import { entityTag, noneMatch, REVALIDATE, REVALIDATE_PRIVATE } from './http-cache';
 import { documentRoute, problemSchema, serviceScheme } from './openapi';
+import { refuseUnsafeStrings } from './strings';
 import { z } from './zod';
 
 export * from './api-spec';
@@ -35,15 +36,19 @@ export interface ApiOptions {
  * validate the request, document it, and (outside production) check the answer.
  */
 export function createApi(options: ApiOptions) {
+  // Two documents: the public routes (/openapi.json, /docs) and the /internal/ ones, which only services read
+  // (/internal/openapi.json): people need not learn the internal routes or the names of their credentials.
   const registry = new OpenAPIRegistry();
-  const router = express.Router();
+  const internalRegistry = new OpenAPIRegistry();
+  const router = express.Router(ROUTING);
   registry.register('Problem', problemSchema);
+  internalRegistry.register('Problem', problemSchema);
   // Security schemes are declared when the first route uses them: an unused one is a lint error.
   const declared = new Set<string>();
   const declareScheme = (name: string, scheme: Record<string, string>) => {
     if (declared.has(name)) return;
     declared.add(name);
-    registry.registerComponent('securitySchemes', name, scheme as never);
+    (name === 'bearer' ? registry : internalRegistry).registerComponent('securitySchemes', name, scheme as never);
   };
   const declareSchemes = (spec: { access: Access; callers?: ServiceCaller[] }) => {
     if (spec.access === 'public') return;
@@ -101,9 +106,9 @@ export function createApi(options: ApiOptions) {
   >(spec: RouteSpec<P, Q, B, H, A>, handler: (ctx: Context<z.output<P>, z.output<Q>, z.output<B>, z.output<H>, A>) => Promise<Result> | Result) {
     if (spec.access === 'service' && !spec.callers?.length) throw new Error(`${spec.method} ${spec.path}: a service route names its callers`);
     declareSchemes(spec);
-    documentRoute(registry, spec);
+    documentRoute(spec.access === 'service' ? internalRegistry : registry, spec);
     const { params = empty, query = empty, body, headers = empty } = spec.request ?? {};
-    router[spec.method](spec.path, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
+    router[spec.method](spec.path, refuseUnsafeStrings, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
       // Problems and everything not declared cacheable are never stored.
       res.setHeader('Cache-Control', 'no-store');
       const user = await authenticate(spec.access, spec.callers ?? [], req);
@@ -112,11 +117,6 @@ export function createApi(options: ApiOptions) {
       if (user) res.setHeader('Cache-Control', NO_STORE['Cache-Control']);
       const errors: FieldError[] = [];
       const parse = <T extends z.ZodType>(where: string, schema: T, value: unknown): z.output<T> => {
-        const nul = pathToNul(value);
-        if (nul) {
-          errors.push({ path: [where, ...nul].join('.'), message: 'must not contain the NUL character (U+0000)' });
-          return undefined as z.output<T>;
-        }
         const result = schema.safeParse(value);
         if (result.success) return result.data;
         for (const issue of result.error.issues) {
@@ -124,8 +124,8 @@ export function createApi(options: ApiOptions) {
         }
         return undefined as z.output<T>;
       };
-      // A part the route does not declare is not parsed (its schema is `empty`, which accepts anything), but
-      // the query is still checked for NUL characters, which no route may pass on.
+      // A part the route does not declare is not parsed (its schema is `empty`, which accepts anything); strings
+      // no route may take (NUL, lone surrogates) were refused in every part before this (strings.ts).
       const input = {
         params: params === empty ? {} : parse('params', params, req.params),
         query: parse('query', query, req.query),
@@ -154,7 +154,15 @@ export function createApi(options: ApiOptions) {
     });
   }
 
-  return { router, registry, route };
+  /** For what only services read (the internal OpenAPI document): any service that calls us; people get 403, nobody 401. */
+  const knownCallers = SERVICE_CALLERS.filter((caller) => options.callers?.[caller]?.length);
+  const servicesOnly: RequestHandler = async (req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    await authenticate('service', knownCallers, req);
+    next();
+  };
+
+  return { router, registry, internalRegistry, route, servicesOnly };
 }
 export type Api = ReturnType<typeof createApi>;
 
@@ -165,34 +173,4 @@ export type Api = ReturnType<typeof createApi>;
 export function createServiceApi(config: { JWKS_URL: string; NODE_ENV: string }, callers?: ApiOptions['callers']): Api {
   const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
   return createApi({ verifyToken, callers, validateResponses: config.NODE_ENV !== 'production' });
-}
-
-/**
- * PostgreSQL text cannot hold U+0000: find it anywhere in the input so it is a 400, not a 500. A walk with its
- * own stack (no recursion, whatever the depth) that builds a path only for the value that holds a NUL.
- */
-function pathToNul(root: unknown): string[] | undefined {
-  interface Step {
-    value: unknown;
-    key?: string;
-    parent?: Step;
-  }
-  const pathOf = (step: Step | undefined, last?: string) => {
-    const path = last === undefined ? [] : [last];
-    for (; step?.key !== undefined; step = step.parent) path.unshift(step.key);
-    return path;
-  };
-  const stack: Step[] = [{ value: root }];
-  for (let step = stack.pop(); step; step = stack.pop()) {
-    const { value } = step;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) return pathOf(step);
-    } else if (value && typeof value === 'object') {
-      for (const key of Object.keys(value)) {
-        if (key.includes('\u0000')) return pathOf(step, key);
-        stack.push({ value: (value as Record<string, unknown>)[key], key, parent: step });
-      }
-    }
-  }
-  return undefined;
 }

@@ -1,7 +1,8 @@
-import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
+import { ROUTING } from './api-spec';
+import type { Api } from './api';
 import { openApiDocument } from './openapi';
 import { jsonBody } from './body';
 import { httpLogger, type Logger } from './logging';
@@ -14,8 +15,10 @@ export interface ServiceAppOptions {
   /** What each tag of the service's routes groups, shown in /docs and docs/api. */
   tags: Record<string, string>;
   logger: Logger;
-  registry: OpenAPIRegistry;
-  router: express.Router;
+  /** The service's routes and their two OpenAPI documents (createApi). */
+  api: Pick<Api, 'router' | 'registry' | 'internalRegistry' | 'servicesOnly'>;
+  /** METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string;
   /** True when the service can serve: its database answers and it is not shutting down. */
   isReady: () => Promise<boolean>;
   /** Routes mounted before the JSON API (e.g. the JWKS document). */
@@ -47,14 +50,19 @@ const WEBHOOKS_TAG = "Subscriptions to this service's events (admin only): signe
 /** The Express app every service shares: security headers, request ids, logs, metrics, docs, problems. */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
+  // Before anything is mounted: the app's router is made with these settings on first use.
+  app.set('case sensitive routing', ROUTING.caseSensitive);
+  app.set('strict routing', ROUTING.strict);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  const metrics = createMetrics(options.name);
-  const document = openApiDocument(options.registry, {
-    title: `E-Commerce Shop — ${options.name}`,
-    description: options.description,
-    tags: { ...options.tags, Webhooks: WEBHOOKS_TAG },
+  const metrics = createMetrics(options.name, options.metricsToken);
+  const tags = { ...options.tags, Webhooks: WEBHOOKS_TAG };
+  const document = openApiDocument(options.api.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description, tags });
+  const internalDocument = openApiDocument(options.api.internalRegistry, {
+    title: `E-Commerce Shop — ${options.name} (internal routes)`,
+    description: `The /internal/ routes of ${options.name}, for the services that call them; the public routes are in /openapi.json.`,
+    tags,
   });
 
   app.use(apiHeaders);
@@ -68,18 +76,19 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     const ready = await options.isReady().catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get('/metrics', metrics.handler);
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
+  });
+  app.get('/internal/openapi.json', options.api.servicesOnly, (_req, res) => {
+    res.json(internalDocument);
   });
   // Swagger UI's own script and styles need a looser policy than the JSON API.
   app.use('/docs', docsHeaders, swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: `${options.name} API — E-Commerce Shop` }));
   options.before?.(app);
 
   app.use(jsonBody);
-  app.use(options.router);
+  app.use(options.api.router);
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -21,7 +21,47 @@ export const baseConfigSchema = z.object({
   DATABASE_READY_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   /** How long a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>` (docs/operations.md). Empty is unset. */
+  METRICS_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(32, 'must be at least 32 characters').optional()),
 });
+
+/** A setting that development and the tests use and production must not (item 14 of issue 22). */
+export interface ProductionRule {
+  key: string;
+  refused: (config: Record<string, unknown>) => boolean;
+  message: string;
+}
+
+/** A refinement's option: run even when a setting failed to parse, so that every problem is listed at once. */
+export const EVEN_WITH_OTHER_PROBLEMS = { when: () => true };
+
+/** Refused in every service's production configuration (parseConfig applies them). */
+export const PRODUCTION_RULES: ProductionRule[] = [
+  {
+    key: 'LOG_LEVEL',
+    refused: (config) => config.LOG_LEVEL === 'trace',
+    message: 'trace is refused: it is for debugging and logs more than production should keep (debug at most)',
+  },
+  {
+    key: 'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+    refused: (config) => config.WEBHOOK_ALLOW_PRIVATE_TARGETS === true,
+    message: 'must not be true in production: it lets webhooks reach loopback, private and cloud metadata addresses (SSRF)',
+  },
+];
+
+/**
+ * A zod superRefine that lists every rule the configuration breaks, when NODE_ENV is production. Pass
+ * EVEN_WITH_OTHER_PROBLEMS as its second argument, so these are listed with a setting of the wrong type too (the
+ * rules then see what parsed, and compare only).
+ */
+export const refuseInProduction =
+  (rules: ProductionRule[]) =>
+  (config: { NODE_ENV: string }, ctx: z.RefinementCtx): void => {
+    if (typeof config !== 'object' || config === null || config.NODE_ENV !== 'production') return;
+    for (const rule of rules) {
+      if (rule.refused(config)) ctx.addIssue({ code: 'custom', path: [rule.key], message: `${rule.message} (NODE_ENV=production)` });
+    }
+  };
 
 /**
  * A credential between two services (`SALES_TO_CUSTOMERS_TOKEN`…): one secret, or a comma-separated list during
@@ -33,11 +73,13 @@ export const serviceCredentialSchema = z
   .pipe(z.array(z.string().min(32, 'each token must be at least 32 characters')).min(1));
 
 /**
- * Parses `env` with `schema` and fails fast with every problem listed, not just the first.
- * Nothing else in a service reads process.env.
+ * Parses `env` with `schema` and fails fast with every problem listed, not just the first; in production it also
+ * refuses the development settings of PRODUCTION_RULES (a service adds its own with refuseInProduction, listed
+ * together with these). Nothing else in a service reads process.env.
  */
 export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
-  const result = schema.safeParse(env);
+  const checked = schema.superRefine((config, ctx) => refuseInProduction(PRODUCTION_RULES)(config as { NODE_ENV: string }, ctx), EVEN_WITH_OTHER_PROBLEMS);
+  const result = checked.safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -1,7 +1,14 @@
 import type { RequestHandler } from 'express';
 import client from 'prom-client';
+import { bearerToken, isServiceToken } from './auth';
+import { Unauthorized } from './errors';
 
-export function createMetrics(service: string) {
+/**
+ * The service's Prometheus registry, the middleware that times every request, and the `GET /metrics` handler.
+ * With `token` (METRICS_TOKEN) set, the scrape needs `Authorization: Bearer <token>` (compared in constant time):
+ * the counters tell an outsider the Node version, the memory and how many logins failed.
+ */
+export function createMetrics(service: string, token?: string) {
   const registry = new client.Registry();
   registry.setDefaultLabels({ service });
   client.collectDefaultMetrics({ register: registry });
@@ -22,5 +29,15 @@ export function createMetrics(service: string) {
     });
     next();
   };
-  return { registry, middleware };
+  const handler: RequestHandler = async (req, res) => {
+    const presented = bearerToken(req.headers.authorization);
+    if (token !== undefined && !(presented && isServiceToken(presented, token))) {
+      const refused = new Unauthorized('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+      refused.headers = { 'WWW-Authenticate': presented ? 'Bearer error="invalid_token"' : 'Bearer' };
+      throw refused;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(registry.contentType).send(await registry.metrics());
+  };
+  return { registry, middleware, handler };
 }

@@ -120,6 +120,11 @@ export function openApiDocument(registry: OpenAPIRegistry, info: { title: string
     servers: [{ url: '/', description: 'this service' }],
     tags: Object.entries(info.tags).map(([name, description]) => ({ name, description })),
   });
+  // Each document lists the tags its operations use (the public one has no `Internal`, the internal one only it).
+  const used = new Set(
+    Object.values(document.paths ?? {}).flatMap((methods) => Object.values(methods as Record<string, { tags?: string[] }>).flatMap((op) => op.tags ?? [])),
+  );
+  document.tags = document.tags?.filter((tag) => used.has(tag.name));
   // Swagger UI's Authorize dialog lists the schemes in this order and focuses the first: people's first.
   const schemes = document.components?.securitySchemes;
   if (schemes?.bearer) document.components!.securitySchemes = { bearer: schemes.bearer, ...schemes };

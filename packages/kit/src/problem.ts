@@ -48,6 +48,11 @@ export function toAppError(error: unknown): AppError {
     case 'charset.unsupported':
       return new UnsupportedMediaType('Only UTF-8 JSON bodies are accepted');
   }
+  // A path segment whose percent-encoding is not UTF-8 (`/items/a%ED%A0%80b`, a lone surrogate's bytes): the
+  // router marks it 400 while matching, before any route runs.
+  if (error instanceof URIError && e.status === 400) {
+    return new ValidationFailed('A path parameter is not valid UTF-8 once percent-decoded', [{ path: 'params', message: error.message }]);
+  }
   // Any other failure to read the body (a gzip stream that does not decode, a truncated request) is the
   // client's: the body parser marks those 400.
   if (e?.status === 400 && (e as { expose?: boolean }).expose) return new ValidationFailed('The body could not be read or decoded');

@@ -135,7 +135,8 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     }),
     // The tests' webhook receivers listen on 127.0.0.1, and a shrunk retry schedule (the contract's is
     // 5 s, 30 s, 2 min, …) lets a fault test see several attempts in a few seconds.
-    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    // Production refuses it (config.ts): the benchmark's shop runs without.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: String(options.nodeEnv !== 'production'),
     WEBHOOK_RETRY_DELAYS_MS: '200,400,800',
     WEBHOOK_POLL_INTERVAL_MS: '500',
     ...options.env,
@@ -150,7 +151,8 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     JWT_PRIVATE_KEY: secrets.JWT_PRIVATE_KEY,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
-    BCRYPT_ROUNDS: String(options.bcryptRounds ?? 4),
+    // Cheap hashes for the tests; production refuses fewer than 10 rounds.
+    BCRYPT_ROUNDS: String(options.bcryptRounds ?? (options.nodeEnv === 'production' ? 10 : 4)),
     // Every test registers and logs in from 127.0.0.1, as one office behind one address would: the per-address
     // limits are set out of reach here and tested for real on extra instances behind a pretend proxy.
     LOGIN_FAILURES_PER_ADDRESS: '1000000',

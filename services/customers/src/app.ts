@@ -64,8 +64,8 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
       Internal: 'Called by the other services, each with its own credential (`<CALLER>_TO_<SERVICE>_TOKEN`), never by people: user tokens get 403.',
     },
     logger,
-    registry: api.registry,
-    router: api.router,
+    api,
+    metricsToken: config.METRICS_TOKEN,
     isReady,
     before: (app) => jwksRoute(app, signer),
   });

@@ -1,4 +1,5 @@
-import { baseConfigSchema, parseConfig, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
+import { baseConfigSchema, EVEN_WITH_OTHER_PROBLEMS, parseConfig, refuseInProduction, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
+import { DEVELOPMENT_ADMIN_PASSWORD } from './development';
 
 const schema = baseConfigSchema
   .extend(webhookConfigSchema.shape)
@@ -33,9 +34,24 @@ const schema = baseConfigSchema
   .refine((config) => config.NODE_ENV !== 'production' || config.ADMIN_PASSWORD, {
     path: ['ADMIN_PASSWORD'],
     message: 'is required in production',
-  });
+  })
+  .superRefine(
+    refuseInProduction([
+      {
+        key: 'ADMIN_PASSWORD',
+        refused: (config) => config.ADMIN_PASSWORD === DEVELOPMENT_ADMIN_PASSWORD,
+        message: 'is the development default, which is public (pnpm start prints it): set a secret of your own',
+      },
+      {
+        key: 'BCRYPT_ROUNDS',
+        refused: (config) => Number(config.BCRYPT_ROUNDS) < 10,
+        message: 'must be at least 10: fewer rounds (the tests use 4) make stolen password hashes cheap to guess',
+      },
+    ]),
+    EVEN_WITH_OTHER_PROBLEMS,
+  );
 
-export { DEVELOPMENT_ADMIN_PASSWORD } from './development';
+export { DEVELOPMENT_ADMIN_PASSWORD };
 
 export type Config = z.output<typeof schema>;
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(schema, env);

@@ -24,8 +24,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
       Internal: 'Called by the other services, each with its own credential (`<CALLER>_TO_<SERVICE>_TOKEN`), never by people: user tokens get 403.',
     },
     logger,
-    registry: api.registry,
-    router: api.router,
+    api,
+    metricsToken: config.METRICS_TOKEN,
     isReady,
   });
   return { app, webhooks };

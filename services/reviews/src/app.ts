@@ -31,8 +31,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
       Reviews: 'Reviews of items: customers write them, admins moderate them, anyone reads the approved ones and their summary.',
     },
     logger,
-    registry: api.registry,
-    router: api.router,
+    api,
+    metricsToken: config.METRICS_TOKEN,
     isReady,
   });
   return { app, reviews, webhooks };
