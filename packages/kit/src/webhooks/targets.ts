@@ -21,7 +21,12 @@ const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
 
 export function isPublicAddress(address: string): boolean {
   if (net.isIP(address) === 0) return false;
-  const parsed = ipaddr.parse(address);
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(address);
+  } catch {
+    return false; // a form Node takes and the classifier does not: not provably global, so refused
+  }
   if (parsed.kind() === 'ipv4') return parsed.range() === 'unicast';
   return parsed.match(GLOBAL_UNICAST_V6) && parsed.range() === 'unicast';
 }
