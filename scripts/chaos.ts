@@ -170,7 +170,7 @@ async function main() {
       const username = `ch${crypto.randomBytes(5).toString('hex')}`;
       const body = {
         username,
-        password: 'chaos-password',
+        password: 'chaos-soak-walnut-ladder',
         firstName: 'Chaos',
         lastName: 'Monkey',
         age: 40,

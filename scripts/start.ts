@@ -16,10 +16,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  adoptSuperuserPassword,
   applyMigrations,
   assertPortsFree,
   credentialsOf,
+  databasePasswordOf,
   ensureDatabase,
+  ensureServiceRole,
+  exposureRefusal,
   loadOrCreateSecrets,
   SERVICES,
   startEmbeddedPostgres,
@@ -57,6 +61,9 @@ let stopping: Promise<void> | undefined;
 async function main() {
   const ports = Object.fromEntries(NAMES.map((name) => [name, Number(env[`${upper(name)}_PORT`] ?? SERVICES[name])])) as Record<ServiceName, number>;
   const databaseUrls = configuredDatabaseUrls();
+  // Beyond loopback, the development defaults (a public admin password, webhooks into private networks) are a door.
+  const refusal = exposureRefusal(env, HOST, DEVELOPMENT_ADMIN_PASSWORD);
+  if (refusal) throw new StartError(refusal);
 
   fs.mkdirSync(DATA_DIR, { recursive: true });
   await lock.take();
@@ -65,7 +72,9 @@ async function main() {
     ...(databaseUrls ? [] : [{ port: POSTGRES_PORT, host: '127.0.0.1', what: 'the embedded PostgreSQL', hint: 'POSTGRES_PORT' }]),
   ]);
 
-  // Databases: the configured ones, or an embedded PostgreSQL with data kept under .data/postgres.
+  const secrets = loadOrCreateSecrets(path.join(DATA_DIR, 'secrets.json'));
+  // Databases: the configured ones, or an embedded PostgreSQL with data kept under .data/postgres, where each service
+  // connects as its own role owning only its database (generated passwords in .data/secrets.json; never the superuser).
   let urls: Record<ServiceName, string>;
   if (databaseUrls) {
     urls = databaseUrls;
@@ -78,6 +87,7 @@ async function main() {
       persistent: true,
       detached: true,
       onLog: (line) => fs.writeSync(pgLog, line),
+      password: secrets.POSTGRES_PASSWORD,
     });
     writeLock();
     void postgres.exited?.then((how) => {
@@ -85,7 +95,10 @@ async function main() {
       console.error(`[start] PostgreSQL died (${how}). Every service needs it, so the shop stops. Its log: ${path.relative(ROOT, DATA_DIR)}/postgres.log`);
       void shutdown(1);
     });
-    urls = Object.fromEntries(NAMES.map((name) => [name, postgres!.url(name)])) as Record<ServiceName, string>;
+    const superuser = await adoptSuperuserPassword(postgres.url('postgres'), secrets.POSTGRES_PASSWORD, 'postgres');
+    urls = Object.fromEntries(
+      await Promise.all(NAMES.map(async (name) => [name, await ensureServiceRole(superuser, name, secrets[databasePasswordOf(name)])])),
+    ) as Record<ServiceName, string>;
     const where =
       postgres.dataDir === path.join(DATA_DIR, 'postgres')
         ? path.relative(ROOT, postgres.dataDir)
@@ -95,7 +108,7 @@ async function main() {
   await Promise.all(
     NAMES.map(async (name) => {
       // A managed server may not let us connect to its `postgres` database; then the database must exist.
-      await ensureDatabase(urls[name]).catch(() => {});
+      if (databaseUrls) await ensureDatabase(urls[name]).catch(() => {});
       const applied = await applyMigrations(urls[name], path.join(ROOT, 'prisma', name, 'migrations')).catch((error: Error) => {
         throw new StartError(`${name} database (${redact(urls[name])}): ${error.message}`);
       });
@@ -103,7 +116,6 @@ async function main() {
     }),
   );
 
-  const secrets = loadOrCreateSecrets(path.join(DATA_DIR, 'secrets.json'));
   const serviceUrls = Object.fromEntries(NAMES.map((name) => [name, env[`${upper(name)}_URL`] ?? `http://${LOCAL_HOST}:${ports[name]}`])) as Record<
     ServiceName,
     string

@@ -9,7 +9,7 @@ import { fetchDocument } from './support/openapi';
 
 /** A body each self route accepts (so what answers is the ownership check, not validation). */
 const BODIES: Record<string, unknown> = {
-  'patch /customers/{username}': { password: 'taken-over-password', currentPassword: 'password-123', firstName: 'Mallory' },
+  'patch /customers/{username}': { password: 'taken-over-password', currentPassword: 'plum-orbit-canvas-7', firstName: 'Mallory' },
   'post /customers/{username}/wallet/deposits': { amountCents: 100 },
 };
 /** Routes anyone may call, where the old token must simply not get the personal view. */

@@ -194,7 +194,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       expect({ name, error }).toEqual({ name, error: undefined });
       // zod strips keys the schema does not know: whatever we set and it did not keep, nobody reads.
       expect({ name, unread: Object.keys(env).filter((key) => !(key in config)) }).toEqual({ name, unread: [] });
-      expect(config).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0', PORT: SERVICES[name] });
+      // The dev overlay commits its (placeholder) secrets, so it says it is development; production commits none.
+      expect(config).toMatchObject({ NODE_ENV: overlay === 'production' ? 'production' : 'development', HOST: '0.0.0.0', PORT: SERVICES[name] });
     }
   });
 
@@ -354,6 +355,18 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
             value: expect.stringContaining('dev-only'),
           });
       }
+    }
+  });
+
+  it('never runs NODE_ENV=production with a Secret value committed in the overlay', () => {
+    const committed = all('Secret').filter((s) => Object.keys(s.data ?? {}).length > 0 || Object.keys(s.stringData ?? {}).length > 0);
+    for (const name of NAMES) {
+      const nodeEnv = environment(name).NODE_ENV;
+      expect({ name, nodeEnv, committedSecrets: committed.length > 0 }).toEqual({
+        name,
+        nodeEnv: committed.length ? expect.not.stringMatching(/^production$/) : 'production',
+        committedSecrets: overlay !== 'production',
+      });
     }
   });
 

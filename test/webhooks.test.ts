@@ -279,7 +279,7 @@ describe('the subscription API', () => {
 });
 
 describe('SSRF: without the development switch', () => {
-  it('refuses loopback, private, link-local and metadata addresses at subscription time (400)', async () => {
+  it('refuses every address that is not global unicast at subscription time (400)', async () => {
     const strict = await startInstance('customers', { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' });
     const { auth } = await admin();
     for (const url of [
@@ -293,6 +293,35 @@ describe('SSRF: without the development switch', () => {
       'http://[::ffff:127.0.0.1]/',
       'http://2130706433/',
       'http://0x7f.0.0.1/',
+      // Issue 22: the special-purpose ranges the first guard let through, each reaching an internal address.
+      'http://[::ffff:0:127.0.0.1]/',
+      'http://[::ffff:0:a9fe:a9fe]/',
+      'http://[2001::7f00:1]/',
+      'http://[fec0::1]/',
+      'http://192.88.99.1/',
+      'http://[5f00::1]/',
+      'http://[64:ff9b::a9fe:a9fe]/',
+      'http://[2002:7f00:1::]/',
+      'http://100.64.0.1/',
+      'http://198.18.0.1/',
+      'http://192.0.2.1/',
+      // The rest of each blocked range, not only 127.0.0.1 and its spellings.
+      'http://127.1.2.3/',
+      'http://127.255.255.254:8080/',
+      'http://10.255.0.1/',
+      'http://172.31.255.254/',
+      'http://192.168.255.1/',
+      'http://169.254.1.2/',
+      'http://100.127.0.1/',
+      'http://0.1.2.3/',
+      'http://224.1.1.1/',
+      'http://255.255.255.255/',
+      'http://[fe80::abcd]/',
+      'http://[fc00::1]/',
+      'http://[fd12::1]/',
+      'http://[ff02::1]/',
+      'http://[::ffff:127.1.2.3]/',
+      'http://[::ffff:10.1.2.3]/',
     ]) {
       const res = await api(strict.url)
         .post('/webhooks')

@@ -2,6 +2,7 @@
 // contract, not from the kit, so a code the kit invents or a code answered with the wrong status is caught.
 export const CONTRACT_CODES: Record<string, number> = {
   validation_failed: 400,
+  weak_password: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   forbidden: 403,

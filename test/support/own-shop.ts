@@ -79,7 +79,7 @@ export async function startOwnShop(env: Record<string, string> = {}): Promise<Ow
       const username = `dbf${crypto.randomBytes(5).toString('hex')}`;
       const body = {
         username,
-        password: 'fault-password',
+        password: 'fault-drill-walnut-ladder',
         firstName: 'Fault',
         lastName: 'Test',
         age: 40,

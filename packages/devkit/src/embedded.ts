@@ -27,6 +27,11 @@ interface Options {
   fsync?: boolean;
   onLog?: (line: string) => void;
   /**
+   * The superuser's password for a new cluster (`postgres` when not given: the tests' throwaway servers). An
+   * existing cluster keeps the one it was made with; `pnpm start` changes it (packages/devkit/src/roles.ts).
+   */
+  password?: string;
+  /**
    * Run the postmaster in its own process group: a terminal's Ctrl-C then reaches only the caller, which
    * stops the services first and PostgreSQL last (`pnpm start`), and it outlives this process's exit.
    */
@@ -52,7 +57,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedS
   const runAs = process.getuid?.() === 0 ? postgresUser() : undefined;
   const bin = binariesFor(runAs);
   const dataDir = runAs && !reachable(path.dirname(path.resolve(options.dataDir)), runAs) ? relocatedDataDir(options.dataDir) : path.resolve(options.dataDir);
-  const password = 'postgres';
+  const password = options.password ?? 'postgres';
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await initdb(bin, dataDir, password, runAs, options.onLog);
   removeStalePid(dataDir);
   const url = (database: string) => `postgresql://postgres:${password}@127.0.0.1:${options.port}/${database}`;

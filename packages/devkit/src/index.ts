@@ -5,7 +5,19 @@ export { ensureDatabase, applyMigrations, dropDatabase } from './migrate';
 export { assertPortsFree, freePort } from './ports';
 export { processCmdline, terminate, whenLauncherGone } from './processes';
 export { StartError, startLock, type StartLockState } from './start-lock';
-export { SERVICE_CREDENTIALS, credentialsOf, generateSecrets, loadOrCreateSecrets, type Secrets, type ServiceCredential } from './secrets';
+export {
+  DATABASE_PASSWORDS,
+  SERVICE_CREDENTIALS,
+  credentialsOf,
+  databasePasswordOf,
+  generateSecrets,
+  loadOrCreateSecrets,
+  type DatabasePassword,
+  type Secrets,
+  type ServiceCredential,
+} from './secrets';
+export { adoptSuperuserPassword, ensureServiceRole } from './roles';
+export { EXPOSURE_OPT_OUT, developmentDefaultsInForce, exposureRefusal, isLoopbackHost } from './exposure';
 export {
   COMPILED_NODE_FLAGS,
   SERVICES,

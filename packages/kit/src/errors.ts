@@ -34,6 +34,8 @@ const define = (status: number, code: string, title: string) => {
 };
 
 export const ValidationFailed = define(400, 'validation_failed', 'Validation failed');
+/** A password a strength library finds too easy to guess (contract v4). */
+export const WeakPassword = define(400, 'weak_password', 'Weak password');
 export const Unauthorized = define(401, 'unauthorized', 'Unauthorized');
 export const InvalidCredentials = define(401, 'invalid_credentials', 'Invalid credentials');
 export const InsufficientFunds = define(402, 'insufficient_funds', 'Insufficient funds');
@@ -58,6 +60,7 @@ export class ServiceUnavailable extends AppError {
 /** Every code the contract defines, with its status: documents and tests read this table. */
 export const problemCodes = {
   validation_failed: 400,
+  weak_password: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   insufficient_funds: 402,

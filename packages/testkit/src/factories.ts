@@ -19,7 +19,7 @@ export interface TestCustomer {
 export function customerBody(overrides: Record<string, unknown> = {}) {
   return {
     username: unique('c'),
-    password: 'password-123',
+    password: 'plum-orbit-canvas-7',
     firstName: 'Test',
     lastName: 'Customer',
     age: 33,

@@ -1,54 +1,34 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
- * Addresses a webhook must never reach (SSRF): this host, private networks, link-local (where cloud metadata
- * lives: 169.254.169.254, fd00:ec2::254), carrier-grade NAT (Alibaba's metadata is 100.100.100.200), and the
- * reserved, documentation, multicast and IPv4-in-IPv6 ranges, through which the same hosts are reachable.
+ * The one rule for webhook addresses (SSRF): only **global unicast** addresses are reachable. Everything in the
+ * IANA IPv4 and IPv6 special-purpose registries is refused — this host (127/8, ::1), private and unique-local
+ * networks, link-local (where cloud metadata lives: 169.254.169.254, fd00:ec2::254), shared address space
+ * (100.64/10: Alibaba's metadata is 100.100.100.200), benchmarking, documentation, multicast, broadcast,
+ * reserved, and every form that embeds or translates another address (IPv4-mapped ::ffff:0:0/96, IPv4-translated
+ * ::ffff:0:0:0/96, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, Teredo 2001::/32, 6to4 2002::/16 and its relay
+ * 192.88.99.0/24), through which the same hosts are reachable.
+ *
+ * An allow rule, not a deny list: ipaddr.js (a well-kept classifier of those registries) names the range an
+ * address is in, and only its catch-all `unicast` passes. IPv6 must also lie in 2000::/3, the only block IANA
+ * allocates for global unicast, so whatever a registry adds later outside it (site-local fec0::/10, SRv6
+ * 5f00::/16, …) is refused without a change here. packages/kit/test/unit/webhook-targets.test.ts walks both
+ * registries.
  */
-const blocked = new net.BlockList();
-for (const [address, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  blocked.addSubnet(address, prefix, 'ipv4');
-}
-for (const [address, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['::', 96], // IPv4-compatible (deprecated)
-  ['64:ff9b::', 96], // NAT64
-  ['64:ff9b:1::', 48],
-  ['100::', 64], // discard
-  ['2001:db8::', 32], // documentation
-  ['2002::', 16], // 6to4 embeds an IPv4 address
-  ['fc00::', 7], // unique local (AWS metadata is fd00:ec2::254)
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-] as const) {
-  blocked.addSubnet(address, prefix, 'ipv6');
-}
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
 
-/**
- * True for an address a webhook may be delivered to. An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is held
- * to the IPv4 rules: BlockList compares it with them.
- */
 export function isPublicAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 0) return false;
-  return !blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (net.isIP(address) === 0) return false;
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(address);
+  } catch {
+    return false; // a form Node takes and the classifier does not: not provably global, so refused
+  }
+  if (parsed.kind() === 'ipv4') return parsed.range() === 'unicast';
+  return parsed.match(GLOBAL_UNICAST_V6) && parsed.range() === 'unicast';
 }
 
 /** The URL's host as an address when it is a literal one (`[::1]` → `::1`), else undefined. */
@@ -59,11 +39,15 @@ const literalAddress = (url: URL) => {
 
 export class TargetRefused extends Error {}
 
+/** Every address a host name resolves to (the system resolver, as connections use it). */
+type Resolve = (hostname: string) => Promise<string[]>;
+const resolveAll: Resolve = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true }).then((found) => found.map((a) => a.address));
+
 /**
  * The subscription-time check: http(s) only, no credentials in the URL (every admin can read it), and, unless
  * private targets are allowed, every address the host resolves to must be public. Throws TargetRefused.
  */
-export async function checkTarget(raw: string, allowPrivate: boolean): Promise<void> {
+export async function checkTarget(raw: string, allowPrivate: boolean, resolve: Resolve = resolveAll): Promise<void> {
   const url = new URL(raw);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TargetRefused('must be an http or https URL');
   if (url.username || url.password) throw new TargetRefused('must not carry credentials');
@@ -71,14 +55,11 @@ export async function checkTarget(raw: string, allowPrivate: boolean): Promise<v
   const literal = literalAddress(url);
   const addresses = literal
     ? [literal]
-    : await dns.promises.lookup(url.hostname, { all: true, verbatim: true }).then(
-        (found) => found.map((a) => a.address),
-        () => {
-          throw new TargetRefused(`host ${url.hostname} does not resolve`);
-        },
-      );
+    : await resolve(url.hostname).catch(() => {
+        throw new TargetRefused(`host ${url.hostname} does not resolve`);
+      });
   if (!addresses.length || !addresses.every(isPublicAddress)) {
-    throw new TargetRefused('must not point at a loopback, private, link-local or metadata address');
+    throw new TargetRefused('must resolve only to global unicast addresses (no loopback, private, link-local, metadata or other special-purpose address)');
   }
 }
 
@@ -94,10 +75,10 @@ export function refusedLiteral(url: URL, allowPrivate: boolean): boolean {
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
-/** A `lookup` for net.connect that resolves as usual and refuses non-public answers. */
-export function safeLookup(allowPrivate: boolean) {
+/** A `lookup` for net.connect that resolves as usual (`lookup`: dns.lookup) and refuses non-public answers. */
+export function safeLookup(allowPrivate: boolean, lookup: typeof dns.lookup = dns.lookup) {
   return (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
-    dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
       const usable = allowPrivate ? addresses : addresses.filter((a) => isPublicAddress(a.address));
       if (!usable.length) {

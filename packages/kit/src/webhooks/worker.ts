@@ -38,7 +38,11 @@ export function deliveryWorker(options: { queue: DeliveryQueue; config: WebhookC
   async function attempt(delivery: Claimed): Promise<Outcome> {
     const url = new URL(delivery.url);
     if (refusedLiteral(url, config.WEBHOOK_ALLOW_PRIVATE_TARGETS)) {
-      return { delivered: false, statusCode: null, error: 'the address is loopback, private, link-local or metadata: refused' };
+      return {
+        delivered: false,
+        statusCode: null,
+        error: 'the address is not global unicast (loopback, private, link-local, metadata or another special-purpose range): refused',
+      };
     }
     const timestamp = Math.floor(Date.now() / 1000);
     const deadline = new AbortController();

@@ -3,6 +3,7 @@ import { requireSelfOrAdmin, type User } from '@shop/kit/auth';
 import { ConfigError } from '@shop/kit/config';
 import { Conflict, InvalidCredentials, NotFound, ValidationFailed } from '@shop/kit/errors';
 import type { Customer, CustomerChanges, CustomersRepo, NewCustomer } from './model';
+import { assertStrongPassword } from './password-policy';
 import type { LoginThrottle, RegistrationLimit } from './rate-limits';
 import type { SessionsDomain } from './sessions';
 
@@ -49,6 +50,7 @@ export function customersDomain(deps: {
       if (!stored || !(await bcrypt.compare(currentPassword, stored))) throw new InvalidCredentials('The current password is wrong');
       await attempt.succeeded();
     }
+    assertStrongPassword(password, [customer.username, customer.firstName, customer.lastName]);
     return bcrypt.hash(password, bcryptRounds);
   }
 
@@ -57,6 +59,7 @@ export function customersDomain(deps: {
 
     async register({ password, ...profile }: Registration, clientAddress: string): Promise<Customer> {
       await registrations(clientAddress);
+      assertStrongPassword(password, [profile.username, profile.firstName, profile.lastName]);
       const passwordHash = await bcrypt.hash(password, bcryptRounds);
       return customers.create({ ...profile, passwordHash });
     },

@@ -11,11 +11,12 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       path: '/customers',
       tag: TAG,
       summary: 'Register a customer',
-      description: 'Limited to `REGISTRATIONS_PER_HOUR` (default 20) per client address.',
+      description:
+        'Limited to `REGISTRATIONS_PER_HOUR` (default 20) per client address. A password too easy to guess (zxcvbn score below 3) is 400 `weak_password`.',
       access: 'public',
       request: { body: s.registration },
       response: { status: 201, description: 'The new customer', schema: s.customer, headers: { Location: 'URL of the customer' } },
-      errors: ['conflict', 'rate_limited'],
+      errors: ['weak_password', 'conflict', 'rate_limited'],
     },
     async ({ body, req }) => {
       const created = await customers.register(body, clientAddress(req));
@@ -59,11 +60,12 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       path: '/customers/:username',
       tag: TAG,
       summary: 'Update a profile or password (self or admin)',
-      description: 'A customer changing their own password also sends `currentPassword`; an admin may set one without it.',
+      description:
+        'A customer changing their own password also sends `currentPassword`; an admin may set one without it. A new password too easy to guess is 400 `weak_password`.',
       access: 'user',
       request: { params: s.usernameParams, body: s.profileChanges },
       response: { status: 200, description: 'The updated customer', schema: s.customer },
-      errors: ['forbidden', 'not_found', 'invalid_credentials', 'rate_limited'],
+      errors: ['weak_password', 'forbidden', 'not_found', 'invalid_credentials', 'rate_limited'],
     },
     async ({ params, body, user, req }) => ({ body: await customers.update(user, params.username, body, clientAddress(req)) }),
   );

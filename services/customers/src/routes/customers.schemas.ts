@@ -10,7 +10,7 @@ const withinBcrypt = (schema: z.ZodString) =>
   schema.refine((value) => Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`);
 const password = withinBcrypt(z.string().min(8).max(72)).openapi({
   example: 'correct-horse-battery',
-  description: `8–72 characters and at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`,
+  description: `8–72 characters and at most ${MAX_PASSWORD_BYTES} bytes in UTF-8, not too easy to guess (zxcvbn score 3 or more, else 400 \`weak_password\`)`,
 });
 const name = z.string().min(1).max(50);
 const gender = z.enum(['male', 'female', 'other', 'unspecified']);
