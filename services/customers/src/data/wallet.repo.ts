@@ -35,7 +35,7 @@ const DEPOSIT = prepared('wallet.deposit', `SELECT ${WITH_REASON} FROM wallet_de
 const ADJUST = prepared('wallet.adjust', `SELECT ${WITH_REASON} FROM wallet_adjust($1::uuid, $2::bigint, $3)`);
 const REFUND = prepared('wallet.refund', `SELECT ${OUTCOME_COLUMNS} FROM wallet_refund($1::uuid, $2)`);
 export const CREDIT = prepared('wallet.credit', `SELECT ${OUTCOME_COLUMNS} FROM wallet_credit($1::uuid, $2::bigint, $3)`);
-const BALANCE = prepared('wallet.balance', 'SELECT balance_cents FROM customers WHERE id = $1::uuid');
+export const BALANCE = prepared('wallet.balance', 'SELECT balance_cents FROM customers WHERE id = $1::uuid');
 /** The outcome, with the ledger entry when the function named one (entry_id is set). */
 const withEntry = <O>(row: OutcomeRow<O>) => (row.id ? { outcome: row.outcome, entry: toEntry(row as LedgerRow) } : { outcome: row.outcome });
 
