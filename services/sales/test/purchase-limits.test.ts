@@ -113,6 +113,18 @@ describe('PURCHASES_PER_MINUTE', () => {
     await limited.stop();
   });
 
+  it('lets no more than the limit through when the attempts arrive at once', async () => {
+    const limited = await startSales({ PURCHASES_PER_MINUTE: '4' });
+    const { customer, item } = await buyerAndItem({ balanceCents: 10_000, stockCount: 20, priceCents: 100 });
+    await freshMinute();
+    const answers = await Promise.all(Array.from({ length: 12 }, () => api(limited.url).post('/sales').set(customer.auth).send({ itemId: item.id })));
+    expect(answers.filter((res) => res.status === 201)).toHaveLength(4);
+    expect(answers.filter((res) => res.status === 429)).toHaveLength(8);
+    expect(await stockOf(item.id)).toBe(16);
+    expect(await sql('sales', 'SELECT attempts FROM purchase_attempts WHERE customer_id = $1', [customer.id])).toEqual([{ attempts: 4 }]);
+    await limited.stop();
+  });
+
   it('purges ended windows (the recovery sweep)', async () => {
     const customerId = crypto.randomUUID();
     await sql(
