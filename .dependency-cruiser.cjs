@@ -23,7 +23,7 @@ module.exports = {
     {
       name: 'domain-not-to-kit-infra',
       comment:
-        "The kit's barrel and its server-side modules load express, pg and Prisma: domain code imports the subpaths it needs (@shop/kit/errors, /auth, /client, /database-faults, /logging, /problem, /read-cache).",
+        "The kit's barrel and its server-side modules load express, pg and Prisma: domain code imports the subpaths it needs (@shop/kit/errors, /auth, /client, /database-faults, /logging, /money, /problem, /read-cache).",
       severity: 'error',
       from: { path: '^services/[^/]+/src/domain/' },
       to: { path: '^packages/kit/src/(index|api|app|database|metrics|server)\\.ts$' },
@@ -32,7 +32,7 @@ module.exports = {
       name: 'kit-subpaths-stay-light',
       comment: 'What domain code may import from the kit never loads express, pg or Prisma at run time.',
       severity: 'error',
-      from: { path: '^packages/kit/src/(errors|auth|client|database-faults|logging|problem|read-cache)\\.ts$' },
+      from: { path: '^packages/kit/src/(errors|auth|client|database-faults|logging|money|problem|read-cache)\\.ts$' },
       to: { path: [...INFRA, '^packages/kit/src/(index|api|app|database|metrics|server)\\.ts$'], dependencyTypesNot: ['type-only'] },
     },
     {

@@ -6,11 +6,12 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { CREDIT, DEBIT } from '../services/customers/src/data/wallet.repo';
+import { BALANCE, CREDIT, DEBIT } from '../services/customers/src/data/wallet.repo';
 import { FIND_ITEM } from '../services/inventory/src/data/items.repo';
 import { RETURN, TAKE } from '../services/inventory/src/data/reservations.repo';
 import { ITEM_PAGE } from '../services/reviews/src/data/reviews.repo';
 import { STORE_ANSWER } from '../services/sales/src/data/idempotency-keys.repo';
+import { TAKE_ATTEMPT } from '../services/sales/src/data/purchase-attempts.repo';
 import { COMPLETE_REFUND, INSERT_REFUND, LINES_LEFT, LOCK_SALE } from '../services/sales/src/data/refunds.repo';
 import { COMPLETE, INSERT_PENDING, priceArrays } from '../services/sales/src/data/sales.repo';
 
@@ -21,10 +22,15 @@ const pools = {
   reviews: new pg.Pool({ connectionString: process.env.REVIEWS_DATABASE_URL, max: 10 }),
 };
 
-/** The purchase's database work, statement for statement as the services run it (each service's data/). */
-async function purchase(customerId: string, itemIds: string[]) {
+/**
+ * The purchase's database work, statement for statement as the services run it (each service's data/). The price
+ * read of the balance pre-check is left out: sales serves it from its goods cache (GOODS_MAX_AGE_MS) most of the time.
+ */
+async function purchase(customerId: string, sessionId: string, itemIds: string[]) {
   const saleId = crypto.randomUUID();
   const quantities = itemIds.map(() => 1);
+  // sales: the purchase limit's counter (PURCHASES_PER_MINUTE, far out of reach here)
+  await pools.sales.query({ ...TAKE_ATTEMPT, values: [customerId, 1_000_000_000] });
   // sales: the pending sale and its lines in one statement
   await pools.sales.query({ ...INSERT_PENDING, values: [saleId, customerId, 'ceiling', itemIds, quantities] });
   // inventory: the whole basket in one database function
@@ -33,8 +39,10 @@ async function purchase(customerId: string, itemIds: string[]) {
     values: [saleId, itemIds, quantities],
   });
   const total = rows.reduce((sum, row) => sum + Number(row.unit_price_cents) * row.quantity, 0);
-  // customers: the debit is one database function
-  await pools.customers.query({ ...DEBIT, values: [customerId, total, saleId] });
+  // customers: the balance pre-check (before the reservation in the shop; its order does not change the work)
+  await pools.customers.query({ ...BALANCE, values: [customerId] });
+  // customers: the debit is one database function, which checks the buyer's session under its row lock
+  await pools.customers.query({ ...DEBIT, values: [customerId, total, saleId, sessionId] });
   // sales: completed with each line's name and price, answered with its lines
   const price = {
     lines: rows.map((row) => ({ itemId: row.item_id, itemName: row.item_name, unitPriceCents: Number(row.unit_price_cents) })),
@@ -114,8 +122,8 @@ const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
     return refund(saleId, itemId);
   },
   '/purchase': async (_url, body) => {
-    const { customerId, itemId, itemIds } = JSON.parse(body);
-    return purchase(customerId, itemIds ?? [itemId]);
+    const { customerId, sessionId, itemId, itemIds } = JSON.parse(body);
+    return purchase(customerId, sessionId, itemIds ?? [itemId]);
   },
 };
 

@@ -77,6 +77,8 @@ async function main() {
     if (PG_SETTINGS.length) await query(system.context.databaseUrls.customers, 'SELECT pg_reload_conf()');
     const { urls } = system.context;
     const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+    /** What the ceiling's purchase needs of a buyer: who, and the live session the debit is checked against. */
+    const asBuyer = (customer: { id: string; sessionId: string }) => ({ customerId: customer.id, sessionId: customer.sessionId });
     /** A purchase by a random customer, with the body `order()` gives. */
     const purchaseBySomeone = (order: () => unknown): autocannon.Request => ({
       method: 'POST',
@@ -156,7 +158,7 @@ async function main() {
         ceiling: [
           {
             method: 'POST',
-            setupRequest: (req) => ({ ...req, path: '/purchase', body: JSON.stringify({ customerId: pick(customers).id, itemId: pick(itemIds) }) }),
+            setupRequest: (req) => ({ ...req, path: '/purchase', body: JSON.stringify({ ...asBuyer(pick(customers)), itemId: pick(itemIds) }) }),
           },
         ],
       },
@@ -167,7 +169,7 @@ async function main() {
         ceiling: [
           {
             method: 'POST',
-            setupRequest: (req) => ({ ...req, path: '/purchase', body: JSON.stringify({ customerId: pick(customers).id, itemIds: basket() }) }),
+            setupRequest: (req) => ({ ...req, path: '/purchase', body: JSON.stringify({ ...asBuyer(pick(customers)), itemIds: basket() }) }),
           },
         ],
       },

@@ -56,6 +56,16 @@ export async function seed(system: TestSystem) {
     [STARTING_BALANCE],
   );
 
+  // One session per customer (as a login would open), so that the wallet debit, which charges only for a live
+  // session, finds the one its token names.
+  const sessions = await query(
+    context.databaseUrls.customers,
+    `INSERT INTO sessions (id, customer_id, expires_at) SELECT gen_random_uuid(), id, now() + interval '1 day' FROM customers
+     WHERE username_key LIKE 'bench%' RETURNING id, customer_id`,
+  );
+  const sessionOf = new Map(sessions.map((row: { id: string; customer_id: string }) => [row.customer_id, row.id]));
+  for (const customer of customers) customer.sessionId = sessionOf.get(customer.id);
+
   // Approved reviews, spread over the items.
   await query(
     context.databaseUrls.reviews,
@@ -71,9 +81,8 @@ export async function seed(system: TestSystem) {
   const kid = jwks.keys[0]!.kid;
   const key = context.env.customers.JWT_PRIVATE_KEY!;
   const tokens = customers.map((c) =>
-    // Signed here rather than logged in: 2,000 logins would measure bcrypt. Sales checks only the signature,
-    // issuer, audience and expiry, so the session id need not exist.
-    jwt.sign({ username: c.username, role: 'customer', sid: crypto.randomUUID() }, key, {
+    // Signed here rather than logged in: 2,000 logins would measure bcrypt. The session is the one opened above.
+    jwt.sign({ username: c.username, role: 'customer', sid: c.sessionId }, key, {
       algorithm: 'RS256',
       keyid: kid,
       subject: c.id,
@@ -82,7 +91,7 @@ export async function seed(system: TestSystem) {
       expiresIn: 3600,
     }),
   );
-  return { itemIds, customers: customers as { id: string; username: string }[], tokens, adminToken };
+  return { itemIds, customers: customers as { id: string; username: string; sessionId: string }[], tokens, adminToken };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Authorization matrix: every route of the contract × every kind of caller, expected answers written from the
 // public contract's "who" column, recorded in each row's `who` (not from the services' OpenAPI documents: the
 // point is to hold the implementation to the contract). Each row builds real data so the allowed callers really succeed.
-import { admin, api, forgedTokens, serviceCredential, system, unique, customerBody, bearer } from '@shop/testkit';
+import { admin, api, forgedTokens, serviceCredential, sessionIdOf, system, unique, customerBody, bearer } from '@shop/testkit';
 import { World, fixtureReceiver, fundAdmin } from './support/fixtures';
 import { SERVICE_NAMES, type Service } from './support/contract';
 import { fetchAllRoutes } from './support/openapi';
@@ -133,6 +133,17 @@ const rows: Row[] = [
     expect: signedIn(201, ['owner', 'admin']),
   },
   {
+    route: 'POST /customers/:username/wallet/adjustments',
+    who: 'admin',
+    request: async (w) => ({
+      service: 'customers',
+      method: 'post',
+      path: `/customers/${(await w.owner()).username}/wallet/adjustments`,
+      body: { amountCents: 100, reason: 'authz' },
+    }),
+    expect: signedIn(201, ['admin']),
+  },
+  {
     route: 'GET /customers/:username/wallet/transactions',
     who: 'self, admin',
     request: async (w) => ({ service: 'customers', method: 'get', path: `/customers/${(await w.owner()).username}/wallet/transactions` }),
@@ -156,9 +167,15 @@ const rows: Row[] = [
       service: 'customers',
       method: 'post',
       path: '/internal/wallet/debits',
-      body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}` },
+      body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}`, sessionId: sessionIdOf((await w.owner()).token) },
     }),
     expect: internal('customers', 201, ['sales']),
+  },
+  {
+    route: 'GET /internal/customers/:id/balance',
+    who: 'services',
+    request: async (w) => ({ service: 'customers', method: 'get', path: `/internal/customers/${(await w.owner()).id}/balance` }),
+    expect: internal('customers', 200, ['sales']),
   },
   {
     route: 'POST /internal/wallet/credits',

@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { admin, api, serviceAuth, system } from '@shop/testkit';
+import { admin, api, serviceAuth, sessionIdOf, system } from '@shop/testkit';
 import { problemViolations, runningServices, type Service } from './support/contract';
 import { World, fixtureReceiver, fundAdmin } from './support/fixtures';
 import {
@@ -60,7 +60,8 @@ interface Known {
 async function knownValues(service: Service, op: Operation, world: World): Promise<Known> {
   const owner = await world.owner();
   const item = await world.item();
-  const known: Known = { username: [owner.username], itemId: [item.id], customerId: [owner.id] };
+  const known: Known = { username: [owner.username], itemId: [item.id], customerId: [owner.id], sessionId: [sessionIdOf(owner.token)] };
+  if (op.path.startsWith('/internal/customers/')) known.id = [owner.id];
   if (/^\/(items|goods)\/\{id\}/.test(op.path)) known.id = [item.id];
   if (op.path.startsWith('/sales/')) known.id = [(await world.sale()).id];
   if (op.path.startsWith('/reviews/')) known.id = [(await world.approvedReview()).id, (await world.pendingReview()).id];

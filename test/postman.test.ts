@@ -41,6 +41,6 @@ it('runs the Postman collection with zero failures', async () => {
   expect(failures).toEqual([]);
   const stats = summary.run.stats;
   // Every request ran and every test script asserted something.
-  expect(stats.requests.total).toBe(30);
+  expect(stats.requests.total).toBe(31);
   expect(stats.assertions.total).toBeGreaterThanOrEqual(18);
 });

@@ -1,27 +1,27 @@
 // Rotating a service credential without a failed call: a credential may be a comma-separated list, the caller
 // presents the first and the callee accepts any (docs/kubernetes.md, "Rotating a service credential").
 import crypto from 'node:crypto';
-import { admin, api, bearer, expectProblem, newCustomer, serviceCredential, startInstance, unique } from '@shop/testkit';
+import { admin, api, bearer, expectProblem, newCustomer, serviceCredential, sessionIdOf, startInstance, unique } from '@shop/testkit';
 
-const debit = (url: string, token: string, customerId: string) =>
+const debit = (url: string, token: string, customer: { id: string; token: string }) =>
   api(url)
     .post('/internal/wallet/debits')
     .set(bearer(token))
-    .send({ customerId, amountCents: 1, reference: `rotation-${unique()}` });
+    .send({ customerId: customer.id, amountCents: 1, reference: `rotation-${unique()}`, sessionId: sessionIdOf(customer.token) });
 
 describe('rotating SALES_TO_CUSTOMERS_TOKEN', () => {
   it('accepts every credential of the list during the rotation, and only those', async () => {
     const current = serviceCredential('sales', 'customers')!;
     const next = crypto.randomBytes(32).toString('base64url');
     const customers = await startInstance('customers', { SALES_TO_CUSTOMERS_TOKEN: `${current},${next}` });
-    const { id } = await newCustomer({ balanceCents: 100 });
-    expect((await debit(customers.url, current, id)).status).toBe(201);
-    expect((await debit(customers.url, next, id)).status).toBe(201);
-    expect((await debit(customers.url, crypto.randomBytes(32).toString('base64url'), id)).status).toBe(401);
+    const buyer = await newCustomer({ balanceCents: 100 });
+    expect((await debit(customers.url, current, buyer)).status).toBe(201);
+    expect((await debit(customers.url, next, buyer)).status).toBe(201);
+    expect((await debit(customers.url, crypto.randomBytes(32).toString('base64url'), buyer)).status).toBe(401);
     // The step after: only the new one.
     const rotated = await startInstance('customers', { SALES_TO_CUSTOMERS_TOKEN: next });
-    expect((await debit(rotated.url, next, id)).status).toBe(201);
-    expect((await debit(rotated.url, current, id)).status).toBe(401);
+    expect((await debit(rotated.url, next, buyer)).status).toBe(201);
+    expect((await debit(rotated.url, current, buyer)).status).toBe(401);
   });
 
   it('has sales present the first credential of its list', async () => {

@@ -12,6 +12,8 @@ export const CONTRACT_CODES: Record<string, number> = {
   insufficient_funds: 402,
   idempotency_key_in_use: 409,
   idempotency_key_reused: 422,
+  deposit_limit: 422,
+  total_too_large: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

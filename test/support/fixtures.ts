@@ -1,7 +1,7 @@
 // Realistic data for the cross-service checks: customers with money, an item in stock, a completed sale and
 // reviews (approved and pending), created through the public API like a user would.
 import type { ServiceName } from '@shop/devkit';
-import { admin, api, newCustomer, newItem as newTestItem, serviceAuth, sql, unique, type ItemBody, type TestCustomer } from '@shop/testkit';
+import { admin, api, newCustomer, newItem as newTestItem, serviceAuth, sessionIdOf, sql, unique, type ItemBody, type TestCustomer } from '@shop/testkit';
 import { startReceiver, type Receiver } from './receiver';
 
 /**
@@ -108,7 +108,10 @@ export class World {
       const reference = `fixture-${unique()}`;
       await expectStatus(
         'debit',
-        api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send({ customerId: owner.id, amountCents: 100, reference }),
+        api('customers')
+          .post('/internal/wallet/debits')
+          .set(serviceAuth('customers'))
+          .send({ customerId: owner.id, amountCents: 100, reference, sessionId: sessionIdOf(owner.token) }),
         201,
       );
       return { reference };

@@ -47,6 +47,8 @@ export const IdempotencyKeyInUse = define(409, 'idempotency_key_in_use', 'Idempo
 export const PayloadTooLarge = define(413, 'payload_too_large', 'Payload too large');
 export const UnsupportedMediaType = define(415, 'unsupported_media_type', 'Unsupported media type');
 export const IdempotencyKeyReused = define(422, 'idempotency_key_reused', 'Idempotency key reused');
+export const DepositLimit = define(422, 'deposit_limit', 'Deposit limit reached');
+export const TotalTooLarge = define(422, 'total_too_large', 'Total too large');
 export const RateLimited = define(429, 'rate_limited', 'Too many requests');
 export const Internal = define(500, 'internal', 'Internal server error');
 /** Always with Retry-After (2 s unless the thrower knows better): clients and load balancers back off by it. */
@@ -72,6 +74,8 @@ export const problemCodes = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
+  deposit_limit: 422,
+  total_too_large: 422,
   rate_limited: 429,
   internal: 500,
   service_unavailable: 503,

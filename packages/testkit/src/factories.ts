@@ -53,6 +53,9 @@ export async function newCustomer(options: { balanceCents?: number; overrides?: 
   return customer;
 }
 
+/** The session id (`sid` claim) of an access token: what sales sends with a wallet debit. */
+export const sessionIdOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+
 let adminToken: Promise<string> | undefined;
 export async function admin() {
   adminToken ??= login(system().admin.username, system().admin.password);

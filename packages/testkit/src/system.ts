@@ -157,7 +157,12 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     // limits are set out of reach here and tested for real on extra instances behind a pretend proxy.
     LOGIN_FAILURES_PER_ADDRESS: '1000000',
     REGISTRATIONS_PER_HOUR: '1000000',
+    // Fixtures fund their customers with deposits far above the daily limit: it is tested on an extra instance.
+    DEPOSIT_LIMIT_CENTS_PER_DAY: '1000000000000000',
   });
+  // Tests (and the bench and the chaos soak) buy as fast as they can with a few customers: the purchase limit is
+  // out of reach here (still counted on every purchase) and tested on an extra instance.
+  Object.assign(env.sales, { PURCHASES_PER_MINUTE: '1000000000' });
 
   const processes: ServiceProcess[] = [];
   const stop = async () => {

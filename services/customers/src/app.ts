@@ -44,7 +44,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const registrations = registrationLimit({ counters, perHour: config.REGISTRATIONS_PER_HOUR });
   const webhooks = createWebhooks({ service: 'customers', eventTypes: CUSTOMER_EVENT_TYPES, db, config, logger });
   const customers = customersDomain({ customers: customersRepo(db, webhooks), sessions, bcryptRounds: config.BCRYPT_ROUNDS, throttle, registrations });
-  const wallet = walletDomain({ wallet: walletRepo(db), customers });
+  const wallet = walletDomain({ wallet: walletRepo(db), customers, depositLimitCents: config.DEPOSIT_LIMIT_CENTS_PER_DAY });
 
   customersRoutes(api, customers);
   authRoutes(api, customers, sessions);
@@ -60,7 +60,8 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
       Customers: 'Accounts: register (anyone), list (admins), read, update and delete (the customer or an admin).',
       Auth: 'Log in for an access token (RS256 JWT, sent as `Authorization: Bearer <token>` to every service) and a refresh token; refresh, log out.',
       Sessions: "A customer's open sessions (one per login): list them and end one (the customer or an admin).",
-      Wallet: 'The wallet: deposits and the ledger of every deposit, purchase and refund (the customer or an admin).',
+      Wallet:
+        'The wallet: deposits (limited per day) and the ledger of every deposit, purchase, refund and adjustment (the customer or an admin); adjustments (admins).',
       Internal: 'Called by the other services, each with its own credential (`<CALLER>_TO_<SERVICE>_TOKEN`), never by people: user tokens get 403.',
     },
     logger,

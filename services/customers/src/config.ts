@@ -28,6 +28,8 @@ const schema = baseConfigSchema
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
     /** Registrations allowed per client address in each hour. */
     REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+    /** The most one wallet may receive in deposits over any rolling 24 hours (admins' adjustments are not counted). */
+    DEPOSIT_LIMIT_CENTS_PER_DAY: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(100_000),
     /** Hops of reverse proxies to trust for the client address (express `trust proxy`). */
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   })

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import { admin, api, expectProblem, newCustomer, serviceAuth, sql, unique } from '@shop/testkit';
+import { admin, api, expectProblem, newCustomer, serviceAuth, sessionIdOf, sql, unique } from '@shop/testkit';
 
 const deposit = (c: { username: string; auth: { Authorization: string } }, amountCents: unknown) =>
   api('customers').post(`/customers/${c.username}/wallet/deposits`).set(c.auth).send({ amountCents });
-const debit = (body: { customerId: string; amountCents: number; reference: string }) =>
+const debit = (body: { customerId: string; amountCents: number; reference: string; sessionId: string }) =>
   api('customers').post('/internal/wallet/debits').set(serviceAuth('customers')).send(body);
 const refund = (body: { customerId: string; reference: string }) => api('customers').post('/internal/wallet/refunds').set(serviceAuth('customers')).send(body);
 
@@ -110,7 +110,7 @@ describe('GET /customers/:username/wallet/transactions', () => {
   it('shows purchases as negative and refunds as positive, with the sale id as reference', async () => {
     const c = await newCustomer({ balanceCents: 1000 });
     const reference = crypto.randomUUID();
-    await debit({ customerId: c.id, amountCents: 400, reference }).expect(201);
+    await debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 400, reference }).expect(201);
     await refund({ customerId: c.id, reference }).expect(200);
     const res = await api('customers').get(`/customers/${c.username}/wallet/transactions`).set(c.auth);
     expect(
@@ -163,10 +163,10 @@ describe('POST /internal/wallet/debits', () => {
   it('charges the wallet once per reference', async () => {
     const c = await newCustomer({ balanceCents: 1000 });
     const reference = crypto.randomUUID();
-    const first = await debit({ customerId: c.id, amountCents: 300, reference });
+    const first = await debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 300, reference });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ balanceCents: 700, transaction: { type: 'purchase', amountCents: -300, reference } });
-    const again = await debit({ customerId: c.id, amountCents: 300, reference });
+    const again = await debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 300, reference });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
     expect(await balanceOf(c)).toBe(700);
@@ -175,7 +175,9 @@ describe('POST /internal/wallet/debits', () => {
   it('charges once when the same debit arrives many times at once', async () => {
     const c = await newCustomer({ balanceCents: 1000 });
     const reference = crypto.randomUUID();
-    const results = await Promise.all(Array.from({ length: 15 }, () => debit({ customerId: c.id, amountCents: 250, reference })));
+    const results = await Promise.all(
+      Array.from({ length: 15 }, () => debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 250, reference })),
+    );
     expect(results.map((r) => r.status).sort((x, y) => x - y)).toEqual([...Array(14).fill(200), 201]);
     expect(await balanceOf(c)).toBe(750);
     await expectBooksBalanced(c.id);
@@ -183,7 +185,9 @@ describe('POST /internal/wallet/debits', () => {
 
   it('never goes below zero under concurrent debits', async () => {
     const c = await newCustomer({ balanceCents: 1000 });
-    const results = await Promise.all(Array.from({ length: 30 }, () => debit({ customerId: c.id, amountCents: 150, reference: crypto.randomUUID() })));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 150, reference: crypto.randomUUID() })),
+    );
     const charged = results.filter((r) => r.status === 201).length;
     expect(charged).toBe(6);
     expect(results.filter((r) => r.status === 402)).toHaveLength(24);
@@ -193,20 +197,28 @@ describe('POST /internal/wallet/debits', () => {
 
   it('answers insufficient_funds and changes nothing', async () => {
     const c = await newCustomer({ balanceCents: 100 });
-    expectProblem(await debit({ customerId: c.id, amountCents: 101, reference: crypto.randomUUID() }), 402, 'insufficient_funds');
+    expectProblem(
+      await debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 101, reference: crypto.randomUUID() }),
+      402,
+      'insufficient_funds',
+    );
     expect(await balanceOf(c)).toBe(100);
   });
 
   it('refuses a reference reused for a different amount', async () => {
     const c = await newCustomer({ balanceCents: 1000 });
     const reference = crypto.randomUUID();
-    await debit({ customerId: c.id, amountCents: 100, reference }).expect(201);
-    expectProblem(await debit({ customerId: c.id, amountCents: 200, reference }), 409, 'conflict');
+    await debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 100, reference }).expect(201);
+    expectProblem(await debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 200, reference }), 409, 'conflict');
     expect(await balanceOf(c)).toBe(900);
   });
 
   it('answers not_found for an unknown customer', async () => {
-    expectProblem(await debit({ customerId: crypto.randomUUID(), amountCents: 1, reference: crypto.randomUUID() }), 404, 'not_found');
+    expectProblem(
+      await debit({ customerId: crypto.randomUUID(), sessionId: crypto.randomUUID(), amountCents: 1, reference: crypto.randomUUID() }),
+      404,
+      'not_found',
+    );
   });
 
   it('rejects invalid bodies', async () => {
@@ -219,7 +231,7 @@ describe('POST /internal/wallet/refunds', () => {
   it('gives a debit back once', async () => {
     const c = await newCustomer({ balanceCents: 1000 });
     const reference = crypto.randomUUID();
-    await debit({ customerId: c.id, amountCents: 600, reference }).expect(201);
+    await debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 600, reference }).expect(201);
     const first = await refund({ customerId: c.id, reference });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ outcome: 'refunded', transaction: { type: 'refund', amountCents: 600, balanceAfterCents: 1000 } });
@@ -234,14 +246,19 @@ describe('POST /internal/wallet/refunds', () => {
     const reference = crypto.randomUUID();
     const res = await refund({ customerId: c.id, reference });
     expect(res.body).toEqual({ outcome: 'voided' });
-    expectProblem(await debit({ customerId: c.id, amountCents: 100, reference }), 409, 'conflict');
+    expectProblem(await debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 100, reference }), 409, 'conflict');
     expect(await balanceOf(c)).toBe(1000);
   });
 
   it('lets an undo win against a debit racing it: the customer ends charged zero or refunded', async () => {
     const c = await newCustomer({ balanceCents: 5000 });
     const references = Array.from({ length: 20 }, () => crypto.randomUUID());
-    await Promise.all(references.flatMap((reference) => [debit({ customerId: c.id, amountCents: 100, reference }), refund({ customerId: c.id, reference })]));
+    await Promise.all(
+      references.flatMap((reference) => [
+        debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 100, reference }),
+        refund({ customerId: c.id, reference }),
+      ]),
+    );
     // Whatever the order, each reference ends with no net charge.
     expect(await balanceOf(c)).toBe(5000);
     await expectBooksBalanced(c.id);

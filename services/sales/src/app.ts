@@ -5,6 +5,7 @@ import { longestPurchaseMs, type Config } from './config';
 import type { Db } from './data/db';
 import { historyRepo } from './data/history.repo';
 import { idempotencyKeysRepo } from './data/idempotency-keys.repo';
+import { purchaseAttemptsRepo } from './data/purchase-attempts.repo';
 import { refundsRepo } from './data/refunds.repo';
 import { SALE_EVENT_TYPES, salesRepo } from './data/sales.repo';
 import { abandonedSalesRepo } from './data/sweep.repo';
@@ -33,7 +34,16 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const sales = salesRepo(db, webhooks);
   const refunds = refundsRepo(db, webhooks);
 
-  const purchases = purchasesDomain({ sales, inventory, customers, logger, idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS });
+  const attempts = purchaseAttemptsRepo(db);
+  const purchases = purchasesDomain({
+    sales,
+    attempts,
+    purchasesPerMinute: config.PURCHASES_PER_MINUTE,
+    inventory,
+    customers,
+    logger,
+    idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
+  });
   const history = historyDomain({ sales: historyRepo(db) });
   const refunding = refundsDomain({
     refunds,
@@ -46,6 +56,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const recovery = recoveryDomain({
     abandoned: abandonedSalesRepo(db),
     keys: idempotencyKeysRepo(db),
+    attempts,
     refunds,
     inventory,
     customers,

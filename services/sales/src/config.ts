@@ -35,6 +35,8 @@ const schema = baseConfigSchema
     GOODS_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     /** How long an Idempotency-Key is remembered (the contract promises at least 24 h). */
     IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(24).default(24),
+    /** Purchase attempts one customer may make per minute (POST /sales, refused ones included); past it, 429. */
+    PURCHASES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000_000).default(60),
     /** How long after a sale its owner may refund it (admins may at any time). */
     REFUND_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   })

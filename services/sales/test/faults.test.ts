@@ -16,12 +16,28 @@ const buyAt = (salesUrl: string, auth: { Authorization: string }, itemId: string
 const reservationOf = async (saleId: string) => (await sql('inventory', 'SELECT state::text FROM stock_reservations WHERE reference = $1', [saleId]))[0]?.state;
 
 describe('POST /sales when inventory fails', () => {
-  it('answers 503 and takes no money when inventory is stopped; the sweep ends the sale once it is back', async () => {
+  it('answers 503 and takes no money when inventory is stopped: nothing was reserved, so the sale ends at once', async () => {
     const port = await freePort();
-    let inventory = await startInstance('inventory', { PORT: String(port) });
+    const inventory = await startInstance('inventory', { PORT: String(port) });
     const sales = await startSales({ ...sweepingSales, INVENTORY_URL: inventory.url });
     const { customer, item } = await buyerAndItem({ stockCount: 3 });
     await inventory.stop();
+
+    expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
+    expect(await balanceOf(customer)).toBe(10_000);
+    expect(await stockOf(item.id)).toBe(3);
+    // The price check before the reservation could not reach inventory: no reservation was sent, nothing to undo.
+    const sale = await onlySale(customer.id);
+    expect(sale).toMatchObject({ status: 'FAILED', failure_reason: 'unavailable' });
+    expect(await reservationOf(sale.id)).toBeUndefined();
+    await sales.stop();
+  });
+
+  it('answers 503 and takes no money when the reservation and its undo fail; the sweep ends the sale once inventory is back', async () => {
+    // Inventory answers the price check, then stops answering its stock routes (as if it went down in between).
+    const down = await proxy(system().urls.inventory, (req) => (is(req, 'POST', '/internal/stock/') ? { kind: 'drop' } : { kind: 'forward' }));
+    const sales = await startSales({ ...sweepingSales, INVENTORY_URL: down.url });
+    const { customer, item } = await buyerAndItem({ stockCount: 3 });
 
     expectProblem(await buyAt(sales.url, customer.auth, item.id), 503, 'service_unavailable');
     expect(await balanceOf(customer)).toBe(10_000);
@@ -30,14 +46,14 @@ describe('POST /sales when inventory fails', () => {
     const sale = await onlySale(customer.id);
     expect(sale.status).toBe('PENDING');
 
-    inventory = await startInstance('inventory', { PORT: String(port) });
+    down.setRule(() => ({ kind: 'forward' }));
     await waitFor(async () => (await onlySale(customer.id)).status === 'FAILED', 20_000, 'the sweep to end the sale');
     expect(await salesOf(customer.id)).toEqual([expect.objectContaining({ failure_reason: 'abandoned', recovery_count: 1 })]);
     expect(await reservationOf(sale.id)).toBe('voided');
     expect(await stockOf(item.id)).toBe(3);
     expect(await balanceOf(customer)).toBe(10_000);
     expect(await ledgerFor(sale.id)).toEqual([]);
-    await Promise.all([sales.stop(), inventory.stop()]);
+    await sales.stop();
   });
 
   it('answers 503 and takes no money when inventory is too slow; the late reservation is refused', async () => {
@@ -166,7 +182,7 @@ describe('sales killed mid-purchase', () => {
 
     // The debit the dead process sent finally arrives: the refund's tombstone refuses it.
     await stall.releaseHeld();
-    expect(stall.forwarded.map((req) => req.status)).toEqual([409]);
+    expect(stall.forwarded.filter((req) => is(req, 'POST', '/internal/wallet/debits')).map((req) => req.status)).toEqual([409]);
     expect(await balanceOf(customer)).toBe(10_000);
     expect(await ledgerFor(sale.id)).toEqual([]);
 

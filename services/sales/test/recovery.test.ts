@@ -1,13 +1,13 @@
 // The recovery sweep: pending sales a dead process left behind are undone, each exactly once, even with
 // several replicas sweeping the same database.
 import crypto from 'node:crypto';
-import { api, serviceAuth, sql, system } from '@shop/testkit';
+import { api, serviceAuth, sessionIdOf, sql, system } from '@shop/testkit';
 import { startProxy } from './support/proxy';
 import { balanceOf, buyerAndItem, ledgerFor, startSales, stockOf, sweepingSales, waitFor } from './support/shop';
 
 /** Leaves a sale as a process killed mid-purchase would: PENDING, stock taken, maybe money taken. */
 async function abandonedSale(
-  customer: { id: string; username: string },
+  customer: { id: string; username: string; token: string },
   itemId: string,
   options: { debited: boolean; priceCents: number; key?: string; age?: string },
 ) {
@@ -37,7 +37,7 @@ async function abandonedSale(
     const debited = await api('customers')
       .post('/internal/wallet/debits')
       .set(serviceAuth('customers'))
-      .send({ customerId: customer.id, amountCents: options.priceCents, reference: id });
+      .send({ customerId: customer.id, amountCents: options.priceCents, reference: id, sessionId: sessionIdOf(customer.token) });
     expect(debited.status).toBe(201);
   }
   return id;

@@ -72,7 +72,7 @@ describe('POST /sales', () => {
     expect(await salesOf(customer.id)).toEqual([expect.objectContaining({ status: 'FAILED', failure_reason: 'insufficient_stock' })]);
   });
 
-  it('answers 402 insufficient_funds when the wallet is short, and gives the stock back', async () => {
+  it('answers 402 insufficient_funds when the wallet is short, before any stock is reserved', async () => {
     const { customer, item } = await buyerAndItem({ balanceCents: 100, stockCount: 4, priceCents: 60 });
     expectProblem(await buy(customer, item.id, 2), 402, 'insufficient_funds');
     expect(await stockOf(item.id)).toBe(4);
@@ -80,8 +80,23 @@ describe('POST /sales', () => {
     const sale = await onlySale(customer.id);
     expect(sale).toMatchObject({ status: 'FAILED', failure_reason: 'insufficient_funds' });
     expect(await ledgerFor(sale.id)).toEqual([]);
-    const [reservation] = await sql('inventory', 'SELECT state::text FROM stock_reservations WHERE reference = $1', [sale.id]);
-    expect(reservation.state).toBe('released');
+    // The balance was checked first: no reservation, and no stock movement (not even a sale and its release).
+    expect(await sql('inventory', 'SELECT 1 FROM stock_reservations WHERE reference = $1', [sale.id])).toEqual([]);
+    expect(await sql('inventory', "SELECT kind::text FROM stock_movements WHERE item_id = $1 AND kind <> 'initial'", [item.id])).toEqual([]);
+  });
+
+  it('gives the stock back when the debit refuses what the balance check let through (the debit decides)', async () => {
+    // Two purchases that each fit the balance, at once: both may pass the check, only one can be paid.
+    const { customer, item } = await buyerAndItem({ balanceCents: 100, stockCount: 4, priceCents: 60 });
+    const answers = await Promise.all([buy(customer, item.id), buy(customer, item.id)]);
+    expect(answers.map((res) => res.status).sort()).toEqual([201, 402]);
+    expect(await stockOf(item.id)).toBe(3);
+    expect(await balanceOf(customer)).toBe(40);
+    const failed = (await salesOf(customer.id)).find((sale) => sale.status === 'FAILED')!;
+    expect(await ledgerFor(failed.id)).toEqual([]);
+    const reservation = await sql('inventory', 'SELECT state::text FROM stock_reservations WHERE reference = $1', [failed.id]);
+    // Refused at the check (nothing reserved) or by the debit (reserved, then released): never left taken.
+    for (const row of reservation) expect(row.state).toBe('released');
   });
 
   it('answers 404 for an item that does not exist or was deleted', async () => {
@@ -143,7 +158,9 @@ describe('POST /sales', () => {
         ref: seen.body?.reference,
       }));
       expect(calls).toEqual([
+        { path: `/items/${item.id}`, id: 'trace-sale-1', ref: undefined },
         { path: '/internal/stock/reservations', id: 'trace-sale-1', ref: res.body.id },
+        { path: `/internal/customers/${customer.id}/balance`, id: 'trace-sale-1', ref: undefined },
         { path: '/internal/wallet/debits', id: 'trace-sale-1', ref: res.body.id },
       ]);
       await sales.stop();

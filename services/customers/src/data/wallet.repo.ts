@@ -1,5 +1,5 @@
 import { prepared } from '@shop/kit';
-import type { CreditResult, DebitResult, LedgerEntry, LedgerType, RefundResult, WalletRepo } from '../domain/model';
+import type { AdjustResult, CreditResult, DebitResult, DepositResult, LedgerEntry, LedgerType, RefundResult, WalletRepo } from '../domain/model';
 import type { Db } from './db';
 
 interface LedgerRow {
@@ -8,9 +8,9 @@ interface LedgerRow {
   amount_cents: bigint;
   balance_after_cents: bigint;
   reference: string | null;
+  reason: string | null;
   created_at: Date;
 }
-const RETURNING = 'RETURNING id, type, amount_cents, balance_after_cents, reference, created_at';
 
 function toEntry(row: LedgerRow): LedgerEntry {
   return {
@@ -19,6 +19,7 @@ function toEntry(row: LedgerRow): LedgerEntry {
     amountCents: Number(row.amount_cents),
     balanceAfterCents: Number(row.balance_after_cents),
     reference: row.reference,
+    ...(row.reason !== null && row.reason !== undefined && { reason: row.reason }),
     createdAt: row.created_at.toISOString(),
   };
 }
@@ -27,9 +28,14 @@ function toEntry(row: LedgerRow): LedgerEntry {
 type OutcomeRow<O> = { outcome: O } & Partial<LedgerRow>;
 const OUTCOME_COLUMNS =
   'outcome, entry_id AS id, entry_type AS type, entry_amount AS amount_cents, entry_balance_after AS balance_after_cents, entry_reference AS reference, entry_created_at AS created_at';
-export const DEBIT = prepared('wallet.debit', `SELECT ${OUTCOME_COLUMNS} FROM wallet_debit($1::uuid, $2::bigint, $3)`);
+/** The functions of migration 20261206200100 also answer the entry's reason (an adjustment's). */
+const WITH_REASON = `${OUTCOME_COLUMNS}, entry_reason AS reason`;
+export const DEBIT = prepared('wallet.debit', `SELECT ${WITH_REASON} FROM wallet_debit($1::uuid, $2::bigint, $3, $4::uuid)`);
+const DEPOSIT = prepared('wallet.deposit', `SELECT ${WITH_REASON} FROM wallet_deposit($1::uuid, $2::bigint, $3::bigint)`);
+const ADJUST = prepared('wallet.adjust', `SELECT ${WITH_REASON} FROM wallet_adjust($1::uuid, $2::bigint, $3)`);
 const REFUND = prepared('wallet.refund', `SELECT ${OUTCOME_COLUMNS} FROM wallet_refund($1::uuid, $2)`);
 export const CREDIT = prepared('wallet.credit', `SELECT ${OUTCOME_COLUMNS} FROM wallet_credit($1::uuid, $2::bigint, $3)`);
+export const BALANCE = prepared('wallet.balance', 'SELECT balance_cents FROM customers WHERE id = $1::uuid');
 /** The outcome, with the ledger entry when the function named one (entry_id is set). */
 const withEntry = <O>(row: OutcomeRow<O>) => (row.id ? { outcome: row.outcome, entry: toEntry(row as LedgerRow) } : { outcome: row.outcome });
 
@@ -42,22 +48,25 @@ const withEntry = <O>(row: OutcomeRow<O>) => (row.id ? { outcome: row.outcome, e
  */
 export function walletRepo(db: Db): WalletRepo {
   return {
-    async deposit(customerId: string, amountCents: number): Promise<LedgerEntry> {
-      const rows = await db.sql.query<LedgerRow>(
-        `WITH c AS (UPDATE customers SET balance_cents = balance_cents + $2::bigint, updated_at = now()
-                    WHERE id = $1::uuid RETURNING id, balance_cents)
-         INSERT INTO ledger_entries (id, customer_id, type, amount_cents, balance_after_cents)
-         SELECT gen_random_uuid(), c.id, 'deposit', $2::bigint, c.balance_cents FROM c ${RETURNING}`,
-        customerId,
-        amountCents,
-      );
-      if (!rows[0]) throw new Error('customer vanished during deposit');
-      return toEntry(rows[0]);
+    /** wallet_deposit: the customer's row lock serialises deposits, so concurrent ones cannot both fit under the limit. */
+    async deposit(customerId: string, amountCents: number, limitCents: number): Promise<DepositResult> {
+      const [row] = await db.sql.query<OutcomeRow<DepositResult['outcome']>>(DEPOSIT, customerId, amountCents, limitCents);
+      return withEntry(row!) as DepositResult;
     },
 
-    async debit(customerId: string, amountCents: number, reference: string): Promise<DebitResult> {
-      const [row] = await db.sql.query<OutcomeRow<DebitResult['outcome']>>(DEBIT, customerId, amountCents, reference);
+    async adjust(customerId: string, amountCents: number, reason: string): Promise<AdjustResult> {
+      const [row] = await db.sql.query<OutcomeRow<AdjustResult['outcome']>>(ADJUST, customerId, amountCents, reason);
+      return withEntry(row!) as AdjustResult;
+    },
+
+    async debit(customerId: string, amountCents: number, reference: string, sessionId: string): Promise<DebitResult> {
+      const [row] = await db.sql.query<OutcomeRow<DebitResult['outcome']>>(DEBIT, customerId, amountCents, reference, sessionId);
       return withEntry(row!) as DebitResult;
+    },
+
+    async balance(customerId: string): Promise<number | undefined> {
+      const [row] = await db.sql.query<{ balance_cents: bigint }>(BALANCE, customerId);
+      return row && Number(row.balance_cents);
     },
 
     async refund(customerId: string, reference: string): Promise<RefundResult> {

@@ -85,27 +85,38 @@ export interface SessionsRepo {
   endAll(customerId: string): Promise<void>;
 }
 
-export type LedgerType = 'deposit' | 'purchase' | 'refund';
+export type LedgerType = 'deposit' | 'purchase' | 'refund' | 'adjustment';
 export interface LedgerEntry {
   id: string;
   type: LedgerType;
   amountCents: number;
   balanceAfterCents: number;
   reference: string | null;
+  /** Why an admin adjusted the wallet: adjustments only. */
+  reason?: string;
   createdAt: string;
 }
 
+export type DepositResult = { outcome: 'deposited'; entry: LedgerEntry } | { outcome: 'limit_exceeded' | 'no_customer' };
+export type AdjustResult = { outcome: 'adjusted'; entry: LedgerEntry } | { outcome: 'insufficient_funds' | 'no_customer' };
 export type DebitResult =
-  { outcome: 'debited' | 'already_debited'; entry: LedgerEntry } | { outcome: 'insufficient_funds' | 'no_customer' | 'voided' | 'reference_mismatch' };
+  | { outcome: 'debited' | 'already_debited'; entry: LedgerEntry }
+  | { outcome: 'insufficient_funds' | 'no_customer' | 'session_ended' | 'voided' | 'reference_mismatch' };
 export type RefundResult = { outcome: 'refunded' | 'already_refunded'; entry: LedgerEntry } | { outcome: 'voided' };
 export type CreditResult = { outcome: 'credited' | 'already_credited'; entry: LedgerEntry } | { outcome: 'no_customer' | 'reference_mismatch' };
 
 export interface WalletRepo {
-  deposit(customerId: string, amountCents: number): Promise<LedgerEntry>;
-  debit(customerId: string, amountCents: number, reference: string): Promise<DebitResult>;
+  /** A deposit, unless the customer's deposits of the last 24 h would then exceed `limitCents` (serialised per customer). */
+  deposit(customerId: string, amountCents: number, limitCents: number): Promise<DepositResult>;
+  /** An admin's adjustment (either sign, no limit); a result below zero is refused. */
+  adjust(customerId: string, amountCents: number, reason: string): Promise<AdjustResult>;
+  /** A purchase's debit, made only while the buyer's session `sessionId` is live (checked under its row lock). */
+  debit(customerId: string, amountCents: number, reference: string, sessionId: string): Promise<DebitResult>;
   refund(customerId: string, reference: string): Promise<RefundResult>;
   /** Money back for a refund of a sale (reference = the refund id), once per reference. */
   credit(customerId: string, amountCents: number, reference: string): Promise<CreditResult>;
+  /** The balance now, or undefined when there is no such customer. */
+  balance(customerId: string): Promise<number | undefined>;
   listEntries(customerId: string, page: { limit: number; offset: number }): Promise<{ data: LedgerEntry[]; total: number }>;
   findEntry(customerId: string, id: string): Promise<LedgerEntry | undefined>;
 }

@@ -1,15 +1,13 @@
 import crypto from 'node:crypto';
 import type { User } from '@shop/kit/auth';
 import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
-import { AppError, IdempotencyKeyInUse, IdempotencyKeyReused, InsufficientFunds, InsufficientStock, NotFound, ServiceUnavailable } from '@shop/kit/errors';
+import { AppError, IdempotencyKeyInUse, IdempotencyKeyReused, RateLimited, ServiceUnavailable } from '@shop/kit/errors';
 import { problemBody } from '@shop/kit/problem';
-import type { Price, Sale, SalesRepo, StoredAnswer } from './model';
-import { Refused, runBackward, undo, type SagaDeps, type Step } from './saga';
+import type { PurchaseAttemptsRepo, Sale, SalesRepo, StoredAnswer } from './model';
+import { purchaseSteps, type PurchaseContext, type PurchaseLine } from './purchase-steps';
+import { runBackward, undo, type SagaDeps } from './saga';
 
-export interface PurchaseLine {
-  itemId: string;
-  quantity: number;
-}
+export { purchaseSteps, type PurchaseContext, type PurchaseLine } from './purchase-steps';
 
 /** A purchase as the client sent it: the v1 form (one item) or a basket (`lines`). */
 export type PurchaseInput = { itemId: string; quantity: number } | { lines: PurchaseLine[] };
@@ -42,75 +40,29 @@ export function replayedError(status: number, body: { code: string; title: strin
 
 const answerFor = (error: AppError): StoredAnswer => ({ status: error.status, body: problemBody(error) });
 
-/** What a purchase's steps share: the sale, and the price once inventory has answered. */
-export interface PurchaseContext {
-  sale: { id: string; customerId: string; lines: PurchaseLine[] };
-  requestId: string;
-  /** v1 requests name their one line `itemId`/`quantity`; baskets name `lines.<n>.…`. */
-  basket: boolean;
-  price?: Price;
-}
-
 /**
- * The purchase saga's steps (README, "How the promises are kept"), each idempotent by the sale id with an idempotent,
- * tombstoning undo, so "retry with the same reference, or undo" is always safe. The recovery sweep undoes
- * abandoned sales with these same steps.
- */
-export function purchaseSteps(deps: Pick<SagaDeps, 'inventory' | 'customers'>): Step<PurchaseContext>[] {
-  const { inventory, customers } = deps;
-  const path = (ctx: PurchaseContext, line: number, field: string) => (ctx.basket ? `lines.${line}.${field}` : field);
-  return [
-    {
-      name: 'reserve stock',
-      async run(ctx) {
-        const { sale, requestId } = ctx;
-        const reserved = await inventory.reserve({ reference: sale.id, lines: sale.lines }, requestId);
-        if (reserved.outcome === 'refused') throw new Error('the reservation was refused (its reference was voided)');
-        if (reserved.outcome !== 'reserved') {
-          if (reserved.outcome === 'not_found') {
-            const unknown = reserved.lines.map((line) => ({ path: path(ctx, line, 'itemId'), message: 'no such item' }));
-            throw new Refused(new NotFound('No such item', unknown), 'not_found');
-          }
-          const short = reserved.lines.map((line) => ({ path: path(ctx, line, 'quantity'), message: `fewer than ${sale.lines[line]?.quantity} in stock` }));
-          throw new Refused(new InsufficientStock(ctx.basket ? 'Not enough stock for every line' : `Fewer than ${sale.lines[0]!.quantity} in stock`, short));
-        }
-        // The reservation's answer fixes the names and prices the customer pays.
-        const lines = reserved.reservation.lines.map(({ itemId, itemName, unitPriceCents }) => ({ itemId, itemName, unitPriceCents }));
-        const quantity = new Map(sale.lines.map((line) => [line.itemId.toLowerCase(), line.quantity]));
-        const totalCents = lines.reduce((sum, line) => sum + line.unitPriceCents * quantity.get(line.itemId.toLowerCase())!, 0);
-        ctx.price = { lines, totalCents };
-      },
-      undo: async ({ sale, requestId }) => void (await inventory.release(sale.id, requestId)),
-    },
-    {
-      name: 'debit wallet',
-      async run({ sale, requestId, price }) {
-        const totalCents = price!.totalCents;
-        const debited = await customers.debit({ customerId: sale.customerId, amountCents: totalCents, reference: sale.id }, requestId);
-        if (debited.outcome === 'insufficient_funds') throw new Refused(new InsufficientFunds(`The wallet holds less than the ${totalCents} cents this costs`));
-        if (debited.outcome === 'no_customer') throw new Refused(new NotFound('Your customer account no longer exists'), 'no_customer');
-        if (debited.outcome === 'refused') throw new Error('the debit was refused (its reference was voided)');
-      },
-      undo: async ({ sale, requestId }) => void (await customers.refund({ customerId: sale.customerId, reference: sale.id }, requestId)),
-    },
-  ];
-}
-
-/**
- * The purchase: [claim key] → sale PENDING → the steps (reserve every line, debit the total) → COMPLETED.
+ * The purchase: [limit] → [claim key] → sale PENDING → the steps (check total and balance, reserve every line,
+ * debit the total) → COMPLETED. More than `purchasesPerMinute` attempts by one customer in a minute are refused
+ * (429) before anything is written.
  * A definite refusal ends the sale FAILED after undoing the steps before it, and is answered (and kept under
  * the key): 404 / 409 naming the lines, 402. An unknown outcome (timeouts, network errors, 5xx, after the
  * client's bounded retries with the same reference) undoes every step that may have happened and answers 503,
  * releasing the key. If an undo cannot reach its service either, the sale stays PENDING for the recovery sweep.
  */
-export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo }) {
-  const { sales, logger } = deps;
+export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo; attempts: PurchaseAttemptsRepo; purchasesPerMinute: number }) {
+  const { sales, attempts, logger } = deps;
   const steps = purchaseSteps(deps);
   const unavailable = () => new ServiceUnavailable('A service this purchase needs is unavailable or too slow; nothing was charged. Try again later');
 
   return {
     async buy(actor: User, input: PurchaseInput, options: { requestId: string; idempotency?: { key: string; requestHash: string } }): Promise<PurchaseOutcome> {
       const { requestId } = options;
+      const taken = await attempts.take(actor.id, deps.purchasesPerMinute);
+      if (!taken.allowed) {
+        const error = new RateLimited(`More than ${deps.purchasesPerMinute} purchase attempts in a minute; try again later`);
+        error.headers = { 'Retry-After': String(taken.retryAfterSeconds) };
+        throw error;
+      }
       const claim = options.idempotency && { customerId: actor.id, ...options.idempotency, ttlHours: deps.idempotencyTtlHours };
       const sale = { id: crypto.randomUUID(), customerId: actor.id, username: actor.username, lines: linesOf(input) };
       /** Whether an idempotency key row goes with the sale (it is claimed, then answered or released). */
@@ -126,7 +78,7 @@ export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo }) {
       }
 
       try {
-        const ctx: PurchaseContext = { sale, requestId, basket: 'lines' in input };
+        const ctx: PurchaseContext = { sale, sessionId: actor.sessionId, requestId, basket: 'lines' in input };
         const result = await runBackward(steps, ctx);
         const log = logger.child({ saleId: sale.id, requestId });
         switch (result.outcome) {

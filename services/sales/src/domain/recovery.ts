@@ -4,7 +4,7 @@ import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
 import type { Logger } from '@shop/kit/logging';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
-import type { AbandonedSalesRepo, IdempotencyKeysRepo, RefundsRepo } from './model';
+import type { AbandonedSalesRepo, IdempotencyKeysRepo, PurchaseAttemptsRepo, RefundsRepo } from './model';
 import { purchaseSteps } from './purchases';
 import { refundSteps } from './refunds';
 import { runForward, undo } from './saga';
@@ -20,11 +20,14 @@ import { runForward, undo } from './saga';
  * the refund's own steps, and completed exactly once; a refund is never undone.
  *
  * We never complete such a sale: its client never got a 201 (the connection died or it got a 503), and its
- * key was released or will be, so completing it could charge twice for one intended purchase.
+ * key was released or will be, so completing it could charge twice for one intended purchase. Nor does the sweep
+ * ever debit: it has no live session to charge for (the buyer may have logged out since), and its undo refunds a
+ * debit that did happen, so a pending sale whose session has ended is undone, never charged.
  */
 export function recoveryDomain(deps: {
   abandoned: AbandonedSalesRepo;
   keys: IdempotencyKeysRepo;
+  attempts: PurchaseAttemptsRepo;
   refunds: RefundsRepo;
   inventory: InventoryClient;
   customers: CustomersClient;
@@ -96,6 +99,8 @@ export function recoveryDomain(deps: {
     }
     const refunded = await completeRefunds();
     await keys.purgeExpired();
+    // Retention of the purchase limit's counters: ended windows, a batch at a time, until none is left.
+    while (!stopped && (await deps.attempts.purgeEnded()) > 0);
     return { settled, stuck, refunded };
   }
 

@@ -18,6 +18,9 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
         'or no lasting effect. 404 and 409 `insufficient_stock` name the lines in `errors[].path` (`lines.2.itemId`). With an ' +
         '`Idempotency-Key`, the same key and body answer the first answer again (`Idempotent-Replayed: true`); ' +
         'another body → 422; while the first is running → 409. 503 answers release the key.\n\n' +
+        'Before anything is reserved: a total above 100000000000 cents → 422 `total_too_large`, then a balance below the total ' +
+        '→ 402 `insufficient_funds` (the debit still decides). More than `PURCHASES_PER_MINUTE` attempts by one customer in a ' +
+        'minute → 429 `rate_limited` with `Retry-After`. A buyer whose session has ended (logged out) → 401, nothing charged.\n\n' +
         "The example's `itemId` is made up, so trying it as is answers 404: take a real `id` from `GET /goods` " +
         '(or inventory `GET /items`) first.',
       access: 'user',
@@ -28,7 +31,16 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
         schema: s.sale,
         headers: { Location: 'URL of the sale', 'Idempotent-Replayed': '`true` when this is a stored answer replayed' },
       },
-      errors: ['not_found', 'insufficient_stock', 'insufficient_funds', 'idempotency_key_in_use', 'idempotency_key_reused', 'service_unavailable'],
+      errors: [
+        'not_found',
+        'insufficient_stock',
+        'insufficient_funds',
+        'idempotency_key_in_use',
+        'idempotency_key_reused',
+        'total_too_large',
+        'rate_limited',
+        'service_unavailable',
+      ],
     },
     async ({ body, headers, user, requestId, req, res }) => {
       const key = headers['idempotency-key'];
