@@ -157,6 +157,10 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     REGISTRATIONS_PER_HOUR: '1000000',
   });
 
+  // Every test account is minutes old: reports count by their reporter's spend alone here (the age rule is tested on
+  // an extra reviews instance).
+  env.reviews.REPORT_MIN_ACCOUNT_AGE_HOURS = '0';
+
   const processes: ServiceProcess[] = [];
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
