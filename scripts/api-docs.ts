@@ -81,6 +81,8 @@ async function documentOf(service: Service): Promise<Document> {
     SALES_TO_INVENTORY_TOKEN: 'x'.repeat(32),
     REVIEWS_TO_INVENTORY_TOKEN: 'x'.repeat(32),
     REVIEWS_TO_SALES_TOKEN: 'x'.repeat(32),
+    INVENTORY_TO_CUSTOMERS_TOKEN: 'x'.repeat(32),
+    REVIEWS_TO_CUSTOMERS_TOKEN: 'x'.repeat(32),
     JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
   // Untyped imports: each service's modules have their own types, and this only needs their shape.

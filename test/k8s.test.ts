@@ -25,6 +25,8 @@ const PLACEHOLDER_SECRETS: Record<string, string> = {
   SALES_TO_INVENTORY_TOKEN: 'placeholder-sales-to-inventory-token-placeholder',
   REVIEWS_TO_INVENTORY_TOKEN: 'placeholder-reviews-to-inventory-token-placeholder',
   REVIEWS_TO_SALES_TOKEN: 'placeholder-reviews-to-sales-token-placeholder',
+  INVENTORY_TO_CUSTOMERS_TOKEN: 'placeholder-inventory-to-customers-token-placeholder',
+  REVIEWS_TO_CUSTOMERS_TOKEN: 'placeholder-reviews-to-customers-token-placeholder',
   JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nplaceholder\n-----END PRIVATE KEY-----\n',
   ADMIN_PASSWORD: 'placeholder-admin-password',
 };

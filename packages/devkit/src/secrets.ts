@@ -11,6 +11,8 @@ export const SERVICE_CREDENTIALS = {
   SALES_TO_INVENTORY_TOKEN: { from: 'sales', to: 'inventory' },
   REVIEWS_TO_INVENTORY_TOKEN: { from: 'reviews', to: 'inventory' },
   REVIEWS_TO_SALES_TOKEN: { from: 'reviews', to: 'sales' },
+  INVENTORY_TO_CUSTOMERS_TOKEN: { from: 'inventory', to: 'customers' },
+  REVIEWS_TO_CUSTOMERS_TOKEN: { from: 'reviews', to: 'customers' },
 } as const;
 export type ServiceCredential = keyof typeof SERVICE_CREDENTIALS;
 

@@ -18,7 +18,7 @@ import type { z } from './zod';
 export type Access = 'public' | 'optional' | 'user' | 'admin' | 'service';
 
 /** The services that call others' /internal/ routes. */
-export const SERVICE_CALLERS = ['sales', 'reviews'] as const;
+export const SERVICE_CALLERS = ['sales', 'reviews', 'inventory'] as const;
 export type ServiceCaller = (typeof SERVICE_CALLERS)[number];
 
 export type AnyObject = z.ZodObject<z.ZodRawShape>;

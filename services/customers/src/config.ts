@@ -6,6 +6,9 @@ const schema = baseConfigSchema
     PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     /** Sales's credential for our /internal/ routes (the wallet). */
     SALES_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
+    /** Inventory's and reviews' credentials for the /internal/ routes each of them needs (ended sessions, accounts). */
+    INVENTORY_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
+    REVIEWS_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
     /** PEM (PKCS#8) RSA private key that signs access tokens; `pnpm start` generates one and keeps it. */
     JWT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }),
     /** PEM public keys signed with before the current one (any number, one after another): published until their tokens expired. */

@@ -6,6 +6,8 @@ const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend({
   SALES_TO_INVENTORY_TOKEN: serviceCredentialSchema,
   /** Reviews's credential: it reads public routes only today, and no internal route accepts it. */
   REVIEWS_TO_INVENTORY_TOKEN: serviceCredentialSchema,
+  /** What we present on customers' /internal/ routes. */
+  INVENTORY_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
   /** Where customers publishes the keys that verify access tokens. */
   JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
 });

@@ -2,9 +2,10 @@ import { baseConfigSchema, parseConfig, serviceCredentialSchema, webhookConfigSc
 
 const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(5003),
-  /** What we present to inventory and sales (the first of each list). */
+  /** What we present to inventory, sales and customers (the first of each list). */
   REVIEWS_TO_INVENTORY_TOKEN: serviceCredentialSchema,
   REVIEWS_TO_SALES_TOKEN: serviceCredentialSchema,
+  REVIEWS_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
   /** Where customers publishes the keys that verify access tokens. */
   JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
   /** Customers says when a reporter's account was opened (GET /internal/customers/:id/account). */
