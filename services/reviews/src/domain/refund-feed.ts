@@ -84,13 +84,13 @@ export function refundFeed(deps: {
 
   return {
     drain,
-    start() {
+    start: () => {
       if (deps.intervalMs <= 0) return;
       timer = setInterval(tick, deps.intervalMs).unref();
       tick();
     },
     /** Stops reading; the event in hand finishes (its transaction commits or not), then the lease is given back. */
-    async stop() {
+    stop: async () => {
       stopped = true;
       clearInterval(timer);
       await running;
