@@ -159,5 +159,5 @@ describe('the refund feed consumer', () => {
       await db.end();
       await gate.stop();
     }
-  });
+  }, 180_000); // two cold starts of a service on a loaded machine
 });

@@ -1,5 +1,6 @@
 import { z } from '@shop/kit';
 import { isCursor } from '../domain/event-feed';
+import { refund } from './sales.schemas';
 
 export const FEED_EVENT_TYPES = ['refund.completed'] as const;
 
@@ -20,7 +21,7 @@ const feedEvent = z
     type: z.string(),
     createdAt: z.string(),
     customerId: z.uuid().nullable().openapi({ description: "The customer the event is about (a refund's buyer)" }),
-    data: z.unknown().openapi({ description: 'The resource as the webhook delivers it (a Refund)' }),
+    data: refund.openapi({ description: 'The Refund, as its webhook delivers it' }),
     cursor: z.string(),
   })
   .openapi('FeedEvent');
