@@ -1,4 +1,5 @@
 import { admin, api, bearer, expectProblem, newCustomer, serviceCredential, sql, startInstance, startIsolated, url } from '@shop/testkit';
+import { freePort } from '@shop/devkit';
 import pg from 'pg';
 import { buy, eventually, newItem, refund } from './helpers';
 import { startGate } from './support/gate';
@@ -102,6 +103,27 @@ describe('REPORT_MIN_ACCOUNT_AGE_HOURS', () => {
     ]);
     const [row] = await sql('reviews', 'SELECT open_reports, report_count FROM reviews WHERE id = $1', [posted.body.id]);
     expect(row).toEqual({ open_reports: 1, report_count: 2 });
+  });
+  it('answers 503 and stores nothing when customers cannot say how old the reporter’s account is', async () => {
+    const reviews = (
+      await startInstance('reviews', {
+        REPORT_MIN_ACCOUNT_AGE_HOURS: '1',
+        SALES_EVENTS_POLL_INTERVAL_MS: '0',
+        CUSTOMERS_URL: `http://127.0.0.1:${await freePort()}`,
+        UPSTREAM_TIMEOUT_MS: '300',
+      })
+    ).url;
+    const { id: itemId } = await newItem();
+    const author = await newCustomer();
+    const posted = await api('reviews').post('/reviews').set(author.auth).send({ itemId, rating: 4 }).expect(201);
+    await api('reviews')
+      .post(`/reviews/${posted.body.id}/moderation`)
+      .set((await admin()).auth)
+      .send({ action: 'approve' })
+      .expect(200);
+    const reporter = (await spender(500)).customer;
+    expectProblem(await api(reviews).post(`/reviews/${posted.body.id}/reports`).set(reporter.auth).send({ reason: 'Spam' }), 503, 'service_unavailable');
+    expect(await sql('reviews', 'SELECT 1 FROM review_reports WHERE review_id = $1', [posted.body.id])).toEqual([]);
   });
 });
 
