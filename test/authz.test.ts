@@ -199,6 +199,12 @@ const rows: Row[] = [
     }),
     expect: internal('customers', 200, ['sales']),
   },
+  {
+    route: 'GET /internal/customers/:customerId/account',
+    who: 'services',
+    request: async (w) => ({ service: 'customers', method: 'get', path: `/internal/customers/${(await w.owner()).id}/account` }),
+    expect: internal('customers', 200, ['reviews']),
+  },
   // inventory
   {
     route: 'POST /items',
@@ -353,6 +359,18 @@ const rows: Row[] = [
       path: '/internal/purchases',
       query: { customerId: (await w.owner()).id, itemId: (await w.item()).id },
     }),
+    expect: internal('sales', 200, ['reviews']),
+  },
+  {
+    route: 'GET /internal/events',
+    who: 'services',
+    request: () => ({ service: 'sales', method: 'get', path: '/internal/events', query: { type: 'refund.completed', limit: '1' } }),
+    expect: internal('sales', 200, ['reviews']),
+  },
+  {
+    route: 'GET /internal/customers/:customerId/spend',
+    who: 'services',
+    request: async (w) => ({ service: 'sales', method: 'get', path: `/internal/customers/${(await w.owner()).id}/spend` }),
     expect: internal('sales', 200, ['reviews']),
   },
   // reviews

@@ -1,15 +1,18 @@
 import { createApi, createServiceApp, createTokenVerifier, createWebhooks, Unauthorized, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
+import { accountsRepo } from './data/accounts.repo';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
 import { rateLimitsRepo } from './data/rate-limits.repo';
 import { sessionsRepo } from './data/sessions.repo';
 import { walletRepo } from './data/wallet.repo';
+import { accountsDomain } from './domain/accounts';
 import { customersDomain } from './domain/customers';
 import { loginThrottle, registrationLimit } from './domain/rate-limits';
 import { accountSessions, sessionsDomain } from './domain/sessions';
 import { walletDomain } from './domain/wallet';
 import type { Signer } from './keys';
+import { internalAccountRoutes } from './routes/accounts.routes';
 import { authRoutes, jwksRoute } from './routes/auth.routes';
 import { customersRoutes } from './routes/customers.routes';
 import { sessionsRoutes } from './routes/sessions.routes';
@@ -51,6 +54,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   sessionsRoutes(api, accountSessions({ sessions: sessionRows, customers }));
   walletRoutes(api, wallet);
   internalWalletRoutes(api, wallet);
+  internalAccountRoutes(api, accountsDomain({ accounts: accountsRepo(db) }));
   webhooks.routes(api);
 
   const app = createServiceApp({

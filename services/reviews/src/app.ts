@@ -1,9 +1,13 @@
+import crypto from 'node:crypto';
 import { createServiceApi, createServiceApp, createWebhooks, type AppDeps } from '@shop/kit';
+import { createCustomersClient } from './clients/customers.client';
 import { createInventoryClient } from './clients/inventory.client';
 import { createSalesClient } from './clients/sales.client';
 import type { Config } from './config';
 import type { Db } from './data/db';
+import { eventFeedsRepo } from './data/event-feeds.repo';
 import { REVIEW_EVENT_TYPES, reviewsRepo } from './data/reviews.repo';
+import { refundFeed } from './domain/refund-feed';
 import { reviewsDomain } from './domain/reviews';
 import { reviewsRoutes } from './routes/reviews.routes';
 
@@ -13,13 +17,29 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   // We have no /internal/ routes: no credentials to accept.
   const api = createServiceApi(config);
   const webhooks = createWebhooks({ service: 'reviews', eventTypes: REVIEW_EVENT_TYPES, db, config, logger });
+  const sales = createSalesClient(config.SALES_URL, config.REVIEWS_TO_SALES_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS);
+  const reportRules = { minSpendCents: config.REPORT_MIN_SPEND_CENTS, minAccountAgeHours: config.REPORT_MIN_ACCOUNT_AGE_HOURS };
   const reviews = reviewsDomain({
     reviews: reviewsRepo(db, webhooks),
     inventory: createInventoryClient(config.INVENTORY_URL, config.REVIEWS_TO_INVENTORY_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
-    sales: createSalesClient(config.SALES_URL, config.REVIEWS_TO_SALES_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
+    sales,
+    customers: createCustomersClient(config.CUSTOMERS_URL, config.REVIEWS_TO_CUSTOMERS_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
     logger,
     reportThreshold: config.REVIEW_REPORT_THRESHOLD,
+    reportRules,
     itemExistsMaxAgeMs: config.ITEM_EXISTS_MAX_AGE_MS,
+  });
+  // Refunds recount reports and verified purchases, read from sales' event feed.
+  const refunds = refundFeed({
+    feed: eventFeedsRepo(db),
+    sales,
+    logger,
+    rules: reportRules,
+    threshold: config.REVIEW_REPORT_THRESHOLD,
+    owner: crypto.randomUUID(),
+    leaseMs: config.SALES_EVENTS_LEASE_MS,
+    intervalMs: config.SALES_EVENTS_POLL_INTERVAL_MS,
+    retentionDays: config.CONSUMED_EVENTS_RETENTION_DAYS,
   });
   reviewsRoutes(api, reviews);
   webhooks.routes(api);
@@ -35,5 +55,5 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     metricsToken: config.METRICS_TOKEN,
     isReady,
   });
-  return { app, reviews, webhooks };
+  return { app, reviews, webhooks, refunds };
 }

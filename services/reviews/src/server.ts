@@ -8,7 +8,7 @@ runService({
   loadConfig,
   connect: connectDatabase,
   start({ config, db, logger, isReady, isDraining }) {
-    const { app, reviews, webhooks } = createApp({ config, db, logger, isReady });
+    const { app, reviews, webhooks, refunds } = createApp({ config, db, logger, isReady });
 
     // Reviews written while sales was unreachable are asked about again on a timer (and at moderation/edits).
     let sweeping = false;
@@ -26,6 +26,13 @@ runService({
     };
     const timer = config.PURCHASE_RECHECK_INTERVAL_MS > 0 ? setInterval(() => void sweep(), config.PURCHASE_RECHECK_INTERVAL_MS).unref() : undefined;
     // The delivery worker stops (its attempts in flight finish) before the database goes.
-    return { app, cleanups: [() => Promise.resolve(clearInterval(timer)), webhooks.stop], afterListen: webhooks.start };
+    return {
+      app,
+      cleanups: [() => Promise.resolve(clearInterval(timer)), refunds.stop, webhooks.stop],
+      afterListen: () => {
+        webhooks.start();
+        refunds.start();
+      },
+    };
   },
 });

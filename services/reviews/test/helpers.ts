@@ -62,9 +62,9 @@ export type { Review };
 export const missingId = '00000000-0000-4000-8000-000000000000';
 
 let buyable: Promise<{ id: string }> | undefined;
-/** A customer with a completed sale (of some item): only such customers' reports count toward the threshold. */
+/** A customer who spent REPORT_MIN_SPEND_CENTS (500) on a completed sale: only such customers' reports count toward the threshold. */
 export async function newBuyer(): Promise<TestCustomer> {
-  buyable ??= newItem({ priceCents: 100, stockCount: 100_000 });
+  buyable ??= newItem({ priceCents: 500, stockCount: 100_000 });
   const customer = await newCustomer({ balanceCents: 1_000 });
   const res = await api('sales')
     .post('/sales')
@@ -72,4 +72,34 @@ export async function newBuyer(): Promise<TestCustomer> {
     .send({ itemId: (await buyable).id });
   if (res.status !== 201) throw new Error(`purchase failed: ${res.status} ${JSON.stringify(res.body)}`);
   return customer;
+}
+
+/** Buys `quantity` of an item as `customer`; the sale's id. */
+export async function buy(customer: TestCustomer, itemId: string, quantity = 1): Promise<string> {
+  const res = await api('sales').post('/sales').set(customer.auth).send({ itemId, quantity });
+  if (res.status !== 201) throw new Error(`purchase failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+/** Refunds a sale as its buyer: all that is left, or `lines`. */
+export async function refund(customer: TestCustomer, saleId: string, lines?: Array<{ itemId: string; quantity: number }>): Promise<void> {
+  const res = await api('sales')
+    .post(`/sales/${saleId}/refunds`)
+    .set(customer.auth)
+    .send(lines ? { lines } : {});
+  if (res.status !== 201) throw new Error(`refund failed: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/**
+ * Polls until `probe` answers something truthy: reviews learns of refunds in the background (the contract
+ * promises 5 s; this waits up to 15 s, and the test asserts the state it waited for, not the time it took).
+ */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -3,17 +3,20 @@ import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
 import type { Db } from './data/db';
+import { eventFeedRepo } from './data/event-feed.repo';
 import { historyRepo } from './data/history.repo';
 import { idempotencyKeysRepo } from './data/idempotency-keys.repo';
 import { purchaseAttemptsRepo } from './data/purchase-attempts.repo';
 import { refundsRepo } from './data/refunds.repo';
 import { SALE_EVENT_TYPES, salesRepo } from './data/sales.repo';
 import { abandonedSalesRepo } from './data/sweep.repo';
+import { eventFeedDomain } from './domain/event-feed';
 import { goodsDomain } from './domain/goods';
 import { historyDomain } from './domain/history';
 import { purchasesDomain } from './domain/purchases';
 import { recoveryDomain } from './domain/recovery';
 import { refundsDomain } from './domain/refunds';
+import { internalEventRoutes } from './routes/events.routes';
 import { goodsRoutes } from './routes/goods.routes';
 import { internalPurchaseRoutes, salesRoutes } from './routes/sales.routes';
 
@@ -70,6 +73,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   goodsRoutes(api, goodsDomain({ inventory }));
   salesRoutes(api, purchases, history, refunding);
   internalPurchaseRoutes(api, history);
+  internalEventRoutes(api, eventFeedDomain({ feed: eventFeedRepo(db) }));
   webhooks.routes(api);
 
   const app = createServiceApp({

@@ -120,3 +120,13 @@ export interface WalletRepo {
   listEntries(customerId: string, page: { limit: number; offset: number }): Promise<{ data: LedgerEntry[]; total: number }>;
   findEntry(customerId: string, id: string): Promise<LedgerEntry | undefined>;
 }
+
+/** What another service may learn of an account: that it exists, and since when (reviews weighs reports by it). */
+export interface AccountFacts {
+  id: string;
+  createdAt: string;
+}
+
+export interface AccountsRepo {
+  facts(id: string): Promise<AccountFacts | undefined>;
+}

@@ -100,7 +100,7 @@ export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
       return one(
         `UPDATE reviews SET rating = coalesce($2, rating), comment = coalesce($3, comment),
            verified_purchase = coalesce($4, verified_purchase), purchase_checked = coalesce($5, purchase_checked),
-           status = 'pending', status_changed_at = now(), updated_at = now()
+           status = 'pending', held_by_reports = false, status_changed_at = now(), updated_at = now()
          WHERE id = $1::uuid ${RETURNING}`,
         id,
         changes.rating ?? null,
@@ -116,7 +116,8 @@ export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
 
     /**
      * A moderation decision, its history row and its event (review.approved or review.rejected) in one
-     * transaction. The decision closes the open reports (the moderator has seen them); the status clock
+     * transaction. The decision closes the open reports (the moderator has seen them, and a later recount leaves
+     * the decision alone); the status clock
      * restarts only when the status changes.
      */
     moderate(id: string, decision: ModerationDecision, purchase: PurchaseCheck | undefined) {
@@ -125,7 +126,7 @@ export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
         const rows = await tx.query<Row>(
           `UPDATE reviews SET
              status_changed_at = CASE WHEN status = $2::"ReviewStatus" THEN status_changed_at ELSE now() END,
-             status = $2::"ReviewStatus", open_reports = 0,
+             status = $2::"ReviewStatus", open_reports = 0, held_by_reports = false,
              verified_purchase = coalesce($3, verified_purchase), purchase_checked = coalesce($4, purchase_checked),
              updated_at = now()
            WHERE id = $1::uuid ${RETURNING}`,
@@ -135,6 +136,8 @@ export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
           purchase?.checked ?? null,
         );
         if (!rows[0]) return undefined;
+        // The review's row is locked first (above), then its reports: a recount takes them in the same order.
+        await tx.execute('UPDATE review_reports SET open = false WHERE review_id = $1::uuid AND open', id);
         await tx.execute(
           `INSERT INTO review_moderations (id, review_id, action, note, moderator_id, moderator_username)
            VALUES (gen_random_uuid(), $1::uuid, $2::"ModerationAction", $3, $4::uuid, $5)`,

@@ -55,6 +55,12 @@ export interface Report {
 
 export type ReportResult = { outcome: 'reported'; report: Report } | { outcome: 'already_reported' } | { outcome: 'no_review' };
 
+/** Whether a reporter's reports count (both must hold): see report-rules.ts. */
+export interface ReporterStanding {
+  spendOk: boolean;
+  accountOldEnough: boolean;
+}
+
 export interface ModerationDecision {
   action: 'approve' | 'reject';
   note: string;
@@ -78,8 +84,11 @@ export interface ReviewsRepo {
   remove(id: string): Promise<boolean>;
   /** The decision, its history row, and the open reports closed; the status clock restarts only when the status changes. */
   moderate(id: string, decision: ModerationDecision, purchase: PurchaseCheck | undefined): Promise<ReviewRecord | undefined>;
-  /** Counts the report; `threshold` open reports from buyers send an approved review back to moderation (every report counts in reportCount). */
-  report(reviewId: string, reporter: { id: string; username: string; buyer: boolean }, reason: string, threshold: number): Promise<ReportResult>;
+  /**
+   * Stores the report; `threshold` open reports that count send an approved review back to moderation, held by
+   * reports (every report counts in reportCount).
+   */
+  report(reviewId: string, reporter: { id: string; username: string } & ReporterStanding, reason: string, threshold: number): Promise<ReportResult>;
   reports(
     reviewId: string,
     page: Page,
@@ -93,4 +102,34 @@ export interface ReviewsRepo {
   /** Reviews written while sales could not be asked, oldest first. */
   uncheckedPurchases(limit: number): Promise<ReviewRecord[]>;
   recordPurchase(id: string, verified: boolean): Promise<void>;
+}
+
+/** A refund.completed event of sales', with what reviews learned from sales about its buyer before handling it. */
+export interface RefundToHandle {
+  eventId: string;
+  /** The feed's cursor just after this event. */
+  cursor: string;
+  /** The buyer; null for an event about no known customer (nothing to recount, the cursor still moves). */
+  customerId: string | null;
+  /** The buyer's spend, now, against REPORT_MIN_SPEND_CENTS. */
+  spendOk: boolean;
+  /** Each refunded item: whether the buyer still has a line for it that is not fully refunded. */
+  purchases: Array<{ itemId: string; verified: boolean }>;
+}
+
+export type HandleOutcome = 'handled' | 'already_handled' | 'lease_lost';
+
+/** Where reviews has read sales' refund feed to, who reads it, and the effects of each event. */
+export interface EventFeedRepo {
+  /** Takes (or renews) the feed's lease for `owner`: its cursor, or undefined while another replica holds it. */
+  claim(feed: string, owner: string, leaseMs: number): Promise<{ cursor: string | null } | undefined>;
+  /**
+   * In one transaction: moves the cursor from `from` to the event's (only while `owner` holds the lease), records
+   * the event id, and, unless that id was handled already, recounts the buyer's reports (reviews held by reports
+   * alone return to approved below `threshold`) and sets verifiedPurchase of their reviews of the refunded items.
+   */
+  handleRefund(lease: { feed: string; owner: string; from: string | null; leaseMs: number }, event: RefundToHandle, threshold: number): Promise<HandleOutcome>;
+  release(feed: string, owner: string): Promise<void>;
+  /** Deletes up to `batch` handled-event ids older than `olderThanDays`; the number deleted. */
+  purgeHandled(olderThanDays: number, batch: number): Promise<number>;
 }

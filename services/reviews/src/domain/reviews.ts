@@ -2,9 +2,11 @@ import type { User } from '@shop/kit/auth';
 import { Conflict, Forbidden, NotFound, ServiceUnavailable } from '@shop/kit/errors';
 import type { Logger } from '@shop/kit/logging';
 import { readCache } from '@shop/kit/read-cache';
+import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
 import type { SalesClient } from '../clients/sales.client';
-import type { Page, PurchaseCheck, ReviewRecord, ReviewsRepo, ReviewStatus } from './model';
+import type { Page, PurchaseCheck, ReporterStanding, ReviewRecord, ReviewsRepo, ReviewStatus } from './model';
+import { needsAccountAge, reporterStanding, type ReportRules } from './report-rules';
 
 /*
  * Decisions (also in the README's reviews section):
@@ -27,20 +29,25 @@ import type { Page, PurchaseCheck, ReviewRecord, ReviewsRepo, ReviewStatus } fro
  *   unchecked; moderation, the author's edits and a periodic sweep ask sales again. Moderation and edits ask
  *   again whatever the last answer was: the author may have bought the item since, or been refunded all of it
  *   (a purchase counts only while its line for the item is not fully refunded).
- * - Reports count toward the threshold only from customers who have bought something (three throwaway accounts
- *   must not be able to hide any review). Other reports are kept and shown to admins, marked as not counting.
- *   Sales is asked at each report; when it cannot answer the report is refused with 503, as a review is when
+ * - A report counts toward the threshold only while its reporter has REPORT_MIN_SPEND_CENTS of completed purchases
+ *   net of refunds, and only if their account was REPORT_MIN_ACCOUNT_AGE_HOURS old when they reported
+ *   (report-rules.ts): three throwaway accounts, or three that buy and refund, must not be able to hide any review.
+ *   Other reports are kept and shown to admins, marked as not counting. Sales (spend) and customers (account age)
+ *   are asked at each report; when either cannot answer the report is refused with 503, as a review is when
  *   inventory cannot answer: a report stored without knowing whether it counts would have to be decided later.
+ *   Each refund recounts its buyer's reports (refund-feed.ts).
  */
 export function reviewsDomain(deps: {
   reviews: ReviewsRepo;
   inventory: InventoryClient;
   sales: SalesClient;
+  customers: CustomersClient;
   logger: Logger;
   reportThreshold: number;
+  reportRules: ReportRules;
   itemExistsMaxAgeMs: number;
 }) {
-  const { reviews, inventory, sales, logger, reportThreshold } = deps;
+  const { reviews, inventory, sales, customers, logger, reportThreshold, reportRules } = deps;
   // Item ids are bounded to uuids by the route; 10000 entries of a boolean is well under a MB.
   const existence = readCache<boolean>({ maxAgeMs: deps.itemExistsMaxAgeMs, maxEntries: 10_000 });
 
@@ -68,6 +75,20 @@ export function reviewsDomain(deps: {
   async function recheck(review: ReviewRecord, requestId?: string): Promise<PurchaseCheck | undefined> {
     const check = await askSales(review.customerId, review.itemId, requestId);
     return check.checked ? check : undefined;
+  }
+
+  /** Whether this reporter's reports count now: their net spend (sales) and account age (customers); 503 when either cannot say. */
+  async function weigh(customerId: string, requestId?: string): Promise<ReporterStanding> {
+    try {
+      const [netSpendCents, accountCreatedAt] = await Promise.all([
+        sales.netSpendCents(customerId, requestId),
+        needsAccountAge(reportRules) ? customers.accountCreatedAt(customerId, requestId) : undefined,
+      ]);
+      return reporterStanding({ netSpendCents, accountCreatedAt }, reportRules, new Date());
+    } catch (error) {
+      logger.warn({ err: error, customerId }, 'could not weigh a report: sales or customers did not answer');
+      throw new ServiceUnavailable('Sales or customers is unavailable, so the report cannot be weighed; try again shortly');
+    }
   }
 
   /** `cached`: a page read may use an answer up to itemExistsMaxAgeMs old; a failure is never kept. */
@@ -120,9 +141,8 @@ export function reviewsDomain(deps: {
       if (actor.role !== 'customer') throw new Forbidden('Only customers report reviews; admins moderate them');
       const review = await load(actor, id);
       if (isAuthor(actor, review)) throw new Forbidden('You cannot report your own review');
-      const buyer = await askSales(actor.id, undefined, requestId);
-      if (!buyer.checked) throw new ServiceUnavailable('Sales is unavailable, so the report cannot be weighed; try again shortly');
-      const result = await reviews.report(id, { ...actor, buyer: buyer.verified }, reason, reportThreshold);
+      const standing = await weigh(actor.id, requestId);
+      const result = await reviews.report(id, { id: actor.id, username: actor.username, ...standing }, reason, reportThreshold);
       if (result.outcome === 'no_review') throw new NotFound('No such review');
       if (result.outcome === 'already_reported') throw new Conflict('You have already reported this review');
       return result.report;

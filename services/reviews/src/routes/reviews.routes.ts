@@ -111,9 +111,12 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       tag: TAG,
       summary: 'Report a review (customers other than its author; once each)',
       description:
-        'At REVIEW_REPORT_THRESHOLD reports since its last moderation (default 3) from customers who have bought something (a completed sale), ' +
-        'an approved review goes back to `pending`. Reports from others are kept and shown to admins but do not count. ' +
-        '503 when sales cannot say whether the reporter bought something.',
+        'At REVIEW_REPORT_THRESHOLD counting reports since its last moderation (default 3), an approved review goes back to `pending`. ' +
+        'A report counts only while its reporter has REPORT_MIN_SPEND_CENTS (default 500) of completed purchases net of refunds, and only ' +
+        'if their account was REPORT_MIN_ACCOUNT_AGE_HOURS old (default 24) when reporting; other reports are kept and shown to admins ' +
+        'but do not count. Each refund recounts its buyer’s reports within 5 s: a review that reports alone sent back to `pending` returns ' +
+        'to `approved` when fewer than the threshold still count (a moderator’s decision is never undone). ' +
+        '503 when sales or customers cannot say whether the report counts.',
       access: 'user',
       request: { params: s.idParams, body: s.newReport },
       response: { status: 201, description: 'The report', schema: s.report, headers: { Location: 'The review’s reports (admin)' } },

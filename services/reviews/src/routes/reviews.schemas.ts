@@ -58,7 +58,10 @@ export const report = z.object({ id: z.uuid(), reviewId: z.uuid(), reason: z.str
 export const reportPage = pageOf(
   report.extend({
     username: z.string().openapi({ description: 'Who reported' }),
-    counts: z.boolean().openapi({ description: 'The reporter had bought something when reporting: only such reports count toward the threshold' }),
+    counts: z.boolean().openapi({
+      description:
+        'Counts toward the threshold: its reporter has REPORT_MIN_SPEND_CENTS of net purchases (as of their last refund) and was old enough when reporting',
+    }),
   }),
   'ReviewReportPage',
 );

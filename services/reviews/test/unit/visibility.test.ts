@@ -46,9 +46,11 @@ function domain(rows: ReviewRecord[]) {
   const reviews = reviewsDomain({
     reviews: repo,
     inventory: { itemExists: unused },
-    sales: { hasPurchased: unused },
+    sales: { hasPurchased: unused, netSpendCents: unused, refundsAfter: unused },
+    customers: { accountCreatedAt: unused },
     logger: { warn: () => undefined } as never,
     reportThreshold: 3,
+    reportRules: { minSpendCents: 500, minAccountAgeHours: 24 },
     itemExistsMaxAgeMs: 0,
   });
   return { reviews, byAuthor };

@@ -134,6 +134,25 @@ export interface HistoryRepo {
   hasPurchased(customerId: string, itemId?: string): Promise<boolean>;
 }
 
+/** One event of the feed other services read (GET /internal/events), with its commit-ordered cursor. */
+export interface FeedEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  /** The customer the event is about (a refund's buyer), when it is about one. */
+  customerId: string | null;
+  data: unknown;
+  cursor: string;
+}
+
+/** The outbox read as a feed, and the customers' maintained spend. */
+export interface EventFeedRepo {
+  /** Events of `type` committed after `after` (a cursor; undefined: from the oldest kept), oldest first. */
+  after(type: string, after: { xid: string; id: string } | undefined, limit: number): Promise<FeedEvent[]>;
+  /** A customer's completed purchases net of refunds, in cents (0 for one who never bought). */
+  netSpendCents(customerId: string): Promise<number>;
+}
+
 export interface RefundLine {
   itemId: string;
   quantity: number;
