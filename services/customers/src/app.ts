@@ -36,7 +36,11 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     if (!(await sessions.isActive(user))) throw new Unauthorized('The session of this access token has ended');
     return user;
   };
-  const api = createApi({ verifyToken, callers: { sales: config.SALES_TO_CUSTOMERS_TOKEN, inventory: config.INVENTORY_TO_CUSTOMERS_TOKEN, reviews: config.REVIEWS_TO_CUSTOMERS_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
+  const api = createApi({
+    verifyToken,
+    callers: { sales: config.SALES_TO_CUSTOMERS_TOKEN, inventory: config.INVENTORY_TO_CUSTOMERS_TOKEN, reviews: config.REVIEWS_TO_CUSTOMERS_TOKEN },
+    validateResponses: config.NODE_ENV !== 'production',
+  });
   const counters = rateLimitsRepo(db);
   const throttle = loginThrottle({
     counters,
