@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { SERVICE_NODE_FLAGS } from '@shop/devkit';
+import { SERVICE_CREDENTIALS, SERVICE_NODE_FLAGS } from '@shop/devkit';
 import { startInstance } from '@shop/testkit';
 import { DEVELOPMENT_ADMIN_PASSWORD } from '../services/customers/src/development';
 
@@ -16,12 +16,8 @@ const PRODUCTION_ENV = {
   DATABASE_URL: 'postgresql://shop@127.0.0.1:1/shop',
   ADMIN_PASSWORD: 'a-production-admin-password',
   JWT_PRIVATE_KEY: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  ...Object.fromEntries(
-    ['SALES_TO_CUSTOMERS_TOKEN', 'SALES_TO_INVENTORY_TOKEN', 'REVIEWS_TO_INVENTORY_TOKEN', 'REVIEWS_TO_SALES_TOKEN'].map((name, i) => [
-      name,
-      `${i}`.repeat(40),
-    ]),
-  ),
+  // Every service-pair credential, so the development settings are the only problems left.
+  ...Object.fromEntries(Object.keys(SERVICE_CREDENTIALS).map((name, i) => [name, `${i}`.repeat(40)])),
 };
 /** What `pnpm start` and the tests run with, and production refuses. */
 const DEVELOPMENT_SETTINGS = { ADMIN_PASSWORD: DEVELOPMENT_ADMIN_PASSWORD, WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', BCRYPT_ROUNDS: '4', LOG_LEVEL: 'trace' };
