@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import type { Registry } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
 import { openApiDocument } from './openapi';
 import { jsonBody } from './body';
@@ -20,6 +21,8 @@ export interface ServiceAppOptions {
   isReady: () => Promise<boolean>;
   /** Routes mounted before the JSON API (e.g. the JWKS document). */
   before?: (app: Express) => void;
+  /** The service's own metrics, registered beside the kit's on /metrics. */
+  metrics?: (registry: Registry) => void;
 }
 
 /**
@@ -51,6 +54,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   const metrics = createMetrics(options.name);
+  options.metrics?.(metrics.registry);
   const document = openApiDocument(options.registry, {
     title: `E-Commerce Shop — ${options.name}`,
     description: options.description,

@@ -24,3 +24,6 @@ export function createMetrics(service: string) {
   };
   return { registry, middleware };
 }
+
+/** A counter of a service's own, for ServiceAppOptions.metrics to register beside the kit's. */
+export const serviceCounter = (name: string, help: string) => new client.Counter({ name, help, registers: [] });

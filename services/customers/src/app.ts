@@ -1,18 +1,21 @@
-import { createApi, createServiceApp, createTokenVerifier, createWebhooks, Unauthorized, type AppDeps } from '@shop/kit';
+import { createApi, createServiceApp, createTokenVerifier, createWebhooks, serviceCounter, Unauthorized, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
+import { endedSessionsRepo } from './data/ended-sessions.repo';
 import { rateLimitsRepo } from './data/rate-limits.repo';
 import { sessionsRepo } from './data/sessions.repo';
 import { walletRepo } from './data/wallet.repo';
 import { customersDomain } from './domain/customers';
+import { endedSessionsFeed } from './domain/ended-sessions';
+import { housekeeping } from './domain/housekeeping';
 import { loginThrottle, registrationLimit } from './domain/rate-limits';
 import { accountSessions, sessionsDomain } from './domain/sessions';
 import { walletDomain } from './domain/wallet';
 import type { Signer } from './keys';
 import { authRoutes, jwksRoute } from './routes/auth.routes';
 import { customersRoutes } from './routes/customers.routes';
-import { sessionsRoutes } from './routes/sessions.routes';
+import { internalSessionsRoutes, sessionsRoutes } from './routes/sessions.routes';
 import { internalWalletRoutes, walletRoutes } from './routes/wallet.routes';
 
 export interface Deps extends AppDeps<Config, Db> {
@@ -21,7 +24,7 @@ export interface Deps extends AppDeps<Config, Db> {
 
 export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const sessionRows = sessionsRepo(db);
-  const sessions = sessionsDomain({ sessions: sessionRows, signer, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
+  const sessions = sessionsDomain({ sessions: sessionRows, signer, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxSessions: config.SESSIONS_PER_CUSTOMER });
   // Customers verifies its own tokens with its own keys (no HTTP round trip to itself), and, unlike the other
   // services, refuses a token whose session has ended (logout, password change, deletion) at once.
   const verifySignature = createTokenVerifier((kid) => {
@@ -33,22 +36,40 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     if (!(await sessions.isActive(user))) throw new Unauthorized('The session of this access token has ended');
     return user;
   };
-  const api = createApi({ verifyToken, callers: { sales: config.SALES_TO_CUSTOMERS_TOKEN, inventory: config.INVENTORY_TO_CUSTOMERS_TOKEN, reviews: config.REVIEWS_TO_CUSTOMERS_TOKEN }, validateResponses: config.NODE_ENV !== 'production' });
+  const api = createApi({
+    verifyToken,
+    callers: { sales: config.SALES_TO_CUSTOMERS_TOKEN, inventory: config.INVENTORY_TO_CUSTOMERS_TOKEN, reviews: config.REVIEWS_TO_CUSTOMERS_TOKEN },
+    validateResponses: config.NODE_ENV !== 'production',
+  });
   const counters = rateLimitsRepo(db);
   const throttle = loginThrottle({
     counters,
     perUsernameAndAddress: config.LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS,
     perAddress: config.LOGIN_FAILURES_PER_ADDRESS,
     windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+    loginsPerMinute: config.LOGINS_PER_MINUTE,
   });
   const registrations = registrationLimit({ counters, perHour: config.REGISTRATIONS_PER_HOUR });
   const webhooks = createWebhooks({ service: 'customers', eventTypes: CUSTOMER_EVENT_TYPES, db, config, logger });
-  const customers = customersDomain({ customers: customersRepo(db, webhooks), sessions, bcryptRounds: config.BCRYPT_ROUNDS, throttle, registrations });
+  // Every bcrypt comparison of a password, on /metrics: the tests prove with it that a refused guess costs none.
+  const passwordChecks = serviceCounter('customers_password_checks_total', 'Passwords compared with their bcrypt hash (logins, password changes)');
+  const customers = customersDomain({
+    customers: customersRepo(db, webhooks),
+    sessions,
+    bcryptRounds: config.BCRYPT_ROUNDS,
+    throttle,
+    registrations,
+    onPasswordCheck: () => passwordChecks.inc(),
+  });
+  const ended = endedSessionsRepo(db);
+  const feed = endedSessionsFeed({ ended, tokenLifetimeSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+  const purges = housekeeping({ counters, ended, keepEndedSeconds: feed.keepSeconds, intervalMs: config.PURGE_INTERVAL_MS, logger });
   const wallet = walletDomain({ wallet: walletRepo(db), customers });
 
   customersRoutes(api, customers);
   authRoutes(api, customers, sessions);
   sessionsRoutes(api, accountSessions({ sessions: sessionRows, customers }));
+  internalSessionsRoutes(api, feed);
   walletRoutes(api, wallet);
   internalWalletRoutes(api, wallet);
   webhooks.routes(api);
@@ -68,7 +89,8 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     router: api.router,
     isReady,
     before: (app) => jwksRoute(app, signer),
+    metrics: (registry) => registry.registerMetric(passwordChecks),
   });
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  return { app, customers, webhooks };
+  return { app, customers, webhooks, purges };
 }

@@ -11,7 +11,7 @@ export type Deps = AppDeps<Config, Db>;
 
 export function createApp({ config, db, logger, isReady }: Deps) {
   // We have no /internal/ routes: no credentials to accept.
-  const api = createServiceApi(config);
+  const api = createServiceApi(config, { logger, customersCredential: config.REVIEWS_TO_CUSTOMERS_TOKEN });
   const webhooks = createWebhooks({ service: 'reviews', eventTypes: REVIEW_EVENT_TYPES, db, config, logger });
   const reviews = reviewsDomain({
     reviews: reviewsRepo(db, webhooks),
@@ -33,7 +33,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     registry: api.registry,
     router: api.router,
-    isReady,
+    // Not ready before the verifier holds customers' keys and has read its ended sessions once.
+    isReady: async () => api.isReady() && (await isReady()),
   });
   return { app, reviews, webhooks };
 }
