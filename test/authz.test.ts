@@ -181,6 +181,12 @@ const rows: Row[] = [
     }),
     expect: internal('customers', 200, ['sales']),
   },
+  {
+    route: 'GET /internal/sessions/ended',
+    who: 'services',
+    request: () => ({ service: 'customers', method: 'get', path: '/internal/sessions/ended' }),
+    expect: internal('customers', 200, ['sales', 'inventory', 'reviews']),
+  },
   // inventory
   {
     route: 'POST /items',
