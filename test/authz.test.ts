@@ -7,8 +7,8 @@ import { SERVICE_NAMES, type Service } from './support/contract';
 
 // `sales` and `reviews` are the two calling services, each with the credential it holds for the route's service (or,
 // where it holds none, one it holds for another: what a compromised service would try).
-const CALLERS = ['anonymous', 'owner', 'other', 'admin', 'expired', 'otherKey', 'algNone', 'garbage', 'sales', 'reviews'] as const;
-const SERVICE_CALLERS: Caller[] = ['sales', 'reviews'];
+const CALLERS = ['anonymous', 'owner', 'other', 'admin', 'expired', 'otherKey', 'algNone', 'garbage', 'sales', 'reviews', 'inventory'] as const;
+const SERVICE_CALLERS: Caller[] = ['sales', 'reviews', 'inventory'];
 type Caller = (typeof CALLERS)[number];
 const BAD_TOKENS: Caller[] = ['expired', 'otherKey', 'algNone', 'garbage'];
 
@@ -479,12 +479,12 @@ const rows: Row[] = [
 ];
 
 /** What a calling service presents to `service`: its credential for it, else (a compromised service trying) one it holds for elsewhere. */
-function serviceHeader(caller: 'sales' | 'reviews', service: Service): Record<string, string> {
+function serviceHeader(caller: 'sales' | 'reviews' | 'inventory', service: Service): Record<string, string> {
   const own = Object.entries(system().serviceCredentials).find(([name]) => name.startsWith(`${caller.toUpperCase()}_TO_`))![1];
   return bearer(serviceCredential(caller, service) ?? own);
 }
 
-async function tokensFor(w: World): Promise<Record<Exclude<Caller, 'sales' | 'reviews'>, Record<string, string>>> {
+async function tokensFor(w: World): Promise<Record<Exclude<Caller, 'sales' | 'reviews' | 'inventory'>, Record<string, string>>> {
   const [owner, other, adm] = await Promise.all([w.owner(), w.other(), admin()]);
   // Forged tokens claim the admin role for the owner: accepting one would open every row.
   const forged = forgedTokens({ sub: owner.id, username: owner.username, role: 'admin' });
@@ -522,7 +522,7 @@ describe('authorization matrix (the contract\'s "who" column)', () => {
       const world = row.fresh ? new World() : shared;
       const tokens = sharedTokens ?? (await tokensFor(world));
       const req = await row.request(world);
-      const res = await send(req, caller === 'sales' || caller === 'reviews' ? serviceHeader(caller, req.service) : tokens[caller]);
+      const res = await send(req, caller === 'sales' || caller === 'reviews' || caller === 'inventory' ? serviceHeader(caller, req.service) : tokens[caller]);
       const expected = row.expect[caller];
       if (!expected.includes(res.status)) {
         mismatches.push(`${caller}: expected ${expected.join(' or ')}, got ${res.status} ${res.text.slice(0, 160)}`);

@@ -228,6 +228,16 @@ describe('GET /internal/sessions/ended', () => {
     }
   });
 
+  it('forgets ends whose tokens have all expired (retention on a timer), and keeps the others', async () => {
+    await startInstance('customers', { PURGE_INTERVAL_MS: '200' });
+    const [old, recent] = [crypto.randomUUID(), crypto.randomUUID()];
+    // Written straight into the table: an end of an hour ago (its tokens expired 45 minutes ago), and one of now.
+    await sql('customers', `INSERT INTO ended_sessions (session_id, ended_at) VALUES ($1, now() - interval '1 hour'), ($2, now())`, [old, recent]);
+    const rows = () => sql('customers', 'SELECT session_id FROM ended_sessions WHERE session_id = ANY($1::uuid[])', [[old, recent]]);
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && (await rows()).length > 1;) await new Promise((r) => setTimeout(r, 100));
+    expect(await rows()).toEqual([{ session_id: recent }]);
+  });
+
   it('refuses a cursor it did not give out (400)', async () => {
     for (const after of ['not-a-cursor', Buffer.from('1.2.x').toString('base64url'), 'MTIzLjQ1Ni4wMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA=']) {
       expectProblem(await feed({ after }), 400, 'validation_failed');

@@ -55,8 +55,8 @@ export function rateLimitsRepo(db: Db): RateLimitsRepo {
     /** A batch of ended counters, oldest first; rows another replica is deleting (or a login is counting) are skipped. */
     async purgeExpired(batch: number): Promise<number> {
       return db.background.execute(
-        `DELETE FROM rate_limit_hits WHERE key IN (
-           SELECT key FROM rate_limit_hits WHERE reset_at <= now() ORDER BY reset_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+        `DELETE FROM rate_limit_hits WHERE key = ANY(ARRAY(
+           SELECT key FROM rate_limit_hits WHERE reset_at <= now() ORDER BY reset_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
         batch,
       );
     },
