@@ -173,8 +173,8 @@ export type Api = ReturnType<typeof createApi>;
 /**
  * The api of a service that verifies people's tokens with the keys customers publishes (every service but
  * customers), and refuses the tokens of sessions customers has ended (its feed, read from the origin of
- * JWKS_URL every second with `customersCredential`). `api.isReady()` is false until both the keys and the
- * ended sessions have been read once: the service's /ready waits for it. `callers`: the credentials its
+ * JWKS_URL every second with `customersCredential`). `api.isReady()` is false until the keys are held and the
+ * first read of the ended sessions has finished: the service's /ready waits for it. `callers`: the credentials its
  * /internal/ routes accept, per calling service.
  */
 export function createServiceApi(

@@ -35,7 +35,7 @@ export function endedSessionsFeed(options: EndedSessionsOptions) {
   const { url, credential, logger, intervalMs = 1_000, timeoutMs = 2_000 } = options;
   const ended = new Map<string, number>();
   let cursor: string | undefined;
-  let caughtUp = false;
+  let firstReadDone = false;
   let lastProblem: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -57,10 +57,7 @@ export function endedSessionsFeed(options: EndedSessionsOptions) {
         const answer = await readPage();
         for (const session of answer.sessions) ended.set(session.id, Date.parse(session.until));
         cursor = answer.nextCursor;
-        if (!answer.more) {
-          caughtUp = true;
-          break;
-        }
+        if (!answer.more) break;
       }
       const now = Date.now();
       for (const [id, until] of ended) if (until <= now) ended.delete(id);
@@ -70,6 +67,8 @@ export function endedSessionsFeed(options: EndedSessionsOptions) {
       const problem = error instanceof Error ? error.message : String(error);
       if (problem !== lastProblem) logger.warn({ problem, held: ended.size }, 'could not read the ended sessions; keeping those held and trying again');
       lastProblem = problem;
+    } finally {
+      firstReadDone = true;
     }
   }
 
@@ -81,8 +80,12 @@ export function endedSessionsFeed(options: EndedSessionsOptions) {
   return {
     /** Has this session been ended (as far as the last read of the feed knows)? */
     has: (sessionId: string) => ended.has(sessionId),
-    /** True once the feed has been read to its end at least once. */
-    isReady: () => caughtUp,
+    /**
+     * True once the first read has finished: normally the ends of the last token lifetime are held then. A first
+     * read that failed (customers refusing this service's credential, say) is logged and does not hold the
+     * service back: it serves, and reads again every second.
+     */
+    isReady: () => firstReadDone,
     stop() {
       stopped = true;
       clearTimeout(timer);
