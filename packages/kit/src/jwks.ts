@@ -22,14 +22,15 @@ export interface KeyStoreOptions {
 
 const MAX_KEYS = 64;
 const MAX_BYTES = 256 * 1024;
-const jwksSchema = z.object({ keys: z.array(z.looseObject({ kid: z.string().min(1).max(200), kty: z.literal('RSA') }).or(z.unknown())).max(MAX_KEYS) });
+// Each key is checked on its own below: one key of a kind we do not use must not hide the others.
+const jwksSchema = z.object({ keys: z.array(z.unknown()).max(MAX_KEYS) });
 
 /** The usable RSA keys of a JWKS document, by kid; a key that does not parse is skipped. */
 function parseKeySet(body: unknown): Map<string, crypto.KeyObject> {
   const keys = new Map<string, crypto.KeyObject>();
   for (const candidate of jwksSchema.parse(body).keys) {
-    const jwk = candidate as { kid?: unknown; kty?: unknown; use?: unknown };
-    if (typeof jwk.kid !== 'string' || jwk.kty !== 'RSA' || (jwk.use !== undefined && jwk.use !== 'sig')) continue;
+    const jwk = (candidate ?? {}) as { kid?: unknown; kty?: unknown; use?: unknown };
+    if (typeof jwk.kid !== 'string' || jwk.kid.length > 200 || jwk.kty !== 'RSA' || (jwk.use !== undefined && jwk.use !== 'sig')) continue;
     try {
       keys.set(jwk.kid, crypto.createPublicKey({ key: jwk as crypto.JsonWebKey, format: 'jwk' }));
     } catch {
