@@ -8,8 +8,8 @@ import { fetchAllRoutes } from './support/openapi';
 
 // `sales` and `reviews` are the two calling services, each with the credential it holds for the route's service (or,
 // where it holds none, one it holds for another: what a compromised service would try).
-const CALLERS = ['anonymous', 'owner', 'other', 'admin', 'expired', 'otherKey', 'algNone', 'garbage', 'sales', 'reviews'] as const;
-const SERVICE_CALLERS: Caller[] = ['sales', 'reviews'];
+const CALLERS = ['anonymous', 'owner', 'other', 'admin', 'expired', 'otherKey', 'algNone', 'garbage', 'sales', 'reviews', 'inventory'] as const;
+const SERVICE_CALLERS: Caller[] = ['sales', 'reviews', 'inventory'];
 type Caller = (typeof CALLERS)[number];
 const BAD_TOKENS: Caller[] = ['expired', 'otherKey', 'algNone', 'garbage'];
 
@@ -204,6 +204,12 @@ const rows: Row[] = [
     who: 'services',
     request: async (w) => ({ service: 'customers', method: 'get', path: `/internal/customers/${(await w.owner()).id}/account` }),
     expect: internal('customers', 200, ['reviews']),
+  },
+  {
+    route: 'GET /internal/sessions/ended',
+    who: 'services',
+    request: () => ({ service: 'customers', method: 'get', path: '/internal/sessions/ended' }),
+    expect: internal('customers', 200, ['sales', 'inventory', 'reviews']),
   },
   // inventory
   {
@@ -511,17 +517,21 @@ const rows: Row[] = [
     route: `GET /internal/openapi.json (${service})`,
     who: 'services',
     request: () => ({ service, method: 'get', path: '/internal/openapi.json' }),
-    expect: internal(service, 200, { customers: ['sales'], inventory: ['sales', 'reviews'], sales: ['reviews'], reviews: [] }[service] as Caller[]),
+    expect: internal(
+      service,
+      200,
+      { customers: ['sales', 'inventory', 'reviews'], inventory: ['sales', 'reviews'], sales: ['reviews'], reviews: [] }[service] as Caller[],
+    ),
   })),
 ];
 
 /** What a calling service presents to `service`: its credential for it, else (a compromised service trying) one it holds for elsewhere. */
-function serviceHeader(caller: 'sales' | 'reviews', service: Service): Record<string, string> {
+function serviceHeader(caller: 'sales' | 'reviews' | 'inventory', service: Service): Record<string, string> {
   const own = Object.entries(system().serviceCredentials).find(([name]) => name.startsWith(`${caller.toUpperCase()}_TO_`))![1];
   return bearer(serviceCredential(caller, service) ?? own);
 }
 
-async function tokensFor(w: World): Promise<Record<Exclude<Caller, 'sales' | 'reviews'>, Record<string, string>>> {
+async function tokensFor(w: World): Promise<Record<Exclude<Caller, 'sales' | 'reviews' | 'inventory'>, Record<string, string>>> {
   const [owner, other, adm] = await Promise.all([w.owner(), w.other(), admin()]);
   // Forged tokens claim the admin role for the owner: accepting one would open every row.
   const forged = forgedTokens({ sub: owner.id, username: owner.username, role: 'admin' });
@@ -559,7 +569,7 @@ describe('authorization matrix (the contract\'s "who" column)', () => {
       const world = row.fresh ? new World() : shared;
       const tokens = sharedTokens ?? (await tokensFor(world));
       const req = await row.request(world);
-      const res = await send(req, caller === 'sales' || caller === 'reviews' ? serviceHeader(caller, req.service) : tokens[caller]);
+      const res = await send(req, caller === 'sales' || caller === 'reviews' || caller === 'inventory' ? serviceHeader(caller, req.service) : tokens[caller]);
       const expected = row.expect[caller];
       if (!expected.includes(res.status)) {
         mismatches.push(`${caller}: expected ${expected.join(' or ')}, got ${res.status} ${res.text.slice(0, 160)}`);
@@ -603,18 +613,21 @@ describe('least privilege between services', () => {
   const internalRoutes = rows.filter((row) => row.who === 'services');
   const holdings = (caller: string) => Object.entries(system().serviceCredentials).filter(([name]) => name.startsWith(`${caller.toUpperCase()}_TO_`));
 
-  it.each(['sales', 'reviews'] as const)('%s, with each credential it holds, is refused by every internal route not meant for it', async (caller) => {
-    const reached: string[] = [];
-    for (const row of internalRoutes) {
-      if (row.expect[caller].some((status) => status < 300)) continue;
-      for (const [name, credential] of holdings(caller)) {
-        const req = await row.request(shared);
-        const res = await send(req, bearer(credential));
-        if (res.status !== 401 && res.status !== 403) reached.push(`${row.route} with ${name}: ${res.status}`);
+  it.each(['sales', 'reviews', 'inventory'] as const)(
+    '%s, with each credential it holds, is refused by every internal route not meant for it',
+    async (caller) => {
+      const reached: string[] = [];
+      for (const row of internalRoutes) {
+        if (row.expect[caller].some((status) => status < 300)) continue;
+        for (const [name, credential] of holdings(caller)) {
+          const req = await row.request(shared);
+          const res = await send(req, bearer(credential));
+          if (res.status !== 401 && res.status !== 403) reached.push(`${row.route} with ${name}: ${res.status}`);
+        }
       }
-    }
-    expect(reached).toEqual([]);
-  });
+      expect(reached).toEqual([]);
+    },
+  );
 
   it('tells a credential for another pair from none: the same secret does not open two services', () => {
     const values = Object.values(system().serviceCredentials);

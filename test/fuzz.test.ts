@@ -66,7 +66,7 @@ async function knownValues(service: Service, op: Operation, world: World): Promi
   if (op.path.startsWith('/sales/')) known.id = [(await world.sale()).id];
   if (op.path.startsWith('/reviews/')) known.id = [(await world.approvedReview()).id, (await world.pendingReview()).id];
   if (op.path.includes('/transactions/')) known.id = [(await world.transaction()).id];
-  if (op.path.includes('/sessions/')) known.id = [(await world.newSession()).sessionId];
+  if (op.path.includes('/sessions/{id}')) known.id = [(await world.newSession()).sessionId];
   // The other customer's: the login fuzzing guesses the owner's password until that pair is throttled.
   if (op.path === '/auth/refresh' || op.path === '/auth/logout') known.refreshToken = [(await world.newSession('other')).refreshToken];
   if (op.path === '/internal/wallet/refunds') known.reference = [(await world.debit()).reference];

@@ -1,7 +1,11 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { ROUTING, SERVICE_CALLERS, type Access, type AnyObject, type Context, type Result, type RouteSpec, type ServiceCaller } from './api-spec';
-import { bearerToken, createTokenVerifier, isServiceToken, jwksKeyResolver, type TokenVerifier, type User } from './auth';
+import { bearerToken, createTokenVerifier, isServiceToken, type TokenVerifier, type User } from './auth';
+import { clientBucket } from './client-address';
+import { ENDED_SESSIONS_PATH, endedSessionsFeed } from './ended-sessions';
+import { jwksKeyStore } from './jwks';
+import type { Logger } from './logging';
 import { Forbidden, Internal, Unauthorized, ValidationFailed, type FieldError } from './errors';
 import { entityTag, noneMatch, REVALIDATE, REVALIDATE_PRIVATE } from './http-cache';
 import { documentRoute, problemSchema, serviceScheme } from './openapi';
@@ -14,8 +18,12 @@ export { openApiDocument, problemSchema } from './openapi';
 
 const empty = z.object({});
 
-/** The client's address as the app's `trust proxy` setting reads it (for per-address limits). */
-export const clientAddress = (req: Request) => req.ip ?? 'unknown';
+/**
+ * The client's address as the app's `trust proxy` setting reads it, as every per-address limit counts it: an
+ * IPv6 client by its /64 (one subscriber's network: rotating addresses inside it gets no fresh bucket), an
+ * IPv4-mapped IPv6 address as the IPv4 address it is.
+ */
+export const clientAddress = (req: Request) => clientBucket(req.ip ?? 'unknown');
 
 /** For answers that carry tokens or personal data. */
 export const NO_STORE = { 'Cache-Control': 'no-store' } as const;
@@ -29,6 +37,10 @@ export interface ApiOptions {
   callers?: Partial<Record<ServiceCaller, readonly string[]>>;
   /** Check every answer against its documented schema (tests and development). */
   validateResponses: boolean;
+  /** False while the verifier cannot verify yet (no keys held): /ready answers 503. */
+  isReady?: () => boolean;
+  /** Stops the verifier's timers. */
+  close?: () => void;
 }
 
 /**
@@ -162,15 +174,35 @@ export function createApi(options: ApiOptions) {
     next();
   };
 
-  return { router, registry, internalRegistry, route, servicesOnly };
+  return { router, registry, internalRegistry, route, servicesOnly, isReady: options.isReady ?? (() => true), close: options.close ?? (() => {}) };
 }
 export type Api = ReturnType<typeof createApi>;
 
 /**
  * The api of a service that verifies people's tokens with the keys customers publishes (every service but
- * customers). `callers`: the credentials its /internal/ routes accept, per calling service.
+ * customers), and refuses the tokens of sessions customers has ended (its feed, read from the origin of
+ * JWKS_URL every second with `customersCredential`). `api.isReady()` is false until the keys are held and the
+ * first read of the ended sessions has finished: the service's /ready waits for it. `callers`: the credentials its
+ * /internal/ routes accept, per calling service.
  */
-export function createServiceApi(config: { JWKS_URL: string; NODE_ENV: string }, callers?: ApiOptions['callers']): Api {
-  const verifyToken = createTokenVerifier(jwksKeyResolver(config.JWKS_URL));
-  return createApi({ verifyToken, callers, validateResponses: config.NODE_ENV !== 'production' });
+export function createServiceApi(
+  config: { JWKS_URL: string; NODE_ENV: string },
+  options: { logger: Logger; customersCredential: readonly string[]; callers?: ApiOptions['callers'] },
+): Api {
+  const keys = jwksKeyStore({ jwksUri: config.JWKS_URL, logger: options.logger });
+  const ended = endedSessionsFeed({
+    url: new URL(ENDED_SESSIONS_PATH, config.JWKS_URL).toString(),
+    credential: options.customersCredential[0]!,
+    logger: options.logger,
+  });
+  return createApi({
+    verifyToken: createTokenVerifier(keys.resolve, ended.has),
+    callers: options.callers,
+    validateResponses: config.NODE_ENV !== 'production',
+    isReady: () => keys.isReady() && ended.isReady(),
+    close: () => {
+      keys.stop();
+      ended.stop();
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import type { Registry } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
 import { ROUTING } from './api-spec';
 import type { Api } from './api';
@@ -23,6 +24,8 @@ export interface ServiceAppOptions {
   isReady: () => Promise<boolean>;
   /** Routes mounted before the JSON API (e.g. the JWKS document). */
   before?: (app: Express) => void;
+  /** The service's own metrics, registered beside the kit's on /metrics. */
+  metrics?: (registry: Registry) => void;
 }
 
 /**
@@ -57,6 +60,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   const metrics = createMetrics(options.name, options.metricsToken);
+  options.metrics?.(metrics.registry);
   const tags = { ...options.tags, Webhooks: WEBHOOKS_TAG };
   const document = openApiDocument(options.api.registry, { title: `E-Commerce Shop — ${options.name}`, description: options.description, tags });
   const internalDocument = openApiDocument(options.api.internalRegistry, {

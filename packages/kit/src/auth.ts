@@ -1,16 +1,18 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { JwksClient } from 'jwks-rsa';
 import { z } from 'zod';
 import { Forbidden, Unauthorized } from './errors';
+import type { KeyResolver } from './jwks';
 import { TOKEN_AUDIENCE, TOKEN_CLOCK_SKEW_SECONDS, TOKEN_ISSUER } from './tokens';
+
+export type { KeyResolver } from './jwks';
 
 export type Role = 'customer' | 'admin';
 export interface User {
   id: string;
   username: string;
   role: Role;
-  /** The session the token was issued in (customers ends sessions; the other services do not look). */
+  /** The session the token was issued in: once it has ended, every service refuses the token (docs/sessions.md). */
   sessionId: string;
 }
 
@@ -23,42 +25,18 @@ const claimsSchema = z.object({
   exp: z.number(),
 });
 
-/** Resolves a token's `kid` to a PEM public key. */
-export type KeyResolver = (kid: string) => Promise<string>;
-
-/**
- * Keys come from customers' JWKS: cached per kid, fetched again when an unknown kid shows up
- * (key rotation), and rate limited so garbage kids cannot hammer customers.
- */
-export function jwksKeyResolver(jwksUri: string): KeyResolver {
-  // jwks-rsa loads jose, which is ESM-only: imported when the first key is needed, so loading the kit stays
-  // plain CommonJS (the unit tests load it under jest, which cannot require ESM).
-  let client: Promise<JwksClient> | undefined;
-  const connect = async () => {
-    const { JwksClient } = await import('jwks-rsa');
-    return new JwksClient({
-      jwksUri,
-      cache: true,
-      cacheMaxEntries: 10,
-      cacheMaxAge: 10 * 60_000,
-      rateLimit: true,
-      jwksRequestsPerMinute: 30,
-      timeout: 2_000,
-    });
-  };
-  return async (kid) => {
-    client ??= connect();
-    return (await (await client).getSigningKey(kid)).getPublicKey();
-  };
-}
-
 export const SIGNING_ALGORITHM = 'RS256';
 
-export function createTokenVerifier(resolveKey: KeyResolver) {
+/**
+ * `isEnded`: the sessions known to have ended (the other services learn them from customers' feed; customers
+ * asks its own table instead). A token of an ended session is refused like an invalid one.
+ */
+export function createTokenVerifier(resolveKey: KeyResolver, isEnded: (sessionId: string) => boolean = () => false) {
   // jsonwebtoken would parse the PEM on every request; the parsed key is kept per PEM (not per kid, so a
   // key published again under the same kid is parsed again). Bounded: JWKS holds a handful of keys.
   const parsed = new Map<string, crypto.KeyObject>();
-  const keyObject = (pem: string) => {
+  const keyObject = (pem: string | crypto.KeyObject) => {
+    if (typeof pem !== 'string') return pem;
     let key = parsed.get(pem);
     if (!key) {
       if (parsed.size >= 16) parsed.clear();
@@ -74,21 +52,25 @@ export function createTokenVerifier(resolveKey: KeyResolver) {
     if (!decoded || decoded.header.alg !== SIGNING_ALGORITHM || typeof kid !== 'string') {
       throw new Unauthorized('The access token is malformed or uses an unsupported algorithm');
     }
-    let key: crypto.KeyObject;
+    // Answered from the keys held in memory (jwks.ts): an unknown kid never waits for more than one shared fetch.
+    const published = await resolveKey(kid).catch(() => undefined);
+    if (!published) throw new Unauthorized('The access token was signed with an unknown key');
+    let claims: z.output<typeof claimsSchema>;
     try {
-      key = keyObject(await resolveKey(kid));
-    } catch {
-      throw new Unauthorized('The access token was signed with an unknown key');
-    }
-    try {
-      const claims = claimsSchema.parse(
-        jwt.verify(token, key, { algorithms: [SIGNING_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, clockTolerance: TOKEN_CLOCK_SKEW_SECONDS }),
+      claims = claimsSchema.parse(
+        jwt.verify(token, keyObject(published), {
+          algorithms: [SIGNING_ALGORITHM],
+          issuer: TOKEN_ISSUER,
+          audience: TOKEN_AUDIENCE,
+          clockTolerance: TOKEN_CLOCK_SKEW_SECONDS,
+        }),
       );
-      return { id: claims.sub, username: claims.username, role: claims.role, sessionId: claims.sid };
     } catch (error) {
       const expired = error instanceof jwt.TokenExpiredError;
       throw new Unauthorized(expired ? 'The access token has expired' : 'The access token is invalid');
     }
+    if (isEnded(claims.sid)) throw new Unauthorized('The session of this access token has ended');
+    return { id: claims.sub, username: claims.username, role: claims.role, sessionId: claims.sid };
   };
 }
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;

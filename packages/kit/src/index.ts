@@ -8,6 +8,7 @@ export * from './database';
 export * from './database-faults';
 export * from './errors';
 export * from './logging';
+export { serviceCounter } from './metrics';
 export * from './pagination';
 export * from './problem';
 export * from './read-cache';

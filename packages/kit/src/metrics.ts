@@ -41,3 +41,6 @@ export function createMetrics(service: string, token?: string) {
   };
   return { registry, middleware, handler };
 }
+
+/** A counter of a service's own, for ServiceAppOptions.metrics to register beside the kit's. */
+export const serviceCounter = (name: string, help: string) => new client.Counter({ name, help, registers: [] });

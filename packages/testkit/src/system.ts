@@ -159,6 +159,9 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     REGISTRATIONS_PER_HOUR: '1000000',
     // Fixtures fund their customers with deposits far above the daily limit: it is tested on an extra instance.
     DEPOSIT_LIMIT_CENTS_PER_DAY: '1000000000000000',
+    // Likewise the admin (and many a test customer) logs in over and over from there, and keeps its tokens.
+    LOGINS_PER_MINUTE: '1000000',
+    SESSIONS_PER_CUSTOMER: '1000000',
   });
   // Tests (and the bench and the chaos soak) buy as fast as they can with a few customers: the purchase limit is
   // out of reach here (still counted on every purchase) and tested on an extra instance.

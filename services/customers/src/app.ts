@@ -1,13 +1,16 @@
-import { createApi, createServiceApp, createTokenVerifier, createWebhooks, Unauthorized, type AppDeps } from '@shop/kit';
+import { createApi, createServiceApp, createTokenVerifier, createWebhooks, serviceCounter, Unauthorized, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import { accountsRepo } from './data/accounts.repo';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
+import { endedSessionsRepo } from './data/ended-sessions.repo';
 import { rateLimitsRepo } from './data/rate-limits.repo';
 import { sessionsRepo } from './data/sessions.repo';
 import { walletRepo } from './data/wallet.repo';
 import { accountsDomain } from './domain/accounts';
 import { customersDomain } from './domain/customers';
+import { endedSessionsFeed } from './domain/ended-sessions';
+import { housekeeping } from './domain/housekeeping';
 import { loginThrottle, registrationLimit } from './domain/rate-limits';
 import { accountSessions, sessionsDomain } from './domain/sessions';
 import { walletDomain } from './domain/wallet';
@@ -15,7 +18,7 @@ import type { Signer } from './keys';
 import { internalAccountRoutes } from './routes/accounts.routes';
 import { authRoutes, jwksRoute } from './routes/auth.routes';
 import { customersRoutes } from './routes/customers.routes';
-import { sessionsRoutes } from './routes/sessions.routes';
+import { internalSessionsRoutes, sessionsRoutes } from './routes/sessions.routes';
 import { internalWalletRoutes, walletRoutes } from './routes/wallet.routes';
 
 export interface Deps extends AppDeps<Config, Db> {
@@ -24,7 +27,7 @@ export interface Deps extends AppDeps<Config, Db> {
 
 export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const sessionRows = sessionsRepo(db);
-  const sessions = sessionsDomain({ sessions: sessionRows, signer, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
+  const sessions = sessionsDomain({ sessions: sessionRows, signer, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxSessions: config.SESSIONS_PER_CUSTOMER });
   // Customers verifies its own tokens with its own keys (no HTTP round trip to itself), and, unlike the other
   // services, refuses a token whose session has ended (logout, password change, deletion) at once.
   const verifySignature = createTokenVerifier((kid) => {
@@ -47,15 +50,29 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     perUsernameAndAddress: config.LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS,
     perAddress: config.LOGIN_FAILURES_PER_ADDRESS,
     windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+    loginsPerMinute: config.LOGINS_PER_MINUTE,
   });
   const registrations = registrationLimit({ counters, perHour: config.REGISTRATIONS_PER_HOUR });
   const webhooks = createWebhooks({ service: 'customers', eventTypes: CUSTOMER_EVENT_TYPES, db, config, logger });
-  const customers = customersDomain({ customers: customersRepo(db, webhooks), sessions, bcryptRounds: config.BCRYPT_ROUNDS, throttle, registrations });
+  // Every bcrypt comparison of a password, on /metrics: the tests prove with it that a refused guess costs none.
+  const passwordChecks = serviceCounter('customers_password_checks_total', 'Passwords compared with their bcrypt hash (logins, password changes)');
+  const customers = customersDomain({
+    customers: customersRepo(db, webhooks),
+    sessions,
+    bcryptRounds: config.BCRYPT_ROUNDS,
+    throttle,
+    registrations,
+    onPasswordCheck: () => passwordChecks.inc(),
+  });
+  const ended = endedSessionsRepo(db);
+  const feed = endedSessionsFeed({ ended, tokenLifetimeSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+  const purges = housekeeping({ counters, ended, keepEndedSeconds: feed.keepSeconds, intervalMs: config.PURGE_INTERVAL_MS, logger });
   const wallet = walletDomain({ wallet: walletRepo(db), customers, depositLimitCents: config.DEPOSIT_LIMIT_CENTS_PER_DAY });
 
   customersRoutes(api, customers);
   authRoutes(api, customers, sessions);
   sessionsRoutes(api, accountSessions({ sessions: sessionRows, customers }));
+  internalSessionsRoutes(api, feed);
   walletRoutes(api, wallet);
   internalWalletRoutes(api, wallet);
   internalAccountRoutes(api, accountsDomain({ accounts: accountsRepo(db) }));
@@ -77,7 +94,8 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     metricsToken: config.METRICS_TOKEN,
     isReady,
     before: (app) => jwksRoute(app, signer),
+    metrics: (registry) => registry.registerMetric(passwordChecks),
   });
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  return { app, customers, webhooks };
+  return { app, customers, webhooks, purges };
 }

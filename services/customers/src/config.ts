@@ -7,7 +7,7 @@ const schema = baseConfigSchema
     PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     /** Sales's credential for our /internal/ routes (the wallet). */
     SALES_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
-    /** Inventory's and reviews' credentials for the /internal/ routes each of them needs (ended sessions, accounts). */
+    /** Inventory's and reviews' credentials for the /internal/ routes each of them needs (ended sessions, accounts); sales reads ended sessions too. */
     INVENTORY_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
     REVIEWS_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
     /** PEM (PKCS#8) RSA private key that signs access tokens; `pnpm start` generates one and keeps it. */
@@ -26,6 +26,12 @@ const schema = baseConfigSchema
     LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS: z.coerce.number().int().min(1).default(5),
     LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Successful logins allowed per (username, client address) in each minute. */
+    LOGINS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    /** Open sessions per customer: a login past it ends the customer's oldest session. */
+    SESSIONS_PER_CUSTOMER: z.coerce.number().int().min(1).max(1_000_000).default(20),
+    /** How often expired rate-limit counters and ended sessions whose tokens have expired are deleted. */
+    PURGE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
     /** Registrations allowed per client address in each hour. */
     REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
     /** The most one wallet may receive in deposits over any rolling 24 hours (admins' adjustments are not counted). */

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { admin, api, customerBody, expectProblem, forgedTokens, login, newCustomer, sql, unique } from '@shop/testkit';
+import { admin, api, bearer, customerBody, expectProblem, forgedTokens, login, newCustomer, sql, startInstance, unique } from '@shop/testkit';
 
 describe('POST /customers', () => {
   it('registers a customer with an empty wallet and the customer role', async () => {
@@ -250,6 +250,20 @@ describe('PATCH /customers/:username', () => {
     // Nothing changed: the old password still logs in, the attempted ones do not.
     expect(await login(c.username, c.password)).toEqual(expect.any(String));
     expectProblem(await api('customers').post('/auth/login').send({ username: c.username, password: 'brand-new-secret' }), 401, 'invalid_credentials');
+  });
+
+  it('needs the current password from an admin changing their own too (a stolen admin token must not become the account)', async () => {
+    const account = { username: unique('admin'), password: 'second-admin-password' };
+    await startInstance('customers', { ADMIN_USERNAME: account.username, ADMIN_PASSWORD: account.password });
+    const token = await login(account.username, account.password);
+    const patch = (body: object) => api('customers').patch(`/customers/${account.username}`).set(bearer(token)).send(body);
+    const missing = await patch({ password: 'taken-over-password' });
+    expectProblem(missing, 400, 'validation_failed');
+    expect(missing.body.errors).toEqual([expect.objectContaining({ path: 'body.currentPassword' })]);
+    expectProblem(await patch({ password: 'taken-over-password', currentPassword: 'not-the-password' }), 401, 'invalid_credentials');
+    expect(await login(account.username, account.password)).toEqual(expect.any(String));
+    expect((await patch({ password: 'a-new-admin-password', currentPassword: account.password })).status).toBe(200);
+    expect(await login(account.username, 'a-new-admin-password')).toEqual(expect.any(String));
   });
 
   it('lets an admin set a password without the current one', async () => {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/kit/src/tokens';
-import { api, bearer, customerBody, expectProblem, newCustomer, sql, startInstance, system, type TestCustomer } from '@shop/testkit';
+import { api, bearer, customerBody, expectProblem, newCustomer, serviceCredential, sql, startInstance, system, unique, type TestCustomer } from '@shop/testkit';
 
 interface Tokens {
   accessToken: string;
@@ -80,15 +80,16 @@ describe('POST /auth/refresh', () => {
 });
 
 describe('POST /auth/logout', () => {
-  it('ends the session: customers refuses its access token at once, the other services until it expires', async () => {
+  it('ends the session: customers refuses its access token at once, the other services within 5 s', async () => {
     const c = await newCustomer();
     const { accessToken, refreshToken } = await logIn(c);
+    expect((await api('sales').get('/sales').set(bearer(accessToken))).status).toBe(200);
     const out = await api('customers').post('/auth/logout').send({ refreshToken });
     expect(out.status).toBe(204);
     expectProblem(await refresh(refreshToken), 401, 'unauthorized');
     expectProblem(await profile(c, accessToken), 401, 'unauthorized');
-    // The documented trade-off: sales checks only signature and expiry (no call to customers per request).
-    expect((await api('sales').get('/sales').set(bearer(accessToken))).status).toBe(200);
+    // Sales learns it from customers' feed of ended sessions (read every second, never per request).
+    expectProblem(await refusedWithin5s('sales', '/sales', accessToken), 401, 'unauthorized');
   });
 
   it('answers 204 for an unknown token too', async () => {
@@ -136,6 +137,114 @@ describe('/customers/:username/sessions', () => {
   });
 });
 
+/**
+ * Polls `path` with `token` until it is refused (every 100 ms, for the contract's 5 s), and answers the last
+ * answer: the test asserts it is the 401.
+ */
+async function refusedWithin5s(service: 'sales' | 'inventory' | 'reviews', path: string, token: string) {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const res = await api(service).get(path).set(bearer(token));
+    if (res.status === 401 || Date.now() > deadline) return res;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Another admin account (created by the start-up of a customers instance configured with its name), logged in. */
+async function secondAdmin() {
+  const account = { username: unique('admin'), password: 'second-admin-password' };
+  await startInstance('customers', { ADMIN_USERNAME: account.username, ADMIN_PASSWORD: account.password });
+  return { ...account, ...(await logIn(account)) };
+}
+
+describe('an ended session ends at every service within 5 s', () => {
+  it("an admin's password change: the old admin token is refused at inventory's admin routes", async () => {
+    const other = await secondAdmin();
+    expect((await api('inventory').get('/webhooks').set(bearer(other.accessToken))).status).toBe(200);
+    await api('customers')
+      .patch(`/customers/${other.username}`)
+      .set(bearer(other.accessToken))
+      .send({ password: 'a-new-admin-password', currentPassword: other.password })
+      .expect(200);
+    expectProblem(await refusedWithin5s('inventory', '/webhooks', other.accessToken), 401, 'unauthorized');
+  });
+
+  it('one session ended (DELETE): its token is refused at reviews, another session of the customer is not', async () => {
+    const c = await newCustomer();
+    const [phone, laptop] = [await logIn(c, 'phone'), await logIn(c, 'laptop')];
+    // GET /reviews is for admins: a valid customer token gets 403 there, a refused one 401.
+    expectProblem(await api('reviews').get('/reviews').set(bearer(phone.accessToken)), 403, 'forbidden');
+    const sid = (jwt.decode(phone.accessToken) as jwt.JwtPayload).sid as string;
+    await api('customers').delete(`/customers/${c.username}/sessions/${sid}`).set(bearer(laptop.accessToken)).expect(204);
+    expectProblem(await refusedWithin5s('reviews', '/reviews', phone.accessToken), 401, 'unauthorized');
+    expectProblem(await api('reviews').get('/reviews').set(bearer(laptop.accessToken)), 403, 'forbidden');
+  });
+
+  it("deleting the account (its sessions go by the cascade): the account's tokens are refused at sales", async () => {
+    const body = customerBody();
+    await api('customers').post('/customers').send(body).expect(201);
+    const { accessToken } = await logIn(body);
+    expect((await api('sales').get('/sales').set(bearer(accessToken))).status).toBe(200);
+    await api('customers').delete(`/customers/${body.username}`).set(bearer(accessToken)).expect(204);
+    expectProblem(await refusedWithin5s('sales', '/sales', accessToken), 401, 'unauthorized');
+  });
+
+  it('a refresh token presented twice: the whole session is refused at sales', async () => {
+    const c = await newCustomer();
+    const first = await logIn(c);
+    const second = (await refresh(first.refreshToken)).body as Tokens;
+    expectProblem(await refresh(first.refreshToken), 401, 'unauthorized');
+    expectProblem(await refusedWithin5s('sales', '/sales', second.accessToken), 401, 'unauthorized');
+  });
+});
+
+describe('GET /internal/sessions/ended', () => {
+  const feed = (query: Record<string, string> = {}, caller = 'sales') =>
+    api('customers')
+      .get('/internal/sessions/ended')
+      .query(query)
+      .set(bearer(serviceCredential(caller, 'customers')!));
+
+  it('lists every ended session once read to its end, for sales, inventory and reviews, and looks back on each later read', async () => {
+    const c = await newCustomer();
+    const { accessToken, refreshToken } = await logIn(c);
+    const sid = (jwt.decode(accessToken) as jwt.JwtPayload).sid as string;
+    await api('customers').post('/auth/logout').send({ refreshToken }).expect(204);
+    for (const caller of ['sales', 'inventory', 'reviews']) {
+      const seen: Array<{ id: string; until: string }> = [];
+      let after: string | undefined;
+      for (let more = true; more;) {
+        const res = await feed(after ? { after } : {}, caller);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.sessions);
+        ({ nextCursor: after, more } = res.body);
+      }
+      const mine = seen.find((session) => session.id === sid);
+      // Its tokens live 15 minutes at most (plus the 30 s skew) from the end: the reader may forget it then.
+      expect(Date.parse(mine!.until) - Date.now()).toBeGreaterThan(880_000);
+      expect(Date.parse(mine!.until) - Date.now()).toBeLessThanOrEqual(930_000);
+      // Caught up, the cursor looks a few seconds back: an end committed late is read on the next poll.
+      expect((await feed({ after: after! }, caller)).body.sessions.map((session: { id: string }) => session.id)).toContain(sid);
+    }
+  });
+
+  it('forgets ends whose tokens have all expired (retention on a timer), and keeps the others', async () => {
+    await startInstance('customers', { PURGE_INTERVAL_MS: '200' });
+    const [old, recent] = [crypto.randomUUID(), crypto.randomUUID()];
+    // Written straight into the table: an end of an hour ago (its tokens expired 45 minutes ago), and one of now.
+    await sql('customers', `INSERT INTO ended_sessions (session_id, ended_at) VALUES ($1, now() - interval '1 hour'), ($2, now())`, [old, recent]);
+    const rows = () => sql('customers', 'SELECT session_id FROM ended_sessions WHERE session_id = ANY($1::uuid[])', [[old, recent]]);
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && (await rows()).length > 1;) await new Promise((r) => setTimeout(r, 100));
+    expect(await rows()).toEqual([{ session_id: recent }]);
+  });
+
+  it('refuses a cursor it did not give out (400)', async () => {
+    for (const after of ['not-a-cursor', Buffer.from('1.2.x').toString('base64url'), 'MTIzLjQ1Ni4wMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA=']) {
+      expectProblem(await feed({ after }), 400, 'validation_failed');
+    }
+  });
+});
+
 describe('what ends every session', () => {
   it('a password change, the changing session included', async () => {
     const c = await newCustomer();
@@ -177,17 +286,18 @@ describe('access token checks (kit verifiers, in every service)', () => {
   const now = () => Math.floor(Date.now() / 1000);
 
   it.each([
+    // `exp` as seconds from when the test runs (not from when the file was loaded: earlier tests take a while).
     ['no exp', 401, { exp: undefined }],
-    ['another issuer', 401, { iss: 'someone-else', exp: now() + 600 }],
-    ['no issuer', 401, { iss: undefined, exp: now() + 600 }],
-    ['another audience', 401, { aud: 'another-shop', exp: now() + 600 }],
-    ['no session id', 401, { sid: undefined, exp: now() + 600 }],
-    ['expired 60 s ago (past the 30 s skew)', 401, { exp: now() - 60 }],
-    ['expired 10 s ago (within the 30 s skew)', 200, { exp: now() - 10 }],
-    ['valid', 200, { exp: now() + 600 }],
-  ])('%s → %d at customers, sales and reviews', async (_what, status, claims) => {
+    ['another issuer', 401, { iss: 'someone-else', exp: 600 }],
+    ['no issuer', 401, { iss: undefined, exp: 600 }],
+    ['another audience', 401, { aud: 'another-shop', exp: 600 }],
+    ['no session id', 401, { sid: undefined, exp: 600 }],
+    ['expired 60 s ago (past the 30 s skew)', 401, { exp: -60 }],
+    ['expired 10 s ago (within the 30 s skew)', 200, { exp: -10 }],
+    ['valid', 200, { exp: 600 }],
+  ])('%s → %d at customers, sales and reviews', async (_what, status, { exp, ...claims }: Record<string, unknown>) => {
     const c = await newCustomer();
-    const token = bearer(sign(c, claims));
+    const token = bearer(sign(c, { ...claims, exp: typeof exp === 'number' ? now() + exp : undefined }));
     const answers = [
       (await api('customers').get(`/customers/${c.username}`).set(token)).status,
       (await api('sales').get('/sales').set(token)).status,

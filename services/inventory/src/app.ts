@@ -11,7 +11,11 @@ import { internalStockRoutes } from './routes/stock.routes';
 export type Deps = AppDeps<Config, Db>;
 
 export function createApp({ config, db, logger, isReady }: Deps) {
-  const api = createServiceApi(config, { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN });
+  const api = createServiceApi(config, {
+    logger,
+    customersCredential: config.INVENTORY_TO_CUSTOMERS_TOKEN,
+    callers: { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN },
+  });
   const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, db, config, logger });
   itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));
@@ -26,7 +30,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
-    isReady,
+    // Not ready before the verifier holds customers' keys and has read its ended sessions once.
+    isReady: async () => api.isReady() && (await isReady()),
   });
   return { app, webhooks };
 }

@@ -15,7 +15,7 @@ export type Deps = AppDeps<Config, Db>;
 
 export function createApp({ config, db, logger, isReady }: Deps) {
   // We have no /internal/ routes: no credentials to accept.
-  const api = createServiceApi(config);
+  const api = createServiceApi(config, { logger, customersCredential: config.REVIEWS_TO_CUSTOMERS_TOKEN });
   const webhooks = createWebhooks({ service: 'reviews', eventTypes: REVIEW_EVENT_TYPES, db, config, logger });
   const sales = createSalesClient(config.SALES_URL, config.REVIEWS_TO_SALES_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS);
   const reportRules = { minSpendCents: config.REPORT_MIN_SPEND_CENTS, minAccountAgeHours: config.REPORT_MIN_ACCOUNT_AGE_HOURS };
@@ -53,7 +53,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
-    isReady,
+    // Not ready before the verifier holds customers' keys and has read its ended sessions once.
+    isReady: async () => api.isReady() && (await isReady()),
   });
   return { app, reviews, webhooks, refunds };
 }

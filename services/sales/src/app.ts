@@ -23,7 +23,7 @@ import { internalPurchaseRoutes, salesRoutes } from './routes/sales.routes';
 export type Deps = AppDeps<Config, Db>;
 
 export function createApp({ config, db, logger, isReady }: Deps) {
-  const api = createServiceApi(config, { reviews: config.REVIEWS_TO_SALES_TOKEN });
+  const api = createServiceApi(config, { logger, customersCredential: config.SALES_TO_CUSTOMERS_TOKEN, callers: { reviews: config.REVIEWS_TO_SALES_TOKEN } });
 
   const client = (service: string, baseUrl: string, credential: readonly string[]) =>
     createServiceClient({ service, baseUrl, serviceToken: credential[0], timeoutMs: config.SERVICE_TIMEOUT_MS, attempts: config.SERVICE_RETRY_ATTEMPTS });
@@ -87,7 +87,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
-    isReady,
+    // Not ready before the verifier holds customers' keys and has read its ended sessions once.
+    isReady: async () => api.isReady() && (await isReady()),
   });
   const close = async () => {
     await Promise.all([recovery.stop(), webhooks.stop()]);

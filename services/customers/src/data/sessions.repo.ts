@@ -25,24 +25,35 @@ export function sessionsRepo(db: Db): SessionsRepo {
   return {
     /**
      * Opens a session, only while `passwordHash` is still the customer's: a login that checked the old
-     * password cannot open a session after a password change has ended them all. Drops the customer's expired
-     * sessions on the way, so they do not pile up.
+     * password cannot open a session after a password change has ended them all. The customer's row lock
+     * orders concurrent logins, so the cap holds: past `maxSessions`, the oldest sessions end (and are
+     * published as ended, by the trigger). Drops the customer's expired sessions on the way.
      */
-    async open(input: { customerId: string; passwordHash: string; tokenHash: string; ttlDays: number; userAgent: string | null }): Promise<string | undefined> {
-      const [row] = await db.sql.query<{ session_id: string }>(
-        `WITH expired AS (DELETE FROM sessions WHERE customer_id = $1::uuid AND expires_at <= now()),
-              s AS (INSERT INTO sessions (id, customer_id, expires_at, user_agent)
-                    SELECT gen_random_uuid(), id, now() + make_interval(days => $3::int), $4 FROM customers
-                    WHERE id = $1::uuid AND password_hash = $2
-                    RETURNING id)
-         INSERT INTO refresh_tokens (token_hash, session_id) SELECT $5, id FROM s RETURNING session_id`,
-        input.customerId,
-        input.passwordHash,
-        input.ttlDays,
-        input.userAgent,
-        input.tokenHash,
-      );
-      return row?.session_id;
+    async open(input: { customerId: string; passwordHash: string; tokenHash: string; ttlDays: number; userAgent: string | null; maxSessions: number }) {
+      return db.sql.transaction(async (tx) => {
+        const [owner] = await tx.query(
+          'SELECT 1 AS ok FROM customers WHERE id = $1::uuid AND password_hash = $2 FOR NO KEY UPDATE',
+          input.customerId,
+          input.passwordHash,
+        );
+        if (!owner) return undefined;
+        await tx.execute(
+          `DELETE FROM sessions WHERE customer_id = $1::uuid AND (expires_at <= now() OR id IN (
+             SELECT id FROM sessions WHERE customer_id = $1::uuid AND expires_at > now() ORDER BY created_at DESC, id DESC OFFSET $2))`,
+          input.customerId,
+          input.maxSessions - 1,
+        );
+        const [row] = await tx.query<{ session_id: string }>(
+          `WITH s AS (INSERT INTO sessions (id, customer_id, expires_at, user_agent)
+                      VALUES (gen_random_uuid(), $1::uuid, now() + make_interval(days => $2::int), $3) RETURNING id)
+           INSERT INTO refresh_tokens (token_hash, session_id) SELECT $4, id FROM s RETURNING session_id`,
+          input.customerId,
+          input.ttlDays,
+          input.userAgent,
+          input.tokenHash,
+        );
+        return row?.session_id;
+      });
     },
 
     async isActive(sessionId: string, customerId: string): Promise<boolean> {

@@ -12,14 +12,23 @@ export interface Registration extends Omit<NewCustomer, 'passwordHash' | 'role'>
 }
 export type ProfileChanges = Omit<CustomerChanges, 'passwordHash'> & { password?: string; currentPassword?: string };
 
+/** Every account's username matches this (the registration schema enforces it). */
+const ACCOUNT_NAME = /^[A-Za-z0-9_.-]{3,32}$/;
+
 export function customersDomain(deps: {
   customers: CustomersRepo;
   sessions: SessionsDomain;
   bcryptRounds: number;
   throttle: LoginThrottle;
   registrations: RegistrationLimit;
+  /** Called for every bcrypt comparison of a password (a counter on /metrics: the throttle must come first). */
+  onPasswordCheck?: () => void;
 }) {
-  const { customers, sessions, bcryptRounds, throttle, registrations } = deps;
+  const { customers, sessions, bcryptRounds, throttle, registrations, onPasswordCheck = () => {} } = deps;
+  const passwordMatches = (password: string, hash: string) => {
+    onPasswordCheck();
+    return bcrypt.compare(password, hash);
+  };
   // Compared against when the username is unknown, so both failures cost one bcrypt and look the same.
   const decoyHash = bcrypt.hashSync('decoy-password', bcryptRounds);
 
@@ -31,23 +40,26 @@ export function customersDomain(deps: {
     return customer;
   }
 
-  /** A customer setting a new password proves they know the current one; an admin may set one without it. */
+  /**
+   * Whoever sets their own password proves they know the current one, admins included (a stolen access token
+   * must not become the account); an admin setting another customer's password does not need theirs.
+   */
   async function newPasswordHash(actor: User, customer: Customer, password: string | undefined, currentPassword: string | undefined, clientAddress: string) {
     if (password === undefined) {
       if (currentPassword !== undefined)
         throw new ValidationFailed('currentPassword goes only with password', [{ path: 'body.currentPassword', message: 'only with password' }]);
       return undefined;
     }
-    if (actor.role !== 'admin') {
+    if (actor.id === customer.id) {
       if (currentPassword === undefined) {
         throw new ValidationFailed('Changing the password needs the current one', [
           { path: 'body.currentPassword', message: 'is required to change the password' },
         ]);
       }
       // Guesses here count with the login's: a stolen token must not become an unlimited password oracle.
-      const attempt = await throttle.attempt(customer.username, clientAddress);
+      const attempt = await throttle.attempt(customer.username, clientAddress, 'password_change');
       const stored = await customers.passwordHash(customer.id);
-      if (!stored || !(await bcrypt.compare(currentPassword, stored))) throw new InvalidCredentials('The current password is wrong');
+      if (!stored || !(await passwordMatches(currentPassword, stored))) throw new InvalidCredentials('The current password is wrong');
       await attempt.succeeded();
     }
     assertStrongPassword(password, [customer.username, customer.firstName, customer.lastName]);
@@ -66,9 +78,12 @@ export function customersDomain(deps: {
 
     /** Checks the password and opens a session. */
     async login(username: string, password: string, clientAddress: string, userAgent: string | undefined) {
-      const attempt = await throttle.attempt(username, clientAddress);
-      const credentials = await customers.findCredentials(username);
-      const matches = await bcrypt.compare(password, credentials?.passwordHash ?? decoyHash);
+      // Counted before bcrypt runs: a guess refused by a limit costs no hash.
+      const attempt = await throttle.attempt(username, clientAddress, 'login');
+      // A name no account can have (registration allows only these characters) is not looked up: it is an
+      // unknown username, and strings the database cannot take as they are (a lone surrogate) never reach it.
+      const credentials = ACCOUNT_NAME.test(username) ? await customers.findCredentials(username) : null;
+      const matches = await passwordMatches(password, credentials?.passwordHash ?? decoyHash);
       if (!credentials || !matches) throw new InvalidCredentials('Wrong username or password');
       await attempt.succeeded();
       return sessions.open(credentials, userAgent);

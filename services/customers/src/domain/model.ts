@@ -49,12 +49,23 @@ export interface CustomersRepo {
   createAdmin(input: NewCustomer): Promise<void>;
 }
 
+/** A counter and how many attempts it allows in its window. */
+export interface Limit {
+  key: string;
+  max: number;
+}
+
 /** Attempt counters (logins, registrations), shared by every replica. */
 export interface RateLimitsRepo {
-  /** Counts one attempt on each key and answers the counts including it. */
-  hit(keys: string[], windowMs: number): Promise<Map<string, { count: number; resetAt: Date }>>;
+  /**
+   * Counts one attempt on each `count` limit, unless a `count` or `check` limit is already full (then nothing is
+   * written); answers when the refusing limit resets, or undefined when the attempt is allowed.
+   */
+  take(count: Limit[], check: Limit[], windowMs: number): Promise<{ resetAt: Date } | undefined>;
   /** Takes one attempt back from each key. */
   refund(keys: string[]): Promise<void>;
+  /** Deletes up to `batch` counters whose window has ended; answers how many. */
+  purgeExpired(batch: number): Promise<number>;
 }
 
 export interface Session {
@@ -75,7 +86,15 @@ export interface SessionOwner {
 
 /** Sessions and their refresh tokens (stored only as SHA-256 hashes); an ended session is a deleted row. */
 export interface SessionsRepo {
-  open(input: { customerId: string; passwordHash: string; tokenHash: string; ttlDays: number; userAgent: string | null }): Promise<string | undefined>;
+  /** Past `maxSessions` open sessions, the oldest end. */
+  open(input: {
+    customerId: string;
+    passwordHash: string;
+    tokenHash: string;
+    ttlDays: number;
+    userAgent: string | null;
+    maxSessions: number;
+  }): Promise<string | undefined>;
   isActive(sessionId: string, customerId: string): Promise<boolean>;
   /** Exchanges a refresh token for a new one; 'reused' for an already-rotated token (which ends the session). */
   rotate(tokenHash: string, newTokenHash: string, ttlDays: number): Promise<SessionOwner | 'reused' | undefined>;
@@ -83,6 +102,21 @@ export interface SessionsRepo {
   list(customerId: string, page: { limit: number; offset: number }): Promise<{ data: Session[]; total: number }>;
   end(customerId: string, sessionId: string): Promise<boolean>;
   endAll(customerId: string): Promise<void>;
+}
+
+/** A session that ended while live, as the feed publishes it. */
+export interface EndedSession {
+  sessionId: string;
+  /** To the millisecond (the feed's cursor carries it). */
+  endedAt: Date;
+}
+
+/** Ended sessions (written by a trigger on sessions): the feed's pages and their retention. */
+export interface EndedSessionsRepo {
+  /** Up to `limit` ended sessions after the position (endedAt, sessionId), in that order. */
+  after(position: { endedAt: Date; sessionId: string }, limit: number): Promise<EndedSession[]>;
+  /** Deletes up to `batch` of those ended more than `olderThanSeconds` ago; answers how many. */
+  purge(olderThanSeconds: number, batch: number): Promise<number>;
 }
 
 export type LedgerType = 'deposit' | 'purchase' | 'refund' | 'adjustment';

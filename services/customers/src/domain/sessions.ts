@@ -12,10 +12,10 @@ const newRefreshToken = () => crypto.randomBytes(32).toString('base64url');
 /**
  * Sessions: a login opens one, held by an opaque refresh token that is exchanged for a new one on every
  * refresh. Access tokens are short-lived and name their session (`sid`); customers refuses those of an ended
- * session at once, the other services only check the signature and expiry (see docs/sessions.md).
+ * session at once, the other services within seconds, from the feed of ended sessions (see docs/sessions.md).
  */
-export function sessionsDomain(deps: { sessions: SessionsRepo; signer: Signer; refreshTtlDays: number }) {
-  const { sessions, signer, refreshTtlDays } = deps;
+export function sessionsDomain(deps: { sessions: SessionsRepo; signer: Signer; refreshTtlDays: number; maxSessions: number }) {
+  const { sessions, signer, refreshTtlDays, maxSessions } = deps;
   const answer = (owner: SessionOwner, refreshToken: string) => ({
     accessToken: signer.sign(owner),
     tokenType: 'Bearer' as const,
@@ -34,6 +34,7 @@ export function sessionsDomain(deps: { sessions: SessionsRepo; signer: Signer; r
         tokenHash: hash(refreshToken),
         ttlDays: refreshTtlDays,
         userAgent: userAgent?.slice(0, 200) ?? null,
+        maxSessions,
       });
       // The password changed (or the account went) between the check and now.
       if (!sessionId) throw new InvalidCredentials('Wrong username or password');

@@ -92,3 +92,24 @@ export const session = z
   .openapi('Session');
 export const sessionPage = pageOf(session, 'SessionPage');
 export const sessionParams = usernameParams.extend({ id: z.uuid() });
+
+export const endedSessionsQuery = z.object({
+  after: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: 'The `nextCursor` of the previous answer; omitted, the feed starts from the oldest end it keeps' }),
+});
+export const endedSessions = z
+  .object({
+    sessions: z.array(
+      z.object({
+        id: z.uuid(),
+        until: z.iso.datetime().openapi({ description: 'When every access token of this session has expired: the reader may forget it then' }),
+      }),
+    ),
+    nextCursor: z.string().openapi({ description: 'Where to read on from (opaque); an end may be sent again, readers keep a set' }),
+    more: z.boolean().openapi({ description: 'True when more ends follow at once (read on without waiting)' }),
+  })
+  .openapi('EndedSessions');

@@ -1,4 +1,5 @@
-import { page, pageQuery, type Api } from '@shop/kit';
+import { page, pageQuery, ValidationFailed, type Api } from '@shop/kit';
+import { decodeCursor, type EndedSessionsFeed } from '../domain/ended-sessions';
 import type { AccountSessions } from '../domain/sessions';
 import * as s from './customers.schemas';
 
@@ -55,6 +56,32 @@ export function sessionsRoutes(api: Api, sessions: AccountSessions) {
     async ({ params, user }) => {
       await sessions.endAll(user, params.username);
       return { status: 204 };
+    },
+  );
+}
+
+/** The ended sessions every other service's verifier reads (one poller per process, every second or so). */
+export function internalSessionsRoutes(api: Api, feed: EndedSessionsFeed) {
+  api.route(
+    {
+      method: 'get',
+      path: '/internal/sessions/ended',
+      tag: 'Internal',
+      summary: 'Sessions that have ended, after a cursor (the verifiers of the other services read this)',
+      description:
+        'Every end of a live session (logout, session end, password change, account deletion, refresh-token reuse, the sessions cap), ' +
+        'oldest first, kept until its access tokens have expired. Once caught up, the cursor looks a few seconds back, so an end ' +
+        'committed late is never skipped: an end may be sent twice.',
+      access: 'service',
+      callers: ['sales', 'inventory', 'reviews'],
+      request: { query: s.endedSessionsQuery },
+      response: { status: 200, description: 'A page of ended sessions', schema: s.endedSessions },
+    },
+    async ({ query }) => {
+      const cursor = query.after === undefined ? undefined : decodeCursor(query.after);
+      if (query.after !== undefined && !cursor)
+        throw new ValidationFailed('The cursor is not valid', [{ path: 'query.after', message: 'not a cursor of this feed' }]);
+      return { body: await feed.page(cursor) };
     },
   );
 }
