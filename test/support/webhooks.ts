@@ -30,13 +30,4 @@ export async function query<T = any>(databaseUrl: string, text: string, params: 
   }
 }
 
-/** Polls until `probe` answers something truthy (deliveries happen in the background). */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+export { eventually } from '@shop/testkit';

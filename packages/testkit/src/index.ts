@@ -1,4 +1,5 @@
 export * from './context';
+export * from './eventually';
 export * from './factories';
 export * from './fetch-json';
 export * from './http';

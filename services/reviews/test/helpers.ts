@@ -1,5 +1,5 @@
 import type { Review } from '../src/domain/model';
-import { admin, api, newCustomer, newItem as newTestItem, unique, type ItemBody, type TestCustomer } from '@shop/testkit';
+import { admin, api, eventually as waitFor, newCustomer, newItem as newTestItem, unique, type ItemBody, type TestCustomer } from '@shop/testkit';
 
 export type Status = 'pending' | 'approved' | 'rejected';
 
@@ -90,16 +90,5 @@ export async function refund(customer: TestCustomer, saleId: string, lines?: Arr
   if (res.status !== 201) throw new Error(`refund failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-/**
- * Polls until `probe` answers something truthy: reviews learns of refunds in the background (the contract
- * promises 5 s; this waits up to 15 s, and the test asserts the state it waited for, not the time it took).
- */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Reviews learns of refunds in the background (the contract promises 5 s): this waits up to 15 s for it. */
+export const eventually = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000) => waitFor(what, probe, timeoutMs);
