@@ -55,7 +55,7 @@ export const newItem = (overrides: Partial<ItemBody> = {}) =>
 
 export async function buy(customer: { auth: Record<string, string> }, itemId: string, quantity = 1) {
   const res = await expectStatus('purchase', api('sales').post('/sales').set(customer.auth).send({ itemId, quantity }), 201);
-  return res.body as { id: string; itemId: string; totalCents: number };
+  return res.body as { id: string; itemId: string; totalCents: number; createdAt: string };
 }
 
 export async function newReview(author: TestCustomer, itemId: string, approve: boolean) {
