@@ -31,7 +31,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     inventory: client('inventory', config.INVENTORY_URL, config.SALES_TO_INVENTORY_TOKEN),
     customers: client('customers', config.CUSTOMERS_URL, config.SALES_TO_CUSTOMERS_TOKEN),
   };
-  const inventory = inventoryClient(http.inventory, { goodsMaxAgeMs: config.GOODS_MAX_AGE_MS });
+  const inventory = inventoryClient(http.inventory, { goodsMaxAgeMs: config.GOODS_MAX_AGE_MS, goodsStaleMs: config.GOODS_STALE_WHILE_REVALIDATE_MS });
   const customers = customersClient(http.customers);
   const webhooks = createWebhooks({ service: 'sales', eventTypes: SALE_EVENT_TYPES, db, config, logger });
   const sales = salesRepo(db, webhooks);

@@ -33,6 +33,12 @@ const schema = baseConfigSchema
      * revalidated with inventory (by ETag). 0 revalidates on every read. The purchase always checks live stock.
      */
     GOODS_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+    /**
+     * How much longer than GOODS_MAX_AGE_MS an old goods answer is still served while one refresh with inventory
+     * runs in the background (stale-while-revalidate): readers never wait behind a slow catalogue read. An answer
+     * older than both is loaded again before it is served. Unused when GOODS_MAX_AGE_MS is 0.
+     */
+    GOODS_STALE_WHILE_REVALIDATE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     /** How long an Idempotency-Key is remembered (the contract promises at least 24 h). */
     IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(24).default(24),
     /** Purchase attempts one customer may make per minute (POST /sales, refused ones included); past it, 429. */

@@ -64,11 +64,16 @@ const GOODS_CACHE_ENTRIES = 200;
  * Inventory as sales uses it. Every call carries the request id; reads and the reference-keyed stock
  * operations are safe to repeat, so all retry unknown outcomes. Unknown outcomes throw UpstreamUnavailable.
  * The shop window's reads (listInStock, item) go through a per-process cache: served for at most
- * `goodsMaxAgeMs`, then revalidated with inventory by ETag (a 304 keeps the value, no body sent), and identical
- * concurrent reads share one call. The purchase's calls never use it: they see live stock.
+ * `goodsMaxAgeMs` from the answer's arrival, then revalidated with inventory by ETag (a 304 keeps the value, no
+ * body sent) while readers keep getting the old answer for up to `goodsStaleMs` more; identical concurrent reads
+ * share one call. The purchase's calls never use it: they see live stock.
  */
-export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: number }) {
-  const catalogue = readCache<CatalogueRead>({ maxAgeMs: options.goodsMaxAgeMs, maxEntries: GOODS_CACHE_ENTRIES });
+export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: number; goodsStaleMs?: number }) {
+  const catalogue = readCache<CatalogueRead>({
+    maxAgeMs: options.goodsMaxAgeMs,
+    maxEntries: GOODS_CACHE_ENTRIES,
+    staleWhileRevalidateMs: options.goodsStaleMs,
+  });
 
   async function cachedRead<T extends z.ZodType>(path: string, schema: T, requestId: string) {
     const read = await catalogue.get(path, async (previous) => {
