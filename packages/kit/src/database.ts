@@ -46,7 +46,7 @@ const types = {
     oid === INT8 ? (value: string) => BigInt(value) : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
-function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+export function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   const config = (statement: string | Prepared, values: unknown[]): pg.QueryConfig =>
     typeof statement === 'string' ? { text: statement, values, types } : { name: statement.name, text: statement.text, values, types };
   return {

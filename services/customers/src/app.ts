@@ -1,16 +1,16 @@
-import { createApi, createServiceApp, createTokenVerifier, createWebhooks, serviceCounter, Unauthorized, type AppDeps } from '@shop/kit';
+import { createApi, createServiceApp, createTokenVerifier, createWebhooks, serviceCounter, serviceRetention, Unauthorized, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import { accountsRepo } from './data/accounts.repo';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
 import { endedSessionsRepo } from './data/ended-sessions.repo';
 import { rateLimitsRepo } from './data/rate-limits.repo';
+import { customersPruneRules } from './data/retention';
 import { sessionsRepo } from './data/sessions.repo';
 import { walletRepo } from './data/wallet.repo';
 import { accountsDomain } from './domain/accounts';
 import { customersDomain } from './domain/customers';
 import { endedSessionsFeed } from './domain/ended-sessions';
-import { housekeeping } from './domain/housekeeping';
 import { loginThrottle, registrationLimit } from './domain/rate-limits';
 import { accountSessions, sessionsDomain } from './domain/sessions';
 import { walletDomain } from './domain/wallet';
@@ -66,7 +66,12 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   });
   const ended = endedSessionsRepo(db);
   const feed = endedSessionsFeed({ ended, tokenLifetimeSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
-  const purges = housekeeping({ counters, ended, keepEndedSeconds: feed.keepSeconds, intervalMs: config.PURGE_INTERVAL_MS, logger });
+  const purges = serviceRetention({
+    db,
+    config,
+    logger,
+    rules: customersPruneRules(db, { endedSessionSeconds: feed.keepSeconds, refreshTokenDays: config.REFRESH_TOKEN_TTL_DAYS }),
+  });
   const wallet = walletDomain({ wallet: walletRepo(db), customers, depositLimitCents: config.DEPOSIT_LIMIT_CENTS_PER_DAY });
 
   customersRoutes(api, customers);
@@ -94,7 +99,10 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     metricsToken: config.METRICS_TOKEN,
     isReady,
     before: (app) => jwksRoute(app, signer),
-    metrics: (registry) => registry.registerMetric(passwordChecks),
+    metrics: (registry) => {
+      registry.registerMetric(passwordChecks);
+      purges.register(registry);
+    },
   });
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   return { app, customers, webhooks, purges };

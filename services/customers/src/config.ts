@@ -1,8 +1,9 @@
-import { baseConfigSchema, EVEN_WITH_OTHER_PROBLEMS, parseConfig, refuseInProduction, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
+import { baseConfigSchema, EVEN_WITH_OTHER_PROBLEMS, parseConfig, refuseInProduction, retentionConfigSchema, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
 import { DEVELOPMENT_ADMIN_PASSWORD } from './development';
 
 const schema = baseConfigSchema
   .extend(webhookConfigSchema.shape)
+  .extend(retentionConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     /** Sales's credential for our /internal/ routes (the wallet). */
@@ -30,8 +31,6 @@ const schema = baseConfigSchema
     LOGINS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     /** Open sessions per customer: a login past it ends the customer's oldest session. */
     SESSIONS_PER_CUSTOMER: z.coerce.number().int().min(1).max(1_000_000).default(20),
-    /** How often expired rate-limit counters and ended sessions whose tokens have expired are deleted. */
-    PURGE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
     /** Registrations allowed per client address in each hour. */
     REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
     /** The most one wallet may receive in deposits over any rolling 24 hours (admins' adjustments are not counted). */

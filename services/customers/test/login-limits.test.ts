@@ -150,7 +150,7 @@ describe('the counters table', () => {
   });
 
   it('purges counters whose window has ended, on a timer, and keeps those still counting', async () => {
-    await startInstance('customers', { PURGE_INTERVAL_MS: '200' });
+    await startInstance('customers', { RETENTION_INTERVAL_MS: '200' });
     const prefix = network();
     // Written straight into the table: one counter whose window ended a minute ago, one with 10 minutes to go.
     await sql(

@@ -229,7 +229,7 @@ describe('GET /internal/sessions/ended', () => {
   });
 
   it('forgets ends whose tokens have all expired (retention on a timer), and keeps the others', async () => {
-    await startInstance('customers', { PURGE_INTERVAL_MS: '200' });
+    await startInstance('customers', { RETENTION_INTERVAL_MS: '200' });
     const [old, recent] = [crypto.randomUUID(), crypto.randomUUID()];
     // Written straight into the table: an end of an hour ago (its tokens expired 45 minutes ago), and one of now.
     await sql('customers', `INSERT INTO ended_sessions (session_id, ended_at) VALUES ($1, now() - interval '1 hour'), ($2, now())`, [old, recent]);

@@ -1,8 +1,9 @@
-import { createServiceApi, createServiceApp, createWebhooks, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createWebhooks, reservedPool, serviceRetention, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import type { Db } from './data/db';
 import { ITEM_EVENT_TYPES, itemsRepo } from './data/items.repo';
 import { reservationsRepo } from './data/reservations.repo';
+import { reservationPruneRules } from './data/retention';
 import { itemsDomain } from './domain/items';
 import { stockDomain } from './domain/stock';
 import { itemsRoutes } from './routes/items.routes';
@@ -18,8 +19,11 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   });
   const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, db, config, logger });
   itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));
-  internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));
+  // The saga's stock writes have connections of their own: list reads can take every pooled one, never these.
+  const stock = reservedPool(config, config.DATABASE_STOCK_POOL_SIZE, (err) => logger.warn({ err }, 'an idle stock-pool connection failed; the pool replaces it'));
+  internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(stock.sql) }));
   webhooks.routes(api);
+  const retention = serviceRetention({ db, config, logger, rules: reservationPruneRules(db, config.RESERVATION_RETENTION_HOURS) });
   const app = createServiceApp({
     name: 'inventory',
     description: 'Items, categories, prices and stock.',
@@ -30,8 +34,9 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
+    metrics: retention.register,
     // Not ready before the verifier holds customers' keys and has read its ended sessions once.
     isReady: async () => api.isReady() && (await isReady()),
   });
-  return { app, webhooks };
+  return { app, webhooks, retention, stock };
 }

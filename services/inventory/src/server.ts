@@ -8,8 +8,15 @@ runService({
   loadConfig,
   connect: connectDatabase,
   start({ config, db, logger, isReady }) {
-    const { app, webhooks } = createApp({ config, db, logger, isReady });
-    // The delivery worker stops (its attempts in flight finish) before the database goes.
-    return { app, cleanups: [webhooks.stop], afterListen: webhooks.start };
+    const { app, webhooks, retention, stock } = createApp({ config, db, logger, isReady });
+    // The delivery worker and retention stop (what they hold in flight finishes) before the database goes.
+    return {
+      app,
+      cleanups: [webhooks.stop, retention.stop, stock.close],
+      afterListen: () => {
+        webhooks.start();
+        retention.start();
+      },
+    };
   },
 });

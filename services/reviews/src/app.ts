@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { createServiceApi, createServiceApp, createWebhooks, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createWebhooks, serviceRetention, type AppDeps } from '@shop/kit';
 import { createCustomersClient } from './clients/customers.client';
 import { createInventoryClient } from './clients/inventory.client';
 import { createSalesClient } from './clients/sales.client';
@@ -43,6 +43,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   });
   reviewsRoutes(api, reviews);
   webhooks.routes(api);
+  const retention = serviceRetention({ db, config, logger });
 
   const app = createServiceApp({
     name: 'reviews',
@@ -53,8 +54,9 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
+    metrics: retention.register,
     // Not ready before the verifier holds customers' keys and has read its ended sessions once.
     isReady: async () => api.isReady() && (await isReady()),
   });
-  return { app, reviews, webhooks, refunds };
+  return { app, reviews, webhooks, refunds, retention };
 }

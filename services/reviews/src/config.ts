@@ -1,6 +1,6 @@
-import { baseConfigSchema, parseConfig, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
+import { baseConfigSchema, parseConfig, retentionConfigSchema, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
 
-const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend({
+const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend(retentionConfigSchema.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(5003),
   /** What we present to inventory, sales and customers (the first of each list). */
   REVIEWS_TO_INVENTORY_TOKEN: serviceCredentialSchema,

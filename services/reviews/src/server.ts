@@ -8,7 +8,7 @@ runService({
   loadConfig,
   connect: connectDatabase,
   start({ config, db, logger, isReady, isDraining }) {
-    const { app, reviews, webhooks, refunds } = createApp({ config, db, logger, isReady });
+    const { app, reviews, webhooks, refunds, retention } = createApp({ config, db, logger, isReady });
 
     // Reviews written while sales was unreachable are asked about again on a timer (and at moderation/edits).
     let sweeping = false;
@@ -28,10 +28,11 @@ runService({
     // The delivery worker stops (its attempts in flight finish) before the database goes.
     return {
       app,
-      cleanups: [() => Promise.resolve(clearInterval(timer)), refunds.stop, webhooks.stop],
+      cleanups: [() => Promise.resolve(clearInterval(timer)), refunds.stop, webhooks.stop, retention.stop],
       afterListen: () => {
         webhooks.start();
         refunds.start();
+        retention.start();
       },
     };
   },

@@ -1,13 +1,13 @@
-import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, serviceRetention, type AppDeps } from '@shop/kit';
 import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
 import type { Db } from './data/db';
 import { eventFeedRepo } from './data/event-feed.repo';
 import { historyRepo } from './data/history.repo';
-import { idempotencyKeysRepo } from './data/idempotency-keys.repo';
 import { purchaseAttemptsRepo } from './data/purchase-attempts.repo';
 import { refundsRepo } from './data/refunds.repo';
+import { salesPruneRules } from './data/retention';
 import { SALE_EVENT_TYPES, salesRepo } from './data/sales.repo';
 import { abandonedSalesRepo } from './data/sweep.repo';
 import { eventFeedDomain } from './domain/event-feed';
@@ -58,8 +58,6 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   });
   const recovery = recoveryDomain({
     abandoned: abandonedSalesRepo(db),
-    keys: idempotencyKeysRepo(db),
-    attempts,
     refunds,
     inventory,
     customers,
@@ -75,6 +73,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   internalPurchaseRoutes(api, history);
   internalEventRoutes(api, eventFeedDomain({ feed: eventFeedRepo(db) }));
   webhooks.routes(api);
+  const retention = serviceRetention({ db, config, logger, rules: salesPruneRules(db) });
 
   const app = createServiceApp({
     name: 'sales',
@@ -87,12 +86,13 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
+    metrics: retention.register,
     // Not ready before the verifier holds customers' keys and has read its ended sessions once.
     isReady: async () => api.isReady() && (await isReady()),
   });
   const close = async () => {
-    await Promise.all([recovery.stop(), webhooks.stop()]);
+    await Promise.all([recovery.stop(), webhooks.stop(), retention.stop()]);
     await Promise.all([http.inventory.close(), http.customers.close()]);
   };
-  return { app, recovery, webhooks, close };
+  return { app, recovery, webhooks, retention, close };
 }

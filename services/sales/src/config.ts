@@ -1,9 +1,10 @@
-import { baseConfigSchema, parseConfig, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
+import { baseConfigSchema, parseConfig, retentionConfigSchema, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
 
 const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
 const schema = baseConfigSchema
   .extend(webhookConfigSchema.shape)
+  .extend(retentionConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(5002),
     /** What we present to customers and inventory (the first of each list). */

@@ -17,9 +17,11 @@ export interface Claimed {
 /**
  * The outbox row, written with the change that causes it (same transaction, or the same statement). `data` is
  * stored as `json`, which keeps the text as written: the delivered body is the resource exactly as serialised.
+ * Its id (and each delivery's) is a UUIDv7, time-ordered, so the outbox's and the deliveries' indexes grow at
+ * their right-hand edge (migration 20261207000000_retention).
  */
 export async function insertEvent(q: Queryable, type: string, data: unknown): Promise<void> {
-  await q.execute(`INSERT INTO outbox_events (id, type, data) VALUES (gen_random_uuid(), $1, $2::json)`, type, JSON.stringify(data));
+  await q.execute(`INSERT INTO outbox_events (id, type, data) VALUES (uuid_v7(), $1, $2::json)`, type, JSON.stringify(data));
 }
 
 /** The worker's statements over the outbox and the deliveries. */
@@ -36,7 +38,7 @@ export function deliveryQueue(sql: Queryable) {
            SELECT id, type, created_at FROM outbox_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
          ), deliveries AS (
            INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, next_attempt_at, give_up_at)
-           SELECT gen_random_uuid(), s.id, e.id, e.type, now(), e.created_at + make_interval(secs => $2::double precision / 1000)
+           SELECT uuid_v7(), s.id, e.id, e.type, now(), e.created_at + make_interval(secs => $2::double precision / 1000)
            FROM events e JOIN webhook_subscriptions s ON s.active AND (e.type = ANY(s.events) OR '*' = ANY(s.events))
            ORDER BY e.created_at
            ON CONFLICT (subscription_id, event_id) DO NOTHING

@@ -14,16 +14,5 @@ export function endedSessionsRepo(db: Db): EndedSessionsRepo {
       );
       return rows.map((row) => ({ sessionId: row.session_id, endedAt: row.ended_at }));
     },
-
-    /** Oldest first, by the (ended_at, session_id) index; rows another replica is deleting are skipped. */
-    async purge(olderThanSeconds: number, batch: number): Promise<number> {
-      return db.background.execute(
-        `DELETE FROM ended_sessions WHERE session_id = ANY(ARRAY(
-           SELECT session_id FROM ended_sessions WHERE ended_at < now() - make_interval(secs => $1)
-           ORDER BY ended_at LIMIT $2 FOR UPDATE SKIP LOCKED))`,
-        olderThanSeconds,
-        batch,
-      );
-    },
   };
 }

@@ -4,7 +4,7 @@ import type { Db } from './db';
 /**
  * Attempt counters in PostgreSQL, so every replica sees the same counts. A counter's window starts at its
  * first attempt; an attempt after the window has ended starts a new one. Counters whose window has ended are
- * purged on a timer (`purgeExpired`, by the reset_at index).
+ * deleted on a timer by retention (data/retention.ts, by the reset_at index).
  */
 export function rateLimitsRepo(db: Db): RateLimitsRepo {
   return {
@@ -49,15 +49,6 @@ export function rateLimitsRepo(db: Db): RateLimitsRepo {
         `UPDATE rate_limit_hits SET hits = hits - 1
          WHERE key IN (SELECT key FROM rate_limit_hits WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE) AND hits > 0 AND reset_at > now()`,
         keys,
-      );
-    },
-
-    /** A batch of ended counters, oldest first; rows another replica is deleting (or a login is counting) are skipped. */
-    async purgeExpired(batch: number): Promise<number> {
-      return db.background.execute(
-        `DELETE FROM rate_limit_hits WHERE key = ANY(ARRAY(
-           SELECT key FROM rate_limit_hits WHERE reset_at <= now() ORDER BY reset_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-        batch,
       );
     },
   };

@@ -64,8 +64,6 @@ export interface RateLimitsRepo {
   take(count: Limit[], check: Limit[], windowMs: number): Promise<{ resetAt: Date } | undefined>;
   /** Takes one attempt back from each key. */
   refund(keys: string[]): Promise<void>;
-  /** Deletes up to `batch` counters whose window has ended; answers how many. */
-  purgeExpired(batch: number): Promise<number>;
 }
 
 export interface Session {
@@ -115,8 +113,6 @@ export interface EndedSession {
 export interface EndedSessionsRepo {
   /** Up to `limit` ended sessions after the position (endedAt, sessionId), in that order. */
   after(position: { endedAt: Date; sessionId: string }, limit: number): Promise<EndedSession[]>;
-  /** Deletes up to `batch` of those ended more than `olderThanSeconds` ago; answers how many. */
-  purge(olderThanSeconds: number, batch: number): Promise<number>;
 }
 
 export type LedgerType = 'deposit' | 'purchase' | 'refund' | 'adjustment';

@@ -1,6 +1,5 @@
-import { prepared } from '@shop/kit';
+import { prepared, type Queryable } from '@shop/kit';
 import type { BasketLine, ReleaseOutcome, ReservationsRepo, ReturnOutcome, TakeResult } from '../domain/model';
-import type { Db } from './db';
 
 interface TakeRow {
   outcome: 'taken' | 'already_taken' | 'no_item' | 'insufficient_stock' | 'voided' | 'reference_mismatch';
@@ -21,12 +20,13 @@ export const RETURN = prepared('reservations.return', 'SELECT stock_return($1, $
  * Both operations are database functions (migration 20261130050000), one round trip each: stock_take takes
  * every line or none, locking the item rows in id order so that baskets sharing items queue instead of
  * deadlocking, and is idempotent by reference; stock_release gives the stock back once, or leaves a tombstone
- * that refuses a late take: an undo wins.
+ * that refuses a late take: an undo wins. They run on inventory's stock pool (DATABASE_STOCK_POOL_SIZE), never
+ * behind the catalogue's reads.
  */
-export function reservationsRepo(db: Db): ReservationsRepo {
+export function reservationsRepo(sql: Queryable): ReservationsRepo {
   return {
     async take(reference: string, lines: BasketLine[]): Promise<TakeResult> {
-      const rows = await db.sql.query<TakeRow>(
+      const rows = await sql.query<TakeRow>(
         TAKE,
         reference,
         lines.map((line) => line.itemId),
@@ -58,13 +58,13 @@ export function reservationsRepo(db: Db): ReservationsRepo {
     },
 
     async release(reference: string): Promise<ReleaseOutcome> {
-      const [row] = await db.sql.query<{ outcome: ReleaseOutcome }>(RELEASE, reference);
+      const [row] = await sql.query<{ outcome: ReleaseOutcome }>(RELEASE, reference);
       return row!.outcome;
     },
 
     /** Puts a refund's units back once per reference (the refund id): stock_return (migration 20261130060100). */
     async returnStock(reference: string, lines: BasketLine[]): Promise<ReturnOutcome> {
-      const [row] = await db.sql.query<{ outcome: ReturnOutcome }>(
+      const [row] = await sql.query<{ outcome: ReturnOutcome }>(
         RETURN,
         reference,
         lines.map((line) => line.itemId),

@@ -1,5 +1,5 @@
 import type { Queryable } from '@shop/kit';
-import type { IdempotencyClaim, IdempotencyKeysRepo, StoredAnswer, StoredKey } from '../domain/model';
+import type { IdempotencyClaim, StoredAnswer, StoredKey } from '../domain/model';
 import type { Db } from './db';
 
 /**
@@ -66,16 +66,4 @@ export async function refuseWithKey(q: Queryable, claim: IdempotencyClaim, answe
     answer.status,
     JSON.stringify(answer.body),
   );
-}
-
-export function idempotencyKeysRepo(db: Db): IdempotencyKeysRepo {
-  return {
-    async purgeExpired(limit = 1000) {
-      return db.sql.execute(
-        `DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM idempotency_keys WHERE expires_at < now() AND state = 'done' LIMIT $1))`,
-        limit,
-      );
-    },
-  };
 }

@@ -30,14 +30,5 @@ export function purchaseAttemptsRepo(db: Db): PurchaseAttemptsRepo {
       );
       return { allowed: false as const, retryAfterSeconds: Math.max(1, end?.seconds ?? 60) };
     },
-
-    /** Retention: deletes one batch of ended windows, oldest first by their index; SKIP LOCKED lets replicas share it. */
-    async purgeEnded(limit = 5000) {
-      return db.sql.execute(
-        `DELETE FROM purchase_attempts WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM purchase_attempts WHERE window_start < date_trunc('minute', now()) ORDER BY window_start LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-        limit,
-      );
-    },
   };
 }

@@ -116,13 +116,6 @@ export interface AbandonedSalesRepo {
 export interface PurchaseAttemptsRepo {
   /** Counts one attempt in the customer's current window, unless it holds `limit` already (then nothing is written). */
   take(customerId: string, limit: number): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
-  /** Deletes one batch (at most `limit`) of windows that have ended; answers how many. */
-  purgeEnded(limit?: number): Promise<number>;
-}
-
-export interface IdempotencyKeysRepo {
-  /** Forgets expired keys whose answer is stored (in-flight ones are released with their sale or refund). */
-  purgeExpired(limit?: number): Promise<number>;
 }
 
 /** Purchase history: completed sales only. */

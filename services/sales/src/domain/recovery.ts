@@ -4,7 +4,7 @@ import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
 import type { Logger } from '@shop/kit/logging';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
-import type { AbandonedSalesRepo, IdempotencyKeysRepo, PurchaseAttemptsRepo, RefundsRepo } from './model';
+import type { AbandonedSalesRepo, RefundsRepo } from './model';
 import { purchaseSteps } from './purchases';
 import { refundSteps } from './refunds';
 import { runForward, undo } from './saga';
@@ -26,8 +26,6 @@ import { runForward, undo } from './saga';
  */
 export function recoveryDomain(deps: {
   abandoned: AbandonedSalesRepo;
-  keys: IdempotencyKeysRepo;
-  attempts: PurchaseAttemptsRepo;
   refunds: RefundsRepo;
   inventory: InventoryClient;
   customers: CustomersClient;
@@ -39,7 +37,7 @@ export function recoveryDomain(deps: {
   /** The sweep's own statement and lock timeouts, longer than a request's. */
   statementTimeoutMs: number;
 }) {
-  const { abandoned, keys, refunds, logger } = deps;
+  const { abandoned, refunds, logger } = deps;
   const steps = purchaseSteps(deps);
   const forward = refundSteps(deps);
   const instance = `${os.hostname()}:${process.pid}`.slice(0, 64);
@@ -98,9 +96,6 @@ export function recoveryDomain(deps: {
       }
     }
     const refunded = await completeRefunds();
-    await keys.purgeExpired();
-    // Retention of the purchase limit's counters: ended windows, a batch at a time, until none is left.
-    while (!stopped && (await deps.attempts.purgeEnded()) > 0);
     return { settled, stuck, refunded };
   }
 
