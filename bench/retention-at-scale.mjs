@@ -9,6 +9,7 @@
 // The database named in the URL is only used to create (and finally drop) `retention_scale`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -29,7 +30,10 @@ const ms = async (work) => {
 };
 
 const migrations = path.join(ROOT, 'prisma/sales/migrations');
-for (const dir of fs.readdirSync(migrations).filter((name) => /^\d/.test(name)).sort()) {
+for (const dir of fs
+  .readdirSync(migrations)
+  .filter((name) => /^\d/.test(name))
+  .sort()) {
   await db.query(fs.readFileSync(path.join(migrations, dir, 'migration.sql'), 'utf8'));
 }
 
@@ -123,12 +127,14 @@ const prune = (table) => {
   return `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${where} ORDER BY ${order} LIMIT $1 FOR UPDATE SKIP LOCKED))`;
 };
 const backlog = (table) => {
-  const [where, order] = rules[table];
+  const [full, order] = rules[table];
+  // As the runner counts it: the outbox's gauge leaves out the pending-delivery check.
+  const where = table === 'outbox_events' ? 'dispatched_at < now() - make_interval(days => $2::int)' : full;
   return `SELECT count(*) FROM (SELECT ctid FROM ${table} WHERE ${where} ORDER BY ${order} LIMIT $1) AS prunable`;
 };
 for (const table of Object.keys(rules)) {
   await explain(`retention batch: ${table} (2,000 rows)`, prune(table), [2000, ...rules[table][2]]);
-  await explain(`retention backlog: ${table} (capped at 100,000)`, backlog(table), [100_000, ...rules[table][2]]);
+  await explain(`retention backlog: ${table} (capped at 10,000)`, backlog(table), [10_000, ...rules[table][2]]);
 }
 await explain(
   'the idempotency purge before (LIMIT without ORDER BY)',

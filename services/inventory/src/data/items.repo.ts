@@ -1,4 +1,4 @@
-import { prepared, type EventRecorder } from '@shop/kit';
+import { prepared, type EventRecorder, type Queryable } from '@shop/kit';
 import type { AdjustResult, Category, Item, ItemChanges, ItemFilter, ItemSort, ItemsRepo, NewItem } from '../domain/model';
 import type { Db } from './db';
 import { listMovements, recordMovement } from './movements.repo';
@@ -61,8 +61,9 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
  * stock_movements row, so the stock count always equals the sum of the item's movements. Each change an admin
  * makes writes its event (item.created/updated/deleted) in the same transaction.
  * Deleted items (deleted_at set) are invisible here except to the reservation code.
+ * A read by id runs on `byId` (inventory's stock pool: it is the purchase's price check), never behind list reads.
  */
-export function itemsRepo(db: Db, events: Events): ItemsRepo {
+export function itemsRepo(db: Db, events: Events, byId: Queryable = db.sql): ItemsRepo {
   return {
     async create(input: NewItem, actorId: string): Promise<Item> {
       return db.sql.transaction(async (tx) => {
@@ -84,7 +85,7 @@ export function itemsRepo(db: Db, events: Events): ItemsRepo {
     },
 
     async find(id: string): Promise<{ item: Item; version: string } | undefined> {
-      const [row] = await db.sql.query<ItemRow & { version: string }>(FIND_ITEM, id);
+      const [row] = await byId.query<ItemRow & { version: string }>(FIND_ITEM, id);
       return row ? { item: toItem(row), version: `${row.id}.${row.version}` } : undefined;
     },
 

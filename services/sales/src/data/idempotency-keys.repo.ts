@@ -1,6 +1,5 @@
 import type { Queryable } from '@shop/kit';
 import type { IdempotencyClaim, StoredAnswer, StoredKey } from '../domain/model';
-import type { Db } from './db';
 
 /**
  * Idempotency-Keys, per customer: claimed in the transaction that records a purchase (sale_id) or a refund
