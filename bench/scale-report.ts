@@ -39,7 +39,9 @@ export function markdownTable(rows: ScaleRow[], largeLabel: string): string {
   const lines = [`| endpoint | small: p50 / p95, req/s | ${largeLabel}: p50 / p95, req/s | p50 ratio (req/s ratio) |`, '|---|---|---|---:|'];
   for (const row of rows) {
     const r = ratios(row);
-    lines.push(`| ${row.endpoint} | ${cell(row.small)} | ${cell(row.large)} | ${r ? `${r.p50.toFixed(1)}× (${r.rps.toFixed(2)}×)` : '–'} |`);
+    lines.push(
+      `| ${row.endpoint} | ${cell(row.small)} | ${cell(row.large)} | ${r ? `${r.p50.toFixed(1)}× (${Number.isFinite(r.rps) ? `${r.rps.toFixed(2)}×` : '–'})` : '–'} |`,
+    );
   }
   return lines.join('\n');
 }
