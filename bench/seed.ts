@@ -33,7 +33,11 @@ export async function seed(system: TestSystem) {
             description: `A realistic description for item ${i + j}, long enough to be searched.`,
             stockCount: INITIAL_STOCK,
           }),
-        }).then((r) => r.json() as Promise<{ id: string }>),
+        }).then(async (r) => {
+          // A refused item would seed reviews of no item: say why instead.
+          if (r.status !== 201) throw new Error(`creating a bench item failed: ${r.status} ${await r.text()}`);
+          return r.json() as Promise<{ id: string }>;
+        }),
       ),
     );
     itemIds.push(...batch.map((item: { id: string }) => item.id));

@@ -75,7 +75,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedS
   // Not detached: the server goes with this process even if nobody calls stop() (a crashed test run).
   const stopOnExit = () => child.kill('SIGINT');
   if (!options.detached) process.once('exit', stopOnExit);
-  await waitForPostmaster(child, exited, options.onLog);
+  await waitForPostmaster(child, exited, options.onLog, dataDir);
   child.stderr.on('data', (chunk: Buffer) => options.onLog?.(chunk.toString()));
   return {
     url,
@@ -183,19 +183,33 @@ async function initdb(bin: string, dataDir: string, password: string, runAs: Run
   }
 }
 
-function waitForPostmaster(child: ChildProcess, exited: Promise<void>, onLog?: (line: string) => void): Promise<void> {
+function waitForPostmaster(child: ChildProcess, exited: Promise<void>, onLog?: (line: string) => void, dataDir?: string): Promise<void> {
   let output = '';
+  let polling: NodeJS.Timeout | undefined;
   return new Promise<void>((resolve, reject) => {
+    const ready = () => {
+      child.stderr!.off('data', onData);
+      clearInterval(polling);
+      resolve();
+    };
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       onLog?.(chunk.toString());
-      if (output.includes('database system is ready to accept connections')) {
-        child.stderr!.off('data', onData);
-        resolve();
-      }
+      if (output.includes('database system is ready to accept connections')) ready();
+      // With logging_collector on (set by `pnpm bench:scale`) that line goes to the log files: postmaster.pid's
+      // status line says it instead.
+      else if (dataDir && !polling && output.includes('redirecting log output to logging collector process'))
+        polling = setInterval(() => {
+          const pidFile = path.join(dataDir, 'postmaster.pid');
+          const status = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').split('\n')[7]?.trim() : undefined;
+          if (status === 'ready') ready();
+        }, 100);
     };
     child.stderr!.on('data', onData);
-    void exited.then(() => reject(new Error(`PostgreSQL exited during start:\n${output.trim()}`)));
+    void exited.then(() => {
+      clearInterval(polling);
+      reject(new Error(`PostgreSQL exited during start:\n${output.trim()}`));
+    });
   });
 }
 

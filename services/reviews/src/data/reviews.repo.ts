@@ -52,16 +52,22 @@ function toRecord(row: Row): ReviewRecord {
 
 const key = (username: string) => username.toLowerCase();
 
-/** An item's approved reviews with their summary, in one statement (see itemPage). */
+/**
+ * An item's approved reviews with their summary, in one statement (see itemPage). The summary is the item's row of
+ * review_summaries, read by primary key (kept by triggers in every writing transaction, so it describes the same
+ * snapshot as the page); no summary row means no approved review.
+ */
 export const ITEM_PAGE = prepared(
   'reviews.item-page',
-  `SELECT s.*, p.* FROM
-     (SELECT count(*)::int AS n, round(avg(rating), 2)::float8 AS average,
-             count(*) FILTER (WHERE rating = 1)::int AS r1, count(*) FILTER (WHERE rating = 2)::int AS r2,
-             count(*) FILTER (WHERE rating = 3)::int AS r3, count(*) FILTER (WHERE rating = 4)::int AS r4,
-             count(*) FILTER (WHERE rating = 5)::int AS r5,
-             count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) AS version
-      FROM reviews WHERE item_id = $1::uuid AND status = 'approved') s
+  `SELECT s.*, v.version, p.* FROM
+     (SELECT coalesce(max(count), 0)::int AS n,
+             round(max(rating_sum)::numeric / nullif(max(count), 0), 2)::float8 AS average,
+             coalesce(max(r1), 0)::int AS r1, coalesce(max(r2), 0)::int AS r2, coalesce(max(r3), 0)::int AS r3,
+             coalesce(max(r4), 0)::int AS r4, coalesce(max(r5), 0)::int AS r5
+      FROM review_summaries WHERE item_id = $1::uuid) s
+   CROSS JOIN
+     (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) AS version
+      FROM reviews WHERE item_id = $1::uuid AND status = 'approved') v
    LEFT JOIN LATERAL
      (SELECT ${COLUMNS} FROM reviews WHERE item_id = $1::uuid AND status = 'approved'
       ORDER BY seq DESC LIMIT $2 OFFSET $3) p ON true`,
@@ -158,7 +164,8 @@ export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
     /**
      * An item's approved reviews, newest first, with their summary. One statement, so one snapshot: the page,
      * its total and the summary always describe the same set of approved rows, whatever commits meanwhile.
-     * Both halves read the partial index on approved rows (item_id, seq DESC) INCLUDE (rating).
+     * The summary and the total are the item's review_summaries row (by primary key); the page reads the partial
+     * index on approved rows (item_id, seq DESC).
      * The version (for the page's ETag) is the count and the sum of xmin, the writing transaction's id, over the
      * approved rows: approving, editing, rejecting or deleting any of them changes it.
      */

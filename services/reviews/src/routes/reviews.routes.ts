@@ -152,7 +152,7 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       tag: TAG,
       summary: "An item's approved reviews, newest first, with their rating summary",
       description:
-        'The summary is computed from the approved rows in the same statement as the page, so it always matches them. ' +
+        "The summary is the item's rating summary row, maintained in every transaction that changes an approved review and read in the same statement as the page, so it always matches them. " +
         'A deleted or unknown item answers 404 (asked of inventory); when inventory cannot say, the reviews are served anyway.',
       access: 'public',
       request: { params: s.itemParams, query: s.pageQuery },
