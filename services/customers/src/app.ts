@@ -1,4 +1,14 @@
-import { createApi, createServiceApp, createTokenVerifier, createWebhooks, serviceCounter, Unauthorized, type AppDeps } from '@shop/kit';
+import {
+  counter,
+  createApi,
+  createServiceApp,
+  createTokenVerifier,
+  createWebhooks,
+  registerMetrics,
+  serviceCounter,
+  Unauthorized,
+  type AppDeps,
+} from '@shop/kit';
 import type { Config } from './config';
 import { accountsRepo } from './data/accounts.repo';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
@@ -56,6 +66,8 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const webhooks = createWebhooks({ service: 'customers', eventTypes: CUSTOMER_EVENT_TYPES, db, config, logger });
   // Every bcrypt comparison of a password, on /metrics: the tests prove with it that a refused guess costs none.
   const passwordChecks = serviceCounter('customers_password_checks_total', 'Passwords compared with their bcrypt hash (logins, password changes)');
+  const logins = counter('customers_logins_total', 'Logins, by outcome (success, invalid_credentials, throttled, error)', ['outcome']);
+  for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error']) logins.inc({ outcome }, 0);
   const customers = customersDomain({
     customers: customersRepo(db, webhooks),
     sessions,
@@ -63,6 +75,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     throttle,
     registrations,
     onPasswordCheck: () => passwordChecks.inc(),
+    onLogin: (outcome) => logins.inc({ outcome }),
   });
   const ended = endedSessionsRepo(db);
   const feed = endedSessionsFeed({ ended, tokenLifetimeSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
@@ -94,7 +107,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     metricsToken: config.METRICS_TOKEN,
     isReady,
     before: (app) => jwksRoute(app, signer),
-    metrics: (registry) => registry.registerMetric(passwordChecks),
+    metrics: (registry) => registerMetrics(registry, [passwordChecks, logins]),
   });
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   return { app, customers, webhooks, purges };

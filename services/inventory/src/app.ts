@@ -1,7 +1,8 @@
-import { createServiceApi, createServiceApp, createWebhooks, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createWebhooks, registerMetrics, scrapeGauge, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import type { Db } from './data/db';
 import { ITEM_EVENT_TYPES, itemsRepo } from './data/items.repo';
+import { lowStockCount } from './data/low-stock.repo';
 import { reservationsRepo } from './data/reservations.repo';
 import { itemsDomain } from './domain/items';
 import { stockDomain } from './domain/stock';
@@ -20,6 +21,9 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));
   webhooks.routes(api);
+  // Read at scrape time: the alert on stock at or below its threshold (deploy/observability/rules.yml).
+  const lowStock = scrapeGauge('inventory_items_low_stock', 'Live items whose stock is at or below their low-stock threshold');
+  lowStock.add({}, () => lowStockCount(db));
   const app = createServiceApp({
     name: 'inventory',
     description: 'Items, categories, prices and stock.',
@@ -30,6 +34,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
+    metrics: (registry) => registerMetrics(registry, [lowStock.gauge]),
     // Not ready before the verifier holds customers' keys and has read its ended sessions once.
     isReady: async () => api.isReady() && (await isReady()),
   });
