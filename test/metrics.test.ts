@@ -99,6 +99,7 @@ describe('sales metrics', () => {
     expect(sample(text, 'sales_pending', { kind: 'sale' })).toBe(1);
     expect(sample(text, 'sales_pending_oldest_age_seconds', { kind: 'sale' })).toBeGreaterThanOrEqual(60);
     expect(sample(text, 'sales_pending', { kind: 'refund' })).toBe(0);
+    expect(sample(text, 'sales_sweep_age_seconds')).toBe(3600);
   });
 });
 

@@ -39,7 +39,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const refunds = refundsRepo(db, webhooks);
 
   const attempts = purchaseAttemptsRepo(db);
-  const { observer, metrics } = salesMetrics(db);
+  const { observer, metrics } = salesMetrics(db, config.SWEEP_AGE_MS);
   const purchases = purchasesDomain({
     sales,
     attempts,

@@ -8,7 +8,7 @@ import type { SagaObserver } from './domain/saga';
  * long each saga step takes, and what is still pending (read at scrape time). The observer is what the domain
  * reports to; label values are step names, contract error codes and fixed outcomes, never ids.
  */
-export function salesMetrics(db: Db): { observer: SagaObserver; metrics: Metric[] } {
+export function salesMetrics(db: Db, sweepAgeMs: number): { observer: SagaObserver; metrics: Metric[] } {
   const completed = counter('sales_completed_total', 'Purchases completed');
   const failed = counter('sales_failed_total', 'Purchases that ended FAILED, by reason (a contract error code, unavailable, abandoned)', ['reason']);
   const refunded = counter('sales_refunded_total', 'Refunds, by outcome (completed; pending: left for the recovery sweep)', ['outcome']);
@@ -21,6 +21,9 @@ export function salesMetrics(db: Db): { observer: SagaObserver; metrics: Metric[
   const pending = scrapeGauge('sales_pending', 'Sales and refunds still PENDING (kind: sale, refund), counted up to 10 000', ['kind']);
   const oldest = scrapeGauge('sales_pending_oldest_age_seconds', 'Age of the oldest PENDING sale or refund (kind); 0 when none', ['kind']);
   for (const outcome of ['completed', 'pending']) refunded.inc({ outcome }, 0);
+  // The alert on pending sales compares their age with this (deploy/observability/rules.yml).
+  const sweepAge = scrapeGauge('sales_sweep_age_seconds', 'SWEEP_AGE_MS in seconds: the recovery sweep undoes sales PENDING for longer');
+  sweepAge.add({}, () => Promise.resolve(sweepAgeMs / 1000));
   const repo = pendingRepo(db);
   for (const kind of ['sale', 'refund'] as const) {
     const read = sharedRead(kind === 'sale' ? repo.sales : repo.refunds);
@@ -32,5 +35,5 @@ export function salesMetrics(db: Db): { observer: SagaObserver; metrics: Metric[
     sale: (outcome, reason) => (outcome === 'completed' ? completed.inc() : failed.inc({ reason: reason ?? 'unknown' })),
     refund: (outcome) => refunded.inc({ outcome }),
   };
-  return { observer, metrics: [completed, failed, refunded, steps, pending.gauge, oldest.gauge] };
+  return { observer, metrics: [completed, failed, refunded, steps, pending.gauge, oldest.gauge, sweepAge.gauge] };
 }
