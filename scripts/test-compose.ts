@@ -422,7 +422,8 @@ async function main() {
           ),
       ),
     );
-    await step('stand-in base images (docker/ci-standins/build.sh)', () => run('bash', ['docker/ci-standins/build.sh'], 15 * MINUTE));
+    // Three debootstraps at once: on a machine loaded by other work they took over 15 minutes.
+    await step('stand-in base images (docker/ci-standins/build.sh)', () => run('bash', ['docker/ci-standins/build.sh'], 30 * MINUTE));
     void healthcheckPump();
 
     await step(STEPS[0]!, () => compose(STEPS[0]!, MINUTE));
