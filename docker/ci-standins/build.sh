@@ -102,10 +102,12 @@ import "$root" "$POSTGRES_TAG" \
   'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["postgres"]'
 echo "--- $(date +%T) $PROMETHEUS_TAG: Debian's prometheus package ($(basename "$work"/deb/prometheus_*.deb)), as the official image lays it out"
 root="$work/prometheus-root"
-dpkg-deb -x "$work"/deb/prometheus_*.deb "$root"
+# Unpacked beside the root, then its two binaries copied in: extracted into the root itself, the package's /lib
+# would replace bookworm's merged-/usr link (/lib -> usr/lib) with a directory, and the root's libc with it.
+dpkg-deb -x "$work"/deb/prometheus_*.deb "$work/prometheus-deb"
+install -m 755 "$work/prometheus-deb/usr/bin/prometheus" "$work/prometheus-deb/usr/bin/promtool" "$root/usr/bin/"
 # bookworm's root merges /bin into /usr/bin: /bin/prometheus, where the official image has it, is there already.
 [ -x "$root/bin/prometheus" ] || { echo "no /bin/prometheus in $root"; exit 1; }
-rm -rf "$root/etc/prometheus"/* "$root/usr/share/doc" "$root/usr/share/man"
 mkdir -p "$root/etc/prometheus" "$root/prometheus"
 chroot "$root" chown -R nobody:nogroup /etc/prometheus /prometheus
 import "$root" "$PROMETHEUS_TAG" 'USER nobody' 'WORKDIR /prometheus' 'EXPOSE 9090' 'VOLUME /prometheus' \
