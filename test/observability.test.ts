@@ -3,12 +3,14 @@
 // that should fire it and stays quiet on others. Without promtool this file fails, by design: CI always has it.
 // Also the observability profile's Grafana files: the dashboard against its schema, and every PromQL expression
 // in it parsed by promtool.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@shop/devkit';
+import { eventually, system } from '@shop/testkit';
 import Ajv from 'ajv';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIR = path.join(ROOT, 'deploy', 'observability');
@@ -99,6 +101,49 @@ describe('deploy/observability (promtool)', () => {
         }),
     );
     expect(quiet).toBe(true);
+  });
+});
+
+describe('a real Prometheus (the one promtool comes with) on the running services', () => {
+  it('scrapes the four services with deploy/observability/prometheus.yml and evaluates its recording rules', async () => {
+    const prometheusInstalled = !spawnSync('prometheus', ['--version'], { encoding: 'utf8' }).error;
+    expect(prometheusInstalled).toBe(true);
+    const dir = scratch();
+    scratches.push(dir);
+    // The shipped configuration, pointed at the test system's ports and scraping every second.
+    const config = parse(fs.readFileSync(path.join(dir, 'prometheus.yml'), 'utf8'));
+    config.global = { ...config.global, scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' };
+    const job = config.scrape_configs[0];
+    job.static_configs = job.static_configs.map((c: { labels: { service: 'customers' } }) => ({
+      ...c,
+      targets: [new URL(system().urls[c.labels.service]).host],
+    }));
+    fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
+    const port = await freePort();
+    const child = spawn(
+      'prometheus',
+      ['--config.file=prometheus.yml', `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      { cwd: dir, detached: true, stdio: 'ignore' },
+    );
+    const api = async (route: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/${route}`).catch(() => undefined);
+      return response?.ok ? ((await response.json()) as { data: any }).data : undefined;
+    };
+    try {
+      const targets = await eventually('every target up', async () => {
+        const data = await api('targets');
+        const active: Array<{ labels: { service: string }; health: string }> = data?.activeTargets ?? [];
+        return active.length === 4 && active.every((target) => target.health === 'up') && active;
+      });
+      expect(targets.map((target) => target.labels.service).sort()).toEqual(['customers', 'inventory', 'reviews', 'sales']);
+      const samples = await eventually('service:http_requests:rate5m for every service', async () => {
+        const result: Array<{ metric: { service: string } }> = (await api('query?query=service%3Ahttp_requests%3Arate5m'))?.result ?? [];
+        return result.length === 4 && result;
+      });
+      expect(samples.map((sample) => sample.metric.service).sort()).toEqual(['customers', 'inventory', 'reviews', 'sales']);
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+    }
   });
 });
 
