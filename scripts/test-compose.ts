@@ -7,7 +7,9 @@
 // the failing containers' logs. Its own project name and ports, so it stays out of the way of other stacks.
 // Whatever way it ends (passed, failed, timed out, Ctrl-C, SIGTERM) it removes the project's containers,
 // volumes and network and stops its podman service, and checks that nothing is left; what a run killed
-// with SIGKILL left, the next run removes first.
+// with SIGKILL left, the next run removes first. Beside the README's steps, the observability profile's
+// Prometheus (a stand-in of Debian's package, same configuration) scrapes the four services with METRICS_TOKEN:
+// its HTTP API must show every target up and a recording rule evaluated.
 // Needs root, podman, docker-compose (1.29), debootstrap, curl and jq (docs/testing.md says how).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +25,7 @@ const PROJECT = process.env.COMPOSE_PROJECT_NAME ?? 'shop-ci';
 const BASE_PORT = Number(process.env.SHOP_CI_BASE_PORT ?? 18500);
 const ports = Object.fromEntries(SERVICES.map((name, i) => [name, BASE_PORT + i])) as Record<(typeof SERVICES)[number], number>;
 const url = (name: (typeof SERVICES)[number]) => `http://127.0.0.1:${ports[name]}`;
+const PROMETHEUS_PORT = BASE_PORT + SERVICES.length;
 const socket = path.join(os.tmpdir(), `shop-ci-podman-${process.pid}.sock`);
 // The .env `pnpm compose:env` writes, removed at the end when the run made it: the services' Prisma clients
 // read a .env at the repository root, so compose's secrets would reach `pnpm start` and `pnpm test` here.
@@ -42,6 +45,7 @@ const env: NodeJS.ProcessEnv = {
   DOCKER_HOST: `unix://${socket}`,
   COMPOSE_HTTP_TIMEOUT: '600',
   ...Object.fromEntries(SERVICES.map((name) => [`${name.toUpperCase()}_PORT`, String(ports[name])])),
+  PROMETHEUS_PORT: String(PROMETHEUS_PORT),
 };
 
 const MINUTE = 60_000;
@@ -237,6 +241,31 @@ async function aliceState() {
   return { balanceCents: customer.balanceCents, sales: sales.data.length, stock: item.stockCount, reviews: reviews.data.map((r: any) => r.status) };
 }
 
+/** Prometheus' HTTP API (the `data` of its answer). */
+async function prometheus(route: string): Promise<any> {
+  const response = await fetch(`http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/${route}`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`Prometheus ${route}: ${response.status}`);
+  return ((await response.json()) as { data: unknown }).data;
+}
+
+/** The profile's Prometheus scrapes the four services (with METRICS_TOKEN) and evaluates the recording rules. */
+async function observed() {
+  let targets: Array<{ labels: { service: string }; health: string; lastError: string }> = [];
+  await until('every Prometheus target up', 3 * MINUTE, async () => {
+    targets = (await prometheus('targets').catch(() => ({ activeTargets: [] }))).activeTargets;
+    return targets.length === SERVICES.length && targets.every((target) => target.health === 'up');
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}: ${JSON.stringify(targets.map((t) => [t.labels.service, t.health, t.lastError]))}`);
+  });
+  log(`Prometheus targets up: ${targets.map((target) => target.labels.service).join(', ')}`);
+  let samples: Array<{ metric: { service: string }; value: [number, string] }> = [];
+  await until('a recording rule evaluated', 3 * MINUTE, async () => {
+    samples = (await prometheus('query?query=service%3Ahttp_requests%3Arate5m').catch(() => ({ result: [] }))).result;
+    return SERVICES.every((name) => samples.some((sample) => sample.metric.service === name));
+  });
+  log(`service:http_requests:rate5m = ${samples.map((s) => `${s.metric.service} ${Number(s.value[1]).toFixed(3)}`).join(', ')}`);
+}
+
 function printFailure() {
   const all = containers();
   console.error(spawnSync('docker-compose', ['ps'], { cwd: ROOT, env, encoding: 'utf8' }).stdout);
@@ -256,7 +285,12 @@ function printFailure() {
 }
 
 function imageSizes() {
-  const images = ['docker.io/library/node:24-slim', 'docker.io/library/postgres:17', ...SERVICES.map((name) => `shop/${name}:latest`)];
+  const images = [
+    'docker.io/library/node:24-slim',
+    'docker.io/library/postgres:17',
+    'docker.io/prom/prometheus:v2.55.1',
+    ...SERVICES.map((name) => `shop/${name}:latest`),
+  ];
   return images.map((image) => {
     const size = spawnSync('podman', ['image', 'inspect', '--format', '{{.Size}}', image], { encoding: 'utf8' }).stdout.trim();
     return `${image} ${(Number(size) / 1e6).toFixed(0)} MB`;
@@ -316,7 +350,7 @@ const portFree = (port: number) =>
 
 async function busyPorts(): Promise<number[]> {
   const busy: number[] = [];
-  for (const port of Object.values(ports)) if (!(await portFree(port))) busy.push(port);
+  for (const port of [...Object.values(ports), PROMETHEUS_PORT]) if (!(await portFree(port))) busy.push(port);
   return busy;
 }
 
@@ -388,7 +422,8 @@ async function main() {
           ),
       ),
     );
-    await step('stand-in base images (docker/ci-standins/build.sh)', () => run('bash', ['docker/ci-standins/build.sh'], 15 * MINUTE));
+    // Three debootstraps at once: on a machine loaded by other work they took over 15 minutes.
+    await step('stand-in base images (docker/ci-standins/build.sh)', () => run('bash', ['docker/ci-standins/build.sh'], 30 * MINUTE));
     void healthcheckPump();
 
     await step(STEPS[0]!, () => compose(STEPS[0]!, MINUTE));
@@ -398,6 +433,10 @@ async function main() {
     timings.push(['up to healthy (total)', (Date.now() - upStart) / 1000]);
     await step(STEPS[2]!, () => compose(STEPS[2]!, MINUTE));
     await step('the services run compiled', () => Promise.resolve(runningCompiled()));
+    await step('docker-compose --profile observability up -d --no-deps prometheus', () =>
+      compose('docker-compose --profile observability up -d --no-deps prometheus', 2 * MINUTE),
+    );
+    await step('Prometheus scrapes every service', () => observed());
 
     const adminPassword = /^ADMIN_PASSWORD=(.*)$/m.exec(fs.readFileSync(ENV_FILE, 'utf8'))?.[1];
     if (!adminPassword) throw new Error('.env has no ADMIN_PASSWORD');

@@ -20,6 +20,8 @@ const SECRETS: Record<string, string> = {
   POSTGRES_PASSWORD: 'pg-placeholder',
   JWT_PRIVATE_KEY: 'key-placeholder',
   ADMIN_PASSWORD: 'admin-placeholder',
+  METRICS_TOKEN: 'metrics-token-placeholder',
+  GRAFANA_ADMIN_PASSWORD: 'grafana-admin-placeholder',
   ...Object.fromEntries(CREDENTIALS.map((name) => [name, `${name.toLowerCase()}-placeholder`])),
   ...Object.fromEntries(DB_PASSWORDS.map((name) => [name, `${name.toLowerCase()}-placeholder`])),
 };

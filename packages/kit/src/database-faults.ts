@@ -1,3 +1,4 @@
+import { databaseFaults } from './kit-metrics';
 import type { Logger } from './logging';
 
 /**
@@ -28,6 +29,8 @@ const FAULTS: Record<DatabaseFaultCause, Omit<DatabaseFault, 'cause'>> = {
   statement_timeout: { outcome: 'not_run', retryAfterSeconds: 1 },
   lock_timeout: { outcome: 'not_run', retryAfterSeconds: 1 },
 };
+// Every cause on /metrics from the start, at 0, so an alert's rate() sees the first fault.
+for (const cause of Object.keys(FAULTS)) databaseFaults.inc({ cause }, 0);
 
 // PostgreSQL SQLSTATEs. 57P01/57P02 end the session mid-statement (admin or crash shutdown); 57P03 refuses a
 // new session while the server starts or stops; class 08 is a broken connection.
@@ -100,6 +103,7 @@ const WINDOW_MS = 10_000;
 const open = new Map<DatabaseFaultCause, { count: number; timer: NodeJS.Timeout }>();
 
 export function reportDatabaseFault(logger: Logger, fault: DatabaseFault, error: unknown): void {
+  databaseFaults.inc({ cause: fault.cause });
   const current = open.get(fault.cause);
   if (current) {
     current.count++;

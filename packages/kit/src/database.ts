@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { databasePoolWaiting } from './kit-metrics';
 
 /**
  * A statement PostgreSQL parses and plans once per connection (a named prepared statement), for the hot
@@ -91,6 +92,7 @@ export function createDatabase<C>(
   });
   // A connection that dies while idle (a database restart) is dropped from the pool; without a listener it would crash the process.
   pool.on('error', onIdleError);
+  databasePoolWaiting.add({}, () => Promise.resolve(pool.waitingCount));
   // /ready's own connection, outside the pool: a full pool is load, not an outage, and must not take every
   // replica out of rotation at once. `SELECT 1` touches no table, so no lock can hold it. The connection is
   // kept open between probes (no idle timeout): on a busy machine a fresh connection alone can take longer

@@ -8,6 +8,8 @@ export * from './database';
 export * from './database-faults';
 export * from './errors';
 export * from './logging';
+export { counter, histogram, registerMetrics, scrapeGauge, sharedRead } from './kit-metrics';
+export type { Metric } from 'prom-client';
 export { serviceCounter } from './metrics';
 export * from './pagination';
 export * from './problem';

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { jwksRefreshes } from './kit-metrics';
 import type { Logger } from './logging';
 
 /** What a verifier needs of the keys: the parsed public key of a `kid`, or none. */
@@ -67,12 +68,14 @@ export function jwksKeyStore(options: KeyStoreOptions) {
     if (!loaded || lastProblem) logger.info({ keys: next.size }, 'token signing keys loaded');
     loaded = true;
     lastProblem = undefined;
+    jwksRefreshes.inc({ outcome: 'ok' });
   }
 
   /** One fetch at a time, whoever asks; a failure keeps the keys held and is logged once per cause. */
   const refresh = () =>
     (inFlight ??= fetchKeys()
       .catch((error: unknown) => {
+        jwksRefreshes.inc({ outcome: 'failed' });
         const problem = error instanceof Error ? error.message : String(error);
         if (problem !== lastProblem) logger.warn({ problem, keysHeld: keys.size }, 'could not fetch the token signing keys; keeping those held');
         lastProblem = problem;

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import client from 'prom-client';
 import { bearerToken, isServiceToken } from './auth';
 import { Unauthorized } from './errors';
+import { rateLimitRefusals, registerMetrics } from './kit-metrics';
 
 /**
  * The service's Prometheus registry, the middleware that times every request, and the `GET /metrics` handler.
@@ -19,6 +20,7 @@ export function createMetrics(service: string, token?: string) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  registerMetrics(registry);
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
@@ -26,6 +28,7 @@ export function createMetrics(service: string, token?: string) {
       const template = (req.route as { path?: string } | undefined)?.path;
       const route = template ? `${req.baseUrl}${template}` : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
+      if (res.statusCode === 429) rateLimitRefusals.inc({ method: req.method, route });
     });
     next();
   };

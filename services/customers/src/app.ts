@@ -1,4 +1,15 @@
-import { createApi, createServiceApp, createTokenVerifier, createWebhooks, serviceCounter, serviceRetention, Unauthorized, type AppDeps } from '@shop/kit';
+import {
+  counter,
+  createApi,
+  createServiceApp,
+  createTokenVerifier,
+  createWebhooks,
+  registerMetrics,
+  serviceCounter,
+  serviceRetention,
+  Unauthorized,
+  type AppDeps,
+} from '@shop/kit';
 import type { Config } from './config';
 import { accountsRepo } from './data/accounts.repo';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
@@ -56,6 +67,8 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const webhooks = createWebhooks({ service: 'customers', eventTypes: CUSTOMER_EVENT_TYPES, db, config, logger });
   // Every bcrypt comparison of a password, on /metrics: the tests prove with it that a refused guess costs none.
   const passwordChecks = serviceCounter('customers_password_checks_total', 'Passwords compared with their bcrypt hash (logins, password changes)');
+  const logins = counter('customers_logins_total', 'Logins, by outcome (success, invalid_credentials, throttled, error)', ['outcome']);
+  for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error']) logins.inc({ outcome }, 0);
   const customers = customersDomain({
     customers: customersRepo(db, webhooks),
     sessions,
@@ -63,6 +76,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     throttle,
     registrations,
     onPasswordCheck: () => passwordChecks.inc(),
+    onLogin: (outcome) => logins.inc({ outcome }),
   });
   const ended = endedSessionsRepo(db);
   const feed = endedSessionsFeed({ ended, tokenLifetimeSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
@@ -100,7 +114,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     isReady,
     before: (app) => jwksRoute(app, signer),
     metrics: (registry) => {
-      registry.registerMetric(passwordChecks);
+      registerMetrics(registry, [passwordChecks, logins]);
       purges.register(registry);
     },
   });

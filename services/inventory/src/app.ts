@@ -1,7 +1,8 @@
-import { createServiceApi, createServiceApp, createWebhooks, reservedPool, serviceRetention, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createWebhooks, registerMetrics, reservedPool, scrapeGauge, serviceRetention, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import type { Db } from './data/db';
 import { ITEM_EVENT_TYPES, itemsRepo } from './data/items.repo';
+import { lowStockCount } from './data/low-stock.repo';
 import { reservationsRepo } from './data/reservations.repo';
 import { reservationPruneRules } from './data/retention';
 import { itemsDomain } from './domain/items';
@@ -27,6 +28,9 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(stock.sql) }));
   webhooks.routes(api);
   const retention = serviceRetention({ db, config, logger, rules: reservationPruneRules(db, config.RESERVATION_RETENTION_HOURS) });
+  // Read at scrape time: the alert on stock at or below its threshold (deploy/observability/rules.yml).
+  const lowStock = scrapeGauge('inventory_items_low_stock', 'Live items whose stock is at or below their low-stock threshold');
+  lowStock.add({}, () => lowStockCount(db));
   const app = createServiceApp({
     name: 'inventory',
     description: 'Items, categories, prices and stock.',
@@ -37,7 +41,10 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
-    metrics: retention.register,
+    metrics: (registry) => {
+      registerMetrics(registry, [lowStock.gauge]);
+      retention.register(registry);
+    },
     // Not ready before the verifier holds customers' keys and has read its ended sessions once.
     isReady: async () => api.isReady() && (await isReady()),
   });

@@ -1,4 +1,4 @@
-import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, serviceRetention, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, registerMetrics, serviceRetention, type AppDeps } from '@shop/kit';
 import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
@@ -19,6 +19,7 @@ import { refundsDomain } from './domain/refunds';
 import { internalEventRoutes } from './routes/events.routes';
 import { goodsRoutes } from './routes/goods.routes';
 import { internalPurchaseRoutes, salesRoutes } from './routes/sales.routes';
+import { salesMetrics } from './metrics';
 
 export type Deps = AppDeps<Config, Db>;
 
@@ -38,6 +39,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const refunds = refundsRepo(db, webhooks);
 
   const attempts = purchaseAttemptsRepo(db);
+  const { observer, metrics } = salesMetrics(db, config.SWEEP_AGE_MS);
   const purchases = purchasesDomain({
     sales,
     attempts,
@@ -46,6 +48,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     customers,
     logger,
     idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
+    observer,
   });
   const history = historyDomain({ sales: historyRepo(db) });
   const refunding = refundsDomain({
@@ -55,6 +58,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
     windowDays: config.REFUND_WINDOW_DAYS,
+    observer,
   });
   const recovery = recoveryDomain({
     abandoned: abandonedSalesRepo(db),
@@ -66,6 +70,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     intervalMs: config.SWEEP_INTERVAL_MS,
     lockTimeoutMs: longestPurchaseMs(config),
     statementTimeoutMs: config.SWEEP_STATEMENT_TIMEOUT_MS,
+    observer,
   });
 
   goodsRoutes(api, goodsDomain({ inventory }));
@@ -86,7 +91,10 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
-    metrics: retention.register,
+    metrics: (registry) => {
+      registerMetrics(registry, metrics);
+      retention.register(registry);
+    },
     // Not ready before the verifier holds customers' keys and has read its ended sessions once.
     isReady: async () => api.isReady() && (await isReady()),
   });

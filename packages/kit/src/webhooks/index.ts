@@ -2,6 +2,7 @@ import type { Api } from '../api';
 import type { Queryable } from '../database';
 import type { Logger } from '../logging';
 import type { WebhookConfig } from './config';
+import { observeBacklog } from './backlog';
 import { webhookRoutes } from './routes';
 import { deliveryQueue, insertEvent } from './queue';
 import { webhookStore } from './store';
@@ -28,6 +29,7 @@ export function createWebhooks<T extends string>(options: {
   logger: Logger;
 }) {
   const store = webhookStore(options.db.sql);
+  observeBacklog(options.db.sql);
   const worker = deliveryWorker({ queue: deliveryQueue(options.db.background), config: options.config, logger: options.logger, service: options.service });
   if (options.config.WEBHOOK_ALLOW_PRIVATE_TARGETS)
     options.logger.warn('WEBHOOK_ALLOW_PRIVATE_TARGETS is on: webhooks may reach private addresses (development only)');

@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { webhookDeliveries } from '../kit-metrics';
 import type { Logger } from '../logging';
 import type { WebhookConfig } from './config';
 import { sign } from './signing';
@@ -86,6 +87,7 @@ export function deliveryWorker(options: { queue: DeliveryQueue; config: WebhookC
 
   async function deliver(delivery: Claimed): Promise<void> {
     const outcome = await attempt(delivery);
+    webhookDeliveries.inc({ outcome: outcome.delivered ? 'delivered' : outcome.statusCode === 410 ? 'gone' : 'failed' });
     if (outcome.delivered) return queue.delivered(delivery.id, outcome.statusCode);
     if (outcome.statusCode === 410) {
       logger.warn({ deliveryId: delivery.id }, 'webhook receiver answered 410 Gone: subscription deactivated');

@@ -1,7 +1,7 @@
 import bcrypt from 'bcrypt';
 import { requireSelfOrAdmin, type User } from '@shop/kit/auth';
 import { ConfigError } from '@shop/kit/config';
-import { Conflict, InvalidCredentials, NotFound, ValidationFailed } from '@shop/kit/errors';
+import { Conflict, InvalidCredentials, NotFound, RateLimited, ValidationFailed } from '@shop/kit/errors';
 import type { Customer, CustomerChanges, CustomersRepo, NewCustomer } from './model';
 import { assertStrongPassword } from './password-policy';
 import type { LoginThrottle, RegistrationLimit } from './rate-limits';
@@ -10,6 +10,8 @@ import type { SessionsDomain } from './sessions';
 export interface Registration extends Omit<NewCustomer, 'passwordHash' | 'role'> {
   password: string;
 }
+/** How a login ended, for /metrics (a fixed set: never the username). */
+export type LoginOutcome = 'success' | 'invalid_credentials' | 'throttled' | 'error';
 export type ProfileChanges = Omit<CustomerChanges, 'passwordHash'> & { password?: string; currentPassword?: string };
 
 /** Every account's username matches this (the registration schema enforces it). */
@@ -23,8 +25,10 @@ export function customersDomain(deps: {
   registrations: RegistrationLimit;
   /** Called for every bcrypt comparison of a password (a counter on /metrics: the throttle must come first). */
   onPasswordCheck?: () => void;
+  /** Called once per login with its outcome (a counter on /metrics). */
+  onLogin?: (outcome: LoginOutcome) => void;
 }) {
-  const { customers, sessions, bcryptRounds, throttle, registrations, onPasswordCheck = () => {} } = deps;
+  const { customers, sessions, bcryptRounds, throttle, registrations, onPasswordCheck = () => {}, onLogin = () => {} } = deps;
   const passwordMatches = (password: string, hash: string) => {
     onPasswordCheck();
     return bcrypt.compare(password, hash);
@@ -78,15 +82,22 @@ export function customersDomain(deps: {
 
     /** Checks the password and opens a session. */
     async login(username: string, password: string, clientAddress: string, userAgent: string | undefined) {
-      // Counted before bcrypt runs: a guess refused by a limit costs no hash.
-      const attempt = await throttle.attempt(username, clientAddress, 'login');
-      // A name no account can have (registration allows only these characters) is not looked up: it is an
-      // unknown username, and strings the database cannot take as they are (a lone surrogate) never reach it.
-      const credentials = ACCOUNT_NAME.test(username) ? await customers.findCredentials(username) : null;
-      const matches = await passwordMatches(password, credentials?.passwordHash ?? decoyHash);
-      if (!credentials || !matches) throw new InvalidCredentials('Wrong username or password');
-      await attempt.succeeded();
-      return sessions.open(credentials, userAgent);
+      try {
+        // Counted before bcrypt runs: a guess refused by a limit costs no hash.
+        const attempt = await throttle.attempt(username, clientAddress, 'login');
+        // A name no account can have (registration allows only these characters) is not looked up: it is an
+        // unknown username, and strings the database cannot take as they are (a lone surrogate) never reach it.
+        const credentials = ACCOUNT_NAME.test(username) ? await customers.findCredentials(username) : null;
+        const matches = await passwordMatches(password, credentials?.passwordHash ?? decoyHash);
+        if (!credentials || !matches) throw new InvalidCredentials('Wrong username or password');
+        await attempt.succeeded();
+        const session = await sessions.open(credentials, userAgent);
+        onLogin('success');
+        return session;
+      } catch (error) {
+        onLogin(error instanceof InvalidCredentials ? 'invalid_credentials' : error instanceof RateLimited ? 'throttled' : 'error');
+        throw error;
+      }
     },
 
     async update(actor: User, username: string, { password, currentPassword, ...changes }: ProfileChanges, clientAddress: string): Promise<Customer> {

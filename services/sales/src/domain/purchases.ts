@@ -5,7 +5,7 @@ import { AppError, IdempotencyKeyInUse, IdempotencyKeyReused, RateLimited, Servi
 import { problemBody } from '@shop/kit/problem';
 import type { PurchaseAttemptsRepo, Sale, SalesRepo, StoredAnswer } from './model';
 import { purchaseSteps, type PurchaseContext, type PurchaseLine } from './purchase-steps';
-import { runBackward, undo, type SagaDeps } from './saga';
+import { observedSteps, quietObserver, runBackward, undo, type SagaDeps } from './saga';
 
 export { purchaseSteps, type PurchaseContext, type PurchaseLine } from './purchase-steps';
 
@@ -51,7 +51,8 @@ const answerFor = (error: AppError): StoredAnswer => ({ status: error.status, bo
  */
 export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo; attempts: PurchaseAttemptsRepo; purchasesPerMinute: number }) {
   const { sales, attempts, logger } = deps;
-  const steps = purchaseSteps(deps);
+  const observer = deps.observer ?? quietObserver;
+  const steps = observedSteps('purchase', purchaseSteps(deps), observer);
   const unavailable = () => new ServiceUnavailable('A service this purchase needs is unavailable or too slow; nothing was charged. Try again later');
 
   return {
@@ -85,9 +86,11 @@ export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo; attempts: P
           case 'refused':
             // A sale refused after its reservation keeps the prices it would have cost.
             await sales.fail(sale.id, result.reason, keyed, answerFor(result.answer), ctx.price);
+            observer.sale('failed', result.reason);
             throw result.answer;
           case 'undone':
             await sales.fail(sale.id, 'unavailable', keyed);
+            observer.sale('failed', 'unavailable');
             log.warn({ step: result.step, cause: String(result.cause) }, 'purchase undone: a step had an unknown outcome');
             throw unavailable();
           case 'stuck':
@@ -114,6 +117,7 @@ export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo; attempts: P
                   throw unavailable();
                 }
                 await sales.fail(sale.id, 'unavailable', keyed);
+                observer.sale('failed', 'unavailable');
                 log.warn('purchase undone: its completion could not be recorded');
                 throw unavailable();
               }
@@ -123,7 +127,9 @@ export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo; attempts: P
                 fault.retryAfterSeconds,
               );
             }
+            // (a sale the sweep took is counted by the sweep, as abandoned)
             if (!completed) throw new ServiceUnavailable('The purchase took too long and was undone; nothing was charged. Try again');
+            observer.sale('completed');
             return { replayed: false, sale: completed };
           }
         }

@@ -7,7 +7,7 @@ import type { InventoryClient } from '../clients/inventory.client';
 import type { AbandonedSalesRepo, RefundsRepo } from './model';
 import { purchaseSteps } from './purchases';
 import { refundSteps } from './refunds';
-import { runForward, undo } from './saga';
+import { quietObserver, runForward, undo, type SagaObserver } from './saga';
 
 /**
  * The recovery sweep: a sale still PENDING long after any live purchase would have ended belongs to a process
@@ -36,8 +36,10 @@ export function recoveryDomain(deps: {
   lockTimeoutMs: number;
   /** The sweep's own statement and lock timeouts, longer than a request's. */
   statementTimeoutMs: number;
+  observer?: SagaObserver;
 }) {
   const { abandoned, refunds, logger } = deps;
+  const observer = deps.observer ?? quietObserver;
   const steps = purchaseSteps(deps);
   const forward = refundSteps(deps);
   const instance = `${os.hostname()}:${process.pid}`.slice(0, 64);
@@ -69,6 +71,7 @@ export function recoveryDomain(deps: {
       if (!result) break;
       if (result.completed) {
         completed.push(result.id);
+        observer.refund('completed');
         logger.warn({ refundId: result.id, requestId }, 'pending refund completed by the recovery sweep');
       } else pending.push(result.id);
     }
@@ -89,6 +92,7 @@ export function recoveryDomain(deps: {
       if (!result) break;
       if (result.settled) {
         settled.push(result.id);
+        observer.sale('failed', 'abandoned');
         logger.warn({ saleId: result.id, requestId }, 'abandoned purchase undone by the recovery sweep');
       } else {
         stuck.push(result.id);

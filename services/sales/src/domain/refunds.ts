@@ -3,7 +3,7 @@ import type { User } from '@shop/kit/auth';
 import { AppError, Conflict, Forbidden, IdempotencyKeyInUse, IdempotencyKeyReused, NotFound, ServiceUnavailable } from '@shop/kit/errors';
 import { problemBody } from '@shop/kit/problem';
 import { publicRefund, type Refund, type RefundDecision, type RefundLine, type RefundsRepo, type RefundToDo, type SaleToRefund } from './model';
-import { runForward, type SagaDeps, type Step } from './saga';
+import { observedSteps, quietObserver, runForward, type SagaDeps, type Step } from './saga';
 
 export interface RefundInput {
   lines?: Array<{ itemId: string; quantity: number }>;
@@ -95,7 +95,8 @@ export function refundSteps(deps: Pick<SagaDeps, 'inventory' | 'customers' | 'lo
  */
 export function refundsDomain(deps: SagaDeps & { refunds: RefundsRepo; windowDays: number }) {
   const { refunds, logger } = deps;
-  const steps = refundSteps(deps);
+  const observer = deps.observer ?? quietObserver;
+  const steps = observedSteps('refund', refundSteps(deps), observer);
 
   return {
     async refund(
@@ -125,6 +126,7 @@ export function refundsDomain(deps: SagaDeps & { refunds: RefundsRepo; windowDay
       const { refund } = recorded;
       const result = await runForward(steps, { refund, requestId });
       if (result.outcome === 'pending') {
+        observer.refund('pending');
         logger.warn(
           { refundId: refund.id, requestId, step: result.step, cause: String(result.cause) },
           'refund recorded but not completed yet; the recovery sweep will finish it',
@@ -133,6 +135,7 @@ export function refundsDomain(deps: SagaDeps & { refunds: RefundsRepo; windowDay
       }
       // Completed here, or by a sweep that got there first: either way it is done, once.
       await refunds.complete(refund);
+      observer.refund('completed');
       return { replayed: false, refund: publicRefund(refund) };
     },
 

@@ -10,6 +10,8 @@ export interface SagaDeps {
   logger: Logger;
   /** How long an Idempotency-Key's answer is kept. */
   idempotencyTtlHours: number;
+  /** Where the sagas report their steps and ends (metrics); quiet when absent. */
+  observer?: SagaObserver;
 }
 
 /**
@@ -89,4 +91,41 @@ export async function runForward<C>(steps: Step<C>[], ctx: C): Promise<ForwardOu
     }
   }
   return { outcome: 'done' };
+}
+
+/** How a step (or an undo) ended: done, refused (a definite answer, no effect), or failed (outcome unknown). */
+export type StepOutcome = 'done' | 'refused' | 'failed';
+
+/** Where the sagas report what operators count (sales/src/metrics.ts turns these into Prometheus metrics). */
+export interface SagaObserver {
+  /** A step or an undo (named `undo <step>`) ended, after `seconds`. */
+  step(saga: 'purchase' | 'refund', step: string, outcome: StepOutcome, seconds: number): void;
+  /** A sale ended: completed, or failed with its reason (a contract error code, `unavailable` or `abandoned`). */
+  sale(outcome: 'completed' | 'failed', reason?: string): void;
+  /** A refund completed (or was left pending for the sweep to finish). */
+  refund(outcome: 'completed' | 'pending'): void;
+}
+
+export const quietObserver: SagaObserver = { step: () => {}, sale: () => {}, refund: () => {} };
+
+/** The steps, each run and undo timed and reported to the observer with its outcome. */
+export function observedSteps<C>(saga: 'purchase' | 'refund', steps: Step<C>[], observer: SagaObserver): Step<C>[] {
+  const timed = async (name: string, work: () => Promise<void>) => {
+    const started = performance.now();
+    let outcome: StepOutcome = 'failed';
+    try {
+      await work();
+      outcome = 'done';
+    } catch (error) {
+      if (error instanceof Refused) outcome = 'refused';
+      throw error;
+    } finally {
+      observer.step(saga, name, outcome, (performance.now() - started) / 1000);
+    }
+  };
+  return steps.map((step) => ({
+    name: step.name,
+    run: (ctx: C) => timed(step.name, () => step.run(ctx)),
+    ...(step.undo && { undo: (ctx: C) => timed(`undo ${step.name}`, () => step.undo!(ctx)) }),
+  }));
 }
