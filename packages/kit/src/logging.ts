@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { currentTrace } from './spans';
 
 export type { Logger };
 
@@ -12,7 +13,8 @@ const redact = {
 };
 
 export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, redact });
+  // With tracing on, each line inside a traced operation carries its trace_id and span_id (a trace's id finds its lines).
+  return pino({ name: service, level, redact, mixin: () => currentTrace() ?? {} });
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { UpstreamUnavailable } from './client';
 import { databaseFault, reportDatabaseFault } from './database-faults';
+import { currentTrace } from './spans';
 import { AppError, Internal, NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType, ValidationFailed } from './errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -21,7 +22,13 @@ export function sendProblem(res: Response, error: AppError) {
   res
     .status(error.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problemBody(error)));
+    // With tracing on, the trace's id: what a user quotes to find their request across the services.
+    .send(JSON.stringify(withTraceId(problemBody(error))));
+}
+
+function withTraceId<T extends object>(body: T): T & { traceId?: string } {
+  const traced = currentTrace();
+  return traced ? { ...body, traceId: traced.trace_id } : body;
 }
 
 export const notFoundHandler: RequestHandler = (req) => {

@@ -3,6 +3,7 @@ import type { User } from '@shop/kit/auth';
 import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
 import { AppError, IdempotencyKeyInUse, IdempotencyKeyReused, RateLimited, ServiceUnavailable } from '@shop/kit/errors';
 import { problemBody } from '@shop/kit/problem';
+import { inSpan } from '@shop/kit/spans';
 import type { PurchaseAttemptsRepo, Sale, SalesRepo, StoredAnswer } from './model';
 import { purchaseSteps, type PurchaseContext, type PurchaseLine } from './purchase-steps';
 import { runBackward, undo, type SagaDeps } from './saga';
@@ -98,7 +99,12 @@ export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo; attempts: P
             // If the sweep took the sale meanwhile, it has undone both steps: the purchase did not happen.
             let completed;
             try {
-              completed = await sales.complete(sale.id, ctx.price!, keyed, (done) => ({ status: 201, body: done }));
+              // The saga's last step: the sale COMPLETED (`swept` when the recovery sweep took it first).
+              completed = await inSpan('complete', { outcomeOf: () => 'unknown' }, async (setOutcome) => {
+                const done = await sales.complete(sale.id, ctx.price!, keyed, (answer) => ({ status: 201, body: answer }));
+                if (!done) setOutcome('swept');
+                return done;
+              });
             } catch (error) {
               // Our own database failed. A statement that never ran or was cancelled (timeout) left the sale
               // PENDING: undo every step now rather than when the sweep comes. A commit whose answer was lost may
