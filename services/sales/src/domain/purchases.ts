@@ -4,6 +4,7 @@ import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
 import { AppError, IdempotencyKeyInUse, IdempotencyKeyReused, RateLimited, ServiceUnavailable } from '@shop/kit/errors';
 import { problemBody } from '@shop/kit/problem';
 import { inSpan } from '@shop/kit/spans';
+import { reportUpstreamFault } from '@shop/kit/upstream-faults';
 import type { PurchaseAttemptsRepo, Sale, SalesRepo, StoredAnswer } from './model';
 import { purchaseSteps, type PurchaseContext, type PurchaseLine } from './purchase-steps';
 import { runBackward, undo, type SagaDeps } from './saga';
@@ -89,11 +90,14 @@ export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo; attempts: P
             throw result.answer;
           case 'undone':
             await sales.fail(sale.id, 'unavailable', keyed);
-            log.warn({ step: result.step, cause: String(result.cause) }, 'purchase undone: a step had an unknown outcome');
+            // A neighbour that is down fails every purchase alike: one line per cause and window, not one per purchase.
+            if (!reportUpstreamFault(logger, result.cause))
+              log.warn({ step: result.step, cause: String(result.cause) }, 'purchase undone: a step had an unknown outcome');
             throw unavailable();
           case 'stuck':
             await sales.releaseKey(sale.id);
-            log.error({ step: result.step, err: result.cause }, 'purchase could not be undone now; left pending for the recovery sweep');
+            if (!reportUpstreamFault(logger, result.cause))
+              log.error({ step: result.step, err: result.cause }, 'purchase could not be undone now; left pending for the recovery sweep');
             throw unavailable();
           case 'done': {
             // If the sweep took the sale meanwhile, it has undone both steps: the purchase did not happen.

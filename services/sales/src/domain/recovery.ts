@@ -3,6 +3,7 @@ import os from 'node:os';
 import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
 import type { Logger } from '@shop/kit/logging';
 import { inSpan } from '@shop/kit/spans';
+import { reportUpstreamFault } from '@shop/kit/upstream-faults';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
 import type { AbandonedSalesRepo, IdempotencyKeysRepo, PurchaseAttemptsRepo, RefundsRepo } from './model';
@@ -100,12 +101,16 @@ export function recoveryDomain(deps: {
       if (!result) break;
       if (result.settled) {
         settled.push(result.id);
-        logger.warn({ saleId: result.id, requestId }, 'abandoned purchase undone by the recovery sweep');
+        logger.debug({ saleId: result.id, requestId }, 'abandoned purchase undone by the recovery sweep');
       } else {
         stuck.push(result.id);
-        logger.error({ saleId: result.id, requestId, err: result.error }, 'abandoned purchase could not be undone yet; will retry');
+        // A neighbour still down: one line per cause and window (each sale waits for the next pass).
+        if (!reportUpstreamFault(logger, result.error))
+          logger.error({ saleId: result.id, requestId, err: result.error }, 'abandoned purchase could not be undone yet; will retry');
       }
     }
+    // One line per pass, not one per sale: after an outage a pass may settle hundreds.
+    if (settled.length > 0) logger.warn({ settled: settled.length, stuck: stuck.length }, 'abandoned purchases undone by the recovery sweep');
     const refunded = await completeRefunds();
     await keys.purgeExpired();
     // Retention of the purchase limit's counters: ended windows, a batch at a time, until none is left.
