@@ -3,7 +3,19 @@
 // without an endpoint): only these instances pay for tracing.
 import crypto from 'node:crypto';
 import { freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
-import { admin, api, eventually, newCustomer, newItem, startOtlpReceiver, system, traceTree, type OtlpReceiver, type ReceivedSpan } from '@shop/testkit';
+import {
+  admin,
+  api,
+  eventually,
+  newCustomer,
+  newItem,
+  sql as sqlOf,
+  startOtlpReceiver,
+  system,
+  traceTree,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from '@shop/testkit';
 
 let receiver: OtlpReceiver;
 const instances: ServiceProcess[] = [];
@@ -87,6 +99,9 @@ describe('tracing', () => {
     const sql = spans.filter((span) => span.attributes['db.system'] ?? span.attributes['db.system.name']);
     expect(sql.length).toBeGreaterThan(0);
     expect(sql.map((span) => span.service)).toEqual(expect.arrayContaining(['sales', 'inventory', 'customers']));
+    // Its sale.completed event keeps the trace it was written in: the webhook delivery's span links to it.
+    const [event] = await sqlOf('sales', `SELECT traceparent FROM outbox_events WHERE type = 'sale.completed' AND data->>'id' = $1`, [res.body.id]);
+    expect(event?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
   });
 
   it('a purchase refused for funds after its reservation shows the debit refused and `undo reserve`', async () => {

@@ -48,6 +48,8 @@ export interface OtlpReceiver {
   /** What OTEL_EXPORTER_OTLP_ENDPOINT is set to. */
   endpoint: string;
   spans: ReceivedSpan[];
+  /** Export requests and their bytes, whatever their encoding. */
+  exports: { requests: number; bytes: number };
   /** Every span of one trace, in start order. */
   trace(traceId: string): ReceivedSpan[];
   close(): Promise<void>;
@@ -55,12 +57,20 @@ export interface OtlpReceiver {
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const exports = { requests: 0, bytes: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/traces' || !/json/.test(req.headers['content-type'] ?? '')) {
-        res.writeHead(415).end();
+      if (req.method !== 'POST' || req.url !== '/v1/traces') {
+        res.writeHead(404).end();
+        return;
+      }
+      exports.requests++;
+      exports.bytes += chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+      // Protobuf (the exporters' default, the benchmark's) is taken and counted, not decoded.
+      if (!/json/.test(req.headers['content-type'] ?? '')) {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString()) as OtlpRequest;
@@ -88,6 +98,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
+    exports,
     trace: (traceId) => spans.filter((span) => span.traceId === traceId).sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0)),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
