@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import type autocannon from 'autocannon';
 import { freePort } from '@shop/devkit';
-import { startTestSystem } from '@shop/testkit';
+import { startOtlpReceiver, startTestSystem } from '@shop/testkit';
 import { checkBooks, type Books } from './books';
 import { combine, measure, rateAtTarget, warmUp, type Measured } from './load';
 import { openLoop, report, type Row } from './report';
@@ -29,6 +29,10 @@ import {
 import { soak } from './soak';
 
 async function main() {
+  // BENCH_TRACING=on: every service traces every request (sampler 1.0) and exports OTLP/HTTP protobuf to a receiver
+  // in this process (bench/results/tracing.md compares it with a run without).
+  const receiver = process.env.BENCH_TRACING === 'on' ? await startOtlpReceiver() : undefined;
+  if (receiver) console.log(`tracing on: sampler always_on, exporting to ${receiver.endpoint}`);
   console.log(`starting the shop (production settings, fsync on, ${process.env.BENCH_TSX ? 'TypeScript through tsx' : 'compiled'}) …`);
   const system = await startTestSystem({
     nodeEnv: 'production',
@@ -42,6 +46,7 @@ async function main() {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       SWEEP_AGE_MS: '40000',
       SWEEP_INTERVAL_MS: '2000',
+      ...(receiver && { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_TRACES_SAMPLER: 'always_on' }),
       ...(process.env.BENCH_POOL_SIZE && { DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE }),
       ...(PROFILE_DIR && { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_PROFILE_DIR: path.resolve(PROFILE_DIR) }),
     },
@@ -271,11 +276,13 @@ async function main() {
       );
     }
     report(rows, books, webhooks);
+    if (receiver) console.log(`tracing: the receiver took ${receiver.exports.requests} exports, ${Math.round(receiver.exports.bytes / 1024)} KiB`);
     if (books?.problems.length) process.exitCode = 1;
   } finally {
     hooks?.close();
     ceiling.kill();
     await system.stop();
+    await receiver?.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import { reportInWindows } from './fault-windows';
 import { databaseFaults } from './kit-metrics';
 import type { Logger } from './logging';
 
@@ -94,34 +95,16 @@ export function databaseFault(error: unknown): DatabaseFault | undefined {
   return cause && { cause, ...FAULTS[cause] };
 }
 
-/**
- * One log line per cause, not one per request: the first fault of a cause is logged at once; while faults of
- * that cause keep coming, one line per window gives their count (600 refused connections in a burst are two
- * lines, not 600). State is per process, as the pool is.
- */
-const WINDOW_MS = 10_000;
-const open = new Map<DatabaseFaultCause, { count: number; timer: NodeJS.Timeout }>();
-
+/** One line per cause and window (fault-windows.ts), with the first fault's error. */
 export function reportDatabaseFault(logger: Logger, fault: DatabaseFault, error: unknown): void {
   databaseFaults.inc({ cause: fault.cause });
-  const current = open.get(fault.cause);
-  if (current) {
-    current.count++;
-    return;
-  }
-  logger.error({ cause: fault.cause, err: error }, 'database fault: answering 503 while it lasts');
-  const window = { count: 0, timer: undefined as unknown as NodeJS.Timeout };
-  const tick = () => {
-    if (window.count === 0) {
-      open.delete(fault.cause);
-      return;
-    }
-    logger.error({ cause: fault.cause, count: window.count, windowMs: WINDOW_MS }, 'database fault continues');
-    window.count = 0;
-    window.timer = setTimeout(tick, WINDOW_MS).unref();
-  };
-  window.timer = setTimeout(tick, WINDOW_MS).unref();
-  open.set(fault.cause, window);
+  reportInWindows(
+    logger,
+    `database:${fault.cause}`,
+    { cause: fault.cause },
+    { err: error, message: 'database fault: answering 503 while it lasts' },
+    'database fault continues',
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { currentTrace } from './spans';
 
 export type { Logger };
 
@@ -12,7 +13,8 @@ const redact = {
 };
 
 export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, redact });
+  // With tracing on, each line inside a traced operation carries its trace_id and span_id (a trace's id finds its lines).
+  return pino({ name: service, level, redact, mixin: () => currentTrace() ?? {} });
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -36,6 +38,9 @@ export function httpLogger(logger: Logger) {
     },
     // A 503 is an expected answer while a dependency is down; its cause is logged once (database-faults.ts),
     // not once per request at error level.
+    // pino-http gives every 5xx an `err` with a stack of its own making ("failed with status code 503"): dropped, as a
+    // 503 is an expected answer and a 500's real error is logged with its stack by the error handler (problem.ts).
+    customErrorObject: (_req, _res, _error, { err: _dropped, ...line }: Record<string, unknown>) => line,
     customLogLevel: (_req, res, err) => (res.statusCode === 503 ? 'info' : err || res.statusCode >= 500 ? 'error' : 'info'),
     autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' || req.url === '/metrics' },
   });

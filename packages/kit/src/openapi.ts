@@ -15,6 +15,11 @@ export const problemSchema = z
     detail: z.string(),
     code: z.enum(Object.keys(problemCodes) as [ProblemCode, ...ProblemCode[]]),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional()
+      .openapi({ description: 'With tracing on: the W3C trace id of this request, to quote when reporting it' }),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details' });
 

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { UpstreamUnavailable } from './client';
 import { databaseFault, reportDatabaseFault } from './database-faults';
+import { currentTrace } from './spans';
+import { reportUpstreamFault } from './upstream-faults';
 import { AppError, Internal, NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType, ValidationFailed } from './errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -21,7 +23,13 @@ export function sendProblem(res: Response, error: AppError) {
   res
     .status(error.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problemBody(error)));
+    // With tracing on, the trace's id: what a user quotes to find their request across the services.
+    .send(JSON.stringify(withTraceId(problemBody(error))));
+}
+
+function withTraceId<T extends object>(body: T): T & { traceId?: string } {
+  const traced = currentTrace();
+  return traced ? { ...body, traceId: traced.trace_id } : body;
 }
 
 export const notFoundHandler: RequestHandler = (req) => {
@@ -63,9 +71,11 @@ export function toAppError(error: unknown): AppError {
 
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const problem = toAppError(error);
+  // Expected answers carry no stack: a 4xx is the client's, a 503 a dependency's (its cause is reported once per
+  // window, here or where it happened). Only an unexpected error, a 500, is logged with its stack.
   const fault = databaseFault(error);
   if (fault && req.log) reportDatabaseFault(req.log, fault, error);
-  else if (problem.status >= 500) req.log?.error({ err: error }, 'request failed');
+  else if (!(req.log && reportUpstreamFault(req.log, error)) && problem.status === 500) req.log?.error({ err: error }, 'request failed');
   if (res.headersSent) return res.end();
   sendProblem(res, problem);
 };

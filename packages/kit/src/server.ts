@@ -4,6 +4,7 @@ import { ConfigError } from './config';
 import type { Database, DatabaseConfig } from './database';
 import { databaseFault, reportDatabaseFault } from './database-faults';
 import { createLogger, type Logger } from './logging';
+import { stopTracing } from './tracing';
 
 export interface RunningServer {
   server: http.Server;
@@ -125,7 +126,7 @@ export function runService<C extends DatabaseConfig & { LOG_LEVEL: string; HOST:
       logger,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       onDraining: () => (draining = true),
-      cleanups: [...cleanups, () => db.close()],
+      cleanups: [...cleanups, () => db.close(), stopTracing],
     });
     process.off('SIGTERM', stopWhileStarting).off('SIGINT', stopWhileStarting);
     afterListen?.();

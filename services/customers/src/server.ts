@@ -1,3 +1,4 @@
+import './tracing';
 import { runService, untilDatabaseAnswers } from '@shop/kit';
 import { createApp } from './app';
 import { DEVELOPMENT_ADMIN_PASSWORD, loadConfig } from './config';

@@ -1,3 +1,4 @@
+import './tracing';
 import { runService } from '@shop/kit';
 import { createApp } from './app';
 import { loadConfig } from './config';

@@ -1,4 +1,5 @@
 import type { Queryable } from '../database';
+import { currentTraceparent } from '../spans';
 
 // The outbox and the delivery worker's statements: each is one statement, so each is atomic, and SKIP LOCKED
 // lets replicas work side by side.
@@ -12,6 +13,8 @@ export interface Claimed {
   eventId: string;
   /** The request body, built once from the stored event so every attempt sends the same bytes. */
   body: string;
+  /** The span that wrote the event, when it was traced: the delivery's span links to it. */
+  traceparent: string | null;
 }
 
 /**
@@ -21,7 +24,12 @@ export interface Claimed {
  * their right-hand edge (migration 20261207000000_retention).
  */
 export async function insertEvent(q: Queryable, type: string, data: unknown): Promise<void> {
-  await q.execute(`INSERT INTO outbox_events (id, type, data) VALUES (uuid_v7(), $1, $2::json)`, type, JSON.stringify(data));
+  await q.execute(
+    `INSERT INTO outbox_events (id, type, data, traceparent) VALUES (uuid_v7(), $1, $2::json, $3)`,
+    type,
+    JSON.stringify(data),
+    currentTraceparent() ?? null,
+  );
 }
 
 /** The worker's statements over the outbox and the deliveries. */
@@ -56,7 +64,7 @@ export function deliveryQueue(sql: Queryable) {
      * again then, here or on another replica.
      */
     async claim(limit: number, leaseMs: number): Promise<Claimed[]> {
-      const rows = await sql.query<{ id: string; attempts: number; url: string; secret: string; event_id: string; body: string }>(
+      const rows = await sql.query<{ id: string; attempts: number; url: string; secret: string; event_id: string; body: string; traceparent: string | null }>(
         `WITH due AS (
            SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
            WHERE d.status = 'pending' AND d.next_attempt_at <= now()
@@ -65,14 +73,22 @@ export function deliveryQueue(sql: Queryable) {
          UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
          FROM due, webhook_subscriptions s, outbox_events e
          WHERE d.id = due.id AND s.id = d.subscription_id AND e.id = d.event_id
-         RETURNING d.id, d.attempts, s.url, s.secret, e.id AS event_id,
+         RETURNING d.id, d.attempts, s.url, s.secret, e.id AS event_id, e.traceparent,
            '{"id":' || to_json(e.id::text) || ',"type":' || to_json(e.type) ||
            ',"createdAt":' || to_json(to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ||
            ',"data":' || e.data::text || '}' AS body`,
         limit,
         leaseMs,
       );
-      return rows.map((row) => ({ id: row.id, attempts: row.attempts, url: row.url, secret: row.secret, eventId: row.event_id, body: row.body }));
+      return rows.map((row) => ({
+        id: row.id,
+        attempts: row.attempts,
+        url: row.url,
+        secret: row.secret,
+        eventId: row.event_id,
+        body: row.body,
+        traceparent: row.traceparent,
+      }));
     },
 
     async delivered(id: string, statusCode: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { Agent } from 'undici';
 import { webhookDeliveries } from '../kit-metrics';
 import type { Logger } from '../logging';
+import { inSpan, linksTo } from '../spans';
 import type { WebhookConfig } from './config';
 import { sign } from './signing';
 import type { Claimed, DeliveryQueue } from './queue';
@@ -85,14 +86,22 @@ export function deliveryWorker(options: { queue: DeliveryQueue; config: WebhookC
     }
   }
 
-  async function deliver(delivery: Claimed): Promise<void> {
+  /** One attempt, a trace of its own linked to the span that wrote the event (its outcome: delivered, gone, failed). */
+  const deliver = (delivery: Claimed): Promise<void> =>
+    inSpan('webhook delivery', { root: true, links: linksTo(delivery.traceparent), attributes: { 'webhook.attempt': delivery.attempts } }, (setOutcome) =>
+      attemptAndRecord(delivery, setOutcome),
+    );
+
+  async function attemptAndRecord(delivery: Claimed, setOutcome: (outcome: string) => void): Promise<void> {
     const outcome = await attempt(delivery);
     webhookDeliveries.inc({ outcome: outcome.delivered ? 'delivered' : outcome.statusCode === 410 ? 'gone' : 'failed' });
     if (outcome.delivered) return queue.delivered(delivery.id, outcome.statusCode);
     if (outcome.statusCode === 410) {
+      setOutcome('gone');
       logger.warn({ deliveryId: delivery.id }, 'webhook receiver answered 410 Gone: subscription deactivated');
       return queue.gone(delivery.id);
     }
+    setOutcome('failed');
     const delay = delays[Math.min(delivery.attempts, delays.length) - 1]!;
     // The error names the status or the network failure, never the receiver's body or the URL's query.
     logger.info({ deliveryId: delivery.id, attempts: delivery.attempts, error: outcome.error }, 'webhook attempt failed; retried later');

@@ -1,4 +1,5 @@
 import type { Logger } from '@shop/kit/logging';
+import { inSpan } from '@shop/kit/spans';
 import type { RefundEvent, SalesClient } from '../clients/sales.client';
 import type { EventFeedRepo, RefundToHandle } from './model';
 import type { ReportRules } from './report-rules';
@@ -53,7 +54,12 @@ export function refundFeed(deps: {
     const events = await sales.refundsAfter(from, batch);
     for (const event of events) {
       if (stopped) return undefined;
-      const outcome = await feed.handleRefund({ feed: REFUND_FEED, owner, from, leaseMs }, await facts(event, event.cursor), deps.threshold);
+      // Each event consumed is a span of its own trace (a poll is not a request), named by the feed.
+      const outcome = await inSpan(`consume ${REFUND_FEED}`, { root: true }, async (setOutcome) => {
+        const handled = await feed.handleRefund({ feed: REFUND_FEED, owner, from, leaseMs }, await facts(event, event.cursor), deps.threshold);
+        if (handled === 'lease_lost') setOutcome(handled);
+        return handled;
+      });
       if (outcome === 'lease_lost') return undefined;
       from = event.cursor;
     }

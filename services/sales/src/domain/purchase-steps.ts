@@ -42,6 +42,7 @@ export function purchaseSteps(deps: Pick<SagaDeps, 'inventory' | 'customers'>): 
   return [
     {
       name: 'check total and balance',
+      span: 'check',
       async run(ctx) {
         const { sale, requestId } = ctx;
         const reads = await Promise.all(sale.lines.map((line) => inventory.item(line.itemId, requestId)));
@@ -56,6 +57,7 @@ export function purchaseSteps(deps: Pick<SagaDeps, 'inventory' | 'customers'>): 
     },
     {
       name: 'reserve stock',
+      span: 'reserve',
       async run(ctx) {
         const { sale, requestId } = ctx;
         const reserved = await inventory.reserve({ reference: sale.id, lines: sale.lines }, requestId);
@@ -78,6 +80,7 @@ export function purchaseSteps(deps: Pick<SagaDeps, 'inventory' | 'customers'>): 
     },
     {
       name: 'debit wallet',
+      span: 'debit',
       async run({ sale, sessionId, requestId, price }) {
         const totalCents = price!.totalCents;
         // A price raised since the first step's check: still refused as too large, before any money moves.

@@ -3,6 +3,8 @@ import type { User } from '@shop/kit/auth';
 import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
 import { AppError, IdempotencyKeyInUse, IdempotencyKeyReused, RateLimited, ServiceUnavailable } from '@shop/kit/errors';
 import { problemBody } from '@shop/kit/problem';
+import { inSpan } from '@shop/kit/spans';
+import { reportUpstreamFault } from '@shop/kit/upstream-faults';
 import type { PurchaseAttemptsRepo, Sale, SalesRepo, StoredAnswer } from './model';
 import { purchaseSteps, type PurchaseContext, type PurchaseLine } from './purchase-steps';
 import { observedSteps, quietObserver, runBackward, undo, type SagaDeps } from './saga';
@@ -91,17 +93,25 @@ export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo; attempts: P
           case 'undone':
             await sales.fail(sale.id, 'unavailable', keyed);
             observer.sale('failed', 'unavailable');
-            log.warn({ step: result.step, cause: String(result.cause) }, 'purchase undone: a step had an unknown outcome');
+            // A neighbour that is down fails every purchase alike: one line per cause and window, not one per purchase.
+            if (!reportUpstreamFault(logger, result.cause))
+              log.warn({ step: result.step, cause: String(result.cause) }, 'purchase undone: a step had an unknown outcome');
             throw unavailable();
           case 'stuck':
             await sales.releaseKey(sale.id);
-            log.error({ step: result.step, err: result.cause }, 'purchase could not be undone now; left pending for the recovery sweep');
+            if (!reportUpstreamFault(logger, result.cause))
+              log.error({ step: result.step, err: result.cause }, 'purchase could not be undone now; left pending for the recovery sweep');
             throw unavailable();
           case 'done': {
             // If the sweep took the sale meanwhile, it has undone both steps: the purchase did not happen.
             let completed;
             try {
-              completed = await sales.complete(sale.id, ctx.price!, keyed, (done) => ({ status: 201, body: done }));
+              // The saga's last step: the sale COMPLETED (`swept` when the recovery sweep took it first).
+              completed = await inSpan('complete', { outcomeOf: () => 'unknown' }, async (setOutcome) => {
+                const done = await sales.complete(sale.id, ctx.price!, keyed, (answer) => ({ status: 201, body: answer }));
+                if (!done) setOutcome('swept');
+                return done;
+              });
             } catch (error) {
               // Our own database failed. A statement that never ran or was cancelled (timeout) left the sale
               // PENDING: undo every step now rather than when the sweep comes. A commit whose answer was lost may

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { databaseFault, reportDatabaseFault } from '@shop/kit/database-faults';
 import type { Logger } from '@shop/kit/logging';
+import { inSpan } from '@shop/kit/spans';
+import { reportUpstreamFault } from '@shop/kit/upstream-faults';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
 import type { AbandonedSalesRepo, RefundsRepo } from './model';
@@ -54,14 +56,14 @@ export function recoveryDomain(deps: {
     while (!stopped) {
       const requestId = `sweep-${crypto.randomUUID()}`;
       const result = await refunds
-        .settlePending(
-          { ageMs: deps.ageMs, exclude: pending, lockTimeoutMs: deps.lockTimeoutMs, statementTimeoutMs: deps.statementTimeoutMs },
-          async (refund) => {
+        .settlePending({ ageMs: deps.ageMs, exclude: pending, lockTimeoutMs: deps.lockTimeoutMs, statementTimeoutMs: deps.statementTimeoutMs }, (refund) =>
+          inSpan('complete refund', {}, async (setOutcome) => {
             const outcome = await runForward(forward, { refund, requestId });
+            setOutcome(outcome.outcome);
             if (outcome.outcome === 'pending')
               logger.error({ refundId: refund.id, requestId, step: outcome.step, err: outcome.cause }, 'pending refund could not be completed yet; will retry');
             return outcome.outcome === 'done';
-          },
+          }),
         )
         .catch((err) => {
           const fault = databaseFault(err);
@@ -78,8 +80,16 @@ export function recoveryDomain(deps: {
     return completed;
   }
 
-  /** One pass: settles every abandoned sale it can; those whose services are unreachable wait for the next pass. */
-  async function sweep(): Promise<{ settled: string[]; stuck: string[]; refunded: string[] }> {
+  /** One pass (a trace of its own): settles every abandoned sale it can; those whose services are unreachable wait for the next pass. */
+  const sweep = (): Promise<{ settled: string[]; stuck: string[]; refunded: string[] }> =>
+    inSpan('recovery sweep', { root: true }, async (setOutcome, span) => {
+      const result = await sweepOnce();
+      span.setAttributes({ 'sweep.settled': result.settled.length, 'sweep.stuck': result.stuck.length, 'sweep.refunded': result.refunded.length });
+      if (result.stuck.length > 0) setOutcome('stuck');
+      return result;
+    });
+
+  async function sweepOnce(): Promise<{ settled: string[]; stuck: string[]; refunded: string[] }> {
     const settled: string[] = [];
     const stuck: string[] = [];
     while (!stopped) {
@@ -87,18 +97,22 @@ export function recoveryDomain(deps: {
       const result = await abandoned.settleAbandoned(
         { ageMs: deps.ageMs, exclude: stuck, instance, lockTimeoutMs: deps.lockTimeoutMs, statementTimeoutMs: deps.statementTimeoutMs },
         // Every step of the purchase is undone, whichever did or did not happen (or may still arrive late).
-        (sale) => undo(steps, { sale: { ...sale, lines: [] }, requestId, basket: false }),
+        (sale) => inSpan('settle sale', { outcomeOf: () => 'unknown' }, () => undo(steps, { sale: { ...sale, lines: [] }, requestId, basket: false })),
       );
       if (!result) break;
       if (result.settled) {
         settled.push(result.id);
         observer.sale('failed', 'abandoned');
-        logger.warn({ saleId: result.id, requestId }, 'abandoned purchase undone by the recovery sweep');
+        logger.debug({ saleId: result.id, requestId }, 'abandoned purchase undone by the recovery sweep');
       } else {
         stuck.push(result.id);
-        logger.error({ saleId: result.id, requestId, err: result.error }, 'abandoned purchase could not be undone yet; will retry');
+        // A neighbour still down: one line per cause and window (each sale waits for the next pass).
+        if (!reportUpstreamFault(logger, result.error))
+          logger.error({ saleId: result.id, requestId, err: result.error }, 'abandoned purchase could not be undone yet; will retry');
       }
     }
+    // One line per pass, not one per sale: after an outage a pass may settle hundreds.
+    if (settled.length > 0) logger.warn({ settled: settled.length, stuck: stuck.length }, 'abandoned purchases undone by the recovery sweep');
     const refunded = await completeRefunds();
     return { settled, stuck, refunded };
   }

@@ -72,6 +72,7 @@ export function refundSteps(deps: Pick<SagaDeps, 'inventory' | 'customers' | 'lo
   return [
     {
       name: 'credit wallet',
+      span: 'credit',
       async run({ refund, requestId }) {
         const outcome = await customers.credit({ customerId: refund.customerId, amountCents: refund.amountCents, reference: refund.id }, requestId);
         // A deleted account has no wallet left to credit: there is nothing more this step can ever do.
@@ -80,6 +81,7 @@ export function refundSteps(deps: Pick<SagaDeps, 'inventory' | 'customers' | 'lo
     },
     {
       name: 'return stock',
+      span: 'return stock',
       async run({ refund, requestId }) {
         if (!refund.restocked) return;
         await inventory.returnStock({ reference: refund.id, lines: refund.lines.map(({ itemId, quantity }) => ({ itemId, quantity })) }, requestId);

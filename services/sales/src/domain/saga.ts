@@ -1,5 +1,6 @@
 import type { AppError } from '@shop/kit/errors';
 import type { Logger } from '@shop/kit/logging';
+import { inSpan } from '@shop/kit/spans';
 import type { CustomersClient } from '../clients/customers.client';
 import type { InventoryClient } from '../clients/inventory.client';
 
@@ -23,6 +24,8 @@ export interface SagaDeps {
  */
 export interface Step<C> {
   name: string;
+  /** Its span's name in a trace (`reserve`; its undo's `undo reserve`); the name by default. */
+  span?: string;
   run(ctx: C): Promise<void>;
   undo?(ctx: C): Promise<void>;
 }
@@ -36,6 +39,13 @@ export class Refused extends Error {
     super(answer.message);
   }
 }
+
+/** A step's run as a span whose `outcome` is `done`, `refused` (a definite no) or `unknown` (it may have happened). */
+const run = <C>(step: Step<C>, ctx: C) =>
+  inSpan(step.span ?? step.name, { outcomeOf: (error) => (error instanceof Refused ? 'refused' : 'unknown') }, () => step.run(ctx));
+
+/** An undo as a span `undo <step>`, `done` or `unknown`. */
+const undoStep = <C>(step: Step<C>, ctx: C) => step.undo && inSpan(`undo ${step.span ?? step.name}`, { outcomeOf: () => 'unknown' }, () => step.undo!(ctx));
 
 export type BackwardOutcome =
   | { outcome: 'done' }
@@ -53,7 +63,7 @@ export type BackwardOutcome =
 export async function runBackward<C>(steps: Step<C>[], ctx: C): Promise<BackwardOutcome> {
   for (const [index, step] of steps.entries()) {
     try {
-      await step.run(ctx);
+      await run(step, ctx);
     } catch (error) {
       const refused = error instanceof Refused;
       const attempted = steps.slice(0, refused ? index : index + 1);
@@ -72,7 +82,7 @@ export async function runBackward<C>(steps: Step<C>[], ctx: C): Promise<Backward
 
 /** Undoes the steps in reverse order; stops at (and throws) the first undo whose outcome is unknown. */
 export async function undo<C>(steps: Step<C>[], ctx: C): Promise<void> {
-  for (const step of [...steps].reverse()) await step.undo?.(ctx);
+  for (const step of [...steps].reverse()) await undoStep(step, ctx);
 }
 
 export type ForwardOutcome = { outcome: 'done' } | { outcome: 'pending'; step: string; cause: unknown };
@@ -85,7 +95,7 @@ export type ForwardOutcome = { outcome: 'done' } | { outcome: 'pending'; step: s
 export async function runForward<C>(steps: Step<C>[], ctx: C): Promise<ForwardOutcome> {
   for (const step of steps) {
     try {
-      await step.run(ctx);
+      await run(step, ctx);
     } catch (error) {
       return { outcome: 'pending', step: step.name, cause: error };
     }
