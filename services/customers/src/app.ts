@@ -1,6 +1,7 @@
 import { createApi, createServiceApp, createTokenVerifier, createWebhooks, serviceCounter, Unauthorized, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import { accountsRepo } from './data/accounts.repo';
+import { booksRepo } from './data/books.repo';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
 import { endedSessionsRepo } from './data/ended-sessions.repo';
@@ -8,6 +9,7 @@ import { rateLimitsRepo } from './data/rate-limits.repo';
 import { sessionsRepo } from './data/sessions.repo';
 import { walletRepo } from './data/wallet.repo';
 import { accountsDomain } from './domain/accounts';
+import { booksDomain } from './domain/books';
 import { customersDomain } from './domain/customers';
 import { endedSessionsFeed } from './domain/ended-sessions';
 import { housekeeping } from './domain/housekeeping';
@@ -17,6 +19,7 @@ import { walletDomain } from './domain/wallet';
 import type { Signer } from './keys';
 import { internalAccountRoutes } from './routes/accounts.routes';
 import { authRoutes, jwksRoute } from './routes/auth.routes';
+import { internalBooksRoutes } from './routes/books.routes';
 import { customersRoutes } from './routes/customers.routes';
 import { internalSessionsRoutes, sessionsRoutes } from './routes/sessions.routes';
 import { internalWalletRoutes, walletRoutes } from './routes/wallet.routes';
@@ -75,6 +78,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   internalSessionsRoutes(api, feed);
   walletRoutes(api, wallet);
   internalWalletRoutes(api, wallet);
+  internalBooksRoutes(api, booksDomain(booksRepo(db)));
   internalAccountRoutes(api, accountsDomain({ accounts: accountsRepo(db) }));
   webhooks.routes(api);
 

@@ -1,10 +1,12 @@
 import { createServiceApi, createServiceApp, createWebhooks, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
+import { booksRepo } from './data/books.repo';
 import type { Db } from './data/db';
 import { ITEM_EVENT_TYPES, itemsRepo } from './data/items.repo';
 import { reservationsRepo } from './data/reservations.repo';
 import { itemsDomain } from './domain/items';
 import { stockDomain } from './domain/stock';
+import { internalBooksRoutes } from './routes/books.routes';
 import { itemsRoutes } from './routes/items.routes';
 import { internalStockRoutes } from './routes/stock.routes';
 
@@ -19,6 +21,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, db, config, logger });
   itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));
+  internalBooksRoutes(api, booksRepo(db));
   webhooks.routes(api);
   const app = createServiceApp({
     name: 'inventory',

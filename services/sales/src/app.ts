@@ -1,4 +1,5 @@
 import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, type AppDeps } from '@shop/kit';
+import { createBooks } from './books';
 import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
@@ -70,6 +71,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     statementTimeoutMs: config.SWEEP_STATEMENT_TIMEOUT_MS,
   });
 
+  const books = createBooks({ config, db, logger, http, customers, inventory, sweep: () => recovery.sweep() });
+
   goodsRoutes(api, goodsDomain({ inventory }));
   salesRoutes(api, purchases, history, refunding);
   internalPurchaseRoutes(api, history);
@@ -87,12 +90,13 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     api,
     metricsToken: config.METRICS_TOKEN,
+    metrics: (registry) => books.metrics.forEach((metric) => registry.registerMetric(metric)),
     // Not ready before the verifier holds customers' keys and has read its ended sessions once.
     isReady: async () => api.isReady() && (await isReady()),
   });
   const close = async () => {
-    await Promise.all([recovery.stop(), webhooks.stop()]);
+    await Promise.all([recovery.stop(), webhooks.stop(), books.schedule.stop()]);
     await Promise.all([http.inventory.close(), http.customers.close()]);
   };
-  return { app, recovery, webhooks, close };
+  return { app, recovery, webhooks, books, close };
 }

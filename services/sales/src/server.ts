@@ -8,7 +8,7 @@ runService({
   loadConfig,
   connect: connectDatabase,
   start({ config, db, logger, isReady }) {
-    const { app, recovery, webhooks, close } = createApp({ config, db, logger, isReady });
+    const { app, recovery, webhooks, books, close } = createApp({ config, db, logger, isReady });
     return {
       app,
       // The sweep and the delivery worker stop (finishing what they hold) before the database goes.
@@ -17,6 +17,7 @@ runService({
       afterListen: () => {
         recovery.start();
         webhooks.start();
+        books.schedule.start();
       },
     };
   },
