@@ -8,11 +8,12 @@ import crypto from 'node:crypto';
 import { startOwnShop, type OwnShop } from './support/own-shop';
 import { auditBooks, driftOf } from './support/audit-books';
 
-jest.setTimeout(240_000);
+jest.setTimeout(420_000);
 
 let shop: OwnShop;
 beforeAll(async () => {
-  shop = await startOwnShop();
+  // A second shop beside the suite's: on a loaded machine its services may take more than the default 60 s to be ready.
+  shop = await startOwnShop({}, { readyTimeoutMs: 180_000 });
 });
 afterAll(() => shop?.stop());
 
