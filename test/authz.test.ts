@@ -294,6 +294,64 @@ const rows: Row[] = [
     request: async (w) => ({ service: 'inventory', method: 'post', path: '/internal/stock/releases', body: { reference: (await w.reservation()).reference } }),
     expect: internal('inventory', 200, ['sales']),
   },
+  // the books audit's reads (sales runs the audit) and its one repair at customers
+  {
+    route: 'POST /internal/books/ledger-lookups',
+    who: 'services',
+    request: async (w) => ({
+      service: 'customers',
+      method: 'post',
+      path: '/internal/books/ledger-lookups',
+      body: { references: [(await w.debit()).reference], customerIds: [(await w.owner()).id] },
+    }),
+    expect: internal('customers', 200, ['sales']),
+  },
+  {
+    route: 'GET /internal/books/ledger',
+    who: 'services',
+    request: () => ({ service: 'customers', method: 'get', path: '/internal/books/ledger', query: { limit: '5' } }),
+    expect: internal('customers', 200, ['sales']),
+  },
+  {
+    route: 'GET /internal/books/wallets',
+    who: 'services',
+    request: () => ({ service: 'customers', method: 'get', path: '/internal/books/wallets', query: { limit: '5' } }),
+    expect: internal('customers', 200, ['sales']),
+  },
+  {
+    route: 'POST /internal/books/debits',
+    who: 'services',
+    request: async (w) => ({
+      service: 'customers',
+      method: 'post',
+      path: '/internal/books/debits',
+      body: { customerId: (await w.owner()).id, amountCents: 1, reference: `authz-${unique()}` },
+    }),
+    expect: internal('customers', 201, ['sales']),
+  },
+  {
+    route: 'POST /internal/books/movement-lookups',
+    who: 'services',
+    request: async (w) => ({
+      service: 'inventory',
+      method: 'post',
+      path: '/internal/books/movement-lookups',
+      body: { references: [(await w.reservation()).reference] },
+    }),
+    expect: internal('inventory', 200, ['sales']),
+  },
+  {
+    route: 'GET /internal/books/movements',
+    who: 'services',
+    request: () => ({ service: 'inventory', method: 'get', path: '/internal/books/movements', query: { limit: '5' } }),
+    expect: internal('inventory', 200, ['sales']),
+  },
+  {
+    route: 'GET /internal/books/items',
+    who: 'services',
+    request: () => ({ service: 'inventory', method: 'get', path: '/internal/books/items', query: { limit: '5' } }),
+    expect: internal('inventory', 200, ['sales']),
+  },
   // sales
   { route: 'GET /goods', who: 'anyone', request: () => ({ service: 'sales', method: 'get', path: '/goods' }), expect: anyone(200) },
   {

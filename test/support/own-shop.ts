@@ -29,8 +29,8 @@ export interface OwnShop {
   stop(): Promise<void>;
 }
 
-export async function startOwnShop(env: Record<string, string> = {}): Promise<OwnShop> {
-  const system = await startTestSystem({ ownPostgres: true, databaseLimits: 'default', env });
+export async function startOwnShop(env: Record<string, string> = {}, options: { readyTimeoutMs?: number } = {}): Promise<OwnShop> {
+  const system = await startTestSystem({ ownPostgres: true, databaseLimits: 'default', env, ...options });
   const { urls, databaseUrls } = system.context;
   const clients: pg.Client[] = [];
   const connect = async (service: ServiceName) => {

@@ -65,6 +65,8 @@ export interface SystemOptions {
    * own defaults (docs/operations.md): the database fault tests, the chaos soak and the benchmark use them.
    */
   databaseLimits?: 'relaxed' | 'default';
+  /** How long each service may take to become ready (default 60 s; a second shop started beside the suite's on a loaded machine may need more). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -182,7 +184,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
   try {
     // customers first: the others fetch its keys.
     // 60 s to become ready, as `pnpm start` allows: on a machine loaded by other work a start took over 30 s.
-    const start = { stdio: options.stdio, readyTimeoutMs: 60_000, compiled: options.compiled };
+    const start = { stdio: options.stdio, readyTimeoutMs: options.readyTimeoutMs ?? 60_000, compiled: options.compiled };
     if (wanted.has('customers')) processes.push(await startService('customers', env.customers, start));
     const rest = (['inventory', 'sales', 'reviews'] as const).filter((name) => wanted.has(name));
     processes.push(...(await Promise.all(rest.map((name) => startService(name, env[name], start)))));

@@ -12,6 +12,7 @@ import {
 } from '@shop/kit';
 import type { Config } from './config';
 import { accountsRepo } from './data/accounts.repo';
+import { booksRepo } from './data/books.repo';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
 import type { Db } from './data/db';
 import { endedSessionsRepo } from './data/ended-sessions.repo';
@@ -20,6 +21,7 @@ import { customersPruneRules } from './data/retention';
 import { sessionsRepo } from './data/sessions.repo';
 import { walletRepo } from './data/wallet.repo';
 import { accountsDomain } from './domain/accounts';
+import { booksDomain } from './domain/books';
 import { customersDomain } from './domain/customers';
 import { endedSessionsFeed } from './domain/ended-sessions';
 import { loginThrottle, registrationLimit } from './domain/rate-limits';
@@ -28,6 +30,7 @@ import { walletDomain } from './domain/wallet';
 import type { Signer } from './keys';
 import { internalAccountRoutes } from './routes/accounts.routes';
 import { authRoutes, jwksRoute } from './routes/auth.routes';
+import { internalBooksRoutes } from './routes/books.routes';
 import { customersRoutes } from './routes/customers.routes';
 import { internalSessionsRoutes, sessionsRoutes } from './routes/sessions.routes';
 import { internalWalletRoutes, walletRoutes } from './routes/wallet.routes';
@@ -94,6 +97,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   internalSessionsRoutes(api, feed);
   walletRoutes(api, wallet);
   internalWalletRoutes(api, wallet);
+  internalBooksRoutes(api, booksDomain(booksRepo(db)));
   internalAccountRoutes(api, accountsDomain({ accounts: accountsRepo(db) }));
   webhooks.routes(api);
 

@@ -1,5 +1,6 @@
 import { createServiceApi, createServiceApp, createWebhooks, registerMetrics, reservedPool, scrapeGauge, serviceRetention, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
+import { booksRepo } from './data/books.repo';
 import type { Db } from './data/db';
 import { ITEM_EVENT_TYPES, itemsRepo } from './data/items.repo';
 import { lowStockCount } from './data/low-stock.repo';
@@ -7,6 +8,7 @@ import { reservationsRepo } from './data/reservations.repo';
 import { reservationPruneRules } from './data/retention';
 import { itemsDomain } from './domain/items';
 import { stockDomain } from './domain/stock';
+import { internalBooksRoutes } from './routes/books.routes';
 import { itemsRoutes } from './routes/items.routes';
 import { internalStockRoutes } from './routes/stock.routes';
 
@@ -26,6 +28,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   );
   itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks, stock.sql) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(stock.sql) }));
+  internalBooksRoutes(api, booksRepo(db));
   webhooks.routes(api);
   const retention = serviceRetention({ db, config, logger, rules: reservationPruneRules(db, config.RESERVATION_RETENTION_HOURS) });
   // Read at scrape time: the alert on stock at or below its threshold (deploy/observability/rules.yml).

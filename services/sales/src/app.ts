@@ -1,4 +1,5 @@
 import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, registerMetrics, serviceRetention, type AppDeps } from '@shop/kit';
+import { createBooks } from './books';
 import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
@@ -73,6 +74,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     observer,
   });
 
+  const books = createBooks({ config, db, logger, http, customers, inventory, sweep: () => recovery.sweep() });
+
   goodsRoutes(api, goodsDomain({ inventory }));
   salesRoutes(api, purchases, history, refunding);
   internalPurchaseRoutes(api, history);
@@ -92,15 +95,15 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     api,
     metricsToken: config.METRICS_TOKEN,
     metrics: (registry) => {
-      registerMetrics(registry, metrics);
+      registerMetrics(registry, [...metrics, ...books.metrics]);
       retention.register(registry);
     },
     // Not ready before the verifier holds customers' keys and has read its ended sessions once.
     isReady: async () => api.isReady() && (await isReady()),
   });
   const close = async () => {
-    await Promise.all([recovery.stop(), webhooks.stop(), retention.stop()]);
+    await Promise.all([recovery.stop(), webhooks.stop(), retention.stop(), books.schedule.stop()]);
     await Promise.all([http.inventory.close(), http.customers.close()]);
   };
-  return { app, recovery, webhooks, retention, close };
+  return { app, recovery, webhooks, retention, books, close };
 }

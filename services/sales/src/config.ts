@@ -44,6 +44,8 @@ const schema = baseConfigSchema
     IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(24).default(24),
     /** Purchase attempts one customer may make per minute (POST /sales, refused ones included); past it, 429. */
     PURCHASES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000_000).default(60),
+    /** How often each sales replica runs the books audit (read-only; sets books_drift). 0 turns the timer off. */
+    BOOKS_AUDIT_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
     /** How long after a sale its owner may refund it (admins may at any time). */
     REFUND_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   })

@@ -9,7 +9,7 @@ runService({
   loadConfig,
   connect: connectDatabase,
   start({ config, db, logger, isReady }) {
-    const { app, recovery, webhooks, retention, close } = createApp({ config, db, logger, isReady });
+    const { app, recovery, webhooks, retention, books, close } = createApp({ config, db, logger, isReady });
     return {
       app,
       // The sweep and the delivery worker stop (finishing what they hold) before the database goes.
@@ -19,6 +19,7 @@ runService({
         recovery.start();
         webhooks.start();
         retention.start();
+        books.schedule.start();
       },
     };
   },

@@ -160,3 +160,17 @@ export interface AccountFacts {
 export interface AccountsRepo {
   facts(id: string): Promise<AccountFacts | undefined>;
 }
+
+export type { LedgerFact, WalletFact } from '@shop/kit/books';
+import type { LedgerFact, WalletFact } from '@shop/kit/books';
+export type MissingDebitOutcome = 'debited' | 'already_debited' | 'voided' | 'insufficient_funds' | 'no_customer' | 'reference_mismatch';
+
+/** The books audit's reads (pages in id order, keyset) and its one repair here. */
+export interface BooksRepo {
+  ledgerByReferences(references: string[]): Promise<LedgerFact[]>;
+  /** Which of these customers exist. */
+  existingCustomers(ids: string[]): Promise<string[]>;
+  ledgerPage(after: string | undefined, limit: number): Promise<LedgerFact[]>;
+  walletsPage(after: string | undefined, limit: number): Promise<WalletFact[]>;
+  recordMissingDebit(customerId: string, amountCents: number, reference: string): Promise<MissingDebitOutcome>;
+}

@@ -99,3 +99,13 @@ export interface ReservationsRepo {
   /** A refund's units back, once per reference (the refund id). */
   returnStock(reference: string, lines: BasketLine[]): Promise<ReturnOutcome>;
 }
+
+export type { ItemStockFact, MovementFact } from '@shop/kit/books';
+import type { ItemStockFact, MovementFact } from '@shop/kit/books';
+
+/** The books audit's reads (pages in id order, keyset). */
+export interface BooksRepo {
+  movementsByReferences(references: string[]): Promise<{ movements: MovementFact[]; reservations: Array<{ reference: string; state: string }> }>;
+  movementsPage(after: string | undefined, limit: number): Promise<MovementFact[]>;
+  itemsPage(after: string | undefined, limit: number): Promise<ItemStockFact[]>;
+}
