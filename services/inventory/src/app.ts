@@ -14,7 +14,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const api = createServiceApi(config, {
     logger,
     customersCredential: config.INVENTORY_TO_CUSTOMERS_TOKEN,
-    callers: { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN },
+    callers: { sales: config.SALES_TO_INVENTORY_TOKEN },
   });
   const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, db, config, logger });
   itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));

@@ -1,11 +1,10 @@
 import { baseConfigSchema, parseConfig, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
 
 const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend({
+  /** The port to listen on. */
   PORT: z.coerce.number().int().min(0).max(65535).default(5001),
   /** Sales's credential for our /internal/ routes (stock reservations). */
   SALES_TO_INVENTORY_TOKEN: serviceCredentialSchema,
-  /** Reviews's credential: it reads public routes only today, and no internal route accepts it. */
-  REVIEWS_TO_INVENTORY_TOKEN: serviceCredentialSchema,
   /** What we present on customers' /internal/ routes. */
   INVENTORY_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
   /** Where customers publishes the keys that verify access tokens. */
@@ -14,3 +13,4 @@ const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend({
 
 export type Config = z.output<typeof schema>;
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(schema, env);
+export { schema as configSchema };

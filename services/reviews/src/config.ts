@@ -1,10 +1,11 @@
 import { baseConfigSchema, parseConfig, serviceCredentialSchema, webhookConfigSchema, z } from '@shop/kit';
 
 const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend({
+  /** The port to listen on. */
   PORT: z.coerce.number().int().min(0).max(65535).default(5003),
-  /** What we present to inventory, sales and customers (the first of each list). */
-  REVIEWS_TO_INVENTORY_TOKEN: serviceCredentialSchema,
+  /** What we present on sales' /internal/ routes (the first of the list); inventory is read by its public routes only. */
   REVIEWS_TO_SALES_TOKEN: serviceCredentialSchema,
+  /** What we present on customers' /internal/ routes (the first of the list). */
   REVIEWS_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
   /** Where customers publishes the keys that verify access tokens. */
   JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
@@ -36,3 +37,4 @@ const schema = baseConfigSchema.extend(webhookConfigSchema.shape).extend({
 
 export type Config = z.output<typeof schema>;
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(schema, env);
+export { schema as configSchema };
