@@ -25,6 +25,7 @@ import {
   ensureServiceRole,
   exposureRefusal,
   loadOrCreateSecrets,
+  parseStartConfig,
   SERVICES,
   startEmbeddedPostgres,
   StartError,
@@ -39,15 +40,24 @@ import {
 import { DEVELOPMENT_ADMIN_PASSWORD } from '../services/customers/src/development';
 
 const ROOT = path.resolve(__dirname, '..');
-const DATA_DIR = path.resolve(ROOT, process.env.SHOP_DATA_DIR ?? '.data');
+const env = process.env;
+/** What this script reads itself (packages/devkit/src/start-config.ts); the rest of env reaches the services as it is. */
+const config = (() => {
+  try {
+    return parseStartConfig(env);
+  } catch (error) {
+    console.error(`[start] ${(error as Error).message}`);
+    process.exit(1);
+  }
+})();
+const DATA_DIR = path.resolve(ROOT, config.SHOP_DATA_DIR);
 const LOCK_FILE = path.join(DATA_DIR, 'start.lock');
 const NAMES = Object.keys(SERVICES) as ServiceName[];
-const env = process.env;
 
-const upper = (name: ServiceName) => name.toUpperCase();
-const HOST = env.HOST ?? '127.0.0.1';
+const upper = (name: ServiceName) => name.toUpperCase() as Uppercase<ServiceName>;
+const HOST = config.HOST;
 const LOCAL_HOST = HOST === '0.0.0.0' || HOST === '::' ? '127.0.0.1' : HOST;
-const POSTGRES_PORT = Number(env.POSTGRES_PORT ?? 5440);
+const POSTGRES_PORT = config.POSTGRES_PORT;
 
 const log = (message: string) => console.log(`[start] ${message}`);
 const lock = startLock(LOCK_FILE, { where: path.relative(ROOT, DATA_DIR), log });
@@ -59,7 +69,7 @@ const launches: Promise<void>[] = [];
 let stopping: Promise<void> | undefined;
 
 async function main() {
-  const ports = Object.fromEntries(NAMES.map((name) => [name, Number(env[`${upper(name)}_PORT`] ?? SERVICES[name])])) as Record<ServiceName, number>;
+  const ports = Object.fromEntries(NAMES.map((name) => [name, config[`${upper(name)}_PORT`]])) as Record<ServiceName, number>;
   const databaseUrls = configuredDatabaseUrls();
   // Beyond loopback, the development defaults (a public admin password, webhooks into private networks) are a door.
   const refusal = exposureRefusal(env, HOST, DEVELOPMENT_ADMIN_PASSWORD);
@@ -116,7 +126,7 @@ async function main() {
     }),
   );
 
-  const serviceUrls = Object.fromEntries(NAMES.map((name) => [name, env[`${upper(name)}_URL`] ?? `http://${LOCAL_HOST}:${ports[name]}`])) as Record<
+  const serviceUrls = Object.fromEntries(NAMES.map((name) => [name, config[`${upper(name)}_URL`] ?? `http://${LOCAL_HOST}:${ports[name]}`])) as Record<
     ServiceName,
     string
   >;
@@ -130,7 +140,7 @@ async function main() {
     SALES_URL: serviceUrls.sales,
     REVIEWS_URL: serviceUrls.reviews,
     // Development receivers listen on this machine; production never sets this (it would allow SSRF).
-    WEBHOOK_ALLOW_PRIVATE_TARGETS: env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
   };
   const serviceEnv = (name: ServiceName): Record<string, string> => ({
     ...common,
@@ -141,7 +151,7 @@ async function main() {
     ...(name === 'customers' ? { JWT_PRIVATE_KEY: env.JWT_PRIVATE_KEY ?? secrets.JWT_PRIVATE_KEY } : {}),
   });
 
-  const json = env.LOG_FORMAT === 'json';
+  const json = config.LOG_FORMAT === 'json';
   const width = Math.max(...NAMES.map((name) => name.length));
   const launch = async (name: ServiceName) => {
     const service = await superviseService(name, {
@@ -181,13 +191,13 @@ async function main() {
 
 /** All four *_DATABASE_URL, or none (embedded PostgreSQL); a partial set is a mistake worth stopping for. */
 function configuredDatabaseUrls(): Record<ServiceName, string> | undefined {
-  const given = NAMES.filter((name) => env[`${upper(name)}_DATABASE_URL`]);
+  const given = NAMES.filter((name) => config[`${upper(name)}_DATABASE_URL`]);
   if (given.length === 0) return undefined;
   if (given.length < NAMES.length) {
     const missing = NAMES.filter((name) => !given.includes(name)).map((name) => `${upper(name)}_DATABASE_URL`);
     throw new StartError(`set all four *_DATABASE_URL or none (none starts an embedded PostgreSQL); missing: ${missing.join(', ')}`);
   }
-  return Object.fromEntries(NAMES.map((name) => [name, env[`${upper(name)}_DATABASE_URL`]!])) as Record<ServiceName, string>;
+  return Object.fromEntries(NAMES.map((name) => [name, config[`${upper(name)}_DATABASE_URL`]!])) as Record<ServiceName, string>;
 }
 
 /** Records what this start runs now (PostgreSQL and each service's current pid) in the lock file. */

@@ -639,6 +639,10 @@ describe('authorization matrix (the contract\'s "who" column)', () => {
       if (res.status >= 400 && !/^application\/problem\+json/.test(res.headers['content-type'] ?? ''))
         mismatches.push(`${caller}: ${res.status} is not problem+json`);
       if (res.status === 401 && res.body.code !== 'unauthorized') mismatches.push(`${caller}: 401 with code ${res.body.code}`);
+      // RFC 6750 (contract v4): a 401 challenges for a bearer token, and names a token that was sent invalid_token.
+      const challenge = res.headers['www-authenticate'] ?? '';
+      if (res.status === 401 && !(caller === 'anonymous' ? challenge === 'Bearer' : challenge.startsWith('Bearer error="invalid_token"')))
+        mismatches.push(`${caller}: 401 with WWW-Authenticate ${JSON.stringify(challenge)}`);
       if (res.status === 403 && res.body.code !== 'forbidden') mismatches.push(`${caller}: 403 with code ${res.body.code}`);
       if (res.status < 300 && row.check) {
         const problem = await row.check(caller, res.body, world);

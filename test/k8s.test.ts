@@ -23,7 +23,6 @@ const PLACEHOLDER_SECRETS: Record<string, string> = {
   DATABASE_URL: 'postgresql://shop:placeholder@db.example.internal:5432/shop',
   SALES_TO_CUSTOMERS_TOKEN: 'placeholder-sales-to-customers-token-placeholder',
   SALES_TO_INVENTORY_TOKEN: 'placeholder-sales-to-inventory-token-placeholder',
-  REVIEWS_TO_INVENTORY_TOKEN: 'placeholder-reviews-to-inventory-token-placeholder',
   REVIEWS_TO_SALES_TOKEN: 'placeholder-reviews-to-sales-token-placeholder',
   INVENTORY_TO_CUSTOMERS_TOKEN: 'placeholder-inventory-to-customers-token-placeholder',
   REVIEWS_TO_CUSTOMERS_TOKEN: 'placeholder-reviews-to-customers-token-placeholder',

@@ -125,11 +125,16 @@ function binariesFor(runAs: RunAs | undefined): string {
 
 /** A data folder the `postgres` user can reach, stable per requested folder (so data is kept across starts). */
 function relocatedDataDir(requested: string): string {
-  const absolute = path.resolve(requested);
-  const id = crypto.createHash('sha256').update(absolute).digest('hex').slice(0, 12);
   fs.mkdirSync(path.join(SHARED_DIR, 'data'), { recursive: true, mode: 0o755 });
   fs.chmodSync(SHARED_DIR, 0o755);
   fs.chmodSync(path.join(SHARED_DIR, 'data'), 0o755);
+  return relocatedDataDirOf(requested);
+}
+
+/** Where relocatedDataDir keeps the data of `requested` (`pnpm reset` empties it too); creates nothing. */
+export function relocatedDataDirOf(requested: string): string {
+  const absolute = path.resolve(requested);
+  const id = crypto.createHash('sha256').update(absolute).digest('hex').slice(0, 12);
   return path.join(SHARED_DIR, 'data', `${path.basename(absolute)}-${id}`);
 }
 

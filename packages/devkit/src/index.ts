@@ -1,6 +1,6 @@
 // Development and test plumbing shared by `pnpm start`, the test suite and the benchmark: an embedded
 // PostgreSQL when no URL is configured, databases and migrations, secrets, and service processes.
-export { isPostgresProcess, startEmbeddedPostgres, type EmbeddedServer } from './embedded';
+export { isPostgresProcess, relocatedDataDirOf, startEmbeddedPostgres, type EmbeddedServer } from './embedded';
 export { ensureDatabase, applyMigrations, dropDatabase } from './migrate';
 export { assertPortsFree, freePort } from './ports';
 export { processCmdline, terminate, whenLauncherGone } from './processes';
@@ -30,3 +30,4 @@ export {
 } from './services';
 export { superviseService, type SupervisedService } from './supervise';
 export { formatLogLine, pipeServiceLogs } from './log-lines';
+export { parseStartConfig, startConfigSchema, type StartConfig } from './start-config';

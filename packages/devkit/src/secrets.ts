@@ -9,7 +9,6 @@ import path from 'node:path';
 export const SERVICE_CREDENTIALS = {
   SALES_TO_CUSTOMERS_TOKEN: { from: 'sales', to: 'customers' },
   SALES_TO_INVENTORY_TOKEN: { from: 'sales', to: 'inventory' },
-  REVIEWS_TO_INVENTORY_TOKEN: { from: 'reviews', to: 'inventory' },
   REVIEWS_TO_SALES_TOKEN: { from: 'reviews', to: 'sales' },
   INVENTORY_TO_CUSTOMERS_TOKEN: { from: 'inventory', to: 'customers' },
   REVIEWS_TO_CUSTOMERS_TOKEN: { from: 'reviews', to: 'customers' },

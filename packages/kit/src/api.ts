@@ -7,6 +7,7 @@ import { ENDED_SESSIONS_PATH, endedSessionsFeed } from './ended-sessions';
 import { jwksKeyStore } from './jwks';
 import type { Logger } from './logging';
 import { Forbidden, Internal, Unauthorized, ValidationFailed, type FieldError } from './errors';
+import { missingIsRequired } from './messages';
 import { entityTag, noneMatch, REVALIDATE, REVALIDATE_PRIVATE } from './http-cache';
 import { documentRoute, problemSchema, serviceScheme } from './openapi';
 import { refuseUnsafeStrings } from './strings';
@@ -129,7 +130,7 @@ export function createApi(options: ApiOptions) {
       if (user) res.setHeader('Cache-Control', NO_STORE['Cache-Control']);
       const errors: FieldError[] = [];
       const parse = <T extends z.ZodType>(where: string, schema: T, value: unknown): z.output<T> => {
-        const result = schema.safeParse(value);
+        const result = schema.safeParse(value, { error: missingIsRequired });
         if (result.success) return result.data;
         for (const issue of result.error.issues) {
           errors.push({ path: [where, ...issue.path].join('.'), message: issue.message });

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
+import { expiredToken } from './challenge';
 import { Forbidden, Unauthorized } from './errors';
 import type { KeyResolver } from './jwks';
 import { TOKEN_AUDIENCE, TOKEN_CLOCK_SKEW_SECONDS, TOKEN_ISSUER } from './tokens';
@@ -66,8 +67,8 @@ export function createTokenVerifier(resolveKey: KeyResolver, isEnded: (sessionId
         }),
       );
     } catch (error) {
-      const expired = error instanceof jwt.TokenExpiredError;
-      throw new Unauthorized(expired ? 'The access token has expired' : 'The access token is invalid');
+      if (error instanceof jwt.TokenExpiredError) throw expiredToken(error.expiredAt);
+      throw new Unauthorized('The access token is invalid');
     }
     if (isEnded(claims.sid)) throw new Unauthorized('The session of this access token has ended');
     return { id: claims.sub, username: claims.username, role: claims.role, sessionId: claims.sid };

@@ -4,10 +4,15 @@ export class ConfigError extends Error {}
 
 /** Settings every service reads. Each service extends this with its own. */
 export const baseConfigSchema = z.object({
+  /** `production` requires the production settings (below) and refuses the development ones, and skips the response checks. */
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** The interface to listen on (`0.0.0.0` in containers). */
   HOST: z.string().default('127.0.0.1'),
+  /** pino's level (`silent` in the tests). */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The service's own PostgreSQL database, as its own role. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  /** Database connections per process. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /**
    * How long a request waits for a pooled connection, for a statement and for a lock before it is answered
@@ -15,7 +20,9 @@ export const baseConfigSchema = z.object({
    * better served by a quick 503 and Retry-After than by a request queued behind a lock.
    */
   DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
+  /** `statement_timeout` of every connection: a statement running longer is cancelled and answered 503. */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(2_000),
+  /** `lock_timeout` of every connection: a request never queues behind a lock for longer (503 with Retry-After). */
   DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
   /** /ready's deadline for `SELECT 1` on its own connection. */
   DATABASE_READY_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),

@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { challengeFor } from './challenge';
 import { UpstreamUnavailable } from './client';
 import { databaseFault, reportDatabaseFault } from './database-faults';
 import { currentTrace } from './spans';
@@ -20,6 +21,8 @@ export function problemBody(error: AppError) {
 
 export function sendProblem(res: Response, error: AppError) {
   for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
+  const challenge = challengeFor(error, res.req as Request | undefined);
+  if (challenge) res.setHeader('WWW-Authenticate', challenge);
   res
     .status(error.status)
     .type(PROBLEM_CONTENT_TYPE)

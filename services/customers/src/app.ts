@@ -35,6 +35,9 @@ import { customersRoutes } from './routes/customers.routes';
 import { internalSessionsRoutes, sessionsRoutes } from './routes/sessions.routes';
 import { internalWalletRoutes, walletRoutes } from './routes/wallet.routes';
 
+/** Said by a login or registration 429 in development only (docs/development.md); production limits say nothing of it. */
+export const LIMITS_HINT = 'In development, `pnpm reset --limits` clears the login and registration limits';
+
 export interface Deps extends AppDeps<Config, Db> {
   signer: Signer;
 }
@@ -59,14 +62,16 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     validateResponses: config.NODE_ENV !== 'production',
   });
   const counters = rateLimitsRepo(db);
+  const hint = config.NODE_ENV === 'development' ? LIMITS_HINT : undefined;
   const throttle = loginThrottle({
     counters,
     perUsernameAndAddress: config.LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS,
     perAddress: config.LOGIN_FAILURES_PER_ADDRESS,
     windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
     loginsPerMinute: config.LOGINS_PER_MINUTE,
+    hint,
   });
-  const registrations = registrationLimit({ counters, perHour: config.REGISTRATIONS_PER_HOUR });
+  const registrations = registrationLimit({ counters, perHour: config.REGISTRATIONS_PER_HOUR, hint });
   const webhooks = createWebhooks({ service: 'customers', eventTypes: CUSTOMER_EVENT_TYPES, db, config, logger });
   // Every bcrypt comparison of a password, on /metrics: the tests prove with it that a refused guess costs none.
   const passwordChecks = serviceCounter('customers_password_checks_total', 'Passwords compared with their bcrypt hash (logins, password changes)');

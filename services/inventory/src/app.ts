@@ -18,7 +18,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const api = createServiceApi(config, {
     logger,
     customersCredential: config.INVENTORY_TO_CUSTOMERS_TOKEN,
-    callers: { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN },
+    callers: { sales: config.SALES_TO_INVENTORY_TOKEN },
   });
   const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, db, config, logger });
   // A purchase's calls (its price check by id, the reservation and its release or return) have connections of

@@ -21,7 +21,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const reportRules = { minSpendCents: config.REPORT_MIN_SPEND_CENTS, minAccountAgeHours: config.REPORT_MIN_ACCOUNT_AGE_HOURS };
   const reviews = reviewsDomain({
     reviews: reviewsRepo(db, webhooks),
-    inventory: createInventoryClient(config.INVENTORY_URL, config.REVIEWS_TO_INVENTORY_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
+    inventory: createInventoryClient(config.INVENTORY_URL, config.UPSTREAM_TIMEOUT_MS),
     sales,
     customers: createCustomersClient(config.CUSTOMERS_URL, config.REVIEWS_TO_CUSTOMERS_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),
     logger,

@@ -6,15 +6,19 @@ const schema = baseConfigSchema
   .extend(webhookConfigSchema.shape)
   .extend(retentionConfigSchema.shape)
   .extend({
+    /** The port to listen on. */
     PORT: z.coerce.number().int().min(0).max(65535).default(5002),
-    /** What we present to customers and inventory (the first of each list). */
+    /** What we present on customers' /internal/ routes (the first of the list; any is accepted from customers' side). */
     SALES_TO_CUSTOMERS_TOKEN: serviceCredentialSchema,
+    /** What we present on inventory's /internal/ routes (the first of the list). */
     SALES_TO_INVENTORY_TOKEN: serviceCredentialSchema,
     /** Reviews's credential for our /internal/ route (did a customer buy something). */
     REVIEWS_TO_SALES_TOKEN: serviceCredentialSchema,
     /** Where customers publishes the keys that verify access tokens. */
     JWKS_URL: z.url().default('http://127.0.0.1:5000/.well-known/jwks.json'),
+    /** Where customers answers (the purchase's balance check and debit, refunds' credits). */
     CUSTOMERS_URL: z.url().default('http://127.0.0.1:5000'),
+    /** Where inventory answers (reservations, the catalogue read through `GET /goods`). */
     INVENTORY_URL: z.url().default('http://127.0.0.1:5001'),
     /** Timeout of one attempt of a call to customers or inventory. */
     SERVICE_TIMEOUT_MS: ms(2_000, 10),
@@ -65,3 +69,4 @@ export function longestPurchaseMs(config: { SERVICE_TIMEOUT_MS: number; SERVICE_
 
 export type Config = z.output<typeof schema>;
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(schema, env);
+export { schema as configSchema };

@@ -52,3 +52,4 @@ export function createWebhooks<T extends string>(options: {
   };
 }
 export type Webhooks<T extends string> = ReturnType<typeof createWebhooks<T>>;
+export { catalogueSchemas, type EventCatalogue } from './catalogue';

@@ -11,7 +11,8 @@ export type { Limit } from './model';
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const keyOf = (kind: string, ...parts: string[]) => `${kind}:${parts.join('@')}`.replace(LONE_SURROGATE, '\ufffd');
 
-function limiter(counters: RateLimitsRepo) {
+/** `hint`: said after every refusal (in development: how to clear the limits). */
+function limiter(counters: RateLimitsRepo, hint?: string) {
   /**
    * Counts the attempt on every `count` limit and refuses it when any limit is past, in one atomic statement:
    * concurrent attempts cannot overshoot. An attempt refused because a limit was already full writes nothing;
@@ -20,7 +21,7 @@ function limiter(counters: RateLimitsRepo) {
   return async function take(count: Limit[], windowMs: number, message: string, check: Limit[] = []): Promise<void> {
     const refused = await counters.take(count, check, windowMs);
     if (!refused) return;
-    const error = new RateLimited(message);
+    const error = new RateLimited(hint ? `${message}. ${hint}` : message);
     error.headers = { 'Retry-After': String(Math.max(1, Math.ceil((refused.resetAt.getTime() - Date.now()) / 1000))) };
     throw error;
   };
@@ -39,8 +40,9 @@ export function loginThrottle(deps: {
   perAddress: number;
   windowMs: number;
   loginsPerMinute: number;
+  hint?: string;
 }) {
-  const take = limiter(deps.counters);
+  const take = limiter(deps.counters, deps.hint);
   return {
     /**
      * Counts a password check and refuses it past a limit (for a login, also when the successful logins of this
@@ -65,8 +67,8 @@ export function loginThrottle(deps: {
 export type LoginThrottle = ReturnType<typeof loginThrottle>;
 
 /** Registrations per client address and hour: each one costs a bcrypt hash, and throwaway accounts cost the shop. */
-export function registrationLimit(deps: { counters: RateLimitsRepo; perHour: number }) {
-  const take = limiter(deps.counters);
+export function registrationLimit(deps: { counters: RateLimitsRepo; perHour: number; hint?: string }) {
+  const take = limiter(deps.counters, deps.hint);
   return (address: string) =>
     take([{ key: keyOf('register', address), max: deps.perHour }], 3_600_000, 'Too many registrations from this address; try again later');
 }

@@ -5,7 +5,6 @@ import { loadConfig } from '../../src/config';
 const env = {
   DATABASE_URL: 'postgresql://shop@127.0.0.1:5432/shop',
   SALES_TO_INVENTORY_TOKEN: 's'.repeat(32),
-  REVIEWS_TO_INVENTORY_TOKEN: 'r'.repeat(32),
   INVENTORY_TO_CUSTOMERS_TOKEN: 'i'.repeat(32),
 };
 

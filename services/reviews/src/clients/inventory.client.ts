@@ -15,5 +15,5 @@ export function inventoryClient(client: ServiceClient) {
 }
 export type InventoryClient = ReturnType<typeof inventoryClient>;
 
-export const createInventoryClient = (baseUrl: string, serviceToken: string, timeoutMs: number) =>
-  inventoryClient(createServiceClient({ service: 'inventory', baseUrl, serviceToken, timeoutMs }));
+/** Anonymous: reviews reads inventory's public routes only, so it holds no credential for inventory. */
+export const createInventoryClient = (baseUrl: string, timeoutMs: number) => inventoryClient(createServiceClient({ service: 'inventory', baseUrl, timeoutMs }));

@@ -28,7 +28,7 @@ const short = (totalCents: number) => new Refused(new InsufficientFunds(`The wal
 const path = (ctx: PurchaseContext, line: number, field: string) => (ctx.basket ? `lines.${line}.${field}` : field);
 
 /**
- * The purchase saga's steps (README, "How the promises are kept"), each idempotent by the sale id with an idempotent,
+ * The purchase saga's steps (docs/design.md, "The purchase is a saga run by sales"), each idempotent by the sale id with an idempotent,
  * tombstoning undo, so "retry with the same reference, or undo" is always safe. The recovery sweep undoes
  * abandoned sales with these same steps.
  *

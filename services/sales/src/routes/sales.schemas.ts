@@ -20,8 +20,15 @@ const basket = z
     example: { lines: [{ itemId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b', quantity: 2 }, { itemId: '0f8fad5b-d9cb-469f-a165-70867728950e' }] },
   });
 
-/** `{itemId, quantity?}` or `{lines: [...]}`; both or neither is a 400 (each form refuses the other's fields). */
-export const purchase = z.union([oneLine, basket]).openapi('Purchase', {
+/** What a body that is neither form is told (both forms' fields, neither, another shape, not an object). */
+export const PURCHASE_FORMS =
+  'Send one of the two forms: {"itemId": "<uuid>", "quantity": 1} (one item) or {"lines": [{"itemId": "<uuid>", "quantity": 1}, …]} (1–50 lines, each item at most once); quantity is optional (1–1000, default 1)';
+
+/**
+ * `{itemId, quantity?}` or `{lines: [...]}`; both or neither is a 400 (each form refuses the other's fields) that
+ * says what the two forms are. A body that is plainly one form but wrong inside keeps that form's own errors.
+ */
+export const purchase = z.union([oneLine, basket], { error: (issue) => (issue.code === 'invalid_union' ? PURCHASE_FORMS : undefined) }).openapi('Purchase', {
   example: {
     lines: [
       { itemId: '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b', quantity: 2 },
