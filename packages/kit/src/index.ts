@@ -7,6 +7,7 @@ export * from './config';
 export * from './database';
 export * from './database-faults';
 export * from './errors';
+export * from './lists';
 export * from './logging';
 export { serviceCounter } from './metrics';
 export * from './pagination';

@@ -1,4 +1,4 @@
-import { createApi, createServiceApp, createTokenVerifier, createWebhooks, serviceCounter, Unauthorized, type AppDeps } from '@shop/kit';
+import { listOptions, createApi, createServiceApp, createTokenVerifier, createWebhooks, serviceCounter, Unauthorized, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import { accountsRepo } from './data/accounts.repo';
 import { CUSTOMER_EVENT_TYPES, customersRepo } from './data/customers.repo';
@@ -26,7 +26,8 @@ export interface Deps extends AppDeps<Config, Db> {
 }
 
 export function createApp({ config, db, logger, signer, isReady }: Deps) {
-  const sessionRows = sessionsRepo(db);
+  const lists = listOptions(config);
+  const sessionRows = sessionsRepo(db, lists);
   const sessions = sessionsDomain({ sessions: sessionRows, signer, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxSessions: config.SESSIONS_PER_CUSTOMER });
   // Customers verifies its own tokens with its own keys (no HTTP round trip to itself), and, unlike the other
   // services, refuses a token whose session has ended (logout, password change, deletion) at once.
@@ -57,7 +58,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   // Every bcrypt comparison of a password, on /metrics: the tests prove with it that a refused guess costs none.
   const passwordChecks = serviceCounter('customers_password_checks_total', 'Passwords compared with their bcrypt hash (logins, password changes)');
   const customers = customersDomain({
-    customers: customersRepo(db, webhooks),
+    customers: customersRepo(db, webhooks, lists),
     sessions,
     bcryptRounds: config.BCRYPT_ROUNDS,
     throttle,
@@ -67,7 +68,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const ended = endedSessionsRepo(db);
   const feed = endedSessionsFeed({ ended, tokenLifetimeSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
   const purges = housekeeping({ counters, ended, keepEndedSeconds: feed.keepSeconds, intervalMs: config.PURGE_INTERVAL_MS, logger });
-  const wallet = walletDomain({ wallet: walletRepo(db), customers, depositLimitCents: config.DEPOSIT_LIMIT_CENTS_PER_DAY });
+  const wallet = walletDomain({ wallet: walletRepo(db, lists), customers, depositLimitCents: config.DEPOSIT_LIMIT_CENTS_PER_DAY });
 
   customersRoutes(api, customers);
   authRoutes(api, customers, sessions);

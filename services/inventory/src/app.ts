@@ -1,4 +1,4 @@
-import { createServiceApi, createServiceApp, createWebhooks, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createWebhooks, listOptions, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import type { Db } from './data/db';
 import { ITEM_EVENT_TYPES, itemsRepo } from './data/items.repo';
@@ -17,7 +17,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     callers: { sales: config.SALES_TO_INVENTORY_TOKEN, reviews: config.REVIEWS_TO_INVENTORY_TOKEN },
   });
   const webhooks = createWebhooks({ service: 'inventory', eventTypes: ITEM_EVENT_TYPES, db, config, logger });
-  itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks) }));
+  itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks, listOptions(config)) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(db) }));
   webhooks.routes(api);
   const app = createServiceApp({

@@ -1,4 +1,4 @@
-import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, type AppDeps } from '@shop/kit';
+import { listOptions, createServiceApi, createServiceApp, createServiceClient, createWebhooks, type AppDeps } from '@shop/kit';
 import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
 import { longestPurchaseMs, type Config } from './config';
@@ -35,7 +35,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const customers = customersClient(http.customers);
   const webhooks = createWebhooks({ service: 'sales', eventTypes: SALE_EVENT_TYPES, db, config, logger });
   const sales = salesRepo(db, webhooks);
-  const refunds = refundsRepo(db, webhooks);
+  const refunds = refundsRepo(db, webhooks, listOptions(config));
 
   const attempts = purchaseAttemptsRepo(db);
   const purchases = purchasesDomain({
@@ -47,7 +47,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     logger,
     idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
   });
-  const history = historyDomain({ sales: historyRepo(db) });
+  const history = historyDomain({ sales: historyRepo(db, listOptions(config)) });
   const refunding = refundsDomain({
     refunds,
     inventory,

@@ -185,7 +185,7 @@ describe('GET /sales', () => {
     await buy(alice, crypto.randomUUID()); // a failed attempt is not history
     const res = await api('sales').get('/sales').set(alice.auth);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: [a2, a1], total: 2, limit: 20, offset: 0 });
+    expect(res.body).toEqual({ data: [a2, a1], total: 2, totalIsEstimate: false, limit: 20, offset: 0, nextCursor: null });
   });
 
   it('paginates', async () => {
