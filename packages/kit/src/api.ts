@@ -139,7 +139,7 @@ export function createApi(options: ApiOptions) {
         if (result.success) return result.data;
         for (const issue of result.error.issues) {
           // An unknown parameter is named in the path (`query.page`), one error each.
-          const names = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+          const names = where === 'query' && issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
           for (const name of names) {
             const path = [where, ...issue.path, ...(name === undefined ? [] : [name])].join('.');
             errors.push({ path, message: name === undefined ? issue.message : `is not a parameter of this route` });
