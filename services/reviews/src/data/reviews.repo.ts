@@ -1,4 +1,4 @@
-import { bySeq, keysetPage, listVersion, prepared, type EventRecorder, type Listed, type ListOptions } from '@shop/kit';
+import { bySeq, keysetPage, prepared, type EventRecorder, type Listed, type ListOptions } from '@shop/kit';
 import {
   toReview,
   type Page,
@@ -61,6 +61,9 @@ export const ITEM_SUMMARY = prepared(
           count(*) FILTER (WHERE rating = 5)::int AS r5
    FROM reviews WHERE item_id = $1::uuid AND status = 'approved'`,
 );
+
+/** The version of an item's review page, maintained by a trigger on reviews (migration 20261207000000). */
+const ITEM_VERSION = prepared('reviews.item-version', 'SELECT version::text FROM item_review_versions WHERE item_id = $1::uuid');
 
 /** Newest first: seq is unique, so it is the whole sort key. */
 const NEWEST_FIRST = { keys: bySeq(), descending: true };
@@ -154,11 +157,12 @@ export function reviewsRepo(db: Db, events: Events, lists: ListOptions): Reviews
 
     /**
      * An item's approved reviews, newest first (the partial index on approved rows (item_id, seq DESC)), with
-     * their summary. The version (for the page's ETag) is the reviews row of list_versions, bumped on every write
-     * to reviews (read first: a write after it changes the next version), never an aggregate of the item's reviews.
+     * their summary. The version (for the page's ETag) is the item's row of item_review_versions, bumped by a trigger
+     * on every write touching an approved review of it (read first: a write after it changes the next version).
      */
     async itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; summary: RatingSummary; version: string } & Listed> {
-      const version = `${itemId}.${await listVersion(db.sql, 'reviews')}`;
+      const [v] = await db.sql.query<{ version: string }>(ITEM_VERSION, itemId);
+      const version = `${itemId}.${v?.version ?? '0'}`;
       const [s] = await db.sql.query<{ n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number }>(ITEM_SUMMARY, itemId);
       const { rows, listed } = await keysetPage<Row>(
         db.sql,
