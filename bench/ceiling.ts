@@ -9,7 +9,7 @@ import pg from 'pg';
 import { BALANCE, CREDIT, DEBIT } from '../services/customers/src/data/wallet.repo';
 import { FIND_ITEM } from '../services/inventory/src/data/items.repo';
 import { RETURN, TAKE } from '../services/inventory/src/data/reservations.repo';
-import { ITEM_PAGE } from '../services/reviews/src/data/reviews.repo';
+import { ITEM_SUMMARY } from '../services/reviews/src/data/reviews.repo';
 import { STORE_ANSWER } from '../services/sales/src/data/idempotency-keys.repo';
 import { TAKE_ATTEMPT } from '../services/sales/src/data/purchase-attempts.repo';
 import { COMPLETE_REFUND, INSERT_REFUND, LINES_LEFT, LOCK_SALE } from '../services/sales/src/data/refunds.repo';
@@ -113,7 +113,7 @@ const routes: Record<string, (url: URL, body: string) => Promise<unknown>> = {
     const item = url.searchParams.get('item');
     const [exists, page] = await Promise.all([
       pools.inventory.query({ ...FIND_ITEM, values: [item] }),
-      pools.reviews.query({ ...ITEM_PAGE, values: [item, 20, 0] }),
+      pools.reviews.query({ ...ITEM_SUMMARY, values: [item] }),
     ]);
     return exists.rows.length ? page.rows : null;
   },

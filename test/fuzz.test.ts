@@ -361,6 +361,31 @@ describe.each(runningServices())('%s: hostile bodies and queries', (service) => 
     );
   });
 
+  it('refuses any cursor it did not issue (random text, forged JSON) on every list: 400 naming query.after, never 5xx', async () => {
+    if (!listOps.length) return;
+    const adminAuth = (await admin()).auth;
+    const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const forged = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 300 }),
+      fc.record({ k: fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { maxLength: 5 }), h: fc.string() }).map(base64url),
+      fc.jsonValue().map(base64url),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...listOps), forged, async (op, after) => {
+        stats.cases++;
+        const auth = documentedAccess(op) === 'service' && service !== 'reviews' ? serviceAuth(service) : adminAuth;
+        const res = await fetch(`${system().urls[service]}${concretePath(op, username())}?after=${encodeURIComponent(after)}`, { headers: auth });
+        const body = (await res.json()) as { code?: string; errors?: Array<{ path: string }> };
+        // A list under a parent that does not exist may answer 404 first; anything else must name the cursor.
+        if (res.status === 404 && body.code === 'not_found') return;
+        if (res.status !== 400 || body.code !== 'validation_failed' || !body.errors?.some((e) => e.path === 'query.after')) {
+          throw new Error(`GET ${op.path}?after=${after.slice(0, 40)} → ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+        }
+      }),
+      { numRuns: HOSTILE_RUNS, seed: SEED, endOnFailure: true },
+    );
+  });
+
   it("answers bodies in any encoding, decodable or not, with 415 or the decoded body's answer, never 5xx", async () => {
     const encodings = [...Object.keys(decoders), 'compress', 'zstd', 'x-gzip', 'gzip, gzip', 'identity, br'];
     // Bytes: random ones, or a real compressed JSON body cut short or with a byte flipped.

@@ -41,6 +41,8 @@ it('runs the Postman collection with zero failures', async () => {
   expect(failures).toEqual([]);
   const stats = summary.run.stats;
   // Every request ran and every test script asserted something.
-  expect(stats.requests.total).toBe(31);
+  // 32, or 31 when /goods has a single page (nothing for "the next page, by cursor" to read: it skips itself).
+  expect(stats.requests.total).toBeGreaterThanOrEqual(31);
+  expect(stats.requests.total).toBeLessThanOrEqual(32);
   expect(stats.assertions.total).toBeGreaterThanOrEqual(18);
 });

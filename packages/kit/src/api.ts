@@ -19,6 +19,11 @@ export { openApiDocument, problemSchema } from './openapi';
 
 const empty = z.object({});
 
+/** A query schema that refuses parameters it does not declare (a refined object keeps its refinements). */
+function strictQuery(schema: z.ZodType): z.ZodType {
+  return schema instanceof z.ZodObject ? schema.strict() : schema;
+}
+
 /**
  * The client's address as the app's `trust proxy` setting reads it, as every per-address limit counts it: an
  * IPv6 client by its /64 (one subscriber's network: rotating addresses inside it gets no fresh bucket), an
@@ -121,6 +126,7 @@ export function createApi(options: ApiOptions) {
     declareSchemes(spec);
     documentRoute(spec.access === 'service' ? internalRegistry : registry, spec);
     const { params = empty, query = empty, body, headers = empty } = spec.request ?? {};
+    const strictQueryOf = strictQuery(query);
     router[spec.method](spec.path, refuseUnsafeStrings, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
       // Problems and everything not declared cacheable are never stored.
       res.setHeader('Cache-Control', 'no-store');
@@ -133,7 +139,12 @@ export function createApi(options: ApiOptions) {
         const result = schema.safeParse(value, { error: missingIsRequired });
         if (result.success) return result.data;
         for (const issue of result.error.issues) {
-          errors.push({ path: [where, ...issue.path].join('.'), message: issue.message });
+          // An unknown parameter is named in the path (`query.page`), one error each.
+          const names = where === 'query' && issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+          for (const name of names) {
+            const path = [where, ...issue.path, ...(name === undefined ? [] : [name])].join('.');
+            errors.push({ path, message: name === undefined ? issue.message : `is not a parameter of this route` });
+          }
         }
         return undefined as z.output<T>;
       };
@@ -141,7 +152,8 @@ export function createApi(options: ApiOptions) {
       // no route may take (NUL, lone surrogates) were refused in every part before this (strings.ts).
       const input = {
         params: params === empty ? {} : parse('params', params, req.params),
-        query: parse('query', query, req.query),
+        // Unknown query parameters are refused (v4), so `?page=2` never silently answers page 1.
+        query: parse('query', strictQueryOf, req.query),
         headers: headers === empty ? {} : parse('headers', headers, req.headers),
         body: body ? parse('body', body, req.body) : undefined,
       };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countExactLimitSetting } from './lists';
 
 export class ConfigError extends Error {}
 
@@ -29,6 +30,7 @@ export const baseConfigSchema = z.object({
   /** How long a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>` (docs/operations.md). Empty is unset. */
+  COUNT_EXACT_LIMIT: countExactLimitSetting,
   METRICS_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(32, 'must be at least 32 characters').optional()),
 });
 

@@ -8,6 +8,7 @@ export * from './config';
 export * from './database';
 export * from './database-faults';
 export * from './errors';
+export * from './lists';
 export * from './logging';
 export { counter, histogram, registerMetrics, scrapeGauge, sharedRead } from './kit-metrics';
 export type { Metric } from 'prom-client';

@@ -4,6 +4,7 @@ import {
   createServiceApp,
   createTokenVerifier,
   createWebhooks,
+  listOptions,
   registerMetrics,
   serviceCounter,
   serviceRetention,
@@ -43,7 +44,8 @@ export interface Deps extends AppDeps<Config, Db> {
 }
 
 export function createApp({ config, db, logger, signer, isReady }: Deps) {
-  const sessionRows = sessionsRepo(db);
+  const lists = listOptions(config);
+  const sessionRows = sessionsRepo(db, lists);
   const sessions = sessionsDomain({ sessions: sessionRows, signer, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxSessions: config.SESSIONS_PER_CUSTOMER });
   // Customers verifies its own tokens with its own keys (no HTTP round trip to itself), and, unlike the other
   // services, refuses a token whose session has ended (logout, password change, deletion) at once.
@@ -78,7 +80,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
   const logins = counter('customers_logins_total', 'Logins, by outcome (success, invalid_credentials, throttled, error)', ['outcome']);
   for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error']) logins.inc({ outcome }, 0);
   const customers = customersDomain({
-    customers: customersRepo(db, webhooks),
+    customers: customersRepo(db, webhooks, lists),
     sessions,
     bcryptRounds: config.BCRYPT_ROUNDS,
     throttle,
@@ -94,7 +96,7 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     logger,
     rules: customersPruneRules(db, { endedSessionSeconds: feed.keepSeconds, refreshTokenDays: config.REFRESH_TOKEN_TTL_DAYS }),
   });
-  const wallet = walletDomain({ wallet: walletRepo(db), customers, depositLimitCents: config.DEPOSIT_LIMIT_CENTS_PER_DAY });
+  const wallet = walletDomain({ wallet: walletRepo(db, lists), customers, depositLimitCents: config.DEPOSIT_LIMIT_CENTS_PER_DAY });
 
   customersRoutes(api, customers);
   authRoutes(api, customers, sessions);

@@ -406,7 +406,7 @@ describe('GET /customers', () => {
       .query({ q: unique('none') })
       .set((await admin()).auth);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: [], total: 0, limit: 20, offset: 0 });
+    expect(res.body).toEqual({ data: [], total: 0, totalIsEstimate: false, limit: 20, offset: 0, nextCursor: null });
   });
 
   it.each([{ limit: 0 }, { limit: 101 }, { offset: -1 }, { limit: 'ten' }])('rejects %j', async (query) => {

@@ -1,4 +1,4 @@
-import { createServiceApi, createServiceApp, createWebhooks, registerMetrics, reservedPool, scrapeGauge, serviceRetention, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createWebhooks, listOptions, registerMetrics, reservedPool, scrapeGauge, serviceRetention, type AppDeps } from '@shop/kit';
 import type { Config } from './config';
 import { booksRepo } from './data/books.repo';
 import type { Db } from './data/db';
@@ -26,7 +26,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const stock = reservedPool(config, config.DATABASE_STOCK_POOL_SIZE, (err) =>
     logger.warn({ err }, 'an idle stock-pool connection failed; the pool replaces it'),
   );
-  itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks, stock.sql) }));
+  itemsRoutes(api, itemsDomain({ items: itemsRepo(db, webhooks, listOptions(config), stock.sql) }));
   internalStockRoutes(api, stockDomain({ reservations: reservationsRepo(stock.sql) }));
   internalBooksRoutes(api, booksRepo(db));
   webhooks.routes(api);

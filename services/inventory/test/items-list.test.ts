@@ -18,13 +18,13 @@ describe('GET /items', () => {
     const [item] = await itemsTagged(tag, [{}]);
     const res = await list({ q: tag });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: [item], total: 1, limit: 20, offset: 0 });
+    expect(res.body).toEqual({ data: [item], total: 1, totalIsEstimate: false, limit: 20, offset: 0, nextCursor: null });
   });
 
   it('answers an empty page when nothing matches', async () => {
     const res = await list({ q: unique('nothing') });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: [], total: 0, limit: 20, offset: 0 });
+    expect(res.body).toEqual({ data: [], total: 0, totalIsEstimate: false, limit: 20, offset: 0, nextCursor: null });
   });
 
   it('filters by category', async () => {
@@ -106,9 +106,9 @@ describe('GET /items', () => {
       [1, 2, 3, 4, 5].map((n) => ({ priceCents: n * 100 })),
     );
     const res = await list({ q: tag, sort: 'priceCents', limit: 2, offset: 2 });
-    expect(res.body).toEqual({ data: [items[2], items[3]], total: 5, limit: 2, offset: 2 });
+    expect(res.body).toEqual({ data: [items[2], items[3]], total: 5, totalIsEstimate: false, limit: 2, offset: 2, nextCursor: expect.any(String) });
     const past = await list({ q: tag, sort: 'priceCents', limit: 2, offset: 10 });
-    expect(past.body).toEqual({ data: [], total: 5, limit: 2, offset: 10 });
+    expect(past.body).toEqual({ data: [], total: 5, totalIsEstimate: false, limit: 2, offset: 10, nextCursor: null });
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { createServiceApi, createServiceApp, createWebhooks, serviceRetention, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createWebhooks, listOptions, serviceRetention, type AppDeps } from '@shop/kit';
 import { createCustomersClient } from './clients/customers.client';
 import { createInventoryClient } from './clients/inventory.client';
 import { createSalesClient } from './clients/sales.client';
@@ -20,7 +20,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const sales = createSalesClient(config.SALES_URL, config.REVIEWS_TO_SALES_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS);
   const reportRules = { minSpendCents: config.REPORT_MIN_SPEND_CENTS, minAccountAgeHours: config.REPORT_MIN_ACCOUNT_AGE_HOURS };
   const reviews = reviewsDomain({
-    reviews: reviewsRepo(db, webhooks),
+    reviews: reviewsRepo(db, webhooks, listOptions(config)),
     inventory: createInventoryClient(config.INVENTORY_URL, config.UPSTREAM_TIMEOUT_MS),
     sales,
     customers: createCustomersClient(config.CUSTOMERS_URL, config.REVIEWS_TO_CUSTOMERS_TOKEN[0]!, config.UPSTREAM_TIMEOUT_MS),

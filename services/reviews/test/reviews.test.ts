@@ -364,7 +364,7 @@ describe('GET /customers/:username/reviews', () => {
   it('answers an empty page for a username with no reviews, 400 for an impossible username, 401 for a bad token', async () => {
     const res = await api('reviews').get('/customers/nobody-here-xyz/reviews');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: [], total: 0, limit: 20, offset: 0 });
+    expect(res.body).toEqual({ data: [], total: 0, totalIsEstimate: false, limit: 20, offset: 0, nextCursor: null });
     expectProblem(await api('reviews').get('/customers/a!/reviews'), 400, 'validation_failed');
     expectProblem(await api('reviews').get(`/customers/${writer.username}/reviews`).set('Authorization', 'Bearer x.y.z'), 401, 'unauthorized');
   });

@@ -33,8 +33,10 @@ describe('GET /items/:itemId/reviews', () => {
     expect(page).toEqual({
       data: [],
       total: 0,
+      totalIsEstimate: false,
       limit: 20,
       offset: 0,
+      nextCursor: null,
       summary: { count: 0, average: null, distribution: { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } },
     });
   });

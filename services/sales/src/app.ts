@@ -1,4 +1,4 @@
-import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, registerMetrics, serviceRetention, type AppDeps } from '@shop/kit';
+import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, listOptions, registerMetrics, serviceRetention, type AppDeps } from '@shop/kit';
 import { createBooks } from './books';
 import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
@@ -37,7 +37,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   const customers = customersClient(http.customers);
   const webhooks = createWebhooks({ service: 'sales', eventTypes: SALE_EVENT_TYPES, db, config, logger });
   const sales = salesRepo(db, webhooks);
-  const refunds = refundsRepo(db, webhooks);
+  const refunds = refundsRepo(db, webhooks, listOptions(config));
 
   const attempts = purchaseAttemptsRepo(db);
   const { observer, metrics } = salesMetrics(db, config.SWEEP_AGE_MS);
@@ -51,7 +51,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
     observer,
   });
-  const history = historyDomain({ sales: historyRepo(db) });
+  const history = historyDomain({ sales: historyRepo(db, listOptions(config)) });
   const refunding = refundsDomain({
     refunds,
     inventory,

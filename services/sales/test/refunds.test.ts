@@ -67,7 +67,14 @@ describe('POST /sales/:id/refunds', () => {
       totalCents: 800,
       lines: [expect.objectContaining({ refundedQuantity: 3 }), expect.objectContaining({ refundedQuantity: 2 })],
     });
-    expect((await api('sales').get(`/sales/${saleId}/refunds`).set(customer.auth)).body).toEqual({ data: [res.body], total: 1, limit: 20, offset: 0 });
+    expect((await api('sales').get(`/sales/${saleId}/refunds`).set(customer.auth)).body).toEqual({
+      data: [res.body],
+      total: 1,
+      totalIsEstimate: false,
+      limit: 20,
+      offset: 0,
+      nextCursor: null,
+    });
     // Its refund.completed event was recorded with the completion, carrying the refund as answered.
     expect(await sql('sales', `SELECT data FROM outbox_events WHERE type = 'refund.completed' AND data->>'id' = $1`, [res.body.id])).toEqual([
       { data: res.body },

@@ -185,13 +185,27 @@ describe('GET /sales', () => {
     await buy(alice, crypto.randomUUID()); // a failed attempt is not history
     const res = await api('sales').get('/sales').set(alice.auth);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: [a2, a1], total: 2, limit: 20, offset: 0 });
+    expect(res.body).toEqual({ data: [a2, a1], total: 2, totalIsEstimate: false, limit: 20, offset: 0, nextCursor: null });
   });
 
   it('paginates', async () => {
     const { alice, a1, a2 } = await twoBuyers();
-    expect((await api('sales').get('/sales?limit=1').set(alice.auth)).body).toEqual({ data: [a2], total: 2, limit: 1, offset: 0 });
-    expect((await api('sales').get('/sales?limit=1&offset=1').set(alice.auth)).body).toEqual({ data: [a1], total: 2, limit: 1, offset: 1 });
+    expect((await api('sales').get('/sales?limit=1').set(alice.auth)).body).toEqual({
+      data: [a2],
+      total: 2,
+      totalIsEstimate: false,
+      limit: 1,
+      offset: 0,
+      nextCursor: expect.any(String),
+    });
+    expect((await api('sales').get('/sales?limit=1&offset=1').set(alice.auth)).body).toEqual({
+      data: [a1],
+      total: 2,
+      totalIsEstimate: false,
+      limit: 1,
+      offset: 1,
+      nextCursor: null,
+    });
   });
 
   it("lets an admin see everyone's sales and filter by username (case-insensitive)", async () => {
@@ -202,7 +216,14 @@ describe('GET /sales', () => {
     const ids = all.body.data.map((sale: { id: string }) => sale.id);
     expect(ids).toEqual(expect.arrayContaining([a1.id, a2.id, b1.id]));
     expect(ids.indexOf(b1.id)).toBeLessThan(ids.indexOf(a1.id));
-    expect((await api('sales').get(`/sales?username=${bob.username.toUpperCase()}`).set(auth)).body).toEqual({ data: [b1], total: 1, limit: 20, offset: 0 });
+    expect((await api('sales').get(`/sales?username=${bob.username.toUpperCase()}`).set(auth)).body).toEqual({
+      data: [b1],
+      total: 1,
+      totalIsEstimate: false,
+      limit: 20,
+      offset: 0,
+      nextCursor: null,
+    });
     expect((await api('sales').get(`/sales?username=${alice.username}`).set(auth)).body.total).toBe(2);
   });
 

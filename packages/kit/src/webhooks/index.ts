@@ -1,6 +1,7 @@
 import type { Api } from '../api';
 import type { Queryable } from '../database';
 import type { Logger } from '../logging';
+import { listOptions } from '../lists';
 import type { WebhookConfig } from './config';
 import { observeBacklog } from './backlog';
 import { webhookRoutes } from './routes';
@@ -25,10 +26,10 @@ export function createWebhooks<T extends string>(options: {
   eventTypes: readonly T[];
   /** The service's database: the API uses its pool, the worker its background connection. */
   db: { sql: Queryable; background: Queryable };
-  config: WebhookConfig;
+  config: WebhookConfig & { COUNT_EXACT_LIMIT: number };
   logger: Logger;
 }) {
-  const store = webhookStore(options.db.sql);
+  const store = webhookStore(options.db.sql, listOptions(options.config));
   observeBacklog(options.db.sql);
   const worker = deliveryWorker({ queue: deliveryQueue(options.db.background), config: options.config, logger: options.logger, service: options.service });
   if (options.config.WEBHOOK_ALLOW_PRIVATE_TARGETS)

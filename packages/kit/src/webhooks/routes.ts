@@ -118,8 +118,8 @@ export function webhookRoutes(api: Api, options: { store: WebhookStore; eventTyp
       response: { status: 200, description: 'A page of subscriptions, oldest first', schema: s.subscriptionPage },
     },
     async ({ query }) => {
-      const { data, total } = await store.list(query);
-      return { body: page(data, total, query) };
+      const { data, ...listed } = await store.list(query);
+      return { body: page(data, listed, query) };
     },
   );
 
@@ -188,8 +188,8 @@ export function webhookRoutes(api: Api, options: { store: WebhookStore; eventTyp
     },
     async ({ params, query }) => {
       await load(params.id);
-      const { data, total } = await store.deliveries(params.id, query);
-      return { body: page(data, total, query) };
+      const { data, ...listed } = await store.deliveries(params.id, query);
+      return { body: page(data, listed, query) };
     },
   );
 

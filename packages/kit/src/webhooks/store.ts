@@ -1,4 +1,6 @@
 import type { Queryable } from '../database';
+import { bySeq, keysetPage, type ListOptions } from '../lists';
+import type { PageQuery } from '../pagination';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
@@ -73,7 +75,7 @@ const toDelivery = (row: DeliveryRow): Delivery => ({
 });
 
 /** The subscriptions and their deliveries, as the admin API reads and changes them (the worker's statements are in queue.ts). */
-export function webhookStore(sql: Queryable) {
+export function webhookStore(sql: Queryable, lists: ListOptions) {
   return {
     async create(input: { url: string; events: string[]; description: string; secret: string }): Promise<Subscription> {
       const [row] = await sql.query<SubscriptionRow>(
@@ -87,16 +89,26 @@ export function webhookStore(sql: Queryable) {
       return toSubscription(row!);
     },
 
-    async list(page: { limit: number; offset: number }) {
-      const [rows, [count]] = await Promise.all([
-        sql.query<SubscriptionRow>(
-          `SELECT ${SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions ORDER BY created_at, id LIMIT $1 OFFSET $2`,
-          page.limit,
-          page.offset,
-        ),
-        sql.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_subscriptions'),
-      ]);
-      return { data: rows.map(toSubscription), total: count!.n };
+    /** Oldest first. */
+    async list(page: PageQuery) {
+      const { rows, listed } = await keysetPage<SubscriptionRow>(
+        sql,
+        {
+          binding: ['webhooks'],
+          select: SUBSCRIPTION_COLUMNS,
+          from: 'webhook_subscriptions',
+          where: [],
+          params: [],
+          keys: [
+            { expr: 'created_at', type: 'timestamptz' },
+            { expr: 'id', type: 'uuid' },
+          ],
+          descending: false,
+        },
+        page,
+        lists,
+      );
+      return { ...listed, data: rows.map(toSubscription) };
     },
 
     async find(id: string): Promise<Subscription | undefined> {
@@ -123,19 +135,24 @@ export function webhookStore(sql: Queryable) {
       return (await sql.execute('DELETE FROM webhook_subscriptions WHERE id = $1::uuid', id)) > 0;
     },
 
-    async deliveries(subscriptionId: string, filter: { status?: DeliveryStatus; limit: number; offset: number }) {
-      const where = `subscription_id = $1::uuid AND ($2::"WebhookDeliveryStatus" IS NULL OR status = $2::"WebhookDeliveryStatus")`;
-      const params = [subscriptionId, filter.status ?? null];
-      const [rows, [count]] = await Promise.all([
-        sql.query<DeliveryRow>(
-          `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${where} ORDER BY seq DESC LIMIT $3 OFFSET $4`,
-          ...params,
-          filter.limit,
-          filter.offset,
-        ),
-        sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE ${where}`, ...params),
-      ]);
-      return { data: rows.map(toDelivery), total: count!.n };
+    /** Newest first, by the index on (subscription_id, seq). */
+    async deliveries(subscriptionId: string, filter: { status?: DeliveryStatus } & PageQuery) {
+      const { limit, offset, after, status } = filter;
+      const { rows, listed } = await keysetPage<DeliveryRow>(
+        sql,
+        {
+          binding: ['webhook-deliveries', subscriptionId, status ?? null],
+          select: DELIVERY_COLUMNS,
+          from: 'webhook_deliveries',
+          where: ['subscription_id = $1::uuid', ...(status ? ['status = $2::"WebhookDeliveryStatus"'] : [])],
+          params: status ? [subscriptionId, status] : [subscriptionId],
+          keys: bySeq(),
+          descending: true,
+        },
+        { limit, offset, after },
+        lists,
+      );
+      return { ...listed, data: rows.map(toDelivery) };
     },
 
     /**

@@ -93,10 +93,14 @@ describe('problem answers', () => {
 
 describe('pagination', () => {
   it('defaults to 20 from 0, bounds the limit to 1–100, and coerces query strings', () => {
-    expect(pageQuery.parse({})).toEqual({ limit: 20, offset: 0 });
+    expect(pageQuery.parse({})).toEqual({ limit: 20 });
     expect(pageQuery.parse({ limit: '5', offset: '10' })).toEqual({ limit: 5, offset: 10 });
     for (const bad of [{ limit: '0' }, { limit: '101' }, { offset: '-1' }, { limit: '1.5' }]) expect(pageQuery.safeParse(bad).success).toBe(false);
-    expect(page(['a'], 7, { limit: 1, offset: 3 })).toEqual({ data: ['a'], total: 7, limit: 1, offset: 3 });
+    const listed = { total: 7, totalIsEstimate: false, nextCursor: 'c' };
+    expect(page(['a'], listed, { limit: 1, offset: 3 })).toEqual({ data: ['a'], total: 7, totalIsEstimate: false, limit: 1, offset: 3, nextCursor: 'c' });
+    expect(page(['a'], listed, { limit: 1 })).toMatchObject({ offset: 0 });
+    // A page read by cursor has no offset.
+    expect(page(['a'], listed, { limit: 1, after: 'c' })).toEqual({ data: ['a'], total: 7, totalIsEstimate: false, limit: 1, nextCursor: 'c' });
   });
 
   it('takes only the words true and false as query booleans', () => {

@@ -1,6 +1,6 @@
-import { Conflict, isUniqueViolation, type EventRecorder } from '@shop/kit';
+import { Conflict, isUniqueViolation, keysetPage, type EventRecorder, type ListOptions, type PageQuery } from '@shop/kit';
 import type { Customer, CustomerChanges, CustomersRepo, NewCustomer, Role } from '../domain/model';
-import type { Customer as Row, Prisma } from '../generated/prisma';
+import type { Customer as Row } from '../generated/prisma';
 import type { Db } from './db';
 
 export const CUSTOMER_EVENT_TYPES = ['customer.created', 'customer.deleted'] as const;
@@ -25,12 +25,15 @@ export function toCustomer(row: Row): Customer {
 
 const key = (username: string) => username.toLowerCase();
 
+/** `q` is matched literally: `%`, `_` and `\\` in it are not wildcards. */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
 /** The columns of a Customer, named as Prisma's model names them, for the hand-written statements. */
 const COLUMNS = `id, username, first_name AS "firstName", last_name AS "lastName", age, address, gender, marital_status AS "maritalStatus",
   balance_cents AS "balanceCents", role, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Registration and deletion write their event (customer.created, customer.deleted) in the same transaction. */
-export function customersRepo(db: Db, events: Events): CustomersRepo {
+export function customersRepo(db: Db, events: Events, lists: ListOptions): CustomersRepo {
   return {
     /** Throws Conflict when the username is taken (in any letter case): the unique index on username_key decides. */
     async create(input: NewCustomer): Promise<Customer> {
@@ -103,19 +106,25 @@ export function customersRepo(db: Db, events: Events): CustomersRepo {
       });
     },
 
-    async list(query: { q?: string; limit: number; offset: number }) {
-      const where: Prisma.CustomerWhereInput = query.q
-        ? {
-            OR: (['username', 'firstName', 'lastName'] as const).map((field) => ({
-              [field]: { contains: query.q, mode: 'insensitive' as const },
-            })),
-          }
-        : {};
-      const [rows, total] = await Promise.all([
-        db.prisma.customer.findMany({ where, orderBy: { usernameKey: 'asc' }, take: query.limit, skip: query.offset }),
-        db.prisma.customer.count({ where }),
-      ]);
-      return { data: rows.map(toCustomer), total };
+    /** By username; `q` matches username, first or last name (trigram indexes, migration 20261207000000). */
+    async list(query: { q?: string } & PageQuery) {
+      const { limit, offset, after, ...filters } = query;
+      const where = filters.q ? ['(username ILIKE $1 OR first_name ILIKE $1 OR last_name ILIKE $1)'] : [];
+      const { rows, listed } = await keysetPage<Row>(
+        db.sql,
+        {
+          binding: ['customers', filters],
+          select: COLUMNS,
+          from: 'customers',
+          where,
+          params: filters.q ? [likePattern(filters.q)] : [],
+          keys: [{ expr: 'username_key', type: 'text' }],
+          descending: false,
+        },
+        { limit, offset, after },
+        lists,
+      );
+      return { ...listed, data: rows.map(toCustomer) };
     },
 
     /** Creates the admin account; a replica starting at the same moment may win the race (then nothing happens). */

@@ -1,4 +1,4 @@
-import { prepared } from '@shop/kit';
+import { byTimeAndId, keysetPage, prepared, type Listed, type ListOptions, type PageQuery } from '@shop/kit';
 import type { Role, Session, SessionOwner, SessionsRepo } from '../domain/model';
 import type { Db } from './db';
 
@@ -21,7 +21,7 @@ const toSession = (row: SessionRow): Session => ({
 const ACTIVE = prepared('sessions.active', 'SELECT 1 AS ok FROM sessions WHERE id = $1::uuid AND customer_id = $2::uuid AND expires_at > now()');
 
 /** Sessions and their refresh tokens (stored only as SHA-256 hashes). An ended session is a deleted row. */
-export function sessionsRepo(db: Db): SessionsRepo {
+export function sessionsRepo(db: Db, lists: ListOptions): SessionsRepo {
   return {
     /**
      * Opens a session, only while `passwordHash` is still the customer's: a login that checked the old
@@ -96,18 +96,22 @@ export function sessionsRepo(db: Db): SessionsRepo {
       await db.sql.execute('DELETE FROM sessions WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = $1)', tokenHash);
     },
 
-    async list(customerId: string, page: { limit: number; offset: number }): Promise<{ data: Session[]; total: number }> {
-      const where = 'WHERE customer_id = $1::uuid AND expires_at > now()';
-      const [rows, [count]] = await Promise.all([
-        db.sql.query<SessionRow>(
-          `SELECT id, created_at, last_used_at, expires_at, user_agent FROM sessions ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
-          customerId,
-          page.limit,
-          page.offset,
-        ),
-        db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM sessions ${where}`, customerId),
-      ]);
-      return { data: rows.map(toSession), total: count!.n };
+    async list(customerId: string, page: PageQuery): Promise<{ data: Session[] } & Listed> {
+      const { rows, listed } = await keysetPage<SessionRow>(
+        db.sql,
+        {
+          binding: ['sessions', customerId],
+          select: 'id, created_at, last_used_at, expires_at, user_agent',
+          from: 'sessions',
+          where: ['customer_id = $1::uuid AND expires_at > now()'],
+          params: [customerId],
+          keys: byTimeAndId(),
+          descending: true,
+        },
+        page,
+        lists,
+      );
+      return { ...listed, data: rows.map(toSession) };
     },
 
     async end(customerId: string, sessionId: string): Promise<boolean> {

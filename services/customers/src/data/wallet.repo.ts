@@ -1,4 +1,4 @@
-import { prepared } from '@shop/kit';
+import { bySeq, keysetPage, prepared, type ListOptions, type PageQuery } from '@shop/kit';
 import type { AdjustResult, CreditResult, DebitResult, DepositResult, LedgerEntry, LedgerType, RefundResult, WalletRepo } from '../domain/model';
 import type { Db } from './db';
 
@@ -46,7 +46,7 @@ const withEntry = <O>(row: OutcomeRow<O>) => (row.id ? { outcome: row.outcome, e
  * 20261125230000): one round trip each; both lock the customer's row first, which serialises them, so a
  * refund that arrives before its debit leaves a tombstone, and the late debit then sees it and is refused.
  */
-export function walletRepo(db: Db): WalletRepo {
+export function walletRepo(db: Db, lists: ListOptions): WalletRepo {
   return {
     /** wallet_deposit: the customer's row lock serialises deposits, so concurrent ones cannot both fit under the limit. */
     async deposit(customerId: string, amountCents: number, limitCents: number): Promise<DepositResult> {
@@ -80,15 +80,23 @@ export function walletRepo(db: Db): WalletRepo {
       return withEntry(row!) as CreditResult;
     },
 
-    async listEntries(customerId: string, page: { limit: number; offset: number }) {
-      const [rows, total] = await Promise.all([
-        db.prisma.ledgerEntry.findMany({ where: { customerId }, orderBy: { seq: 'desc' }, take: page.limit, skip: page.offset }),
-        db.prisma.ledgerEntry.count({ where: { customerId } }),
-      ]);
-      return {
-        total,
-        data: rows.map((row) => toEntry({ ...row, amount_cents: row.amountCents, balance_after_cents: row.balanceAfterCents, created_at: row.createdAt })),
-      };
+    /** Newest first, by the index on (customer_id, seq DESC). */
+    async listEntries(customerId: string, page: PageQuery) {
+      const { rows, listed } = await keysetPage<LedgerRow>(
+        db.sql,
+        {
+          binding: ['wallet-transactions', customerId],
+          select: 'id, type, amount_cents, balance_after_cents, reference, reason, created_at',
+          from: 'ledger_entries',
+          where: ['customer_id = $1::uuid'],
+          params: [customerId],
+          keys: bySeq(),
+          descending: true,
+        },
+        page,
+        lists,
+      );
+      return { ...listed, data: rows.map(toEntry) };
     },
 
     async findEntry(customerId: string, id: string): Promise<LedgerEntry | undefined> {

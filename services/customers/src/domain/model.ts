@@ -1,6 +1,8 @@
 // What the customers domain works with: its entities and the repositories that store them. The data layer
 // implements these interfaces, so the domain never sees Prisma, pg or SQL.
 
+import type { Listed, PageQuery } from '@shop/kit/pagination';
+
 export type Role = 'customer' | 'admin';
 export type Gender = 'male' | 'female' | 'other' | 'unspecified';
 export type MaritalStatus = 'single' | 'married' | 'divorced' | 'widowed' | 'other';
@@ -45,7 +47,7 @@ export interface CustomersRepo {
   update(id: string, changes: CustomerChanges): Promise<Customer | undefined>;
   /** Refuses to delete the last admin. */
   remove(id: string): Promise<'deleted' | 'missing' | 'last_admin'>;
-  list(query: { q?: string; limit: number; offset: number }): Promise<{ data: Customer[]; total: number }>;
+  list(query: { q?: string } & PageQuery): Promise<{ data: Customer[] } & Listed>;
   createAdmin(input: NewCustomer): Promise<void>;
 }
 
@@ -97,7 +99,7 @@ export interface SessionsRepo {
   /** Exchanges a refresh token for a new one; 'reused' for an already-rotated token (which ends the session). */
   rotate(tokenHash: string, newTokenHash: string, ttlDays: number): Promise<SessionOwner | 'reused' | undefined>;
   endByToken(tokenHash: string): Promise<void>;
-  list(customerId: string, page: { limit: number; offset: number }): Promise<{ data: Session[]; total: number }>;
+  list(customerId: string, page: PageQuery): Promise<{ data: Session[] } & Listed>;
   end(customerId: string, sessionId: string): Promise<boolean>;
   endAll(customerId: string): Promise<void>;
 }
@@ -147,7 +149,7 @@ export interface WalletRepo {
   credit(customerId: string, amountCents: number, reference: string): Promise<CreditResult>;
   /** The balance now, or undefined when there is no such customer. */
   balance(customerId: string): Promise<number | undefined>;
-  listEntries(customerId: string, page: { limit: number; offset: number }): Promise<{ data: LedgerEntry[]; total: number }>;
+  listEntries(customerId: string, page: PageQuery): Promise<{ data: LedgerEntry[] } & Listed>;
   findEntry(customerId: string, id: string): Promise<LedgerEntry | undefined>;
 }
 

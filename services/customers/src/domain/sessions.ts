@@ -1,3 +1,4 @@
+import type { PageQuery } from '@shop/kit/pagination';
 import crypto from 'node:crypto';
 import type { User } from '@shop/kit/auth';
 import { InvalidCredentials, NotFound, Unauthorized } from '@shop/kit/errors';
@@ -63,7 +64,7 @@ export type SessionsDomain = ReturnType<typeof sessionsDomain>;
 export function accountSessions(deps: { sessions: SessionsRepo; customers: CustomersDomain }) {
   const { sessions, customers } = deps;
   return {
-    async list(actor: User, username: string, page: { limit: number; offset: number }) {
+    async list(actor: User, username: string, page: PageQuery) {
       return sessions.list((await customers.load(actor, username)).id, page);
     },
     async end(actor: User, username: string, sessionId: string) {

@@ -1,3 +1,4 @@
+import type { PageQuery } from '@shop/kit/pagination';
 import type { User } from '@shop/kit/auth';
 import { Conflict, DepositLimit, InsufficientFunds, NotFound, Unauthorized } from '@shop/kit/errors';
 import type { CustomersDomain } from './customers';
@@ -40,7 +41,7 @@ export function walletDomain(deps: { wallet: WalletRepo; customers: CustomersDom
       return { balanceCents };
     },
 
-    async transactions(actor: User, username: string, page: { limit: number; offset: number }) {
+    async transactions(actor: User, username: string, page: PageQuery) {
       const customer = await customers.load(actor, username);
       return wallet.listEntries(customer.id, page);
     },

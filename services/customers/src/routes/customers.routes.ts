@@ -35,8 +35,8 @@ export function customersRoutes(api: Api, customers: CustomersDomain) {
       response: { status: 200, description: 'A page of customers', schema: s.customerPage },
     },
     async ({ query }) => {
-      const { data, total } = await customers.list(query);
-      return { body: page(data, total, query) };
+      const { data, ...listed } = await customers.list(query);
+      return { body: page(data, listed, query) };
     },
   );
 

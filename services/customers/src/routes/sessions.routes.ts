@@ -18,8 +18,8 @@ export function sessionsRoutes(api: Api, sessions: AccountSessions) {
       errors: ['forbidden', 'not_found'],
     },
     async ({ params, query, user }) => {
-      const { data, total } = await sessions.list(user, params.username, query);
-      return { body: page(data, total, query) };
+      const { data, ...listed } = await sessions.list(user, params.username, query);
+      return { body: page(data, listed, query) };
     },
   );
 

@@ -58,8 +58,8 @@ export function walletRoutes(api: Api, wallet: WalletDomain) {
       errors: ['forbidden', 'not_found'],
     },
     async ({ params, query, user }) => {
-      const { data, total } = await wallet.transactions(user, params.username, query);
-      return { body: page(data, total, query) };
+      const { data, ...listed } = await wallet.transactions(user, params.username, query);
+      return { body: page(data, listed, query) };
     },
   );
 

@@ -1,4 +1,4 @@
-import { prepared, type EventRecorder, type Queryable } from '@shop/kit';
+import { keysetPage, listVersion, prepared, type EventRecorder, type ListOptions, type Listed, type PageQuery, type Queryable, type SortKey } from '@shop/kit';
 import type { AdjustResult, Category, Item, ItemChanges, ItemFilter, ItemSort, ItemsRepo, NewItem } from '../domain/model';
 import type { Db } from './db';
 import { listMovements, recordMovement } from './movements.repo';
@@ -37,21 +37,21 @@ export function toItem(row: ItemRow): Item {
 
 /**
  * A row's version for HTTP caching is xmin, the id of the transaction that last wrote it: every write (a stock
- * change by a sale included) changes it, with no column to maintain. A list's version is the count and the sum
- * of xmin over all rows, deleted ones included (a deletion writes the row), so any change to any row changes it.
+ * change by a sale included) changes it, with no column to maintain. The lists' version is the items row of
+ * list_versions, bumped by a statement-level trigger on every write to items (migration 20261207000000).
  */
 export const FIND_ITEM = prepared('items.find', `SELECT ${ITEM_COLUMNS}, xmin::text AS version FROM items WHERE id = $1::uuid AND deleted_at IS NULL`);
-const LIST_VERSION = `(SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM items) AS version`;
 
-/** Every sort ends on the id, so equal keys keep one order across pages; each has a matching index. */
-const ORDER_BY: Record<ItemSort, string> = {
-  name: 'lower(name) ASC, id ASC',
-  '-name': 'lower(name) DESC, id DESC',
-  priceCents: 'price_cents ASC, id ASC',
-  '-priceCents': 'price_cents DESC, id DESC',
-  createdAt: 'created_at ASC, id ASC',
-  '-createdAt': 'created_at DESC, id DESC',
+/** Every sort ends on the id, so equal keys keep one order across pages; each (with a category too) has a matching index. */
+const SORT_KEYS: Record<ItemSort, SortKey[]> = {
+  name: [{ expr: 'lower(name)', type: 'text' }],
+  priceCents: [{ expr: 'price_cents', type: 'bigint' }],
+  createdAt: [{ expr: 'created_at', type: 'timestamptz' }],
+  '-name': [{ expr: 'lower(name)', type: 'text' }],
+  '-priceCents': [{ expr: 'price_cents', type: 'bigint' }],
+  '-createdAt': [{ expr: 'created_at', type: 'timestamptz' }],
 };
+const BY_ID: SortKey = { expr: 'id', type: 'uuid' };
 
 /** `q` is matched literally: `%`, `_` and `\` in it are not wildcards. */
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -63,7 +63,7 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
  * Deleted items (deleted_at set) are invisible here except to the reservation code.
  * A read by id runs on `byId` (inventory's stock pool: it is the purchase's price check), never behind list reads.
  */
-export function itemsRepo(db: Db, events: Events, byId: Queryable = db.sql): ItemsRepo {
+export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Queryable = db.sql): ItemsRepo {
   return {
     async create(input: NewItem, actorId: string): Promise<Item> {
       return db.sql.transaction(async (tx) => {
@@ -89,8 +89,9 @@ export function itemsRepo(db: Db, events: Events, byId: Queryable = db.sql): Ite
       return row ? { item: toItem(row), version: `${row.id}.${row.version}` } : undefined;
     },
 
-    /** A page, its total and the version of all lists (LIST_VERSION), from one statement and so one snapshot. */
-    async list(filter: ItemFilter): Promise<{ data: Item[]; total: number; version: string }> {
+    /** A page by offset or cursor, its total, and the version of all item lists (read first: see listVersion). */
+    async list(filter: ItemFilter): Promise<{ data: Item[]; version: string } & Listed> {
+      const version = await listVersion(db.sql, 'items');
       const where = ['deleted_at IS NULL'];
       const params: unknown[] = [];
       const param = (value: unknown, cast = '') => `$${params.push(value)}${cast}`;
@@ -105,22 +106,22 @@ export function itemsRepo(db: Db, events: Events, byId: Queryable = db.sql): Ite
       if (filter.lowStock !== undefined) {
         where.push(filter.lowStock ? 'stock_count <= low_stock_threshold' : '(low_stock_threshold IS NULL OR stock_count > low_stock_threshold)');
       }
-      const condition = where.join(' AND ');
-      const filterParams = [...params];
-      const pageClause = `LIMIT ${param(filter.limit, '::int')} OFFSET ${param(filter.offset, '::int')}`;
-      // One statement for the page and its total (the window count is taken before LIMIT): one pool
-      // connection and one round trip per list. A page past the end has no row to carry the total, so
-      // only then is it counted on its own.
-      const rows = await db.sql.query<ItemRow & { total: bigint; version: string }>(
-        `SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total, ${LIST_VERSION} FROM items WHERE ${condition} ORDER BY ${ORDER_BY[filter.sort]} ${pageClause}`,
-        ...params,
+      const { limit, offset, after, ...filters } = filter;
+      const listed = await keysetPage<ItemRow>(
+        db.sql,
+        {
+          binding: ['items', filters],
+          select: ITEM_COLUMNS,
+          from: 'items',
+          where,
+          params,
+          keys: [...SORT_KEYS[filter.sort], BY_ID],
+          descending: filter.sort.startsWith('-'),
+        },
+        { limit, offset, after },
+        lists,
       );
-      if (rows.length) return { data: rows.map(toItem), total: Number(rows[0]!.total), version: rows[0]!.version };
-      const counted = await db.sql.query<{ total: bigint; version: string }>(
-        `SELECT count(*) AS total, ${LIST_VERSION} FROM items WHERE ${condition}`,
-        ...filterParams,
-      );
-      return { data: [], total: Number(counted[0]!.total), version: counted[0]!.version };
+      return { ...listed.listed, data: listed.rows.map(toItem), version };
     },
 
     /** A stockCount change is recorded as a correction (delta = new - old) in the same transaction. */
@@ -182,6 +183,6 @@ export function itemsRepo(db: Db, events: Events, byId: Queryable = db.sql): Ite
       });
     },
 
-    movements: (itemId: string, page: { limit: number; offset: number }) => listMovements(db.sql, itemId, page),
+    movements: (itemId: string, page: PageQuery) => listMovements(db.sql, itemId, page, lists),
   };
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '@shop/kit';
+import { bySeq, keysetPage, type Listed, type ListOptions, type PageQuery, type Queryable } from '@shop/kit';
 import type { StockMovement } from '../domain/model';
 
 /** A stock change as items.repo records it, in the stored kinds (the database functions write reservation, release and return). */
@@ -39,25 +39,30 @@ interface MovementRow {
 export async function listMovements(
   q: Queryable,
   itemId: string,
-  page: { limit: number; offset: number },
-): Promise<{ data: StockMovement[]; total: number } | undefined> {
-  const [item] = await q.query<{ n: bigint }>(
-    'SELECT (SELECT count(*) FROM stock_movements WHERE item_id = $1::uuid) AS n FROM items WHERE id = $1::uuid AND deleted_at IS NULL',
-    itemId,
-  );
+  page: PageQuery,
+  lists: ListOptions,
+): Promise<({ data: StockMovement[] } & Listed) | undefined> {
+  const [item] = await q.query<{ id: string }>('SELECT id FROM items WHERE id = $1::uuid AND deleted_at IS NULL', itemId);
   if (!item) return undefined;
   // The stored kinds, in the contract's words: a PATCH's correction is an adjustment, a reservation a sale.
-  const rows = await q.query<MovementRow>(
-    `SELECT id, CASE kind WHEN 'correction' THEN 'adjustment' WHEN 'reservation' THEN 'sale' ELSE kind::text END AS kind,
-       delta, stock_after, reference, reason, created_at FROM stock_movements WHERE item_id = $1::uuid
-     ORDER BY seq DESC LIMIT $2::int OFFSET $3::int`,
-    itemId,
-    page.limit,
-    page.offset,
+  const listed = await keysetPage<MovementRow>(
+    q,
+    {
+      binding: ['stock-movements', itemId],
+      select: `id, CASE kind WHEN 'correction' THEN 'adjustment' WHEN 'reservation' THEN 'sale' ELSE kind::text END AS kind,
+       delta, stock_after, reference, reason, created_at`,
+      from: 'stock_movements',
+      where: ['item_id = $1::uuid'],
+      params: [itemId],
+      keys: bySeq(),
+      descending: true,
+    },
+    page,
+    lists,
   );
   return {
-    total: Number(item.n),
-    data: rows.map((row) => ({
+    ...listed.listed,
+    data: listed.rows.map((row) => ({
       id: row.id,
       kind: row.kind,
       delta: row.delta,

@@ -1,4 +1,5 @@
 import type { User } from '@shop/kit/auth';
+import type { PageQuery } from '@shop/kit/pagination';
 import { Conflict, InsufficientStock, NotFound } from '@shop/kit/errors';
 import type { Item, ItemChanges, ItemFilter, ItemsRepo, NewItem } from './model';
 
@@ -19,7 +20,7 @@ export function itemsDomain(deps: { items: ItemsRepo }) {
     load,
     list: (filter: ItemFilter) => items.list(filter),
 
-    async movements(id: string, page: { limit: number; offset: number }) {
+    async movements(id: string, page: PageQuery) {
       const found = await items.movements(id, page);
       if (!found) throw new NotFound('No such item');
       return found;

@@ -1,6 +1,8 @@
 // What the inventory domain works with: its entities and the repositories that store them. The data layer
 // implements these interfaces, so the domain never sees Prisma, pg or SQL.
 
+import type { Listed, PageQuery } from '@shop/kit/pagination';
+
 export type Category = 'food' | 'clothes' | 'accessories' | 'electronics';
 
 export interface NewItem {
@@ -30,7 +32,9 @@ export interface ItemFilter {
   lowStock?: boolean;
   sort: ItemSort;
   limit: number;
-  offset: number;
+  offset?: number;
+  /** A cursor (the kit's lists.ts): the page after it. */
+  after?: string;
 }
 
 export type AdjustResult = { outcome: 'adjusted'; item: Item } | { outcome: 'no_item' | 'below_zero' | 'above_maximum' };
@@ -53,14 +57,14 @@ export interface StockMovement {
 export interface ItemsRepo {
   create(input: NewItem, actorId: string): Promise<Item>;
   find(id: string): Promise<{ item: Item; version: string } | undefined>;
-  list(filter: ItemFilter): Promise<{ data: Item[]; total: number; version: string }>;
+  list(filter: ItemFilter): Promise<{ data: Item[]; version: string } & Listed>;
   /** A stockCount change is recorded as a correction. */
   update(id: string, changes: ItemChanges, actorId: string): Promise<Item | undefined>;
   /** The new count must stay within 0 … maxStock, or nothing changes. */
   adjustStock(id: string, delta: number, reason: string | undefined, actorId: string, maxStock: number): Promise<AdjustResult>;
   softDelete(id: string): Promise<boolean>;
   /** The item's stock history, newest first; undefined when there is no such item. */
-  movements(itemId: string, page: { limit: number; offset: number }): Promise<{ data: StockMovement[]; total: number } | undefined>;
+  movements(itemId: string, page: PageQuery): Promise<({ data: StockMovement[] } & Listed) | undefined>;
 }
 
 export interface ReservedLine {

@@ -39,8 +39,8 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
         if (!user) throw new Unauthorized('lowStock is for admins: send an access token');
         if (user.role !== 'admin') throw new Forbidden('lowStock is for admins');
       }
-      const { data, total, version } = await items.list(query);
-      return { body: page(data, total, query), version };
+      const { data, version, ...listed } = await items.list(query);
+      return { body: page(data, listed, query), version };
     },
   );
 
@@ -105,8 +105,8 @@ export function itemsRoutes(api: Api, items: ItemsDomain) {
       errors: ['not_found'],
     },
     async ({ params, query }) => {
-      const { data, total } = await items.movements(params.id, query);
-      return { body: page(data, total, query) };
+      const { data, ...listed } = await items.movements(params.id, query);
+      return { body: page(data, listed, query) };
     },
   );
 

@@ -1,9 +1,9 @@
-import type { Queryable } from '@shop/kit';
+import { bySeq, keysetPage, type ListOptions, type Queryable } from '@shop/kit';
 import type { Page, ReportResult, ReporterStanding, ReviewsRepo } from '../domain/model';
 import type { Db } from './db';
 
 /** Reports of reviews: each customer's once per review, counted on the review in the same transaction. */
-export function reportsRepo(db: Db): Pick<ReviewsRepo, 'report' | 'reports'> {
+export function reportsRepo(db: Db, lists: ListOptions): Pick<ReviewsRepo, 'report' | 'reports'> {
   return {
     /**
      * The report row and the counters in one transaction. The UPDATE is one statement on the locked row, so
@@ -46,16 +46,22 @@ export function reportsRepo(db: Db): Pick<ReviewsRepo, 'report' | 'reports'> {
     },
 
     async reports(reviewId: string, page: Page) {
-      const rows = await db.sql.query<{ id: string; reporter: string; reason: string; counts: boolean; created_at: Date }>(
-        `SELECT id, reporter, reason, spend_ok AND account_old_enough AS counts, created_at FROM review_reports WHERE review_id = $1::uuid
-         ORDER BY seq LIMIT $2 OFFSET $3`,
-        reviewId,
-        page.limit,
-        page.offset,
+      const { rows, listed } = await keysetPage<{ id: string; reporter: string; reason: string; counts: boolean; created_at: Date }>(
+        db.sql,
+        {
+          binding: ['review-reports', reviewId],
+          select: 'id, reporter, reason, spend_ok AND account_old_enough AS counts, created_at',
+          from: 'review_reports',
+          where: ['review_id = $1::uuid'],
+          params: [reviewId],
+          keys: bySeq(),
+          descending: false,
+        },
+        page,
+        lists,
       );
-      const [{ n: total } = { n: 0 }] = await db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM review_reports WHERE review_id = $1::uuid', reviewId);
       return {
-        total,
+        ...listed,
         data: rows.map((row) => ({
           id: row.id,
           reviewId,

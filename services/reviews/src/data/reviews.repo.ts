@@ -1,4 +1,4 @@
-import { prepared, type EventRecorder } from '@shop/kit';
+import { bySeq, keysetPage, prepared, type EventRecorder, type Listed, type ListOptions } from '@shop/kit';
 import {
   toReview,
   type Page,
@@ -53,33 +53,30 @@ function toRecord(row: Row): ReviewRecord {
 const key = (username: string) => username.toLowerCase();
 
 /**
- * An item's approved reviews with their summary, in one statement (see itemPage). The summary is the item's row of
- * review_summaries, read by primary key (kept by triggers in every writing transaction, so it describes the same
- * snapshot as the page); no summary row means no approved review.
+ * An item's rating summary over its approved reviews (see itemPage): the item's row of review_summaries, read by
+ * primary key (kept by triggers in every writing transaction); no row means no approved review.
  */
-export const ITEM_PAGE = prepared(
-  'reviews.item-page',
-  `SELECT s.*, v.version, p.* FROM
-     (SELECT coalesce(max(count), 0)::int AS n,
-             round(max(rating_sum)::numeric / nullif(max(count), 0), 2)::float8 AS average,
-             coalesce(max(r1), 0)::int AS r1, coalesce(max(r2), 0)::int AS r2, coalesce(max(r3), 0)::int AS r3,
-             coalesce(max(r4), 0)::int AS r4, coalesce(max(r5), 0)::int AS r5
-      FROM review_summaries WHERE item_id = $1::uuid) s
-   CROSS JOIN
-     (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) AS version
-      FROM reviews WHERE item_id = $1::uuid AND status = 'approved') v
-   LEFT JOIN LATERAL
-     (SELECT ${COLUMNS} FROM reviews WHERE item_id = $1::uuid AND status = 'approved'
-      ORDER BY seq DESC LIMIT $2 OFFSET $3) p ON true`,
+export const ITEM_SUMMARY = prepared(
+  'reviews.item-summary',
+  `SELECT coalesce(max(count), 0)::int AS n,
+          round(max(rating_sum)::numeric / nullif(max(count), 0), 2)::float8 AS average,
+          coalesce(max(r1), 0)::int AS r1, coalesce(max(r2), 0)::int AS r2, coalesce(max(r3), 0)::int AS r3,
+          coalesce(max(r4), 0)::int AS r4, coalesce(max(r5), 0)::int AS r5
+   FROM review_summaries WHERE item_id = $1::uuid`,
 );
 
-export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
+/** The version of an item's review page, maintained by a trigger on reviews (migration 20261207000000). */
+const ITEM_VERSION = prepared('reviews.item-version', 'SELECT version::text FROM item_review_versions WHERE item_id = $1::uuid');
+
+/** Newest first: seq is unique, so it is the whole sort key. */
+const NEWEST_FIRST = { keys: bySeq(), descending: true };
+
+export function reviewsRepo(db: Db, events: Events, lists: ListOptions): ReviewsRepo {
   const one = async (sql: string, ...params: unknown[]) => {
     const rows = await db.sql.query<Row>(sql, ...params);
     return rows[0] ? toRecord(rows[0]) : undefined;
   };
   const many = async (sql: string, ...params: unknown[]) => (await db.sql.query<Row>(sql, ...params)).map(toRecord);
-  const count = async (sql: string, ...params: unknown[]) => (await db.sql.query<{ n: number }>(sql, ...params))[0]!.n;
 
   return {
     /** undefined when this customer already reviewed this item (the unique index decides, also under races). */
@@ -159,56 +156,75 @@ export function reviewsRepo(db: Db, events: Events): ReviewsRepo {
       });
     },
 
-    ...reportsRepo(db),
+    ...reportsRepo(db, lists),
 
     /**
-     * An item's approved reviews, newest first, with their summary. One statement, so one snapshot: the page,
-     * its total and the summary always describe the same set of approved rows, whatever commits meanwhile.
-     * The summary and the total are the item's review_summaries row (by primary key); the page reads the partial
-     * index on approved rows (item_id, seq DESC).
-     * The version (for the page's ETag) is the count and the sum of xmin, the writing transaction's id, over the
-     * approved rows: approving, editing, rejecting or deleting any of them changes it.
+     * An item's approved reviews, newest first (the partial index on approved rows (item_id, seq DESC)), with
+     * their summary. The version (for the page's ETag) is the item's row of item_review_versions, bumped by a trigger
+     * on every write touching an approved review of it (read first: a write after it changes the next version).
      */
-    async itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary; version: string }> {
-      const rows = await db.sql.query<
-        Partial<Row> & { n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number; version: string }
-      >(ITEM_PAGE, itemId, page.limit, page.offset);
-      const s = rows[0]!;
-      return {
-        data: rows.filter((row) => row.id).map((row) => toRecord(row as Row)),
-        total: s.n,
-        summary: {
-          count: s.n,
-          average: s.average === null ? null : Number(s.average),
-          distribution: { '1': s.r1, '2': s.r2, '3': s.r3, '4': s.r4, '5': s.r5 },
+    async itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; summary: RatingSummary; version: string } & Listed> {
+      const [v] = await db.sql.query<{ version: string }>(ITEM_VERSION, itemId);
+      const version = `${itemId}.${v?.version ?? '0'}`;
+      const [s] = await db.sql.query<{ n: number; average: number | null; r1: number; r2: number; r3: number; r4: number; r5: number }>(ITEM_SUMMARY, itemId);
+      const { rows, listed } = await keysetPage<Row>(
+        db.sql,
+        {
+          binding: ['item-reviews', itemId],
+          select: COLUMNS,
+          from: 'reviews',
+          where: ["item_id = $1::uuid AND status = 'approved'"],
+          params: [itemId],
+          ...NEWEST_FIRST,
         },
-        version: s.version,
+        page,
+        lists,
+      );
+      return {
+        ...listed,
+        data: rows.map(toRecord),
+        summary: {
+          count: s!.n,
+          average: s!.average === null ? null : Number(s!.average),
+          distribution: { '1': s!.r1, '2': s!.r2, '3': s!.r3, '4': s!.r4, '5': s!.r5 },
+        },
+        version,
       };
     },
 
     /** Reviews written under a username (`approvedOnly` for strangers), or by one customer id (the author's own view). */
     async byAuthor(author: { username: string } | { customerId: string }, approvedOnly: boolean, page: Page) {
       const [column, value] = 'customerId' in author ? ['customer_id = $1::uuid', author.customerId] : ['username_key = $1', key(author.username)];
-      const where = `WHERE ${column}${approvedOnly ? " AND status = 'approved'" : ''}`;
-      const [data, total] = await Promise.all([
-        many(`SELECT ${COLUMNS} FROM reviews ${where} ORDER BY seq DESC LIMIT $2 OFFSET $3`, value, page.limit, page.offset),
-        count(`SELECT count(*)::int AS n FROM reviews ${where}`, value),
-      ]);
-      return { data, total };
+      const where = [column, ...(approvedOnly ? ["status = 'approved'"] : [])];
+      const { rows, listed } = await keysetPage<Row>(
+        db.sql,
+        { binding: ['author-reviews', author, approvedOnly], select: COLUMNS, from: 'reviews', where, params: [value], ...NEWEST_FIRST },
+        page,
+        lists,
+      );
+      return { ...listed, data: rows.map(toRecord) };
     },
 
     /** The moderation queue: longest in its status first. */
     async byStatus(status: ReviewStatus, page: Page) {
-      const [data, total] = await Promise.all([
-        many(
-          `SELECT ${COLUMNS} FROM reviews WHERE status = $1::"ReviewStatus" ORDER BY status_changed_at, seq LIMIT $2 OFFSET $3`,
-          status,
-          page.limit,
-          page.offset,
-        ),
-        count(`SELECT count(*)::int AS n FROM reviews WHERE status = $1::"ReviewStatus"`, status),
-      ]);
-      return { data, total };
+      const { rows, listed } = await keysetPage<Row>(
+        db.sql,
+        {
+          binding: ['review-queue', status],
+          select: COLUMNS,
+          from: 'reviews',
+          where: ['status = $1::"ReviewStatus"'],
+          params: [status],
+          keys: [
+            { expr: 'status_changed_at', type: 'timestamptz' },
+            { expr: 'seq', type: 'bigint' },
+          ],
+          descending: false,
+        },
+        page,
+        lists,
+      );
+      return { ...listed, data: rows.map(toRecord) };
     },
 
     /** Reviews written while sales could not be asked, oldest first. */

@@ -1,6 +1,8 @@
 // What the reviews domain works with: its entities and the repository that stores them. The data layer
 // implements this interface, so the domain never sees pg or SQL.
 
+import type { Listed, PageQuery } from '@shop/kit/pagination';
+
 export type ReviewStatus = 'pending' | 'approved' | 'rejected';
 
 /** The public shape of a review (the contract's Review). */
@@ -41,10 +43,8 @@ export interface PurchaseCheck {
   checked: boolean;
 }
 
-export interface Page {
-  limit: number;
-  offset: number;
-}
+/** A page by offset or by cursor (the kit's lists.ts). */
+export type Page = PageQuery;
 
 export interface Report {
   id: string;
@@ -92,13 +92,13 @@ export interface ReviewsRepo {
   reports(
     reviewId: string,
     page: Page,
-  ): Promise<{ data: Array<{ id: string; reviewId: string; username: string; reason: string; counts: boolean; createdAt: string }>; total: number }>;
+  ): Promise<{ data: Array<{ id: string; reviewId: string; username: string; reason: string; counts: boolean; createdAt: string }> } & Listed>;
   /** An item's approved reviews, newest first, with their summary and their version (for the ETag), from one snapshot. */
-  itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; total: number; summary: RatingSummary; version: string }>;
+  itemPage(itemId: string, page: Page): Promise<{ data: ReviewRecord[]; summary: RatingSummary; version: string } & Listed>;
   /** Reviews written under a username (`approvedOnly` for strangers), or by one customer id (the author's own view). */
-  byAuthor(author: { username: string } | { customerId: string }, approvedOnly: boolean, page: Page): Promise<{ data: ReviewRecord[]; total: number }>;
+  byAuthor(author: { username: string } | { customerId: string }, approvedOnly: boolean, page: Page): Promise<{ data: ReviewRecord[] } & Listed>;
   /** The moderation queue: longest in its status first. */
-  byStatus(status: ReviewStatus, page: Page): Promise<{ data: ReviewRecord[]; total: number }>;
+  byStatus(status: ReviewStatus, page: Page): Promise<{ data: ReviewRecord[] } & Listed>;
   /** Reviews written while sales could not be asked, oldest first. */
   uncheckedPurchases(limit: number): Promise<ReviewRecord[]>;
   recordPurchase(id: string, verified: boolean): Promise<void>;

@@ -38,8 +38,8 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 200, description: 'A page of reviews', schema: s.reviewPage },
     },
     async ({ query }) => {
-      const { data, total } = await reviews.queue(query.status, query);
-      return { body: page(data.map(toReview), total, query) };
+      const { data, ...listed } = await reviews.queue(query.status, query);
+      return { body: page(data.map(toReview), listed, query) };
     },
   );
 
@@ -140,8 +140,8 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       errors: ['not_found'],
     },
     async ({ params, query }) => {
-      const { data, total } = await reviews.reports(params.id, query);
-      return { body: page(data, total, query) };
+      const { data, ...listed } = await reviews.reports(params.id, query);
+      return { body: page(data, listed, query) };
     },
   );
 
@@ -161,8 +161,8 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       cache: 'revalidate',
     },
     async ({ params, query, requestId }) => {
-      const { data, total, summary, version } = await reviews.forItem(params.itemId, query, requestId);
-      return { body: { ...page(data.map(toReview), total, query), summary }, version };
+      const { data, summary, version, ...listed } = await reviews.forItem(params.itemId, query, requestId);
+      return { body: { ...page(data.map(toReview), listed, query), summary }, version };
     },
   );
 
@@ -180,8 +180,8 @@ export function reviewsRoutes(api: Api, reviews: ReviewsDomain) {
       response: { status: 200, description: 'A page of reviews', schema: s.reviewPage },
     },
     async ({ params, query, user }) => {
-      const { data, total } = await reviews.forCustomer(user, params.username, query);
-      return { body: page(data.map(toReview), total, query) };
+      const { data, ...listed } = await reviews.forCustomer(user, params.username, query);
+      return { body: page(data.map(toReview), listed, query) };
     },
   );
 }

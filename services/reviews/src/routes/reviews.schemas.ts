@@ -31,9 +31,7 @@ export const summary = z
   })
   .openapi('RatingSummary');
 
-export const itemReviewPage = z
-  .object({ data: z.array(review), total: count, limit: z.number().int(), offset: z.number().int(), summary })
-  .openapi('ItemReviewPage');
+export const itemReviewPage = pageOf(review, 'ItemReviewPage', { summary });
 
 export const newReview = z
   .strictObject({ itemId, rating, comment: comment.default('') })

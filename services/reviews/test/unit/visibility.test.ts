@@ -31,7 +31,7 @@ function record(status: ReviewStatus, id = `r-${status}`): ReviewRecord {
 /** The few repository calls these rules reach; anything else fails the test loudly. */
 function fakeRepo(rows: ReviewRecord[]) {
   const byAuthor = jest.fn<ReturnType<ReviewsRepo['byAuthor']>, Parameters<ReviewsRepo['byAuthor']>>((_author, approvedOnly) =>
-    Promise.resolve({ data: rows.filter((row) => !approvedOnly || row.status === 'approved'), total: 0 }),
+    Promise.resolve({ data: rows.filter((row) => !approvedOnly || row.status === 'approved'), total: 0, totalIsEstimate: false, nextCursor: null }),
   );
   const used: Partial<ReviewsRepo> = { find: (id) => Promise.resolve(rows.find((row) => row.id === id)), byAuthor };
   const repo = new Proxy(used, {

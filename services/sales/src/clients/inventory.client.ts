@@ -1,4 +1,4 @@
-import { readCache, UpstreamUnavailable, z, type ServiceClient } from '@shop/kit';
+import { readCache, UpstreamUnavailable, ValidationFailed, z, type PageQuery, type ServiceClient } from '@shop/kit';
 
 const SERVICE = 'inventory';
 
@@ -15,7 +15,13 @@ export const item = z.object({
 });
 export type Item = z.output<typeof item>;
 
-const itemPage = z.object({ data: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+const itemPage = z.object({
+  data: z.array(item),
+  total: z.number().int(),
+  totalIsEstimate: z.boolean(),
+  limit: z.number().int(),
+  nextCursor: z.string().nullable(),
+});
 
 const reservation = z.object({
   reference: z.string(),
@@ -42,6 +48,13 @@ export type ReserveResult =
 function namedLines(body: { errors?: Array<{ path?: unknown }> } | undefined): number[] {
   const lines = (body?.errors ?? []).map((error) => /^lines\.(\d+)\./.exec(String(error.path))?.[1]).filter((n) => n !== undefined);
   return [...new Set(lines.map(Number))];
+}
+
+/** The errors of inventory's 400 for a cursor, as they name it (`query.after`). */
+function cursorErrors(body: unknown): Array<{ path: string; message: string }> {
+  const errors = (body as { errors?: Array<{ path?: unknown; message?: unknown }> } | undefined)?.errors ?? [];
+  const named = errors.map((error) => ({ path: String(error.path), message: String(error.message) })).filter((error) => error.path === 'query.after');
+  return named.length ? named : [{ path: 'query.after', message: 'is not a cursor of this list' }];
 }
 
 /** An answer the agreed API does not allow: as unknown as a timeout, so the caller undoes. */
@@ -80,6 +93,8 @@ export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: n
       const { status, body, etag } = await http.call({ method: 'GET', path, requestId, retry: true, ifNoneMatch: previous?.etag });
       if (status === 304 && previous) return previous;
       if (status === 404) return undefined;
+      // A cursor inventory refuses (another list's, or edited) is the client's mistake: its 400, never cached.
+      if (status === 400 && path.includes('after=')) throw new ValidationFailed('The request is not valid', cursorErrors(body));
       return status === 200 && etag ? { value: parse(schema, status, body), etag } : unexpected(status, body);
     });
     return read && { value: read.value as z.output<T>, etag: read.etag };
@@ -87,8 +102,9 @@ export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: n
 
   return {
     /** The page and inventory's ETag of it (sales' own tag derives from it). */
-    async listInStock(page: { limit: number; offset: number }, requestId: string) {
-      const read = await cachedRead(`/items?inStock=true&limit=${page.limit}&offset=${page.offset}`, itemPage, requestId);
+    async listInStock(page: PageQuery, requestId: string) {
+      const position = page.after === undefined ? `offset=${page.offset ?? 0}` : `after=${encodeURIComponent(page.after)}`;
+      const read = await cachedRead(`/items?inStock=true&limit=${page.limit}&${position}`, itemPage, requestId);
       return read ? { ...read.value, etag: read.etag } : unexpected(404, undefined);
     },
 

@@ -1,12 +1,13 @@
+import { byTimeAndId, keysetPage, type ListOptions, type PageQuery } from '@shop/kit';
 import type { HistoryRepo, Sale, SaleFilter } from '../domain/model';
 import type { Db } from './db';
 import { SALE_SELECT, toSale, type SaleRow } from './sale-row';
 
 /** Purchase history: the reads of completed sales. */
-export function historyRepo(db: Db): HistoryRepo {
+export function historyRepo(db: Db, lists: ListOptions): HistoryRepo {
   return {
     /** Completed sales, newest first, narrowed by the filter. */
-    async listCompleted(filter: SaleFilter, page: { limit: number; offset: number }) {
+    async listCompleted(filter: SaleFilter, page: PageQuery) {
       const params: unknown[] = [];
       const param = (value: unknown) => `$${params.push(value)}`;
       const where = [`s.status = 'COMPLETED'`];
@@ -18,16 +19,21 @@ export function historyRepo(db: Db): HistoryRepo {
       if (filter.itemId) where.push(`EXISTS (SELECT 1 FROM sale_lines f WHERE f.sale_id = s.id AND f.item_id = ${param(filter.itemId)}::uuid)`);
       if (filter.from) where.push(`s.created_at >= ${param(filter.from)}`);
       if (filter.to) where.push(`s.created_at < ${param(filter.to)}`);
-      const condition = where.join(' AND ');
-      const [rows, [count]] = await Promise.all([
-        db.sql.query<SaleRow>(
-          `SELECT ${SALE_SELECT} FROM sales s WHERE ${condition} ORDER BY s.created_at DESC, s.id DESC
-           LIMIT ${param(page.limit)} OFFSET ${param(page.offset)}`,
-          ...params,
-        ),
-        db.sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM sales s WHERE ${condition}`, ...params.slice(0, -2)),
-      ]);
-      return { total: count?.total ?? 0, data: rows.map(toSale) };
+      const { rows, listed } = await keysetPage<SaleRow>(
+        db.sql,
+        {
+          binding: ['sales', filter],
+          select: SALE_SELECT,
+          from: 'sales s',
+          where,
+          params,
+          keys: byTimeAndId('s.created_at', 's.id'),
+          descending: true,
+        },
+        page,
+        lists,
+      );
+      return { ...listed, data: rows.map(toSale) };
     },
 
     async findCompleted(id: string): Promise<Sale | undefined> {

@@ -1,4 +1,4 @@
-import type { Queryable } from '@shop/kit';
+import { byTimeAndId, keysetPage, type ListOptions, type PageQuery, type Queryable } from '@shop/kit';
 import {
   publicRefund,
   type IdempotencyClaim,
@@ -87,7 +87,7 @@ async function complete(tx: Queryable, events: Events, refund: RefundToDo, extra
  * Refunds and their idempotency keys. A refund is recorded under a lock on its sale (SELECT … FOR UPDATE), so
  * concurrent refunds of one sale are checked one after the other against everything already recorded.
  */
-export function refundsRepo(db: Db, events: Events): RefundsRepo {
+export function refundsRepo(db: Db, events: Events, lists: ListOptions): RefundsRepo {
   return {
     /**
      * In one transaction: claims the key (if any), locks the completed sale, lets `decide` (pure) pick the
@@ -170,17 +170,22 @@ export function refundsRepo(db: Db, events: Events): RefundsRepo {
     },
 
     /** A sale's refunds (pending ones too: each is promised), oldest first. */
-    async listForSale(saleId: string, page: { limit: number; offset: number }) {
-      const [rows, [count]] = await Promise.all([
-        db.sql.query<RefundRow>(
-          `SELECT ${REFUND_SELECT} FROM refunds r WHERE r.sale_id = $1::uuid ORDER BY r.created_at, r.id LIMIT $2 OFFSET $3`,
-          saleId,
-          page.limit,
-          page.offset,
-        ),
-        db.sql.query<{ total: number }>('SELECT count(*)::int AS total FROM refunds WHERE sale_id = $1::uuid', saleId),
-      ]);
-      return { total: count!.total, data: rows.map((row) => publicRefund(toRefund(row))) };
+    async listForSale(saleId: string, page: PageQuery) {
+      const { rows, listed } = await keysetPage<RefundRow>(
+        db.sql,
+        {
+          binding: ['refunds', saleId],
+          select: REFUND_SELECT,
+          from: 'refunds r',
+          where: ['r.sale_id = $1::uuid'],
+          params: [saleId],
+          keys: byTimeAndId('r.created_at', 'r.id'),
+          descending: false,
+        },
+        page,
+        lists,
+      );
+      return { ...listed, data: rows.map((row) => publicRefund(toRefund(row))) };
     },
   };
 }

@@ -1,5 +1,6 @@
 import { UpstreamUnavailable } from '@shop/kit/client';
 import { NotFound, ServiceUnavailable } from '@shop/kit/errors';
+import { pagePosition, type PageQuery } from '@shop/kit/pagination';
 import type { InventoryClient } from '../clients/inventory.client';
 
 async function orUnavailable<T>(call: Promise<T>): Promise<T> {
@@ -18,9 +19,12 @@ async function orUnavailable<T>(call: Promise<T>): Promise<T> {
 export function goodsDomain(deps: { inventory: InventoryClient }) {
   const { inventory } = deps;
   return {
-    async list(page: { limit: number; offset: number }, requestId: string) {
+    /** Inventory pages the list (offset or its cursor, passed through); `after` with `offset` is refused here. */
+    async list(page: PageQuery, requestId: string) {
+      pagePosition(page);
       const items = await orUnavailable(inventory.listInStock(page, requestId));
-      return { total: items.total, data: items.data.map(({ id, name, priceCents }) => ({ id, name, priceCents })), version: items.etag };
+      const { total, totalIsEstimate, nextCursor } = items;
+      return { total, totalIsEstimate, nextCursor, data: items.data.map(({ id, name, priceCents }) => ({ id, name, priceCents })), version: items.etag };
     },
 
     async get(id: string, requestId: string) {

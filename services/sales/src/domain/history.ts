@@ -9,7 +9,8 @@ export interface HistoryQuery {
   from?: string;
   to?: string;
   limit: number;
-  offset: number;
+  offset?: number;
+  after?: string;
 }
 
 /** Purchase history: customers see their own completed sales, admins everyone's. */

@@ -1,6 +1,8 @@
 // What the sales domain works with: its entities and the repositories that store them. The data layer
 // implements these interfaces, so the domain never sees pg or SQL.
 
+import type { Listed, PageQuery } from '@shop/kit/pagination';
+
 export type PublicStatus = 'completed' | 'partially_refunded' | 'refunded';
 
 export interface SaleLine {
@@ -121,7 +123,7 @@ export interface PurchaseAttemptsRepo {
 /** Purchase history: completed sales only. */
 export interface HistoryRepo {
   /** Newest first, narrowed by the filter. */
-  listCompleted(filter: SaleFilter, page: { limit: number; offset: number }): Promise<{ data: Sale[]; total: number }>;
+  listCompleted(filter: SaleFilter, page: PageQuery): Promise<{ data: Sale[] } & Listed>;
   findCompleted(id: string): Promise<Sale | undefined>;
   /** A completed sale whose line for the item (or, without an item, any sale) is not fully refunded. */
   hasPurchased(customerId: string, itemId?: string): Promise<boolean>;
@@ -195,5 +197,5 @@ export interface RefundsRepo {
   /** Claims the oldest pending refund (SKIP LOCKED) while `drive` runs its steps; completes it when they are done. */
   settlePending(options: SweepLimits, drive: (refund: RefundToDo) => Promise<boolean>): Promise<{ id: string; completed: boolean } | undefined>;
   /** A sale's refunds (pending ones too), oldest first. */
-  listForSale(saleId: string, page: { limit: number; offset: number }): Promise<{ data: Refund[]; total: number }>;
+  listForSale(saleId: string, page: PageQuery): Promise<{ data: Refund[] } & Listed>;
 }

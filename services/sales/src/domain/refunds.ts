@@ -1,3 +1,4 @@
+import type { PageQuery } from '@shop/kit/pagination';
 import crypto from 'node:crypto';
 import type { User } from '@shop/kit/auth';
 import { AppError, Conflict, Forbidden, IdempotencyKeyInUse, IdempotencyKeyReused, NotFound, ServiceUnavailable } from '@shop/kit/errors';
@@ -141,7 +142,7 @@ export function refundsDomain(deps: SagaDeps & { refunds: RefundsRepo; windowDay
       return { replayed: false, refund: publicRefund(refund) };
     },
 
-    list: (saleId: string, page: { limit: number; offset: number }) => refunds.listForSale(saleId, page),
+    list: (saleId: string, page: PageQuery) => refunds.listForSale(saleId, page),
   };
 }
 export type RefundsDomain = ReturnType<typeof refundsDomain>;

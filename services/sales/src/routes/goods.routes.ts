@@ -18,8 +18,8 @@ export function goodsRoutes(api: Api, goods: GoodsDomain) {
       cache: 'revalidate',
     },
     async ({ query, requestId }) => {
-      const { data, total, version } = await goods.list(query, requestId);
-      return { body: page(data, total, query), version };
+      const { data, version, ...listed } = await goods.list(query, requestId);
+      return { body: page(data, listed, query), version };
     },
   );
 

@@ -69,8 +69,8 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
       errors: ['forbidden'],
     },
     async ({ query, user }) => {
-      const { data, total } = await history.list(user, query);
-      return { body: page(data, total, query) };
+      const { data, ...listed } = await history.list(user, query);
+      return { body: page(data, listed, query) };
     },
   );
 
@@ -136,8 +136,8 @@ export function salesRoutes(api: Api, purchases: PurchasesDomain, history: Histo
     },
     async ({ params, query, user }) => {
       await history.get(user, params.id);
-      const { data, total } = await refunds.list(params.id, query);
-      return { body: page(data, total, query) };
+      const { data, ...listed } = await refunds.list(params.id, query);
+      return { body: page(data, listed, query) };
     },
   );
 }
