@@ -29,8 +29,8 @@ export const baseConfigSchema = z.object({
   DATABASE_READY_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   /** How long a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>` (docs/operations.md). Empty is unset. */
   COUNT_EXACT_LIMIT: countExactLimitSetting,
+  /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>` (docs/operations.md). Empty is unset. */
   METRICS_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(32, 'must be at least 32 characters').optional()),
 });
 

@@ -1,4 +1,14 @@
-import { createServiceApi, createServiceApp, createWebhooks, listOptions, registerMetrics, reservedPool, scrapeGauge, serviceRetention, type AppDeps } from '@shop/kit';
+import {
+  createServiceApi,
+  createServiceApp,
+  createWebhooks,
+  listOptions,
+  registerMetrics,
+  reservedPool,
+  scrapeGauge,
+  serviceRetention,
+  type AppDeps,
+} from '@shop/kit';
 import type { Config } from './config';
 import { booksRepo } from './data/books.repo';
 import type { Db } from './data/db';

@@ -1,4 +1,13 @@
-import { createServiceApi, createServiceApp, createServiceClient, createWebhooks, listOptions, registerMetrics, serviceRetention, type AppDeps } from '@shop/kit';
+import {
+  createServiceApi,
+  createServiceApp,
+  createServiceClient,
+  createWebhooks,
+  listOptions,
+  registerMetrics,
+  serviceRetention,
+  type AppDeps,
+} from '@shop/kit';
 import { createBooks } from './books';
 import { customersClient } from './clients/customers.client';
 import { inventoryClient } from './clients/inventory.client';
