@@ -581,7 +581,7 @@ const rows: Row[] = [
     expect: internal(
       service,
       200,
-      { customers: ['sales', 'inventory', 'reviews'], inventory: ['sales', 'reviews'], sales: ['reviews'], reviews: [] }[service] as Caller[],
+      { customers: ['sales', 'inventory', 'reviews'], inventory: ['sales'], sales: ['reviews'], reviews: [] }[service] as Caller[],
     ),
   })),
 ];
