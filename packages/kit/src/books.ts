@@ -16,7 +16,7 @@ export const referencesLookup = z
   .strictObject({
     references: z.array(z.string().min(1).max(255)).min(1).max(BOOKS_PAGE_MAX).openapi({ description: 'Sale or refund ids' }),
   })
-  .openapi('ReferencesLookup');
+  .openapi('ReferencesLookup', { example: { references: ['5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e'] } });
 
 /** A page's rows and where the next page starts (null: this was the last page). */
 export const booksPage = <T extends z.ZodType>(row: T, name: string) => z.object({ data: z.array(row), nextAfter: z.uuid().nullable() }).openapi(name);

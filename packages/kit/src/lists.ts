@@ -53,6 +53,8 @@ export interface KeysetList {
   /** The order: the last key is unique (the id), so equal keys keep one order across pages; an index serves it. */
   keys: SortKey[];
   descending: boolean;
+  /** A total the service maintains on write (a summary row, read by key): then no statement counts the list. */
+  knownTotal?: number;
 }
 
 interface CursorBody {
@@ -130,6 +132,7 @@ export async function keysetPage<Row>(sql: Queryable, list: KeysetList, query: P
         )
       : null;
   for (const row of rows) for (let i = 0; i < list.keys.length; i++) delete row[`_k${i}`];
+  if (list.knownTotal !== undefined) return { rows: rows as Row[], listed: { total: list.knownTotal, totalIsEstimate: false, nextCursor } };
   // The first page (or any offset page that reached the end) shows its own total.
   if (after === undefined && !more && (rows.length > 0 || offset === 0)) {
     return { rows: rows as Row[], listed: { total: offset + rows.length, totalIsEstimate: false, nextCursor } };

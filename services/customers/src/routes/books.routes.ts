@@ -16,10 +16,14 @@ const walletFact = z
   .openapi('WalletFact');
 const ledgerLookup = referencesLookup
   .extend({ customerIds: z.array(z.uuid()).max(BOOKS_PAGE_MAX).default([]).openapi({ description: 'The customers of these sales and refunds' }) })
-  .openapi('LedgerLookup');
+  .openapi('LedgerLookup', {
+    example: { references: ['5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e'], customerIds: ['0d6c1f8a-3b2e-4c5d-8e9f-1a2b3c4d5e6f'] },
+  });
 const missingDebit = z
   .strictObject({ customerId: z.uuid(), amountCents: z.number().int().min(1).max(MAX_AMOUNT_CENTS), reference: z.string().min(1).max(255) })
-  .openapi('MissingDebit');
+  .openapi('MissingDebit', {
+    example: { customerId: '0d6c1f8a-3b2e-4c5d-8e9f-1a2b3c4d5e6f', amountCents: 2500, reference: '5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e' },
+  });
 
 /**
  * The books audit's view of the wallets (sales runs the audit: `pnpm audit:books` and its timer). Sales only:

@@ -176,6 +176,8 @@ export function reviewsRepo(db: Db, events: Events, lists: ListOptions): Reviews
           where: ["item_id = $1::uuid AND status = 'approved'"],
           params: [itemId],
           ...NEWEST_FIRST,
+          // The summary row counts the approved reviews, in the writing transactions: no count on read.
+          knownTotal: s!.n,
         },
         page,
         lists,

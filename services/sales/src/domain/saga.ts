@@ -134,7 +134,7 @@ export function observedSteps<C>(saga: 'purchase' | 'refund', steps: Step<C>[], 
     }
   };
   return steps.map((step) => ({
-    name: step.name,
+    ...step,
     run: (ctx: C) => timed(step.name, () => step.run(ctx)),
     ...(step.undo && { undo: (ctx: C) => timed(`undo ${step.name}`, () => step.undo!(ctx)) }),
   }));
