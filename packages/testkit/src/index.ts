@@ -4,3 +4,4 @@ export * from './factories';
 export * from './fetch-json';
 export * from './http';
 export { startTestSystem, ADMIN, type TestContext, type TestSystem } from './system';
+export * from './balancer';

@@ -124,7 +124,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     INVENTORY_URL: urls.inventory,
     SALES_URL: urls.sales,
     REVIEWS_URL: urls.reviews,
-    SHUTDOWN_TIMEOUT_MS: '5000',
+    SHUTDOWN_GRACE_MS: '5000',
     // Tests read what they just wrote: sales' goods and reviews' item existence are asked for on every read here
     // (their own tests set them). The benchmark (production) keeps the services' defaults.
     ...(options.nodeEnv !== 'production' && { GOODS_MAX_AGE_MS: '0', ITEM_EXISTS_MAX_AGE_MS: '0' }),
