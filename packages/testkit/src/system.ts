@@ -185,7 +185,10 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     const start = { stdio: options.stdio, readyTimeoutMs: 60_000, compiled: options.compiled };
     if (wanted.has('customers')) processes.push(await startService('customers', env.customers, start));
     const rest = (['inventory', 'sales', 'reviews'] as const).filter((name) => wanted.has(name));
-    processes.push(...(await Promise.all(rest.map((name) => startService(name, env[name], start)))));
+    const started = await Promise.allSettled(rest.map((name) => startService(name, env[name], start)));
+    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason; // after keeping those that started, so that stop() below ends them too
   } catch (error) {
     await stop();
     throw error;
