@@ -20,15 +20,20 @@ const PURCHASE_LIMIT_MS = 11_000 + 2 * READ_LIMIT_MS;
 const SLACK_MS = 1_500;
 
 let shop: OwnShop;
+/**
+ * Kept as a promise: when beforeAll times out (a slow start on a loaded machine) the start goes on, and its
+ * processes (PostgreSQL, four services) would keep jest from ever exiting. afterAll waits for it and stops it.
+ */
+let starting: Promise<OwnShop> | undefined;
 beforeAll(async () => {
-  shop = await startOwnShop(ENV);
+  shop = await (starting = startOwnShop(ENV));
 }, 120_000);
 afterEach(async () => {
-  await shop.system.postgres!.start(); // a test that failed half-way must not leave the next one without a database
+  await shop?.system.postgres!.start(); // a test that failed half-way must not leave the next one without a database
 });
 afterAll(async () => {
-  await shop?.stop();
-});
+  await (await starting?.catch(() => undefined))?.stop();
+}, 180_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const readyOf = (service: 'customers' | 'inventory' | 'sales' | 'reviews') => shop.call(shop.url(service), 'GET', '/ready');
@@ -73,8 +78,10 @@ function purchaseLoad(item: { id: string }, buyers: Array<{ token: string }>) {
           saleOfKey.set(key, answer.body.id);
           break;
         }
-        // A definite refusal ends the intent; 409 (the key is still in flight) and 503 are retried, as a client would.
-        if (answer.status >= 400 && answer.status < 500 && answer.status !== 409) break;
+        // A definite refusal ends the intent; 409 (the key is still in flight) and 503 are retried, as a client would,
+        // until the load is stopped: a test that fails with the database down (or the shop gone, status 0) must end
+        // its load, not retry for ever and keep jest from exiting.
+        if ((answer.status >= 400 && answer.status < 500 && answer.status !== 409) || stopping) break;
         await sleep(250);
       }
     }
@@ -97,71 +104,76 @@ describe('when PostgreSQL stops under purchase load and starts again', () => {
     const item = await shop.newItem(100_000, 100);
     const buyers = await Promise.all(Array.from({ length: 6 }, () => shop.newCustomer(10_000_000)));
     const load = purchaseLoad(item, buyers);
-    await shop.until(() => Promise.resolve(load.completed() >= 30), '30 purchases before the fault');
+    try {
+      await shop.until(() => Promise.resolve(load.completed() >= 30), '30 purchases before the fault');
 
-    // Fast shutdown (SIGINT) while purchases are in flight.
-    const beforeStop = load.answers.length;
-    await shop.system.postgres!.stop();
-    const down = SERVICES.map(async (service) => ({ service, ready: (await readyOf(service)).status }));
-    expect(await Promise.all(down)).toEqual(SERVICES.map((service) => ({ service, ready: 503 })));
-    // Reads on every service answer 503 with Retry-After, quickly.
-    const buyer = buyers[0]!;
-    const reads = await Promise.all([
-      shop.call(shop.url('inventory'), 'GET', `/items/${item.id}`),
-      shop.call(shop.url('customers'), 'GET', `/customers/${buyer.username}/wallet/transactions`, { token: buyer.token }),
-      shop.call(shop.url('sales'), 'GET', '/sales', { token: buyer.token }),
-      shop.call(shop.url('reviews'), 'GET', `/items/${item.id}/reviews`),
-    ]);
-    expect(reads.map((r) => [r.status, r.body?.code, Number(r.retryAfter) > 0])).toEqual(reads.map(() => [503, 'service_unavailable', true]));
-    // Every buyer meets the outage a few times before the database comes back.
-    await shop.until(() => Promise.resolve(load.answers.length - beforeStop >= 3 * buyers.length), 'answers while the database is down');
-    const whileDown = load.answers.slice(beforeStop);
+      // Fast shutdown (SIGINT) while purchases are in flight.
+      const beforeStop = load.answers.length;
+      await shop.system.postgres!.stop();
+      const down = SERVICES.map(async (service) => ({ service, ready: (await readyOf(service)).status }));
+      expect(await Promise.all(down)).toEqual(SERVICES.map((service) => ({ service, ready: 503 })));
+      // Reads on every service answer 503 with Retry-After, quickly.
+      const buyer = buyers[0]!;
+      const reads = await Promise.all([
+        shop.call(shop.url('inventory'), 'GET', `/items/${item.id}`),
+        shop.call(shop.url('customers'), 'GET', `/customers/${buyer.username}/wallet/transactions`, { token: buyer.token }),
+        shop.call(shop.url('sales'), 'GET', '/sales', { token: buyer.token }),
+        shop.call(shop.url('reviews'), 'GET', `/items/${item.id}/reviews`),
+      ]);
+      expect(reads.map((r) => [r.status, r.body?.code, Number(r.retryAfter) > 0])).toEqual(reads.map(() => [503, 'service_unavailable', true]));
+      // Every buyer meets the outage a few times before the database comes back.
+      await shop.until(() => Promise.resolve(load.answers.length - beforeStop >= 3 * buyers.length), 'answers while the database is down');
+      const whileDown = load.answers.slice(beforeStop);
 
-    const restarted = performance.now();
-    await shop.system.postgres!.start();
-    const readyAfterMs = Object.fromEntries(
-      await Promise.all(
-        SERVICES.map(async (service) => [service, Math.round(await shop.until(async () => (await readyOf(service)).status === 200, `${service} ready`))]),
-      ),
-    );
-    const completedAtStart = load.completed();
-    await shop.until(() => Promise.resolve(load.completed() > completedAtStart), 'a purchase after the restart');
-    const firstPurchaseAfterMs = Math.round(performance.now() - restarted);
-    await shop.until(() => Promise.resolve(load.completed() >= completedAtStart + 30), '30 purchases after the restart');
-    await load.stop();
+      const restarted = performance.now();
+      await shop.system.postgres!.start();
+      const readyAfterMs = Object.fromEntries(
+        await Promise.all(
+          SERVICES.map(async (service) => [service, Math.round(await shop.until(async () => (await readyOf(service)).status === 200, `${service} ready`))]),
+        ),
+      );
+      const completedAtStart = load.completed();
+      await shop.until(() => Promise.resolve(load.completed() > completedAtStart), 'a purchase after the restart');
+      const firstPurchaseAfterMs = Math.round(performance.now() - restarted);
+      await shop.until(() => Promise.resolve(load.completed() >= completedAtStart + 30), '30 purchases after the restart');
+      await load.stop();
 
-    // The sweep settles what the outage left pending (sales whose undo could not reach the database).
-    const settledAfterMs = Math.round(
-      await shop.until(
-        async () =>
-          (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id]))
-            .length === 0,
-        'no pending sale',
-      ),
-    );
-    console.log(
-      `database stop/start: answers ${JSON.stringify(countByStatus(load.answers))} (while down: ${JSON.stringify(countByStatus(whileDown))}); ` +
-        `after the start: /ready 200 in ${JSON.stringify(readyAfterMs)} ms, first purchase in ${firstPurchaseAfterMs} ms; nothing pending ${settledAfterMs} ms after the load`,
-    );
-    expectHonest(load.answers);
-    expect(whileDown.some((a) => a.status === 503)).toBe(true);
-    expect(
-      await shop.books(
-        [item],
-        buyers.map((b) => b.id),
-      ),
-    ).toEqual([]);
-    // Nothing charged twice: the completed sales are exactly those the buyers were answered 201 for, one per key.
-    const completedIds = (
-      await shop.query<{ id: string }>(
-        'sales',
-        `SELECT s.id FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'COMPLETED' AND l.item_id = $1`,
-        [item.id],
-      )
-    ).map((r) => r.id);
-    expect(load.replayMismatches).toEqual([]);
-    expect(completedIds.sort()).toEqual([...load.saleOfKey.values()].sort());
-    expect(shop.system.processes.map((p) => [p.name, p.child.exitCode])).toEqual(SERVICES.map((name) => [name, null]));
+      // The sweep settles what the outage left pending (sales whose undo could not reach the database).
+      const settledAfterMs = Math.round(
+        await shop.until(
+          async () =>
+            (await shop.query('sales', `SELECT 1 FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'PENDING' AND l.item_id = $1`, [item.id]))
+              .length === 0,
+          'no pending sale',
+        ),
+      );
+      console.log(
+        `database stop/start: answers ${JSON.stringify(countByStatus(load.answers))} (while down: ${JSON.stringify(countByStatus(whileDown))}); ` +
+          `after the start: /ready 200 in ${JSON.stringify(readyAfterMs)} ms, first purchase in ${firstPurchaseAfterMs} ms; nothing pending ${settledAfterMs} ms after the load`,
+      );
+      expectHonest(load.answers);
+      expect(whileDown.some((a) => a.status === 503)).toBe(true);
+      expect(
+        await shop.books(
+          [item],
+          buyers.map((b) => b.id),
+        ),
+      ).toEqual([]);
+      // Nothing charged twice: the completed sales are exactly those the buyers were answered 201 for, one per key.
+      const completedIds = (
+        await shop.query<{ id: string }>(
+          'sales',
+          `SELECT s.id FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.status = 'COMPLETED' AND l.item_id = $1`,
+          [item.id],
+        )
+      ).map((r) => r.id);
+      expect(load.replayMismatches).toEqual([]);
+      expect(completedIds.sort()).toEqual([...load.saleOfKey.values()].sort());
+      expect(shop.system.processes.map((p) => [p.name, p.child.exitCode])).toEqual(SERVICES.map((name) => [name, null]));
+    } finally {
+      // Also when an assertion failed: the load's loops would otherwise keep the worker alive (jest never exits).
+      await load.stop();
+    }
   }, 240_000);
 });
 

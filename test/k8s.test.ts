@@ -2,7 +2,7 @@
  * The Kubernetes manifests, checked without a cluster: each overlay of deploy/k8s renders with kustomize,
  * every rendered object validates against the Kubernetes schemas (kubernetes-models), and the Deployments
  * agree with what the services actually read — env names against each service's config schema, ports,
- * probes, graceful termination against SHUTDOWN_TIMEOUT_MS, the NetworkPolicies against who calls whom,
+ * probes, graceful termination against SHUTDOWN_GRACE_MS, the NetworkPolicies against who calls whom,
  * and the production Secrets against the `kubectl create secret` commands in docs/kubernetes.md.
  */
 import { execFileSync } from 'node:child_process';
@@ -228,14 +228,16 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
-  it('lets endpoints drain (preStop) and outlasts SHUTDOWN_TIMEOUT_MS before the kubelet kills', () => {
+  it('lets endpoints drain (preStop) and outlasts SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS before the kubelet kills', () => {
     for (const name of NAMES) {
       const pod = one('Deployment', name).spec.template.spec;
       const preStopSeconds = container(name).lifecycle?.preStop?.sleep?.seconds ?? 0;
       expect(preStopSeconds).toBeGreaterThanOrEqual(3);
-      const shutdownMs = Number(probes[name].config?.SHUTDOWN_TIMEOUT_MS);
-      expect(shutdownMs).toBeGreaterThan(0);
-      expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(preStopSeconds * 1000 + shutdownMs);
+      const graceMs = Number(probes[name].config?.SHUTDOWN_GRACE_MS);
+      const delayMs = Number(probes[name].config?.SHUTDOWN_DELAY_MS ?? 0);
+      expect(graceMs).toBeGreaterThan(0);
+      // The kubelet's clock starts with preStop; the service's own timer (delay + grace) must end it first.
+      expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(preStopSeconds * 1000 + delayMs + graceMs);
     }
   });
 

@@ -2,6 +2,7 @@
 // listed (development settings too, in production), and SIGTERM ends the process cleanly.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import path from 'node:path';
 import { SERVICE_CREDENTIALS, SERVICE_NODE_FLAGS } from '@shop/devkit';
 import { startInstance } from '@shop/testkit';
@@ -75,4 +76,35 @@ describe.each(services)('%s', (service) => {
     instance.child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+});
+
+// Issue 25 item 3: what a load balancer sees of a replica being stopped. For SHUTDOWN_DELAY_MS after SIGTERM the
+// service still accepts, but /ready answers 503 at once, and every answer closes its connection (a pooled
+// keep-alive connection is not reused for a request the replica would then cut); after it, the service stops
+// accepting, finishes, and exits 0.
+describe('SIGTERM behind a load balancer', () => {
+  it('answers /ready 503 at once with Connection: close, keeps accepting during SHUTDOWN_DELAY_MS, then exits 0', async () => {
+    const instance = await startInstance('inventory', { SHUTDOWN_DELAY_MS: '15000' });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string, options: { agent?: http.Agent } = {}) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        http
+          .get(`${instance.url}${path}`, { agent: options.agent ?? false }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+          })
+          .on('error', reject);
+      });
+    expect(await get('/ready', { agent })).toEqual({ status: 200, connection: 'keep-alive' });
+    const exited = new Promise<number | null>((resolve) => instance.child.once('exit', (code) => resolve(code)));
+    instance.child.kill('SIGTERM');
+    // The next answer on the pooled connection is the draining one (the signal is handled between two requests).
+    let drained: { status: number; connection: string | undefined } | undefined;
+    while (!drained || drained.status === 200) drained = await get('/ready', { agent });
+    expect(drained).toEqual({ status: 503, connection: 'close' });
+    // A new connection is still accepted and served, and told to close.
+    expect(await get('/health')).toEqual({ status: 200, connection: 'close' });
+    agent.destroy();
+    expect(await exited).toBe(0);
+  }, 120_000);
 });

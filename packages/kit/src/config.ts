@@ -27,8 +27,18 @@ export const baseConfigSchema = z.object({
   DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
   /** /ready's deadline for `SELECT 1` on its own connection. */
   DATABASE_READY_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
-  /** How long a graceful shutdown may take before the process exits anyway. */
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * After SIGTERM, how long the requests in flight, the webhook worker and the sweep may take to finish once the
+   * server stops accepting; past it the process exits 1 anyway. Kubernetes' terminationGracePeriodSeconds must
+   * exceed preStop + SHUTDOWN_DELAY_MS + this (docs/operations.md, Deploys).
+   */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * After SIGTERM, how long the server still accepts connections (answering /ready 503 and `Connection: close`)
+   * before it stops, so a load balancer that polls /ready takes it out first. 0 under Kubernetes (its preStop
+   * sleep waits while the endpoint is removed); a few seconds behind a proxy that polls /ready (compose).
+   */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   COUNT_EXACT_LIMIT: countExactLimitSetting,
   /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>` (docs/operations.md). Empty is unset. */
   METRICS_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(32, 'must be at least 32 characters').optional()),

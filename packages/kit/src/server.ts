@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { ConfigError } from './config';
 import type { Database, DatabaseConfig } from './database';
 import { databaseFault, reportDatabaseFault } from './database-faults';
+import { connectionDrain } from './drain';
 import { createLogger, type Logger } from './logging';
 import { stopTracing } from './tracing';
 
@@ -14,16 +15,20 @@ export interface RunningServer {
 }
 
 /**
- * Listens, and on SIGTERM/SIGINT shuts down gracefully: /ready turns 503 (via `onDraining`), the server
- * stops accepting, in-flight requests finish, cleanups run (database, timers), and a timer forces the
- * exit if anything hangs.
+ * Listens, and on SIGTERM/SIGINT shuts down gracefully: /ready turns 503 at once (via `onDraining`) and every
+ * answer from then on says `Connection: close`; after `shutdownDelayMs` (0: Kubernetes' preStop does that wait)
+ * the server stops accepting, in-flight requests finish, idle keep-alive connections are closed, cleanups run
+ * (workers, database), and the process exits 0. A timer forces exit 1 if that takes past the grace.
  */
 export async function serve(options: {
   app: Express;
   host: string;
   port: number;
   logger: Logger;
-  shutdownTimeoutMs: number;
+  /** How long the requests in flight (and the cleanups) may take once the server stops accepting. */
+  shutdownGraceMs: number;
+  /** How long after the signal the server still accepts, answering /ready 503, so load balancers take it out. */
+  shutdownDelayMs?: number;
   onDraining?: () => void;
   cleanups?: Array<() => Promise<unknown>>;
   handleSignals?: boolean;
@@ -37,25 +42,32 @@ export async function serve(options: {
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
+  const drain = connectionDrain(server);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       options.onDraining?.();
+      drain.start();
+      if (options.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      drain.stop();
       for (const cleanup of options.cleanups ?? []) await cleanup().catch((err) => options.logger.error({ err }, 'cleanup failed'));
     })());
 
   if (options.handleSignals !== false) {
     const onSignal = (signal: string) => {
       options.logger.info({ signal }, 'shutting down');
-      setTimeout(() => {
-        options.logger.error('shutdown timed out; exiting');
-        process.exit(1);
-      }, options.shutdownTimeoutMs).unref();
+      setTimeout(
+        () => {
+          options.logger.error('shutdown timed out; exiting');
+          process.exit(1);
+        },
+        (options.shutdownDelayMs ?? 0) + options.shutdownGraceMs,
+      ).unref();
       void close().then(() => process.exit(0));
     };
     process.once('SIGTERM', onSignal);
@@ -93,7 +105,10 @@ interface StartResult {
  * database, readiness, listening with graceful shutdown. `start` builds the app and says what else to stop
  * (before the database is disconnected) and what to begin once listening.
  */
-export function runService<C extends DatabaseConfig & { LOG_LEVEL: string; HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number }, P>(options: {
+export function runService<
+  C extends DatabaseConfig & { LOG_LEVEL: string; HOST: string; PORT: number; SHUTDOWN_GRACE_MS: number; SHUTDOWN_DELAY_MS: number },
+  P,
+>(options: {
   name: string;
   loadConfig: () => C;
   /** The service's database (see createDatabase); idle connection errors are logged, not fatal. */
@@ -124,7 +139,8 @@ export function runService<C extends DatabaseConfig & { LOG_LEVEL: string; HOST:
       host: config.HOST,
       port: config.PORT,
       logger,
-      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
       onDraining: () => (draining = true),
       cleanups: [...cleanups, () => db.close(), stopTracing],
     });

@@ -5,3 +5,4 @@ export * from './fetch-json';
 export * from './http';
 export { startTestSystem, ADMIN, type TestContext, type TestSystem } from './system';
 export * from './otlp-receiver';
+export * from './balancer';

@@ -126,7 +126,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     INVENTORY_URL: urls.inventory,
     SALES_URL: urls.sales,
     REVIEWS_URL: urls.reviews,
-    SHUTDOWN_TIMEOUT_MS: '5000',
+    SHUTDOWN_GRACE_MS: '5000',
     // Tests read what they just wrote: sales' goods and reviews' item existence are asked for on every read here
     // (their own tests set them). The benchmark (production) keeps the services' defaults.
     ...(options.nodeEnv !== 'production' && { GOODS_MAX_AGE_MS: '0', ITEM_EXISTS_MAX_AGE_MS: '0' }),
@@ -187,7 +187,10 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
     const start = { stdio: options.stdio, readyTimeoutMs: options.readyTimeoutMs ?? 60_000, compiled: options.compiled };
     if (wanted.has('customers')) processes.push(await startService('customers', env.customers, start));
     const rest = (['inventory', 'sales', 'reviews'] as const).filter((name) => wanted.has(name));
-    processes.push(...(await Promise.all(rest.map((name) => startService(name, env[name], start)))));
+    const started = await Promise.allSettled(rest.map((name) => startService(name, env[name], start)));
+    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason; // after keeping those that started, so that stop() below ends them too
   } catch (error) {
     await stop();
     throw error;

@@ -1,8 +1,9 @@
 // POST /sales with several lines: every line or none, one debit for the total, under concurrency and faults.
 import crypto from 'node:crypto';
+import pg from 'pg';
 import { api, expectProblem, newCustomer, sql, system, type TestCustomer } from '@shop/testkit';
 import { is, startProxy } from './support/proxy';
-import { balanceOf, faultSales, ledgerFor, newItem, onlySale, salesOf, startSales, stockOf } from './support/shop';
+import { balanceOf, faultSales, ledgerFor, newItem, onlySale, salesOf, startSales, stockOf, waitFor } from './support/shop';
 
 type Line = { itemId: string; quantity?: number };
 const buyLines = (customer: TestCustomer, lines: Line[], url = system().urls.sales) => api(url).post('/sales').set(customer.auth).send({ lines });
@@ -104,6 +105,35 @@ describe('POST /sales with lines', () => {
     expect(await Promise.all(items.map((item) => stockOf(item.id)))).toEqual(items.map(() => 0));
   });
 
+  // Issue 25 item 4d: the cause of that test's failure under parallel load. Its 50 price reads went to inventory at
+  // once, and the tail of the burst waited (behind inventory's 10 database connections) inside its own call timeout.
+  it('prices a 50-line basket with at most 8 reads in flight at inventory, so each read times only itself', async () => {
+    const itemReads = (requests: Array<{ method: string; path: string }>) => requests.filter((r) => r.method === 'GET' && r.path.startsWith('/items/')).length;
+    let most = 0;
+    // Each read is held 100 ms, so reads sent together overlap here; in flight = arrived (this one too) − answered.
+    const reads: Awaited<ReturnType<typeof startProxy>> = await startProxy(system().urls.inventory, (req) => {
+      if (!is(req, 'GET', '/items/')) return { kind: 'forward' };
+      most = Math.max(most, itemReads(reads.seen) - itemReads(reads.forwarded));
+      return { kind: 'forward', delayMs: 100 };
+    });
+    try {
+      const sales = await startSales({ ...faultSales, INVENTORY_URL: reads.url });
+      const customer = await newCustomer({ balanceCents: 100_000 });
+      const items = await Promise.all(Array.from({ length: 50 }, () => newItem({ priceCents: 10, stockCount: 1 })));
+      const res = await buyLines(
+        customer,
+        items.map((item) => ({ itemId: item.id })),
+        sales.url,
+      );
+      expect(res.status).toBe(201);
+      expect(itemReads(reads.forwarded)).toBe(50);
+      expect(most).toBeLessThanOrEqual(8);
+      await sales.stop();
+    } finally {
+      await reads.close();
+    }
+  });
+
   it.each<[string, (itemId: string) => unknown]>([
     ['a 51st line', () => ({ lines: Array.from({ length: 51 }, () => ({ itemId: crypto.randomUUID() })) })],
     ['an item twice', (itemId) => ({ lines: [{ itemId }, { itemId: itemId.toUpperCase(), quantity: 2 }] })],
@@ -203,3 +233,60 @@ describe('concurrent baskets sharing items', () => {
     expect(await sql('sales', `SELECT 1 FROM sales WHERE customer_id = ANY($1::uuid[]) AND status = 'PENDING'`, [buyers.map((b) => b.id)])).toEqual([]);
   });
 });
+
+describe('many concurrent baskets over the same items in opposite orders', () => {
+  // Issue 25 item 4b: enough contention through sales for a lock-order bug in the reservation to show. A sales with
+  // one attempt per call (and time enough for any lock queue): a deadlock inventory's database breaks would be a
+  // 503 here, where the harness's retries would have hidden it (the test above passed with rows locked in request
+  // order). Four-line baskets over five items, half of them in exactly the reverse order of the other half.
+  // The purchases' first steps and inventory's own processing spread the takes out in time, so their row locks
+  // rarely overlap. The test holds the middle item's row lock while the burst arrives: the takes queue behind it,
+  // each holding the rows it locked before, and when it is released, takes that locked in another order than id
+  // order hold each other's rows (a deadlock, a 503 here), while id order only ever makes a queue.
+  it('answers only 201 or 409 to 60 buyers at once (no deadlock reaches anyone), and keeps stock and money', async () => {
+    const sales = await startSales({ ...faultSales, SERVICE_RETRY_ATTEMPTS: '1', SERVICE_TIMEOUT_MS: '60000' });
+    const items = await Promise.all(Array.from({ length: 5 }, () => newItem({ priceCents: 100, stockCount: 150 })));
+    const buyers = await Promise.all(Array.from({ length: 60 }, () => newCustomer({ balanceCents: 10_000 })));
+    const baskets = buyers.map((_, i) => {
+      const four = items.filter((_item, k) => k !== i % 5).map((item) => ({ itemId: item.id, quantity: 1 }));
+      return i % 2 ? four.reverse() : four;
+    });
+    const holder = new pg.Client({ connectionString: system().databaseUrls.inventory });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM items WHERE id = $1 FOR UPDATE', [items[2]!.id]);
+      const answering = Promise.all(buyers.map((buyer, i) => buyLines(buyer, baskets[i]!, sales.url)));
+      // Released once several takes wait behind it (inventory's pool runs 10 at a time), or once the first has waited
+      // 3 s: always well within their 10 s lock timeout, however slowly a loaded machine brings the others.
+      const queued = async () =>
+        (
+          await sql(
+            'inventory',
+            `SELECT count(*) >= 6 OR max(now() - query_start) > interval '3 seconds' AS enough
+               FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%stock_take%'`,
+          )
+        )[0].enough === true;
+      await waitFor(queued, 60_000, 'takes queued behind the held row');
+      await holder.query('COMMIT');
+      await checkBaskets(await answering, items, buyers, baskets);
+    } finally {
+      await holder.end();
+    }
+    await sales.stop();
+  }, 240_000);
+});
+
+/** Only 201s (no deadlock, no 503), every line's stock taken once, every wallet debited once. */
+async function checkBaskets(answers: Array<{ status: number; body: any }>, items: Array<{ id: string }>, buyers: TestCustomer[], baskets: Line[][]) {
+  const kinds = answers.map((res) => `${res.status} ${res.body.code ?? res.body.status}`);
+  expect(kinds.filter((kind) => kind !== '201 completed' && kind !== '409 insufficient_stock')).toEqual([]);
+  const completed = answers.filter((res) => res.status === 201).length;
+  expect(completed).toBe(buyers.length);
+  for (const [k, item] of items.entries()) {
+    const bought = baskets.filter((basket) => basket.some((line) => line.itemId === item.id)).length;
+    expect(await stockOf(item.id)).toBe(150 - bought);
+    expect(bought).toBe(buyers.filter((_buyer, i) => i % 5 !== k).length);
+  }
+  for (const buyer of buyers) expect(await balanceOf(buyer)).toBe(10_000 - 400);
+}
