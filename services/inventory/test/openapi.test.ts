@@ -26,7 +26,7 @@ describe('GET /openapi.json and /internal/openapi.json', () => {
     const paths = { ...(res.body.paths as Paths), ...(internal.body.paths as Paths) };
     const schemas = { ...res.body.components.schemas, ...internal.body.components.schemas } as Record<string, { example?: unknown }>;
     const bodies = Object.values(paths).flatMap((operations) => Object.values(operations).flatMap((op) => (op.requestBody ? [op.requestBody] : [])));
-    expect(bodies).toHaveLength(8);
+    expect(bodies).toHaveLength(9);
     for (const body of bodies) {
       const name = body.content['application/json'].schema.$ref!.split('/').pop()!;
       expect({ name, example: schemas[name]!.example }).toEqual({ name, example: expect.any(Object) });
