@@ -14,8 +14,13 @@ const ledgerFact = z
 const walletFact = z
   .object({ id: z.uuid(), balanceCents: z.number().int(), ledgerSumCents: z.number().int().openapi({ description: 'The sum of the wallet’s ledger' }) })
   .openapi('WalletFact');
-const ledgerLookup = referencesLookup
-  .extend({ customerIds: z.array(z.uuid()).max(BOOKS_PAGE_MAX).default([]).openapi({ description: 'The customers of these sales and refunds' }) })
+// Its own object, not an extension of ReferencesLookup: the document would show that strict schema and an
+// extension of it (allOf), which no body could satisfy.
+const ledgerLookup = z
+  .strictObject({
+    references: referencesLookup.shape.references,
+    customerIds: z.array(z.uuid()).max(BOOKS_PAGE_MAX).default([]).openapi({ description: 'The customers of these sales and refunds' }),
+  })
   .openapi('LedgerLookup', {
     example: { references: ['5b0c8d3e-2f7a-4c11-9d0e-6f1b2a3c4d5e'], customerIds: ['0d6c1f8a-3b2e-4c5d-8e9f-1a2b3c4d5e6f'] },
   });
