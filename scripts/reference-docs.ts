@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { startConfigSchema } from '@shop/devkit';
+import { tracingConfigSchema } from '../packages/kit/src/tracing-config';
 import { catalogueSchemas, PRODUCTION_RULES, z, type EventCatalogue, type ProductionRule } from '@shop/kit';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -171,6 +172,7 @@ async function configuration() {
     perService[service] = variablesOf(module.configSchema, sources, [...PRODUCTION_RULES, ...(module.productionRules ?? [])], missing);
   }
   const start = variablesOf(startConfigSchema, [...SHARED_SOURCES].reverse(), [], missing);
+  const tracing = variablesOf(tracingConfigSchema, SHARED_SOURCES, [], missing);
   if (missing.length) throw new Error(`no description for ${[...new Set(missing)].join(', ')}: give each a /** doc comment */ or .describe()`);
 
   // A variable every service reads with the same default and meaning is listed once, under "Every service".
@@ -196,6 +198,13 @@ async function configuration() {
     '',
     table(shared, true),
     '',
+    '## Tracing (every service)',
+    '',
+    'The OpenTelemetry standard variables, read before anything else loads (`packages/kit/src/tracing-config.ts`); with no endpoint',
+    'the SDK is not loaded and nothing is exported ([operations.md](operations.md), Tracing).',
+    '',
+    table(tracing, false),
+    '',
     ...SERVICES.flatMap((service) => [`## ${service}`, '', table(own(service), true), '']),
     '## `pnpm start`',
     '',
@@ -218,6 +227,9 @@ async function configuration() {
     '',
     '# ---- every service',
     ...envLines(shared),
+    '',
+    '# ---- tracing (every service; the OpenTelemetry standard variables)',
+    ...envLines(tracing),
     ...SERVICES.flatMap((service) => ['', `# ---- ${service}`, ...envLines(own(service))]),
     '',
     '# ---- pnpm start',
