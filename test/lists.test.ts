@@ -1,7 +1,8 @@
 // Lists (contract v4, Conventions: Lists, Cursors; issue 23 item 1) and strict query strings (issue 26): every list
 // pages by offset and by cursor alike, a cursor holds only for its own list, filters and sort, the total says when it
 // is an estimate, and a query parameter a route does not take is a 400 that names it.
-import { admin, api, newCustomer, newItem, serviceAuth, sql, startInstance, system, unique, url, type TestItem } from '@shop/testkit';
+import { admin, api, newCustomer, newItem, serviceAuth, sql, startInstance, startIsolated, system, unique, url, type TestItem } from '@shop/testkit';
+import { query } from './support/webhooks';
 import { runningServices, type Service } from './support/contract';
 import { duplicates, tampered, walkByCursor, walkByOffset, type ListPage, type PageReader } from './support/lists';
 import { documentedAccess, fetchAllRoutes, operations, type Operation } from './support/openapi';
@@ -125,20 +126,27 @@ describe('GET /items by cursor', () => {
 
 describe('list ETags from versions maintained on write', () => {
   it("changes the items list's tag on a write (a row not on the page too) and on nothing else", async () => {
-    const tag = unique('etag');
-    const [item] = await tagged(tag, 1);
-    const path = `/items?q=${tag}`;
-    const first = await api('inventory').get(path);
-    const again = await api('inventory').get(path);
-    expect(again.headers.etag).toBe(first.headers.etag);
-    const [version] = await sql('inventory', "SELECT sum(version)::text AS v FROM list_versions WHERE name = 'items'");
-    await api('inventory')
-      .patch(`/items/${item!.id}`)
-      .set((await admin()).auth)
-      .send({ description: 'changed' });
-    const [bumped] = await sql('inventory', "SELECT sum(version)::text AS v FROM list_versions WHERE name = 'items'");
-    expect(BigInt(bumped.v)).toBeGreaterThan(BigInt(version.v));
-    expect((await api('inventory').get(path)).headers.etag).not.toBe(first.headers.etag);
+    // An inventory on a database of its own: in the shared one other files write items between any two reads, and
+    // every write to items moves the list's version (it is the whole list's, whatever the filter).
+    const { instances, databaseUrl } = await startIsolated('inventory', 1);
+    const inventory = instances[0]!.url;
+    const auth = (await admin()).auth;
+    const create = async (name: string) => {
+      const res = await api(inventory).post('/items').set(auth).send({ name, category: 'food', priceCents: 100, stockCount: 1 });
+      expect(res.status).toBe(201);
+      return res.body as { id: string };
+    };
+    const items = [await create('etag first'), await create('etag second')];
+    const path = '/items?limit=1';
+    const first = await api(inventory).get(path);
+    expect((await api(inventory).get(`/items/${items[0]!.id}`)).status).toBe(200);
+    expect((await api(inventory).get(path)).headers.etag).toBe(first.headers.etag);
+    const versionOf = async () => (await query(databaseUrl, "SELECT sum(version)::text AS v FROM list_versions WHERE name = 'items'"))[0]!.v as string;
+    const version = await versionOf();
+    const offPage = items.find((item) => item.id !== (first.body as { data: { id: string }[] }).data[0]!.id)!;
+    expect((await api(inventory).patch(`/items/${offPage.id}`).set(auth).send({ description: 'changed' })).status).toBe(200);
+    expect(BigInt(await versionOf())).toBeGreaterThan(BigInt(version));
+    expect((await api(inventory).get(path)).headers.etag).not.toBe(first.headers.etag);
   });
 
   it("derives an item's review page's tag from its maintained version, not from its reviews", async () => {

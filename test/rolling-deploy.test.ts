@@ -25,8 +25,13 @@ const BALANCE = 100_000_000;
 const REPLICA_ENV = {
   SHUTDOWN_DELAY_MS: '1500',
   SHUTDOWN_GRACE_MS: '20000',
-  // Purchases must not time out on a loaded machine: a 503 here would be load, not the deploy.
+  // Purchases must not time out on a loaded machine: a 503 here would be load, not the deploy. Two purchasers
+  // share each buyer and 32 share six items, so their row locks queue; under a loaded CI a wait past the 1 s
+  // defaults was a 503 "database too slow", which is capacity, not what a SIGTERM does.
   SERVICE_TIMEOUT_MS: '15000',
+  DATABASE_ACQUIRE_TIMEOUT_MS: '15000',
+  DATABASE_STATEMENT_TIMEOUT_MS: '15000',
+  DATABASE_LOCK_TIMEOUT_MS: '15000',
   SWEEP_AGE_MS: '600000',
 };
 

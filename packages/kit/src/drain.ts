@@ -3,7 +3,9 @@ import type http from 'node:http';
 /**
  * Keep-alive connections during a graceful shutdown. Once `start()` is called every answer not yet begun carries
  * `Connection: close` (the client opens its next request elsewhere instead of racing our close of an idle
- * connection), and connections that turn idle are closed as they do, until `stop()`.
+ * connection). An idle connection is left open while the server still accepts (SHUTDOWN_DELAY_MS): closing it then
+ * would reset a request its client is sending at that moment; its next request is answered, with the close.
+ * `closeIdle()` (when the server stops accepting) closes the idle ones, and those that turn idle, until `stop()`.
  */
 export function connectionDrain(server: http.Server) {
   let draining = false;
@@ -23,6 +25,8 @@ export function connectionDrain(server: http.Server) {
       draining = true;
       for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
       open.clear();
+    },
+    closeIdle() {
       server.closeIdleConnections();
       sweeper = setInterval(() => server.closeIdleConnections(), 100).unref();
     },

@@ -52,7 +52,7 @@ export async function serve(options: {
       if (options.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeIdleConnections();
+        drain.closeIdle();
       });
       drain.stop();
       for (const cleanup of options.cleanups ?? []) await cleanup().catch((err) => options.logger.error({ err }, 'cleanup failed'));
