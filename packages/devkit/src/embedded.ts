@@ -25,6 +25,8 @@ interface Options {
   persistent: boolean;
   /** Tests trade durability for speed. */
   fsync?: boolean;
+  /** PostgreSQL's `max_connections` (its default, 100, when not given). */
+  maxConnections?: number;
   onLog?: (line: string) => void;
   /**
    * The superuser's password for a new cluster (`postgres` when not given: the tests' throwaway servers). An
@@ -63,6 +65,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedS
   const url = (database: string) => `postgresql://postgres:${password}@127.0.0.1:${options.port}/${database}`;
 
   const flags = options.fsync === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
+  if (options.maxConnections) flags.push('-c', `max_connections=${options.maxConnections}`);
   const child = spawn(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(options.port), ...flags], {
     ...runAs,
     cwd: '/',

@@ -10,7 +10,9 @@ let server: EmbeddedServer | undefined;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function handle(command: string) {
-  if (command === 'start') server ??= await startEmbeddedPostgres(settings);
+  // Test files run side by side, each with instances of its own (two replicas of every service in the rolling
+  // deploy, isolated databases): PostgreSQL's default 100 connections ran out ("too many clients already").
+  if (command === 'start') server ??= await startEmbeddedPostgres({ ...settings, maxConnections: 400 });
   if (command === 'stop') {
     await server?.stop();
     server = undefined;

@@ -96,7 +96,8 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
         fs.rmSync(dataDir, { recursive: true, force: true });
       };
     } else {
-      const server = await startEmbeddedPostgres(settings);
+      // Files run side by side, with instances of their own: PostgreSQL's default 100 connections ran out.
+      const server = await startEmbeddedPostgres({ ...settings, maxConnections: 400 });
       serverUrl = server.url;
       stopPostgres = async () => {
         await server.stop();
