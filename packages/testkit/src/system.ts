@@ -136,9 +136,8 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
       DATABASE_STATEMENT_TIMEOUT_MS: '20000',
       DATABASE_LOCK_TIMEOUT_MS: '10000',
     }),
-    // The tests' webhook receivers listen on 127.0.0.1, and a shrunk retry schedule (the contract's is
-    // 5 s, 30 s, 2 min, …) lets a fault test see several attempts in a few seconds.
-    // Production refuses it (config.ts): the benchmark's shop runs without.
+    // The tests' webhook receivers listen on 127.0.0.1 (production refuses that), and a shrunk retry schedule (the
+    // contract's is 5 s, 30 s, 2 min, …) lets a fault test see several attempts in a few seconds.
     WEBHOOK_ALLOW_PRIVATE_TARGETS: String(options.nodeEnv !== 'production'),
     WEBHOOK_RETRY_DELAYS_MS: '200,400,800',
     WEBHOOK_POLL_INTERVAL_MS: '500',
@@ -170,8 +169,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
   // out of reach here (still counted on every purchase) and tested on an extra instance.
   Object.assign(env.sales, { PURCHASES_PER_MINUTE: '1000000000' });
 
-  // Every test account is minutes old: reports count by their reporter's spend alone here (the age rule is tested on
-  // an extra reviews instance).
+  // Every test account is minutes old: reports count by spend alone here (the age rule: an extra reviews instance).
   env.reviews.REPORT_MIN_ACCOUNT_AGE_HOURS = '0';
 
   const processes: ServiceProcess[] = [];
@@ -183,7 +181,6 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Test
   // SHOP_TEST_SERVICES=customers,inventory starts only those (quicker when working on one service).
   const wanted = new Set(process.env.SHOP_TEST_SERVICES?.split(',') ?? names);
   try {
-    // customers first: the others fetch its keys.
     // 60 s to become ready, as `pnpm start` allows: on a machine loaded by other work a start took over 30 s.
     const start = { stdio: options.stdio, readyTimeoutMs: options.readyTimeoutMs ?? 60_000, compiled: options.compiled };
     if (wanted.has('customers')) processes.push(await startService('customers', env.customers, start));
