@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { countExactLimitSetting } from './lists';
+import { countExactLimitSetting, searchCountExactLimitSetting } from './lists';
 
 export class ConfigError extends Error {}
 
@@ -40,6 +40,7 @@ export const baseConfigSchema = z.object({
    */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   COUNT_EXACT_LIMIT: countExactLimitSetting,
+  SEARCH_COUNT_EXACT_LIMIT: searchCountExactLimitSetting,
   /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>` (docs/operations.md). Empty is unset. */
   METRICS_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(32, 'must be at least 32 characters').optional()),
 });

@@ -19,11 +19,31 @@ export const countExactLimitSetting = z.coerce
   .default(10_000)
   .describe('Lists count their total exactly up to this many matching rows; above it the total is the planner’s estimate (`totalIsEstimate: true`)');
 
+/**
+ * A text search (`q`) is matched through a trigram index, whose matches PostgreSQL must recheck row by row in the
+ * table: counting 10,000 of them reads about 10,000 heap pages (1 s cold at a million items). Its total is exact up
+ * to this smaller limit, and an estimate above it.
+ */
+export const searchCountExactLimitSetting = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(1_000_000)
+  .default(1_000)
+  .describe(
+    'Lists filtered by a text search (`q`) count their total exactly up to this many matching rows (or COUNT_EXACT_LIMIT, if lower); above it the total is an estimate (`totalIsEstimate: true`)',
+  );
+
 export interface ListOptions {
   /** COUNT_EXACT_LIMIT. */
   countExactLimit: number;
+  /** SEARCH_COUNT_EXACT_LIMIT: the cap for a list with `search` set. */
+  searchCountExactLimit: number;
 }
-export const listOptions = (config: { COUNT_EXACT_LIMIT: number }): ListOptions => ({ countExactLimit: config.COUNT_EXACT_LIMIT });
+export const listOptions = (config: { COUNT_EXACT_LIMIT: number; SEARCH_COUNT_EXACT_LIMIT: number }): ListOptions => ({
+  countExactLimit: config.COUNT_EXACT_LIMIT,
+  searchCountExactLimit: config.SEARCH_COUNT_EXACT_LIMIT,
+});
 
 /** A sort key: an SQL expression over the row and the type its text form is cast back to. */
 export interface SortKey {
@@ -55,6 +75,8 @@ export interface KeysetList {
   descending: boolean;
   /** A total the service maintains on write (a summary row, read by key): then no statement counts the list. */
   knownTotal?: number;
+  /** Filtered by a text search (`q`): the total is counted exactly only up to searchCountExactLimit. */
+  search?: boolean;
 }
 
 interface CursorBody {
@@ -143,7 +165,7 @@ export async function keysetPage<Row>(sql: Queryable, list: KeysetList, query: P
 /** At most countExactLimit + 1 rows are counted; above that, the planner's estimate of the matching rows. */
 async function countOf(sql: Queryable, list: KeysetList, options: ListOptions): Promise<{ total: number; totalIsEstimate: boolean }> {
   const condition = list.where.length ? list.where.join(' AND ') : 'true';
-  const cap = options.countExactLimit;
+  const cap = list.search ? Math.min(options.countExactLimit, options.searchCountExactLimit) : options.countExactLimit;
   const [counted] = await sql.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${list.from} WHERE ${condition} LIMIT ${cap + 1}) capped`,
     ...list.params,

@@ -26,7 +26,7 @@ export function createWebhooks<T extends string>(options: {
   eventTypes: readonly T[];
   /** The service's database: the API uses its pool, the worker its background connection. */
   db: { sql: Queryable; background: Queryable };
-  config: WebhookConfig & { COUNT_EXACT_LIMIT: number };
+  config: WebhookConfig & { COUNT_EXACT_LIMIT: number; SEARCH_COUNT_EXACT_LIMIT: number };
   logger: Logger;
 }) {
   const store = webhookStore(options.db.sql, listOptions(options.config));

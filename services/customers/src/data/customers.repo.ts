@@ -120,6 +120,7 @@ export function customersRepo(db: Db, events: Events, lists: ListOptions): Custo
           params: filters.q ? [likePattern(filters.q)] : [],
           keys: [{ expr: 'username_key', type: 'text' }],
           descending: false,
+          search: filters.q !== undefined,
         },
         { limit, offset, after },
         lists,

@@ -53,6 +53,23 @@ const SORT_KEYS: Record<ItemSort, SortKey[]> = {
 };
 const BY_ID: SortKey = { expr: 'id', type: 'uuid' };
 
+/**
+ * The total of an unfiltered list or of the in-stock list, from list_counts (maintained on write by triggers on
+ * items, migration 20261207100000): sixteen rows by key, so those pages (GET /items, sales' /goods) count nothing.
+ * Undefined for any other filter (the page counts, capped at COUNT_EXACT_LIMIT).
+ */
+async function maintainedTotal(sql: Queryable, filter: ItemFilter): Promise<number | undefined> {
+  const { category, q, minPriceCents, maxPriceCents, lowStock, inStock } = filter;
+  if ([category, q, minPriceCents, maxPriceCents, lowStock].some((value) => value !== undefined)) return undefined;
+  const [row] = await sql.query<{ items: string; in_stock: string }>(
+    `SELECT coalesce(sum(count) FILTER (WHERE name = 'items'), 0)::text AS items, coalesce(sum(count) FILTER (WHERE name = 'items.in_stock'), 0)::text AS in_stock
+     FROM list_counts WHERE name IN ('items', 'items.in_stock')`,
+  );
+  const items = Number(row?.items ?? 0);
+  const inStockCount = Number(row?.in_stock ?? 0);
+  return inStock === undefined ? items : inStock ? inStockCount : items - inStockCount;
+}
+
 /** `q` is matched literally: `%`, `_` and `\` in it are not wildcards. */
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -106,6 +123,7 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
       if (filter.lowStock !== undefined) {
         where.push(filter.lowStock ? 'stock_count <= low_stock_threshold' : '(low_stock_threshold IS NULL OR stock_count > low_stock_threshold)');
       }
+      const knownTotal = await maintainedTotal(db.sql, filter);
       const { limit, offset, after, ...filters } = filter;
       const listed = await keysetPage<ItemRow>(
         db.sql,
@@ -117,6 +135,8 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
           params,
           keys: [...SORT_KEYS[filter.sort], BY_ID],
           descending: filter.sort.startsWith('-'),
+          knownTotal,
+          search: filter.q !== undefined,
         },
         { limit, offset, after },
         lists,

@@ -1,0 +1,139 @@
+// Maintained totals (issue 23): GET /items with no filter and GET /items?inStock=true (sales' /goods pages through
+// it) take their total from list_counts, kept by triggers on items in the writing transaction, and count nothing.
+// The instance runs with COUNT_EXACT_LIMIT 2, so a total that was counted would be an estimate
+// (totalIsEstimate: true) past two rows: every exact total below comes from the maintained count.
+import { randomUUID } from 'node:crypto';
+import { admin, api, newCustomer, serviceAuth, startInstance, startIsolated, unique } from '@shop/testkit';
+import { query } from './support/webhooks';
+
+let inventory: string;
+let databaseUrl: string;
+let auth: Record<string, string>;
+
+beforeAll(async () => {
+  const isolated = await startIsolated('inventory', 1, { COUNT_EXACT_LIMIT: '2' });
+  inventory = isolated.instances[0]!.url;
+  databaseUrl = isolated.databaseUrl;
+  auth = (await admin()).auth;
+});
+
+async function create(stockCount: number): Promise<string> {
+  const res = await api(inventory)
+    .post('/items')
+    .set(auth)
+    .send({ name: `total ${randomUUID()}`, category: 'food', priceCents: 100, stockCount });
+  expect(res.status).toBe(201);
+  return (res.body as { id: string }).id;
+}
+
+/** The totals the API answers: all items, in stock, out of stock (each exact, not estimated). */
+async function totals() {
+  const read = async (query: Record<string, string>) => {
+    const res = await api(inventory)
+      .get('/items')
+      .query({ limit: 1, ...query });
+    expect(res.status).toBe(200);
+    expect(res.body.totalIsEstimate).toBe(false);
+    return res.body.total as number;
+  };
+  return { all: await read({}), inStock: await read({ inStock: 'true' }), outOfStock: await read({ inStock: 'false' }) };
+}
+
+/** What the table holds now. */
+async function truth() {
+  const [row] = await query<{ all: number; in_stock: number }>(
+    databaseUrl,
+    'SELECT count(*)::int AS all, (count(*) FILTER (WHERE stock_count > 0))::int AS in_stock FROM items WHERE deleted_at IS NULL',
+  );
+  return { all: row!.all, inStock: row!.in_stock, outOfStock: row!.all - row!.in_stock };
+}
+
+describe('maintained totals of GET /items and GET /items?inStock=', () => {
+  it('stay exact across creates, soft deletes, and stock changes to and from zero', async () => {
+    const a = await create(3);
+    const b = await create(0);
+    const c = await create(5);
+    await create(1);
+    await create(0);
+    expect(await totals()).toEqual({ all: 5, inStock: 3, outOfStock: 2 });
+
+    expect((await api(inventory).delete(`/items/${a}`).set(auth)).status).toBe(204);
+    expect(await totals()).toEqual({ all: 4, inStock: 2, outOfStock: 2 });
+    // Deleting again changes nothing.
+    expect((await api(inventory).delete(`/items/${a}`).set(auth)).status).toBe(404);
+
+    expect((await api(inventory).patch(`/items/${c}`).set(auth).send({ stockCount: 0 })).status).toBe(200);
+    expect(await totals()).toEqual({ all: 4, inStock: 1, outOfStock: 3 });
+    expect((await api(inventory).post(`/items/${b}/stock-adjustments`).set(auth).send({ delta: 2 })).status).toBe(200);
+    expect(await totals()).toEqual({ all: 4, inStock: 2, outOfStock: 2 });
+    // A change that keeps the item in stock, and one that changes no stock, move nothing.
+    expect((await api(inventory).post(`/items/${b}/stock-adjustments`).set(auth).send({ delta: 1 })).status).toBe(200);
+    expect((await api(inventory).patch(`/items/${b}`).set(auth).send({ description: 'renamed' })).status).toBe(200);
+    expect(await totals()).toEqual({ all: 4, inStock: 2, outOfStock: 2 });
+
+    // A reservation that takes the last stock, then its release.
+    const reference = randomUUID();
+    const reserved = await api(inventory)
+      .post('/internal/stock/reservations')
+      .set(serviceAuth('inventory'))
+      .send({ reference, lines: [{ itemId: b, quantity: 3 }] });
+    expect(reserved.status).toBe(201);
+    expect(await totals()).toEqual({ all: 4, inStock: 1, outOfStock: 3 });
+    expect((await api(inventory).post('/internal/stock/releases').set(serviceAuth('inventory')).send({ reference })).status).toBe(200);
+    expect(await totals()).toEqual({ all: 4, inStock: 2, outOfStock: 2 });
+    expect(await totals()).toEqual(await truth());
+  });
+
+  it('stays exact under concurrent creates, deletes, reservations and adjustments', async () => {
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => create(i % 3)));
+    const writes = ids.flatMap((id, i) => {
+      if (i % 4 === 0) return [api(inventory).delete(`/items/${id}`).set(auth)];
+      if (i % 3 === 0) return [api(inventory).post(`/items/${id}/stock-adjustments`).set(auth).send({ delta: 4 })];
+      if (i % 3 === 1)
+        return [
+          api(inventory)
+            .post('/internal/stock/reservations')
+            .set(serviceAuth('inventory'))
+            .send({ reference: randomUUID(), lines: [{ itemId: id, quantity: 1 }] }),
+        ];
+      return [api(inventory).patch(`/items/${id}`).set(auth).send({ stockCount: 0 }), create(2)];
+    });
+    const answers = await Promise.all(writes);
+    for (const answer of answers) if (typeof answer !== 'string') expect([200, 201, 204]).toContain(answer.status);
+    expect(await totals()).toEqual(await truth());
+  });
+});
+
+// A text search is matched through a trigram index whose matches are rechecked row by row in the table: its total is
+// counted exactly only up to SEARCH_COUNT_EXACT_LIMIT (default 1000), an estimate above it.
+describe('totals of a text search (q)', () => {
+  it('are exact up to SEARCH_COUNT_EXACT_LIMIT and an estimate above it, on items and customers', async () => {
+    const tag = unique('qcap');
+    for (let i = 0; i < 4; i++)
+      await api(inventory)
+        .post('/items')
+        .set(auth)
+        .send({ name: `${tag} ${i}`, category: 'food', priceCents: 100, stockCount: 1 });
+    const low = await startInstance('inventory', { DATABASE_URL: databaseUrl, COUNT_EXACT_LIMIT: '100', SEARCH_COUNT_EXACT_LIMIT: '2' });
+    const page = async (url: string, query: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${url}${query}`, { headers });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { total: number; totalIsEstimate: boolean; nextCursor: string | null };
+    };
+    const first = await page(low.url, `/items?q=${tag}&limit=1`);
+    expect(first).toMatchObject({ totalIsEstimate: true, nextCursor: expect.any(String) });
+    expect(first.total).toBeGreaterThan(2);
+    expect(await page(low.url, `/items?q=${tag}&limit=1&after=${first.nextCursor}`)).toMatchObject({ totalIsEstimate: true });
+    // A page that holds the whole search knows its total; a list without q counts up to COUNT_EXACT_LIMIT.
+    expect(await page(low.url, `/items?q=${tag}&limit=10`)).toMatchObject({ total: 4, totalIsEstimate: false, nextCursor: null });
+    expect(await page(low.url, '/items?category=food&limit=1')).toMatchObject({ totalIsEstimate: false });
+
+    const lastName = unique('qcapc');
+    for (let i = 0; i < 3; i++) await newCustomer({ overrides: { lastName } });
+    const customers = await startInstance('customers', { SEARCH_COUNT_EXACT_LIMIT: '1' });
+    const found = await page(customers.url, `/customers?q=${lastName}&limit=1`, auth);
+    expect(found.totalIsEstimate).toBe(true);
+    expect(found.total).toBeGreaterThan(1);
+    expect(await page(customers.url, `/customers?q=${lastName}&limit=5`, auth)).toMatchObject({ total: 3, totalIsEstimate: false });
+  });
+});
