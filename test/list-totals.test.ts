@@ -3,8 +3,9 @@
 // The instance runs with COUNT_EXACT_LIMIT 2, so a total that was counted would be an estimate
 // (totalIsEstimate: true) past two rows: every exact total below comes from the maintained count.
 import { randomUUID } from 'node:crypto';
-import { admin, api, newCustomer, serviceAuth, startInstance, startIsolated, unique } from '@shop/testkit';
+import { admin, api, newCustomer, newItem, serviceAuth, sql, startInstance, startIsolated, unique } from '@shop/testkit';
 import { query } from './support/webhooks';
+import { walkByCursor, walkByOffset, type ListPage } from './support/lists';
 
 let inventory: string;
 let databaseUrl: string;
@@ -104,6 +105,52 @@ describe('maintained totals of GET /items and GET /items?inStock=', () => {
   });
 });
 
+describe('maintained total of GET /customers', () => {
+  it('counts registrations and deletions exactly, with no count (an instance that would estimate past 2 rows)', async () => {
+    const low = await startInstance('customers', { COUNT_EXACT_LIMIT: '2' });
+    const stored = async () => (await sql<{ n: number }>('customers', 'SELECT count(*)::int AS n FROM customers'))[0]!.n;
+    const listed = async () => {
+      const res = await fetch(`${low.url}/customers?limit=1`, { headers: auth });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { total: number; totalIsEstimate: boolean };
+    };
+    // Other files may register customers meanwhile: the answer lies between two counts of the table around it.
+    const within = async () => {
+      const before = await stored();
+      const page = await listed();
+      const after = await stored();
+      expect(page.totalIsEstimate).toBe(false);
+      expect(page.total).toBeGreaterThanOrEqual(Math.min(before, after));
+      expect(page.total).toBeLessThanOrEqual(Math.max(before, after));
+    };
+    await within();
+    const made = [await newCustomer(), await newCustomer(), await newCustomer()];
+    await within();
+    for (const customer of made) expect((await api('customers').delete(`/customers/${customer.username}`).set(auth)).status).toBe(204);
+    await within();
+  });
+});
+
+// A page by offset on /items is a deferred join (the offset walks the sort's index alone, the page's rows are then
+// read by id): the answers stay those of the cursor, for every sort and filter.
+describe('GET /items by offset', () => {
+  it('answers the same rows in the same order as by cursor, for every sort, unfiltered and filtered', async () => {
+    for (let i = 0; i < 5; i++) await create(i % 2);
+    for (const sort of ['createdAt', '-createdAt', 'priceCents', '-priceCents', 'name', '-name'])
+      for (const filter of [{}, { inStock: 'true' }, { category: 'food', maxPriceCents: '1000' }]) {
+        const read = async (position: { offset?: number; after?: string }) => {
+          const res = await api(inventory)
+            .get('/items')
+            .query({ sort, limit: 3, ...filter, ...position });
+          return { status: res.status, body: res.body as ListPage };
+        };
+        const byOffset = await walkByOffset(read, 3);
+        expect(byOffset.map((row) => row.id)).toEqual((await walkByCursor(read)).map((row) => row.id));
+        expect(byOffset.length).toBeGreaterThan(3);
+      }
+  });
+});
+
 // A text search is matched through a trigram index whose matches are rechecked row by row in the table: its total is
 // counted exactly only up to SEARCH_COUNT_EXACT_LIMIT (default 1000), an estimate above it.
 describe('totals of a text search (q)', () => {
@@ -135,5 +182,57 @@ describe('totals of a text search (q)', () => {
     expect(found.totalIsEstimate).toBe(true);
     expect(found.total).toBeGreaterThan(1);
     expect(await page(customers.url, `/customers?q=${lastName}&limit=5`, auth)).toMatchObject({ total: 3, totalIsEstimate: false });
+  });
+});
+
+// GET /sales?itemId= walks the item's sale lines by (item_id, sale_created_at, sale_id), a copy of the sale's time
+// kept by a trigger: the answers are the item's completed sales, newest first, the same by offset and by cursor.
+describe('GET /sales?itemId=', () => {
+  it("answers the item's completed sales newest first, by offset and by cursor alike", async () => {
+    const item = await newItem({ stockCount: 10, priceCents: 100 });
+    const other = await newItem({ stockCount: 10, priceCents: 100 });
+    const buyer = await newCustomer({ balanceCents: 100_000 });
+    const bought: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await api('sales')
+        .post('/sales')
+        .set(buyer.auth)
+        .send({ itemId: i % 2 ? other.id : item.id, quantity: 1 });
+      expect(res.status).toBe(201);
+      if (i % 2 === 0) bought.push((res.body as { id: string }).id);
+    }
+    const basket = await api('sales')
+      .post('/sales')
+      .set(buyer.auth)
+      .send({
+        lines: [
+          { itemId: other.id, quantity: 1 },
+          { itemId: item.id, quantity: 2 },
+        ],
+      });
+    expect(basket.status).toBe(201);
+    bought.push((basket.body as { id: string }).id);
+    // Refused for stock: a failed sale, never listed.
+    expect((await api('sales').post('/sales').set(buyer.auth).send({ itemId: item.id, quantity: 6 })).status).toBe(409);
+
+    const read = async (position: { offset?: number; after?: string }) => {
+      const res = await api('sales')
+        .get('/sales')
+        .set(auth)
+        .query({ itemId: item.id, limit: 2, ...position });
+      return { status: res.status, body: res.body as ListPage };
+    };
+    const byCursor = await walkByCursor(read);
+    expect(byCursor.map((sale) => sale.id)).toEqual((await walkByOffset(read, 2)).map((sale) => sale.id));
+    expect(byCursor.map((sale) => sale.id)).toEqual([...bought].reverse());
+    expect((await read({})).body).toMatchObject({ total: 4, totalIsEstimate: false });
+    // The copy of each sale's time is the sale's own.
+    const copies = await sql(
+      'sales',
+      'SELECT l.sale_created_at = s.created_at AS same FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE l.item_id = $1',
+      [item.id],
+    );
+    expect(copies.length).toBeGreaterThanOrEqual(4);
+    expect(copies.every((row) => row.same === true)).toBe(true);
   });
 });

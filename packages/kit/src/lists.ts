@@ -77,6 +77,12 @@ export interface KeysetList {
   knownTotal?: number;
   /** Filtered by a text search (`q`): the total is counted exactly only up to searchCountExactLimit. */
   search?: boolean;
+  /**
+   * `from` is one table whose column `id` is unique, and the sort's indexes hold the id: a page by offset is then a
+   * deferred join, the offset walking only the index (an index-only scan, no table row read for the rows it skips),
+   * and the page's rows fetched by id.
+   */
+  deferredOffset?: boolean;
 }
 
 interface CursorBody {
@@ -132,9 +138,13 @@ export async function keysetPage<Row>(sql: Queryable, list: KeysetList, query: P
   }
   const condition = where.length ? where.join(' AND ') : 'true';
   const keyColumns = list.keys.map((key, i) => `(${key.expr})::text AS "_k${i}"`).join(', ');
-  const statement = `SELECT ${list.select}, ${keyColumns} FROM ${list.from} WHERE ${condition}
-    ORDER BY ${list.keys.map((key) => `${key.expr} ${direction}`).join(', ')}
-    LIMIT ${query.limit + 1}${offset ? ` OFFSET ${offset}` : ''}`;
+  const order = `ORDER BY ${list.keys.map((key) => `${key.expr} ${direction}`).join(', ')}`;
+  const window = `LIMIT ${query.limit + 1}${offset ? ` OFFSET ${offset}` : ''}`;
+  const statement =
+    offset && list.deferredOffset
+      ? `SELECT ${list.select}, ${keyColumns} FROM ${list.from}
+         WHERE id = ANY(ARRAY(SELECT id FROM ${list.from} WHERE ${condition} ${order} ${window})) ${order}`
+      : `SELECT ${list.select}, ${keyColumns} FROM ${list.from} WHERE ${condition} ${order} ${window}`;
   let fetched: Record<string, unknown>[];
   try {
     fetched = await sql.query<Record<string, unknown>>(statement, ...params);

@@ -110,6 +110,10 @@ export function customersRepo(db: Db, events: Events, lists: ListOptions): Custo
     async list(query: { q?: string } & PageQuery) {
       const { limit, offset, after, ...filters } = query;
       const where = filters.q ? ['(username ILIKE $1 OR first_name ILIKE $1 OR last_name ILIKE $1)'] : [];
+      // Without q, the total is list_counts' (maintained on write by triggers, migration 20261207100000): no count.
+      const [counted] = filters.q
+        ? []
+        : await db.sql.query<{ n: string }>(`SELECT coalesce(sum(count), 0)::text AS n FROM list_counts WHERE name = 'customers'`);
       const { rows, listed } = await keysetPage<Row>(
         db.sql,
         {
@@ -121,6 +125,7 @@ export function customersRepo(db: Db, events: Events, lists: ListOptions): Custo
           keys: [{ expr: 'username_key', type: 'text' }],
           descending: false,
           search: filters.q !== undefined,
+          knownTotal: counted && Number(counted.n),
         },
         { limit, offset, after },
         lists,

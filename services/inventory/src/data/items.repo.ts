@@ -137,6 +137,7 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
           descending: filter.sort.startsWith('-'),
           knownTotal,
           search: filter.q !== undefined,
+          deferredOffset: true,
         },
         { limit, offset, after },
         lists,

@@ -16,7 +16,9 @@ export function historyRepo(db: Db, lists: ListOptions): HistoryRepo {
       if (filter.status === 'completed') where.push('s.refunded_cents = 0');
       if (filter.status === 'partially_refunded') where.push('s.refunded_cents > 0 AND s.refunded_cents < s.total_cents');
       if (filter.status === 'refunded') where.push('s.refunded_cents > 0 AND s.refunded_cents >= s.total_cents');
-      if (filter.itemId) where.push(`EXISTS (SELECT 1 FROM sale_lines f WHERE f.sale_id = s.id AND f.item_id = ${param(filter.itemId)}::uuid)`);
+      // An item's sales walk its lines by (item_id, sale_created_at, sale_id) (migration 20261207100000), each joined
+      // to its sale by key; a sale holds an item on one line at most, so no sale appears twice.
+      if (filter.itemId) where.push(`f.item_id = ${param(filter.itemId)}::uuid`);
       if (filter.from) where.push(`s.created_at >= ${param(filter.from)}`);
       if (filter.to) where.push(`s.created_at < ${param(filter.to)}`);
       const { rows, listed } = await keysetPage<SaleRow>(
@@ -24,10 +26,10 @@ export function historyRepo(db: Db, lists: ListOptions): HistoryRepo {
         {
           binding: ['sales', filter],
           select: SALE_SELECT,
-          from: 'sales s',
+          from: filter.itemId ? 'sale_lines f JOIN sales s ON s.id = f.sale_id' : 'sales s',
           where,
           params,
-          keys: byTimeAndId('s.created_at', 's.id'),
+          keys: filter.itemId ? byTimeAndId('f.sale_created_at', 'f.sale_id') : byTimeAndId('s.created_at', 's.id'),
           descending: true,
         },
         page,
