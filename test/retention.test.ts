@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { ServiceName } from '@shop/devkit';
-import { admin, api, customerBody, eventually, newItem, serviceAuth, sql, startInstance, startIsolated, unique } from '@shop/testkit';
+import { admin, api, customerBody, eventually, newCustomer, newItem, serviceAuth, sql, startInstance, startIsolated, unique } from '@shop/testkit';
 
 jest.setTimeout(120_000);
 
@@ -213,9 +213,37 @@ describe('inventory: stock reservations', () => {
   });
 });
 
+describe('customers: voided references', () => {
+  it('deletes a void tombstone past VOIDED_REFERENCE_RETENTION_HOURS; a newer one still refuses its late debit', async () => {
+    await startInstance('customers', FAST);
+    const buyer = await newCustomer({ balanceCents: 1_000 });
+    const voidOf = async (reference: string) =>
+      expect(
+        (await api('customers').post('/internal/wallet/refunds').set(serviceAuth('customers')).send({ customerId: buyer.id, reference }).expect(200)).body,
+      ).toMatchObject({ outcome: 'voided' });
+    const [old, recent] = [crypto.randomUUID(), crypto.randomUUID()];
+    await voidOf(old);
+    await voidOf(recent);
+    await sql('customers', `UPDATE voided_references SET created_at = now() - interval '49 hours' WHERE reference = $1`, [old]);
+    await eventually(
+      'the old tombstone to go',
+      async () => (await sql('customers', 'SELECT 1 FROM voided_references WHERE reference = $1', [old])).length === 0,
+    );
+    expect(await sql('customers', 'SELECT reference FROM voided_references WHERE reference = $1', [recent])).toEqual([{ reference: recent }]);
+    // The guarantee the tombstone keeps, within its horizon: the late debit is refused and charges nothing.
+    const [session] = await sql('customers', 'SELECT id FROM sessions WHERE customer_id = $1 LIMIT 1', [buyer.id]);
+    const late = await api('customers')
+      .post('/internal/wallet/debits')
+      .set(serviceAuth('customers'))
+      .send({ customerId: buyer.id, amountCents: 100, reference: recent, sessionId: session.id });
+    expect(late.status).toBeGreaterThanOrEqual(400);
+    expect((await sql('customers', 'SELECT balance_cents::int AS b FROM customers WHERE id = $1', [buyer.id]))[0].b).toBe(1_000);
+  });
+});
+
 describe('/metrics', () => {
   it.each<[ServiceName, string[]]>([
-    ['customers', ['webhook_deliveries', 'outbox_events', 'rate_limit_hits', 'ended_sessions', 'sessions', 'refresh_tokens']],
+    ['customers', ['webhook_deliveries', 'outbox_events', 'rate_limit_hits', 'ended_sessions', 'sessions', 'refresh_tokens', 'voided_references']],
     ['inventory', ['webhook_deliveries', 'outbox_events', 'stock_reservations']],
     ['sales', ['webhook_deliveries', 'outbox_events', 'idempotency_keys', 'purchase_attempts']],
     ['reviews', ['webhook_deliveries', 'outbox_events']],

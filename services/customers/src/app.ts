@@ -94,7 +94,11 @@ export function createApp({ config, db, logger, signer, isReady }: Deps) {
     db,
     config,
     logger,
-    rules: customersPruneRules(db, { endedSessionSeconds: feed.keepSeconds, refreshTokenDays: config.REFRESH_TOKEN_TTL_DAYS }),
+    rules: customersPruneRules(db, {
+      endedSessionSeconds: feed.keepSeconds,
+      refreshTokenDays: config.REFRESH_TOKEN_TTL_DAYS,
+      voidedReferenceHours: config.VOIDED_REFERENCE_RETENTION_HOURS,
+    }),
   });
   const wallet = walletDomain({ wallet: walletRepo(db, lists), customers, depositLimitCents: config.DEPOSIT_LIMIT_CENTS_PER_DAY });
 

@@ -45,6 +45,12 @@ const schema = baseConfigSchema
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
     /** How long a refresh token lives (each refresh issues a new one). */
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    /**
+     * How long a voided reference (a refund that found no debit: a late debit with that sale id is refused) is kept,
+     * in hours. Sales debits a sale only within its purchase, its retries and its recovery sweep, all within its
+     * Idempotency-Key's lifetime: keep this above sales' IDEMPOTENCY_TTL_HOURS (24) plus its SWEEP_AGE_MS.
+     */
+    VOIDED_REFERENCE_RETENTION_HOURS: z.coerce.number().int().min(25).max(87_600).default(48),
     /** The admin account created at start; an existing customer of that name is never promoted (start-up refuses). */
     ADMIN_USERNAME: z
       .string()
