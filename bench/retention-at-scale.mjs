@@ -75,30 +75,10 @@ const explain = async (title, text, params = []) => {
   console.log(`\n### ${title}${seq.length ? '  ← SEQUENTIAL SCAN' : ''}\n${plan.join('\n')}`);
 };
 
-const FAN_OUT = `WITH events AS (
-    SELECT id, type, created_at FROM outbox_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
-  ), deliveries AS (
-    INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, next_attempt_at, give_up_at)
-    SELECT uuid_v7(), s.id, e.id, e.type, now(), e.created_at + make_interval(secs => $2::double precision / 1000)
-    FROM events e JOIN webhook_subscriptions s ON s.active AND (e.type = ANY(s.events) OR '*' = ANY(s.events))
-    ORDER BY e.created_at
-    ON CONFLICT (subscription_id, event_id) DO NOTHING
-  )
-  UPDATE outbox_events o SET dispatched_at = now() FROM events WHERE o.id = events.id`;
+// The worker's own statements (packages/kit/src/webhooks/queue-sql.ts), not copies.
+const { FAN_OUT_SQL: FAN_OUT, CLAIM_SQL } = await import('../packages/kit/src/webhooks/queue-sql.ts');
 await explain('webhook fan-out (200 events × 2 subscriptions)', FAN_OUT, [200, 86_400_000]);
-await explain(
-  'webhook claim (8 due deliveries)',
-  `WITH due AS (
-     SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
-     WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-     ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED
-   )
-   UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
-   FROM due, webhook_subscriptions s, outbox_events e
-   WHERE d.id = due.id AND s.id = d.subscription_id AND e.id = d.event_id
-   RETURNING d.id`,
-  [8, 15_000],
-);
+await explain('webhook claim (8 due deliveries)', CLAIM_SQL, [8, 15_000]);
 await explain(
   'recovery sweep: the oldest abandoned sale',
   `SELECT id, customer_id FROM sales WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1::double precision)

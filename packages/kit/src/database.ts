@@ -71,6 +71,26 @@ export interface DatabaseConfig {
 }
 
 /**
+ * A pool of `size` connections with the service's bounds (DATABASE_ACQUIRE_TIMEOUT_MS to get a connection,
+ * DATABASE_STATEMENT_TIMEOUT_MS per statement, DATABASE_LOCK_TIMEOUT_MS per lock), its waiting requests counted in
+ * database_pool_waiting. The service's pool and inventory's stock pool (reserved-pool.ts) are both made here, so an
+ * exhausted one fails the same way (pool_exhausted, database-faults.ts) and shows on the same gauge.
+ */
+export function boundedPool(config: DatabaseConfig, size: number, onIdleError: (error: Error) => void): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: size,
+    connectionTimeoutMillis: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    lock_timeout: config.DATABASE_LOCK_TIMEOUT_MS,
+  });
+  // A connection that dies while idle (a database restart) is dropped from the pool; without a listener it would crash the process.
+  pool.on('error', onIdleError);
+  databasePoolWaiting.add({}, () => Promise.resolve(pool.waitingCount));
+  return pool;
+}
+
+/**
  * One pg pool per service, handed to Prisma's adapter as well, so the ORM and the raw statements never hold
  * more connections than DATABASE_POOL_SIZE, and every connection carries the same bounds: a request waits at
  * most DATABASE_ACQUIRE_TIMEOUT_MS for a connection, a statement runs at most DATABASE_STATEMENT_TIMEOUT_MS
@@ -83,16 +103,7 @@ export function createDatabase<C>(
   config: DatabaseConfig,
   onIdleError: (error: Error) => void,
 ): Database<C> {
-  const pool = new pg.Pool({
-    connectionString: config.DATABASE_URL,
-    max: config.DATABASE_POOL_SIZE,
-    connectionTimeoutMillis: config.DATABASE_ACQUIRE_TIMEOUT_MS,
-    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    lock_timeout: config.DATABASE_LOCK_TIMEOUT_MS,
-  });
-  // A connection that dies while idle (a database restart) is dropped from the pool; without a listener it would crash the process.
-  pool.on('error', onIdleError);
-  databasePoolWaiting.add({}, () => Promise.resolve(pool.waitingCount));
+  const pool = boundedPool(config, config.DATABASE_POOL_SIZE, onIdleError);
   // /ready's own connection, outside the pool: a full pool is load, not an outage, and must not take every
   // replica out of rotation at once. `SELECT 1` touches no table, so no lock can hold it. The connection is
   // kept open between probes (no idle timeout): on a busy machine a fresh connection alone can take longer

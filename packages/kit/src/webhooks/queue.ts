@@ -1,5 +1,6 @@
 import type { Queryable } from '../database';
 import { currentTraceparent } from '../spans';
+import { CLAIM_SQL, FAN_OUT_SQL } from './queue-sql';
 
 // The outbox and the delivery worker's statements: each is one statement, so each is atomic, and SKIP LOCKED
 // lets replicas work side by side.
@@ -41,20 +42,7 @@ export function deliveryQueue(sql: Queryable) {
      * fan out different events at once. The number of events dispatched.
      */
     async fanOut(limit: number, giveUpAfterMs: number): Promise<number> {
-      return sql.execute(
-        `WITH events AS (
-           SELECT id, type, created_at FROM outbox_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
-         ), deliveries AS (
-           INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, next_attempt_at, give_up_at)
-           SELECT uuid_v7(), s.id, e.id, e.type, now(), e.created_at + make_interval(secs => $2::double precision / 1000)
-           FROM events e JOIN webhook_subscriptions s ON s.active AND (e.type = ANY(s.events) OR '*' = ANY(s.events))
-           ORDER BY e.created_at
-           ON CONFLICT (subscription_id, event_id) DO NOTHING
-         )
-         UPDATE outbox_events o SET dispatched_at = now() FROM events WHERE o.id = events.id`,
-        limit,
-        giveUpAfterMs,
-      );
+      return sql.execute(FAN_OUT_SQL, limit, giveUpAfterMs);
     },
 
     /**
@@ -65,18 +53,7 @@ export function deliveryQueue(sql: Queryable) {
      */
     async claim(limit: number, leaseMs: number): Promise<Claimed[]> {
       const rows = await sql.query<{ id: string; attempts: number; url: string; secret: string; event_id: string; body: string; traceparent: string | null }>(
-        `WITH due AS (
-           SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
-           WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-           ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED
-         )
-         UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
-         FROM due, webhook_subscriptions s, outbox_events e
-         WHERE d.id = due.id AND s.id = d.subscription_id AND e.id = d.event_id
-         RETURNING d.id, d.attempts, s.url, s.secret, e.id AS event_id, e.traceparent,
-           '{"id":' || to_json(e.id::text) || ',"type":' || to_json(e.type) ||
-           ',"createdAt":' || to_json(to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ||
-           ',"data":' || e.data::text || '}' AS body`,
+        CLAIM_SQL,
         limit,
         leaseMs,
       );
