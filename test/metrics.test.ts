@@ -1,7 +1,10 @@
 // The metrics an operator alerts on (docs/operations.md, "Metrics an operator alerts on"): each is on /metrics
 // and moves when its event happens. Counters are read before and after (other files share these processes, so
 // only growth is asserted); gauges that others could move are read on instances with a database of their own.
-import { admin, api, eventually, newCustomer, newItem, startIsolated } from '@shop/testkit';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { admin, api, eventually, newCustomer, newItem, startIsolated, url } from '@shop/testkit';
+import pg from 'pg';
 import { startReceiver, type Receiver } from './support/receiver';
 import { query, subscribe } from './support/webhooks';
 
@@ -81,6 +84,61 @@ describe('sales metrics', () => {
     });
   });
 
+  it('counts a refund completed by the sweep while its own request was still running once, not twice', async () => {
+    // Customers behind a proxy that holds the refund's first credit call (the request's) until the test lets it go.
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    const target = new URL(url('customers'));
+    const proxy = http.createServer((req, res) => {
+      const forward = () =>
+        req.pipe(
+          http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+            res.writeHead(answer.statusCode!, answer.headers);
+            answer.pipe(res);
+          }),
+        );
+      if (req.url === '/internal/wallet/credits' && held++ === 0) void released.then(forward);
+      else forward();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      // One attempt per call within 10 s; the sweep looks every 200 ms at refunds older than a minute.
+      const { instances, databaseUrl } = await startIsolated('sales', 1, {
+        CUSTOMERS_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        SERVICE_TIMEOUT_MS: '10000',
+        SERVICE_RETRY_ATTEMPTS: '1',
+        SWEEP_AGE_MS: '60000',
+        SWEEP_INTERVAL_MS: '200',
+      });
+      const sales = instances[0]!.url;
+      const [customer, item] = await Promise.all([newCustomer({ balanceCents: 10_000 }), newItem({ priceCents: 100 })]);
+      const sale = await api(sales).post('/sales').set(customer.auth).send({ itemId: item.id, quantity: 1 });
+      expect(sale.status).toBe(201);
+      const before = (await read(sales, 'sales_refunded_total', { outcome: 'completed' })) ?? 0;
+      const refunding = api(sales)
+        .post(`/sales/${sale.body.id}/refunds`)
+        .set(customer.auth)
+        .send({})
+        .then((res) => res);
+      // While the request waits on its credit, the refund looks abandoned (an hour old): the sweep completes it.
+      await eventually('the request held at its credit call', () => Promise.resolve(held === 1));
+      await query(databaseUrl, `UPDATE refunds SET created_at = now() - interval '1 hour' WHERE sale_id = $1::uuid`, [sale.body.id]);
+      await eventually('the refund completed by the sweep', async () => {
+        const [row] = await query<{ status: string }>(databaseUrl, 'SELECT status FROM refunds WHERE sale_id = $1::uuid', [sale.body.id]);
+        return row?.status === 'COMPLETED';
+      });
+      // Now the request goes on: its steps find them done, and it finds the refund completed already.
+      release();
+      expect((await refunding).status).toBe(201);
+      expect(held).toBeGreaterThanOrEqual(2);
+      expect(((await read(sales, 'sales_refunded_total', { outcome: 'completed' })) ?? 0) - before).toBe(1);
+    } finally {
+      release();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it('shows the pending sales and the age of the oldest, read from the database at scrape time', async () => {
     // A sales instance on a database of its own: nothing else is pending there. The sweep takes only sales older
     // than SWEEP_AGE_MS, so a sale of a minute ago stays pending.
@@ -147,6 +205,77 @@ describe('kit metrics, on every service', () => {
       if (service !== 'customers') expect(sample(text, 'jwks_refreshes_total', { outcome: 'ok' })).toBeGreaterThanOrEqual(1);
     },
   );
+
+  it('shows requests waiting for a pool connection, and counts the ones that waited too long as database faults', async () => {
+    // One pooled connection, held by an update waiting on a row lock the test holds: the next writes wait for the
+    // pool, then give up after DATABASE_ACQUIRE_TIMEOUT_MS (503, cause pool_exhausted).
+    const { instances, databaseUrl } = await startIsolated('inventory', 1, {
+      DATABASE_POOL_SIZE: '1',
+      DATABASE_ACQUIRE_TIMEOUT_MS: '3000',
+      DATABASE_LOCK_TIMEOUT_MS: '30000',
+      DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+    });
+    const inventory = instances[0]!.url;
+    const auth = (await admin()).auth;
+    const create = async (name: string) =>
+      (await api(inventory).post('/items').set(auth).send({ name, category: 'food', priceCents: 100, stockCount: 5 })).body;
+    const [held, other] = [await create('locked item'), await create('other item')];
+    const faults = (await read(inventory, 'database_faults_total', { cause: 'pool_exhausted' })) ?? 0;
+    expect(await read(inventory, 'database_pool_waiting')).toBe(0);
+    const lock = new pg.Client({ connectionString: databaseUrl });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('SELECT 1 FROM items WHERE id = $1::uuid FOR UPDATE', [held.id]);
+      const blocked = api(inventory)
+        .patch(`/items/${held.id}`)
+        .set(auth)
+        .send({ priceCents: 200 })
+        .then((res) => res);
+      await eventually('the update waiting on the row lock', async () => {
+        const rows = await query(databaseUrl, `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        return rows.length === 1;
+      });
+      const waiting = [1, 2].map((n) =>
+        api(inventory)
+          .patch(`/items/${other.id}`)
+          .set(auth)
+          .send({ priceCents: 100 + n })
+          .then((res) => res.status),
+      );
+      await eventually('a request waiting for the pool on /metrics', async () => ((await read(inventory, 'database_pool_waiting')) ?? 0) >= 1);
+      expect(await Promise.all(waiting)).toContain(503);
+      expect(((await read(inventory, 'database_faults_total', { cause: 'pool_exhausted' })) ?? 0) - faults).toBeGreaterThanOrEqual(1);
+      await lock.query('ROLLBACK');
+      expect((await blocked).status).toBe(200);
+    } finally {
+      await lock.end();
+    }
+  });
+
+  it('counts a failed fetch of the token signing keys', async () => {
+    // customers' key set behind a server that fails the first fetch: the instance retries, loads the keys, starts.
+    let fetches = 0;
+    const keys = new URL('/.well-known/jwks.json', url('customers')).toString();
+    const flaky = http.createServer((_req, res) => {
+      if (fetches++ === 0) return void res.writeHead(503).end();
+      void fetch(keys).then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()));
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    try {
+      // On a database of its own: its webhook worker must not take the shared inventory's deliveries.
+      const {
+        instances: [inventory],
+      } = await startIsolated('inventory', 1, { JWKS_URL: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/.well-known/jwks.json` });
+      await eventually(
+        'the keys loaded after the failed fetch',
+        async () => ((await read(inventory!.url, 'jwks_refreshes_total', { outcome: 'ok' })) ?? 0) >= 1,
+      );
+      expect(await read(inventory!.url, 'jwks_refreshes_total', { outcome: 'failed' })).toBeGreaterThanOrEqual(1);
+    } finally {
+      await new Promise((resolve) => flaky.close(resolve));
+    }
+  });
 
   it('counts webhook deliveries by outcome', async () => {
     const ok = await startReceiver();

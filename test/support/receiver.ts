@@ -15,6 +15,8 @@ export interface Received {
   verified: boolean;
   /** What the receiver answered (undefined: it never answered). */
   answered?: number;
+  /** The request's headers, as a third party sees them. */
+  headers: http.IncomingHttpHeaders;
 }
 
 /** What to answer a delivery: a status, or 'hang' (never answer). */
@@ -81,7 +83,7 @@ export async function startReceiver(answer: (delivery: Received) => Answer = () 
         verified = false;
       }
       const body = JSON.parse(raw);
-      const delivery: Received = { id: String(req.headers['webhook-id']), type: body.type, data: body.data, body, verified };
+      const delivery: Received = { id: String(req.headers['webhook-id']), type: body.type, data: body.data, body, verified, headers: req.headers };
       receiver.received.push(delivery);
       const status = receiver.answer(delivery);
       if (status === 'hang') hanging.add(res);

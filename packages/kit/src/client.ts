@@ -1,5 +1,6 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { Agent } from 'undici';
+import { asCall } from './spans';
 
 /** A call whose outcome we cannot know: the network failed, it timed out, or the service answered 5xx. */
 export class UpstreamUnavailable extends Error {
@@ -21,6 +22,11 @@ export interface Reply<T = unknown> {
 export interface CallOptions {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
+  /**
+   * The route template the path fills in (`/items/:id`): with the method, it names the call's span. Required when
+   * the path carries an id; otherwise the path without its query is the template.
+   */
+  route?: string;
   body?: unknown;
   requestId?: string;
   /** Retry unknown outcomes. Only for calls that are safe to repeat (reads, writes keyed by a reference). */
@@ -56,14 +62,16 @@ export function createServiceClient(options: { service: string; baseUrl: string;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
     try {
-      const response = await agent.request({
-        origin,
-        path: call.path,
-        method: call.method,
-        headers,
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: deadline.signal,
-      });
+      const response = await asCall(`${call.method} ${call.route ?? call.path.split('?')[0]!}`, () =>
+        agent.request({
+          origin,
+          path: call.path,
+          method: call.method,
+          headers,
+          body: call.body === undefined ? undefined : JSON.stringify(call.body),
+          signal: deadline.signal,
+        }),
+      );
       status = response.statusCode;
       etag = response.headers.etag as string | undefined;
       text = await response.body.text();

@@ -34,25 +34,40 @@ export function stripLiterals(statement: string): string {
     .replace(/(?<![\w$.])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w])/g, '?');
 }
 
-function clean(key: string, value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  if (URL_KEYS.has(key)) return stripQueryValues(value);
-  if (STATEMENT_KEYS.has(key)) return stripLiterals(value);
-  if (PERSONAL_KEYS.has(key) || SECRET_KEY.test(key)) return '[redacted]';
-  return value;
+type Kind = 'url' | 'statement' | 'redacted' | 'kept';
+/** Each attribute name's treatment, decided once per name (a handful of names, seen on every span). */
+const kinds = new Map<string, Kind>();
+function kindOf(key: string): Kind {
+  let kind = kinds.get(key);
+  if (kind === undefined) {
+    kind = URL_KEYS.has(key) ? 'url' : STATEMENT_KEYS.has(key) ? 'statement' : PERSONAL_KEYS.has(key) || SECRET_KEY.test(key) ? 'redacted' : 'kept';
+    kinds.set(key, kind);
+  }
+  return kind;
 }
 
+/** A prepared statement's span carries its name (`db.postgresql.plan`, also in the span's name): its text is in the code. */
+const PREPARED_NAME = 'db.postgresql.plan';
+
 function redact(span: Span): void {
-  for (const [key, value] of Object.entries(span.attributes)) {
-    const cleaned = clean(key, value);
-    if (cleaned !== value) span.setAttribute(key, cleaned);
+  const attributes = span.attributes as Record<string, unknown>;
+  for (const key in attributes) {
+    const value = attributes[key];
+    const kind = kindOf(key);
+    if (kind === 'kept' || typeof value !== 'string') continue;
+    if (kind === 'statement' && attributes[PREPARED_NAME] !== undefined) delete attributes[key];
+    else attributes[key] = kind === 'url' ? stripQueryValues(value) : kind === 'statement' ? stripLiterals(value) : '[redacted]';
   }
 }
 
-/** Cleans each span's attributes as it starts and again as it ends (before it is exported). Runs before the exporter's processor. */
+/**
+ * Cleans each span's attributes as it ends, before any exporter sees it (it runs before the exporter's processor;
+ * nothing reads a span's attributes while it is open). Exported spans carry no query value, no literal, no
+ * address, no user agent and nothing named like a credential.
+ */
 export function redactingProcessor(): SpanProcessor {
   return {
-    onStart: redact,
+    onStart: () => {},
     onEnding: redact,
     onEnd: () => {},
     forceFlush: () => Promise.resolve(),

@@ -1,4 +1,4 @@
-import type { Queryable } from '../database';
+import { prepared, type Queryable } from '../database';
 import { currentTraceparent } from '../spans';
 import { CLAIM_SQL, FAN_OUT_SQL } from './queue-sql';
 
@@ -18,6 +18,9 @@ export interface Claimed {
   traceparent: string | null;
 }
 
+/** Prepared: every request that changes something writes one (and its span is named `outbox.insert`). */
+const INSERT_EVENT = prepared('outbox.insert', 'INSERT INTO outbox_events (id, type, data, traceparent) VALUES (uuid_v7(), $1, $2::json, $3)');
+
 /**
  * The outbox row, written with the change that causes it (same transaction, or the same statement). `data` is
  * stored as `json`, which keeps the text as written: the delivered body is the resource exactly as serialised.
@@ -25,12 +28,7 @@ export interface Claimed {
  * their right-hand edge (migration 20261207000000_retention).
  */
 export async function insertEvent(q: Queryable, type: string, data: unknown): Promise<void> {
-  await q.execute(
-    `INSERT INTO outbox_events (id, type, data, traceparent) VALUES (uuid_v7(), $1, $2::json, $3)`,
-    type,
-    JSON.stringify(data),
-    currentTraceparent() ?? null,
-  );
+  await q.execute(INSERT_EVENT, type, JSON.stringify(data), currentTraceparent() ?? null);
 }
 
 /** The worker's statements over the outbox and the deliveries. */

@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import { webhookDeliveries } from '../kit-metrics';
 import type { Logger } from '../logging';
-import { inSpan, linksTo } from '../spans';
+import { asOutsideCall, detached, inSpan, linksTo } from '../spans';
 import type { WebhookConfig } from './config';
 import { sign } from './signing';
 import type { Claimed, DeliveryQueue } from './queue';
@@ -50,20 +50,23 @@ export function deliveryWorker(options: { queue: DeliveryQueue; config: WebhookC
     const deadline = new AbortController();
     const timeout = setTimeout(() => deadline.abort(new Error(`no answer within ${config.WEBHOOK_TIMEOUT_MS} ms`)), config.WEBHOOK_TIMEOUT_MS);
     try {
-      const response = await agent.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': `e-commerce-shop-${options.service}-webhooks`,
-          'webhook-id': delivery.eventId,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': sign(delivery.secret, delivery.eventId, timestamp, delivery.body),
-        },
-        body: delivery.body,
-        signal: deadline.signal,
-      });
+      // Our trace ids stay inside: the receiver gets no traceparent (docs/operations.md, "Tracing").
+      const response = await asOutsideCall(() =>
+        agent.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': `e-commerce-shop-${options.service}-webhooks`,
+            'webhook-id': delivery.eventId,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': sign(delivery.secret, delivery.eventId, timestamp, delivery.body),
+          },
+          body: delivery.body,
+          signal: deadline.signal,
+        }),
+      );
       // The answer's body is read up to a cap and dropped: it is never logged or stored.
       let read = 0;
       for await (const chunk of response.body) {
@@ -95,7 +98,10 @@ export function deliveryWorker(options: { queue: DeliveryQueue; config: WebhookC
   async function attemptAndRecord(delivery: Claimed, setOutcome: (outcome: string) => void): Promise<void> {
     const outcome = await attempt(delivery);
     webhookDeliveries.inc({ outcome: outcome.delivered ? 'delivered' : outcome.statusCode === 410 ? 'gone' : 'failed' });
-    if (outcome.delivered) return queue.delivered(delivery.id, outcome.statusCode);
+    if (outcome.delivered) {
+      setOutcome('delivered');
+      return queue.delivered(delivery.id, outcome.statusCode);
+    }
     if (outcome.statusCode === 410) {
       setOutcome('gone');
       logger.warn({ deliveryId: delivery.id }, 'webhook receiver answered 410 Gone: subscription deactivated');
@@ -136,7 +142,8 @@ export function deliveryWorker(options: { queue: DeliveryQueue; config: WebhookC
       again = true;
       return;
     }
-    running = run()
+    // A request that recorded an event wakes the worker: the pass is not part of that request (nor of its trace).
+    running = detached(run)
       .catch((err) => logger.warn({ err }, 'webhook worker pass failed; retried at the next poll'))
       .finally(() => (running = undefined));
   }

@@ -8,7 +8,7 @@ export function customersClient(client: ServiceClient) {
     /** The account's creation time; null when there is no such account (deleted). Throws when customers cannot say. */
     async accountCreatedAt(customerId: string, requestId?: string): Promise<Date | null> {
       const path = `/internal/customers/${encodeURIComponent(customerId)}/account`;
-      const reply = await client.call({ method: 'GET', path, requestId, retry: true });
+      const reply = await client.call({ method: 'GET', path, route: '/internal/customers/:customerId/account', requestId, retry: true });
       if (reply.status === 404) return null;
       const parsed = reply.status === 200 ? account.safeParse(reply.body) : undefined;
       if (!parsed?.success) throw new Error(`customers answered ${reply.status} to GET /internal/customers/:id/account`);

@@ -5,7 +5,7 @@ export function inventoryClient(client: ServiceClient) {
   return {
     /** true/false from inventory's answer; throws UpstreamUnavailable when inventory cannot say. */
     async itemExists(itemId: string, requestId?: string): Promise<boolean> {
-      const reply = await client.call({ method: 'GET', path: `/items/${encodeURIComponent(itemId)}`, requestId, retry: true });
+      const reply = await client.call({ method: 'GET', path: `/items/${encodeURIComponent(itemId)}`, route: '/items/:id', requestId, retry: true });
       if (reply.status === 200) return true;
       if (reply.status === 404) return false;
       // Any other 4xx means we asked wrongly: treat it as "cannot tell", never as "the item exists".

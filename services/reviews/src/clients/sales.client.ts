@@ -6,6 +6,8 @@ const refundEvent = z.object({
   type: z.literal('refund.completed'),
   customerId: z.uuid().nullable(),
   cursor: z.string().min(1).max(64),
+  /** The span that wrote the event, when sales traced it: consuming it continues that trace. */
+  traceparent: z.string().max(100).nullable().optional(),
   data: z.object({ lines: z.array(z.object({ itemId: z.uuid() })) }),
 });
 const refundPage = z.object({ data: z.array(refundEvent), nextCursor: z.string().nullable() });
@@ -15,8 +17,8 @@ const spend = z.object({ netCents: z.number().int().min(0) });
 
 /** Sales as reviews needs it: purchases, a customer's net spend, and the feed of refunds. */
 export function salesClient(client: ServiceClient) {
-  async function read<T>(path: string, schema: z.ZodType<T>, requestId?: string): Promise<T> {
-    const reply = await client.call({ method: 'GET', path, requestId, retry: true });
+  async function read<T>(path: string, route: string, schema: z.ZodType<T>, requestId?: string): Promise<T> {
+    const reply = await client.call({ method: 'GET', path, route, requestId, retry: true });
     const parsed = reply.status === 200 ? schema.safeParse(reply.body) : undefined;
     if (!parsed?.success) throw new Error(`sales answered ${reply.status} to GET ${path.split('?')[0]}`);
     return parsed.data;
@@ -35,13 +37,13 @@ export function salesClient(client: ServiceClient) {
 
     /** The customer's completed purchases net of refunds, in cents; throws when sales cannot say. */
     async netSpendCents(customerId: string, requestId?: string): Promise<number> {
-      return (await read(`/internal/customers/${encodeURIComponent(customerId)}/spend`, spend, requestId)).netCents;
+      return (await read(`/internal/customers/${encodeURIComponent(customerId)}/spend`, '/internal/customers/:customerId/spend', spend, requestId)).netCents;
     },
 
     /** refund.completed events committed after `after` (null: from the oldest sales keeps), oldest first. */
     async refundsAfter(after: string | null, limit: number): Promise<RefundEvent[]> {
       const query = new URLSearchParams({ type: 'refund.completed', limit: String(limit), ...(after !== null && { after }) });
-      return (await read(`/internal/events?${query.toString()}`, refundPage)).data;
+      return (await read(`/internal/events?${query.toString()}`, '/internal/events', refundPage)).data;
     },
   };
 }

@@ -54,8 +54,9 @@ export function refundFeed(deps: {
     const events = await sales.refundsAfter(from, batch);
     for (const event of events) {
       if (stopped) return undefined;
-      // Each event consumed is a span of its own trace (a poll is not a request), named by the feed.
-      const outcome = await inSpan(`consume ${REFUND_FEED}`, { root: true }, async (setOutcome) => {
+      // Each event consumed is a span named by the feed, in the trace of the refund that wrote the event (a poll is
+      // not a request: without a stored traceparent it is a trace of its own).
+      const outcome = await inSpan(`consume ${REFUND_FEED}`, { root: true, parent: event.traceparent }, async (setOutcome) => {
         const handled = await feed.handleRefund({ feed: REFUND_FEED, owner, from, leaseMs }, await facts(event, event.cursor), deps.threshold);
         if (handled === 'lease_lost') setOutcome(handled);
         return handled;

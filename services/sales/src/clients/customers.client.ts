@@ -33,6 +33,7 @@ export function customersClient(http: ServiceClient) {
       const { status, body } = await http.call({
         method: 'GET',
         path: `/internal/customers/${encodeURIComponent(customerId)}/balance`,
+        route: '/internal/customers/:id/balance',
         requestId,
         retry: true,
       });

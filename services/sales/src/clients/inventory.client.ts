@@ -88,9 +88,9 @@ export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: n
     staleWhileRevalidateMs: options.goodsStaleMs,
   });
 
-  async function cachedRead<T extends z.ZodType>(path: string, schema: T, requestId: string) {
+  async function cachedRead<T extends z.ZodType>(path: string, route: string, schema: T, requestId: string) {
     const read = await catalogue.get(path, async (previous) => {
-      const { status, body, etag } = await http.call({ method: 'GET', path, requestId, retry: true, ifNoneMatch: previous?.etag });
+      const { status, body, etag } = await http.call({ method: 'GET', path, route, requestId, retry: true, ifNoneMatch: previous?.etag });
       if (status === 304 && previous) return previous;
       if (status === 404) return undefined;
       // A cursor inventory refuses (another list's, or edited) is the client's mistake: its 400, never cached.
@@ -104,12 +104,12 @@ export function inventoryClient(http: ServiceClient, options: { goodsMaxAgeMs: n
     /** The page and inventory's ETag of it (sales' own tag derives from it). */
     async listInStock(page: PageQuery, requestId: string) {
       const position = page.after === undefined ? `offset=${page.offset ?? 0}` : `after=${encodeURIComponent(page.after)}`;
-      const read = await cachedRead(`/items?inStock=true&limit=${page.limit}&${position}`, itemPage, requestId);
+      const read = await cachedRead(`/items?inStock=true&limit=${page.limit}&${position}`, '/items', itemPage, requestId);
       return read ? { ...read.value, etag: read.etag } : unexpected(404, undefined);
     },
 
     async item(id: string, requestId: string): Promise<{ item: Item; etag: string } | undefined> {
-      const read = await cachedRead(`/items/${encodeURIComponent(id)}`, item, requestId);
+      const read = await cachedRead(`/items/${encodeURIComponent(id)}`, '/items/:id', item, requestId);
       return read && { item: read.value, etag: read.etag };
     },
 

@@ -8,7 +8,7 @@ import type { Db } from './db';
  * passes an event that commits afterwards, as a bigserial would. One index range scan on (type, xid, id).
  * A refund's buyer comes from its refund row (primary key lookup), as the event's public Refund does not carry it.
  */
-export const EVENTS_AFTER = `SELECT e.id, e.type, e.created_at, e.xid::text AS xid, e.data::text AS data, r.customer_id
+export const EVENTS_AFTER = `SELECT e.id, e.type, e.created_at, e.xid::text AS xid, e.data::text AS data, e.traceparent, r.customer_id
   FROM outbox_events e
   LEFT JOIN refunds r ON e.type = 'refund.completed' AND r.id = (e.data->>'id')::uuid
   WHERE e.type = $1 AND (e.xid, e.id) > ($2::xid8, $3::uuid)
@@ -18,13 +18,15 @@ export const EVENTS_AFTER = `SELECT e.id, e.type, e.created_at, e.xid::text AS x
 export function eventFeedRepo(db: Db): EventFeedRepo {
   return {
     async after(type: string, after: { xid: string; id: string } | undefined, limit: number): Promise<FeedEvent[]> {
-      const rows = await db.sql.query<{ id: string; type: string; created_at: Date; xid: string; data: string; customer_id: string | null }>(
-        EVENTS_AFTER,
-        type,
-        after?.xid ?? '0',
-        after?.id ?? '00000000-0000-0000-0000-000000000000',
-        limit,
-      );
+      const rows = await db.sql.query<{
+        id: string;
+        type: string;
+        created_at: Date;
+        xid: string;
+        data: string;
+        traceparent: string | null;
+        customer_id: string | null;
+      }>(EVENTS_AFTER, type, after?.xid ?? '0', after?.id ?? '00000000-0000-0000-0000-000000000000', limit);
       return rows.map((row) => ({
         id: row.id,
         type: row.type,
@@ -32,6 +34,7 @@ export function eventFeedRepo(db: Db): EventFeedRepo {
         customerId: row.customer_id,
         data: JSON.parse(row.data) as unknown,
         cursor: `${row.xid}.${row.id}`,
+        traceparent: row.traceparent,
       }));
     },
 

@@ -164,8 +164,8 @@ export function refundsRepo(db: Db, events: Events, lists: ListOptions): Refunds
         if (!row) return undefined;
         const refund = toRefund(row);
         const done = await drive(refund);
-        if (done) await complete(tx, events, refund, { recovered: true });
-        return { id: refund.id, completed: done };
+        // Completed only when this transaction changed its state (it holds the row, so it always does; counted once).
+        return { id: refund.id, completed: done && (await complete(tx, events, refund, { recovered: true })) };
       });
     },
 

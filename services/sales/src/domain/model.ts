@@ -138,6 +138,8 @@ export interface FeedEvent {
   customerId: string | null;
   data: unknown;
   cursor: string;
+  /** The span that wrote the event (W3C traceparent), when it was traced: a consumer's span joins its trace. */
+  traceparent: string | null;
 }
 
 /** The outbox read as a feed, and the customers' maintained spend. */

@@ -136,9 +136,9 @@ export function refundsDomain(deps: SagaDeps & { refunds: RefundsRepo; windowDay
         );
         throw new ServiceUnavailable('The refund is recorded and will be completed shortly; a service it needs is unavailable right now');
       }
-      // Completed here, or by a sweep that got there first: either way it is done, once.
-      await refunds.complete(refund);
-      observer.refund('completed');
+      // Completed here, or by a sweep that got there first: either way it is done, once, and counted once, by the
+      // transaction that changed its state (a sweep that got there first counted it).
+      if (await refunds.complete(refund)) observer.refund('completed');
       return { replayed: false, refund: publicRefund(refund) };
     },
 

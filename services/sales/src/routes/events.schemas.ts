@@ -23,6 +23,10 @@ const feedEvent = z
     customerId: z.uuid().nullable().openapi({ description: "The customer the event is about (a refund's buyer)" }),
     data: refund.openapi({ description: 'The Refund, as its webhook delivers it' }),
     cursor: z.string(),
+    traceparent: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The W3C traceparent of the span that wrote the event (null when it was not traced): the consumer continues that trace' }),
   })
   .openapi('FeedEvent');
 
