@@ -12,11 +12,17 @@ const ROOT = path.resolve(__dirname, '..');
 
 async function main() {
   const args = process.argv.slice(2);
+  const config = parseStartConfig(process.env);
+  if (args.length === 1 && args[0] === '--tools') {
+    // Only find (or fetch once) the client tools: CI prefetches them so the tests do not wait for the download.
+    const tools = resolvePgTools(17, config, (line) => console.error(`[backup] ${line}`));
+    console.log(`${tools.version} from ${tools.source}`);
+    return;
+  }
   if (args.length > 1 || args.some((arg) => arg.startsWith('-'))) {
-    console.error('usage: pnpm backup [folder]');
+    console.error('usage: pnpm backup [folder] | pnpm backup --tools');
     process.exit(2);
   }
-  const config = parseStartConfig(process.env);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const folder = path.resolve(process.env.INIT_CWD ?? process.cwd(), args[0] ?? path.join(ROOT, 'backups', stamp));
   const targets = backupTargets(config, process.env, ROOT);

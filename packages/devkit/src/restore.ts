@@ -103,7 +103,7 @@ export async function restore(
     const used = (await Promise.all(DUMP_ORDER.map(async (service) => ((await inUse(service, urls[service])) ? service : undefined)))).filter(Boolean);
     if (used.length)
       throw new RestoreRefused(
-        `refusing to restore over data (--force replaces it): ${used.map((service) => `${service}'s ${DATA[service!].table}`).join(', ')} ${used.length > 1 ? 'have' : 'has'} rows`,
+        `refusing to restore over data (--force replaces it): ${used.map((service) => `${service} (rows in ${DATA[service!].table})`).join(', ')}`,
       );
   }
   const restored: RestoreResult[] = [];
