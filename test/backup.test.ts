@@ -136,7 +136,8 @@ describe('pnpm backup and pnpm restore', () => {
     expect(driftOf(again.report)).toEqual({});
     expect(again.code).toBe(0);
     console.log(
-      `backup under load: ${answers.length} purchases answered (${during} before the backup finished); ` +
+      `backup under load: ${answers.length} purchases answered (${during} before the backup finished); ${/done in .*/.exec(backup.stderr)?.[0]}; ` +
+        `restore: ${/restored the backup .* in [\d.]+ s/.exec(restore.stderr)?.[0]}; ` +
         `sizes ${NAMES.map((n) => `${n} ${manifest.databases[n].bytes} B`).join(', ')}; drift before repair ${JSON.stringify(driftOf(audit.report))}; ` +
         `restored ${repair.report.counted.sales} sales (${repair.report.pending.sales} pending)`,
     );
