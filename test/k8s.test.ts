@@ -290,6 +290,28 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
+  it('backs up every database nightly (a CronJob running backup.sh, the script docker-compose runs) with the services’ own database Secrets', () => {
+    const cron = one('CronJob', 'backup');
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    const [backup] = pod.containers;
+    expect(pod.containers).toHaveLength(1);
+    // pg_dump refuses a newer server: the image's major must be at least the server's (17).
+    expect(backup.image).toMatch(/postgres:(1[7-9]|[2-9]\d)\b/);
+    expect(backup.command).toEqual(['sh', '/scripts/backup.sh']);
+    const envOf = (name: string) => backup.env.find((e: { name: string }) => e.name === name)?.valueFrom;
+    const db = (c: { env?: Array<{ name: string; valueFrom?: unknown }> }) => c.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom;
+    for (const name of NAMES) expect({ name, from: envOf(`${name.toUpperCase()}_DATABASE_URL`) }).toEqual({ name, from: db(container(name)) });
+    const scripts = pod.volumes.find((v: { name: string }) => v.name === 'scripts').configMap.name;
+    expect(configMap(scripts)?.data['backup.sh']).toBe(fs.readFileSync(path.join(ROOT, 'deploy/k8s/base/backup.sh'), 'utf8'));
+    const claim = pod.volumes.find((v: { name: string }) => v.name === 'backups').persistentVolumeClaim.claimName;
+    one('PersistentVolumeClaim', claim);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(backup.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    const compose = composeServices().backup as unknown as { command: string[]; volumes: string[] } | undefined;
+    if (compose) expect(compose.volumes).toContain('./deploy/k8s/base/backup.sh:/scripts/backup.sh:ro');
+  });
+
   it('denies ingress by default and allows, at L4, exactly the callers each service has', () => {
     const policies = all('NetworkPolicy');
     expect(policies.some((p) => Object.keys(p.spec.podSelector ?? {}).length === 0 && p.spec.policyTypes.includes('Ingress') && !p.spec.ingress?.length)).toBe(

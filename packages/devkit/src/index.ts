@@ -31,3 +31,7 @@ export {
 export { superviseService, type SupervisedService } from './supervise';
 export { formatLogLine, pipeServiceLogs } from './log-lines';
 export { parseStartConfig, startConfigSchema, type StartConfig } from './start-config';
+export { backup, DUMP_ORDER, MANIFEST, serverMajor, sha256Of, type DumpEntry, type Manifest } from './backup';
+export { backupTargets, type BackupTargets } from './backup-targets';
+export { cacheDir, majorOf, resolvePgTools, type PgTools } from './pg-tools';
+export { restore, RestoreRefused, verifyBackup, type RestoreResult } from './restore';

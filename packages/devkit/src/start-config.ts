@@ -26,6 +26,10 @@ export const startConfigSchema = z.object({
     .describe('`true` lets `HOST` go beyond loopback while the development defaults are in force (only on a network you trust).'),
   /** `pnpm start` passes `true` to the services unless set (their own default is `false`): local receivers are on 127.0.0.1. */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.string().default('true'),
+  /** `pnpm backup`/`pnpm restore`: a folder holding pg_dump and pg_restore (PostgreSQL 17 or newer); unset: found as docs/operations.md ("Backups") says. */
+  PG_BIN_DIR: z.string().min(1).optional(),
+  /** `pnpm backup`/`pnpm restore`: where a downloaded PostgreSQL client is kept (default: $XDG_CACHE_HOME/shop, else ~/.cache/shop). */
+  SHOP_CACHE_DIR: z.string().min(1).optional(),
   ...Object.fromEntries(
     NAMES.flatMap((name) => [
       [`${upper(name)}_PORT`, port(SERVICES[name]).describe(`The port ${name} listens on.`)],
@@ -53,6 +57,8 @@ export type StartConfig = {
   POSTGRES_PORT: number;
   LOG_FORMAT: 'pretty' | 'json';
   WEBHOOK_ALLOW_PRIVATE_TARGETS: string;
+  PG_BIN_DIR?: string;
+  SHOP_CACHE_DIR?: string;
 } & Record<`${Uppercase<ServiceName>}_PORT`, number> &
   Partial<Record<`${Uppercase<ServiceName>}_DATABASE_URL` | `${Uppercase<ServiceName>}_URL`, string>>;
 
