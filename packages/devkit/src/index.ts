@@ -31,3 +31,4 @@ export {
 export { superviseService, type SupervisedService } from './supervise';
 export { formatLogLine, pipeServiceLogs } from './log-lines';
 export { parseStartConfig, startConfigSchema, type StartConfig } from './start-config';
+export { SALES_ENV_FILE, forgetSalesEnv, recordSalesEnv } from './running-env';
