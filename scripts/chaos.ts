@@ -15,6 +15,7 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import { freePort, startService, type ServiceName, type ServiceProcess } from '@shop/devkit';
 import { fetchJson, startTestSystem } from '@shop/testkit';
+import { auditBooks, driftOf } from '../test/support/audit-books';
 import { startReceiver, type Receiver } from '../test/support/receiver';
 import { databaseChaos } from './chaos-database';
 
@@ -437,6 +438,15 @@ async function main() {
       await receiver.close();
     }
 
+    // The books audit operators run (`pnpm audit:books`: sales' own code, through the internal APIs, in a process
+    // of its own with sales' environment) must agree with the checks above: zero drift. Pending is in flight, not drift.
+    const audit = await auditBooks(system);
+    const drift = audit.report ? driftOf(audit.report) : {};
+    const auditLine = audit.report
+      ? `books audit: ${Object.keys(drift).length ? `drift ${JSON.stringify(drift)}` : 'zero drift'} (exit ${audit.code}; read ${JSON.stringify(audit.report.counted)}; in flight ${JSON.stringify(audit.report.pending)})`
+      : `books audit: could not run (exit ${audit.code}): ${audit.stderr.slice(0, 300)}`;
+    if (audit.code !== 0 || Object.keys(drift).length) violations.push(`${auditLine} ${JSON.stringify(audit.report?.discrepancies.slice(0, 10) ?? [])}`);
+
     const completed = sales.rows.filter((s) => s.status === 'COMPLETED').length;
     const failed = sales.rows.filter((s) => s.status === 'FAILED').length;
     const all = [...statusCounts.entries()].sort();
@@ -450,6 +460,7 @@ async function main() {
         `chaos: ${kills.length} kills/stops (${kills.join(', ')})`,
         `webhook events: ${JSON.stringify(events)}; sale.completed: ${announced.rows.length} for ${completedIds.size} completed sales`,
         `database chaos: ${database.events.length ? database.events.join(', ') : 'none (the run was too short)'}`,
+        auditLine,
         `answers by status: ${JSON.stringify(byStatus(all))}`,
         `answers:\n  ${all.map(([k, n]) => `${k}: ${n}`).join('\n  ')}`,
       ].join('\n'),
@@ -459,7 +470,7 @@ async function main() {
       console.log(`replay with CHAOS_SEED=${SEED}`);
     } else {
       console.log(
-        '\nall invariants hold: wallets = ledgers = deposits − purchases + refunds, purchases = completed sales, each completed refund credited once (its amount), refundedCents = completed refunds, stock = initial − sold + restocked = sum of movements, nothing pending, no 500, one sale.completed per completed sale, every event delivered',
+        '\nall invariants hold: wallets = ledgers = deposits − purchases + refunds, purchases = completed sales, each completed refund credited once (its amount), refundedCents = completed refunds, stock = initial − sold + restocked = sum of movements, nothing pending, no 500, one sale.completed per completed sale, every event delivered, the books audit finds zero drift',
       );
       exitCode = 0;
     }

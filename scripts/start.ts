@@ -4,7 +4,8 @@
 // in .data/postgres (git-ignored, kept across restarts), creates the four databases and applies their
 // migrations, keeps generated secrets in .data/secrets.json, starts the four services as child processes
 // (customers first; the others fetch its JWKS lazily, so they boot alongside), waits until every /ready answers and
-// prints where everything is. Ctrl-C / SIGTERM stop the services gracefully, then PostgreSQL, exit 0.
+// prints where everything is. While it runs, .data/sales.env.json (mode 600) holds sales' environment, which
+// `pnpm audit:books` uses when none is given. Ctrl-C / SIGTERM stop the services gracefully, then PostgreSQL, exit 0.
 //
 // A service that dies is restarted with backoff (packages/devkit/src/supervise.ts); one that keeps crashing
 // right after its start stops the shop, and so does PostgreSQL dying (every service needs it). The services'
@@ -24,6 +25,7 @@ import {
   ensureDatabase,
   ensureServiceRole,
   exposureRefusal,
+  forgetSalesEnv,
   loadOrCreateSecrets,
   parseStartConfig,
   SERVICES,
@@ -31,6 +33,7 @@ import {
   StartError,
   startLock,
   pipeServiceLogs,
+  recordSalesEnv,
   superviseService,
   whenLauncherGone,
   type EmbeddedServer,
@@ -177,6 +180,8 @@ async function main() {
   // machine, which roughly halves the wait. The shop is announced only once every /ready answers.
   launches.push(...NAMES.map(launch));
   await Promise.all(launches);
+  // What `pnpm audit:books` runs with when no sales environment is given (scripts/audit-books.ts); removed at stop.
+  recordSalesEnv(DATA_DIR, serviceEnv('sales'));
 
   const adminUser = env.ADMIN_USERNAME ?? 'admin';
   const adminPassword = env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD from the environment)' : DEVELOPMENT_ADMIN_PASSWORD;
@@ -215,6 +220,7 @@ function shutdown(code: number): Promise<void> {
     await Promise.allSettled(launches);
     if (running.length) log('stopping the services…');
     await Promise.all(running.map((service) => service.stop()));
+    forgetSalesEnv(DATA_DIR);
     if (postgres) {
       log('stopping PostgreSQL…');
       await postgres.stop();

@@ -13,7 +13,8 @@ jest.setTimeout(420_000);
 let shop: OwnShop;
 beforeAll(async () => {
   // A second shop beside the suite's: on a loaded machine its services may take more than the default 60 s to be ready.
-  shop = await startOwnShop({}, { readyTimeoutMs: 180_000 });
+  // Sales' timer audits every second here, so its gauges (what the BooksDrift alerts read) follow the planted drift.
+  shop = await startOwnShop({ BOOKS_AUDIT_INTERVAL_MS: '1000' }, { readyTimeoutMs: 180_000 });
 });
 afterAll(() => shop?.stop());
 
@@ -112,6 +113,25 @@ describe('pnpm audit:books', () => {
     expect(named('orphan_movement')).toMatchObject({ reference: orphan });
     expect(named('wallet_balance')).toEqual({ customerId: ids.other });
     expect(code).toBe(1);
+  });
+
+  it("sales' timer publishes the drift on /metrics, with what the BooksAuditNotRunning alert compares", async () => {
+    const metrics = async () => (await fetch(`${shop.url('sales')}/metrics`)).text();
+    /** The sample of `name` whose labels include `labels` (prom-client orders labels as it likes). */
+    const value = (text: string, name: string, labels: Record<string, string> = {}) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([key, v]) => l.includes(`${key}="${v}"`)));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    let text = '';
+    await shop.until(async () => {
+      text = await metrics();
+      return value(text, 'books_drift', { kind: 'missing_debit' }) === 1 && value(text, 'books_drift', { kind: 'wallet_balance' }) === 1;
+    }, 'the timer audit to publish the planted drift');
+    expect(value(text, 'books_drift', { kind: 'double_credit' })).toBe(1);
+    expect(value(text, 'books_drift', { kind: 'orphan_movement' })).toBe(1);
+    expect(value(text, 'books_drift', { kind: 'stuck_refund' })).toBe(0);
+    expect(value(text, 'books_audit_interval_seconds')).toBe(1);
+    expect(value(text, 'books_audit_last_run_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 600);
   });
 
   it('--repair settles the missing debit and the orphaned reservation with the sagas’ steps, and lists the rest for a person', async () => {

@@ -2,7 +2,7 @@
 // root, the usual /root of containers and cloud VMs, which the `postgres` user cannot enter): the whole shop on
 // its own ports, readable logs, a service killed with SIGKILL restarted and answering again, and PostgreSQL
 // dying stopping the shop with a message that says so.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -272,7 +272,7 @@ describe('pnpm start', () => {
     if (relocated) fs.rmSync(relocated, { recursive: true, force: true });
   });
 
-  it('runs from a private folder, restarts a service killed with SIGKILL, shows readable logs, and stops as a whole when PostgreSQL dies', async () => {
+  it('runs from a private folder, restarts a service killed with SIGKILL, shows readable logs, lets `pnpm audit:books` run with no setup, and stops as a whole when PostgreSQL dies', async () => {
     const copy = privateCopy();
     home = copy.home;
     shop = await startShop(copy.root);
@@ -299,6 +299,23 @@ describe('pnpm start', () => {
     expect(shop.lock().services.inventory).not.toBe(killed);
 
     await expectServiceRoles(shop, copy.root);
+
+    // `pnpm audit:books` with nothing set but a PATH: sales' environment comes from the running start's own record.
+    const recorded = path.join(copy.root, '.data', 'sales.env.json');
+    expect(fs.statSync(recorded).mode & 0o777).toBe(0o600);
+    const audit = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/audit-books.ts', '--json'],
+        { cwd: copy.root, env: { PATH: process.env.PATH } },
+        (error, stdout, stderr) => resolve({ status: error ? Number((error as { code?: unknown }).code ?? 2) : 0, stdout, stderr }),
+      ),
+    );
+    // stdout is the report alone (the development warnings of sales' setup go to stderr, as every log line of the audit).
+    expect({ code: audit.status, report: JSON.parse(audit.stdout) }).toMatchObject({ code: 0, report: { unrepaired: 0, counted: { sales: 0 } } });
+    expect(audit.stderr).not.toMatch(/could not run|"level":50/);
+    const packageScript = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts['audit:books'];
+    expect(packageScript).toBe('node --import tsx scripts/audit-books.ts');
     // The others were never touched.
     for (const name of NAMES.filter((n) => n !== 'inventory')) expect((await fetch(`http://127.0.0.1:${shop.ports[name]}/ready`)).status).toBe(200);
 
@@ -308,5 +325,7 @@ describe('pnpm start', () => {
     await shop.waitForLine(/^\[start\] PostgreSQL died \(killed by SIGKILL\)\. Every service needs it, so the shop stops\./);
     expect(await shop.exited).toEqual({ code: 1, signal: null });
     expect(Object.values(services).filter(alive)).toEqual([]);
+    // A stopped shop leaves no record of its environment behind.
+    expect(fs.existsSync(recorded)).toBe(false);
   }, 180_000);
 });

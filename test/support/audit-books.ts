@@ -16,7 +16,7 @@ export function auditBooks(system: TestSystem, ...args: string[]): Promise<Audit
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'services/sales/src/audit-books.ts', '--json', ...args],
+      ['--import', 'tsx', 'scripts/audit-books.ts', '--json', ...args],
       { cwd: ROOT, env: { PATH: process.env.PATH, ...system.context.env.sales, LOG_LEVEL: 'error' }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? Number((error as { code?: unknown }).code ?? 2) : 0;

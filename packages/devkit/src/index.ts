@@ -35,3 +35,4 @@ export { backup, DUMP_ORDER, MANIFEST, serverMajor, sha256Of, type DumpEntry, ty
 export { backupTargets, type BackupTargets } from './backup-targets';
 export { cacheDir, majorOf, resolvePgTools, type PgTools } from './pg-tools';
 export { restore, RestoreRefused, verifyBackup, type RestoreResult } from './restore';
+export { SALES_ENV_FILE, forgetSalesEnv, recordSalesEnv } from './running-env';

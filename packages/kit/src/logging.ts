@@ -12,9 +12,11 @@ const redact = {
   censor: '[redacted]',
 };
 
-export function createLogger(service: string, level: string): Logger {
+/** `to: 'stderr'` for a command whose stdout is its report (the books audit's `--json`). */
+export function createLogger(service: string, level: string, to: 'stdout' | 'stderr' = 'stdout'): Logger {
   // With tracing on, each line inside a traced operation carries its trace_id and span_id (a trace's id finds its lines).
-  return pino({ name: service, level, redact, mixin: () => currentTrace() ?? {} });
+  const options = { name: service, level, redact, mixin: () => currentTrace() ?? {} };
+  return to === 'stderr' ? pino(options, pino.destination(2)) : pino(options);
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

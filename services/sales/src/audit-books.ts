@@ -18,8 +18,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  // Only warnings and errors of the audit's own process (its repairs' saga steps log as the sweep does).
-  const logger = createLogger('sales-audit', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  // Only warnings and errors of the audit's own process (its repairs' saga steps log as the sweep does), on stderr:
+  // stdout is the report (one JSON object with --json).
+  const logger = createLogger('sales-audit', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, 'stderr');
   const db = connectDatabase(config, (err) => logger.warn({ err }, 'idle database connection failed'));
   const { books } = createApp({ config, db, logger, isReady: () => Promise.resolve(true) });
   const started = performance.now();

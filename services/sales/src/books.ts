@@ -38,6 +38,9 @@ export function createBooks(deps: {
   const drift = serviceGauge('books_drift', 'Discrepancies the last books audit found, by kind (docs/operations.md, Runbook)', ['kind']);
   const lastRun = serviceGauge('books_audit_last_run_timestamp_seconds', 'When the last books audit finished (unix seconds)');
   const pendingAge = serviceGauge('books_pending_sale_oldest_age_seconds', 'The oldest pending sale the last books audit saw (0: none)');
+  // The alert on an audit that stopped finishing compares the last run's age with this (deploy/observability/rules.yml).
+  const interval = serviceGauge('books_audit_interval_seconds', 'BOOKS_AUDIT_INTERVAL_MS in seconds: how often this replica audits (0: off)');
+  interval.set(deps.config.BOOKS_AUDIT_INTERVAL_MS / 1000);
   for (const kind of Object.keys(DRIFT_KINDS)) drift.set({ kind }, 0);
   const schedule = booksSchedule({
     audit,
@@ -49,5 +52,5 @@ export function createBooks(deps: {
       pendingAge.set(report.pending.oldestSaleAgeSeconds);
     },
   });
-  return { audit, schedule, metrics: [drift, lastRun, pendingAge] };
+  return { audit, schedule, metrics: [drift, lastRun, pendingAge, interval] };
 }

@@ -1,5 +1,6 @@
 import { InsufficientFunds, InsufficientStock, NotFound, TotalTooLarge, Unauthorized } from '@shop/kit/errors';
 import { MAX_AMOUNT_CENTS } from '@shop/kit/money';
+import pLimit from 'p-limit';
 import type { Price } from './model';
 import { Refused, type SagaDeps, type Step } from './saga';
 
@@ -34,15 +35,10 @@ const path = (ctx: PurchaseContext, line: number, field: string) => (ctx.basket 
  */
 export const PRICE_READS_AT_ONCE = 8;
 
-/** `read` over `values` with at most `limit` calls in flight, the results in order. */
-async function inTurns<T, R>(values: T[], limit: number, read: (value: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < values.length; i = next++) results[i] = await read(values[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
-  return results;
+/** `read` over `values` with at most `limit` calls in flight (p-limit), the results in order. */
+function inTurns<T, R>(values: T[], limit: number, read: (value: T) => Promise<R>): Promise<R[]> {
+  const inFlight = pLimit(limit);
+  return Promise.all(values.map((value) => inFlight(() => read(value))));
 }
 
 /**

@@ -1,7 +1,7 @@
 // The purchase's first step, with in-memory neighbours: what is checked, in which order, before any stock is held.
 import type { CustomersClient } from '../../src/clients/customers.client';
 import type { InventoryClient } from '../../src/clients/inventory.client';
-import { purchaseSteps, type PurchaseContext } from '../../src/domain/purchase-steps';
+import { PRICE_READS_AT_ONCE, purchaseSteps, type PurchaseContext } from '../../src/domain/purchase-steps';
 import { Refused } from '../../src/domain/saga';
 
 function fakes(prices: Record<string, number>, balanceCents: number | 'no_customer') {
@@ -75,5 +75,33 @@ describe('the check before the reservation', () => {
         { itemId: 'zz', quantity: 1 },
       ]),
     ).toEqual({ code: 'not_found', reason: 'not_found', errors: [{ path: 'lines.1.itemId', message: 'no such item' }] });
+  });
+});
+
+describe('the price reads of a large basket', () => {
+  it(`has at most ${PRICE_READS_AT_ONCE} in flight, reads each line once, and prices each line by its own read`, async () => {
+    let inFlight = 0;
+    let most = 0;
+    const reads: string[] = [];
+    const inventory = {
+      item: async (id: string) => {
+        reads.push(id);
+        most = Math.max(most, ++inFlight);
+        // Later lines answer sooner: each answer must still land on its own line.
+        await new Promise((resolve) => setTimeout(resolve, 50 - Number(id.slice(1))));
+        inFlight--;
+        return { item: { id, priceCents: 100 + Number(id.slice(1)) }, etag: '"x"' };
+      },
+    } as unknown as InventoryClient;
+    const customers = { balance: () => Promise.resolve(0) } as unknown as CustomersClient;
+    const [check] = purchaseSteps({ inventory, customers });
+    // Line i: price 100 + i, quantity i + 1. A read landing on another line would change the total.
+    const lines = Array.from({ length: 50 }, (_, i) => ({ itemId: `i${i}`, quantity: i + 1 }));
+    const total = lines.reduce((sum, _, i) => sum + (100 + i) * (i + 1), 0);
+    const refused = await check!.run({ sale: { id: 'sale', customerId: 'customer', lines }, requestId: 'r', basket: true }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Refused);
+    expect((refused as Refused).answer.message).toBe(`The wallet holds less than the ${total} cents this costs`);
+    expect(most).toBe(PRICE_READS_AT_ONCE);
+    expect(reads.sort()).toEqual(lines.map((line) => line.itemId).sort());
   });
 });
