@@ -1,7 +1,8 @@
 // `pnpm bench:scale` (issue 23): the same endpoints measured on the bench's small shop and again after a bulk load
 // of a year of trade (1M items, 200k customers, 1M sales, 1M reviews and the operational tables as a year leaves
 // them), in one sitting, with the ratio of each; then every statement the list endpoints run is EXPLAINed at the
-// large size (auto_explain, as they run) and the run fails on a sequential scan of a large table.
+// large size (auto_explain, as they run) and the run fails on a sequential scan of a large table; last, the books
+// audit runs on the large shop (its time and peak memory; it must find zero drift: the load's books balance).
 // Writes bench/results/scale.json and scale.md. Run by hand (docs in bench/README.md); never part of CI.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import bcrypt from 'bcrypt';
 import jwt from 'jsonwebtoken';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/kit/tokens';
 import { startTestSystem, type TestSystem } from '@shop/testkit';
+import { auditAtScale } from './scale-audit';
 import { bulkLoad, buuid, scaleSizes, SCALE_WORD, type ScaleSizes } from './scale-load';
 import { measureEndpoint, type Endpoint } from './scale-measure';
 import { largeSeqScans, markdownTable, plansFromJsonLog, ratios, type ScaleRow } from './scale-report';
@@ -272,6 +274,18 @@ async function main() {
     for (const found of explained.seqScans) console.log(`  SEQ SCAN of ${found.database}.${found.table}: ${found.query.slice(0, 300)}`);
     console.log(`  ${explained.statements} statements explained, ${explained.seqScans.length} scan a large table sequentially`);
 
+    console.log('the books audit on the large shop (dist/audit-books.js as in the sales image, under /usr/bin/time -v) …');
+    const auditHeapMb = process.env.BENCH_SCALE_AUDIT_HEAP_MB ? Number(process.env.BENCH_SCALE_AUDIT_HEAP_MB) : undefined;
+    const audit = await auditAtScale(system.context.env.sales, !process.env.BENCH_TSX, auditHeapMb);
+    const driftText = Object.keys(audit.drift).length ? `DRIFT ${JSON.stringify(audit.drift)}` : 'zero drift';
+    const auditLine =
+      `Books audit: ${driftText} (exit ${audit.exitCode}) in ${audit.wallSeconds.toFixed(1)} s wall (the audit's own run ${audit.auditSeconds.toFixed(1)} s), ` +
+      `peak RSS ${audit.peakRssMb} MB${auditHeapMb ? ` (heap capped at ${auditHeapMb} MB)` : ''}; read ${Object.entries(audit.counted)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ')}; ` +
+      `load average ${audit.loadAverageBefore.map((n) => n.toFixed(1)).join('/')} before, ${audit.loadAverageAfter.map((n) => n.toFixed(1)).join('/')} after.`;
+    console.log(`  ${auditLine}`);
+
     const largeLabel = FACTOR === 1 ? '1M items, 1M sales' : `${sizes.items} items, ${sizes.sales} sales`;
     const table = markdownTable(rows, largeLabel);
     console.log(`\n${table}\n`);
@@ -286,6 +300,7 @@ async function main() {
       settings: { sequential: SEQUENTIAL, seconds: SECONDS, connections: CONNECTIONS, largeRows: LARGE_ROWS },
       rows: rows.map((row) => ({ ...row, ratio: ratios(row) })),
       explain: explained,
+      audit,
     };
     fs.mkdirSync(RESULTS, { recursive: true });
     fs.writeFileSync(path.join(RESULTS, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -308,9 +323,15 @@ async function main() {
         `EXPLAIN at the large size: ${explained.statements} statements, ${explained.seqScans.length} with a sequential scan of a table of ≥ ${LARGE_ROWS} rows${seqLines.length ? ':' : '.'}`,
         ...seqLines,
         '',
+        auditLine,
+        '',
       ].join('\n'),
     );
     console.log(`wrote ${path.relative(process.cwd(), path.join(RESULTS, 'scale.md'))} and scale.json`);
+    if (Object.keys(audit.drift).length || audit.exitCode !== 0) {
+      console.error(`FAILED: the books audit of the loaded shop found drift (exit ${audit.exitCode}): the loader's books do not balance`);
+      process.exitCode = 1;
+    }
     if (explained.seqScans.length) {
       console.error(`FAILED: ${explained.seqScans.length} statements scan a large table sequentially`);
       process.exitCode = 1;
