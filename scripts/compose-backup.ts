@@ -46,35 +46,50 @@ async function login(stage: ComposeStage, username: string, password: string): P
   return body.accessToken as string;
 }
 
-/** An item with stock and a buyer with money, for the load (their own names: the curl session's stay as they are). */
-async function prepareLoad(stage: ComposeStage, adminPassword: string) {
+/**
+ * An item with stock and `buyers` customers with money, for the load (names of their own: the curl session's stay
+ * as they are). One buyer per loop: PURCHASES_PER_MINUTE (default 60) is per customer.
+ */
+async function prepareLoad(stage: ComposeStage, adminPassword: string, buyers: number) {
   const admin = await login(stage, 'admin', adminPassword);
   const item = await call(stage, 'inventory', '/items', {
     token: admin,
-    body: { name: 'Backup mug', category: 'accessories', priceCents: 100, stockCount: 1000 },
+    body: { name: 'Backup mug', category: 'accessories', priceCents: 50, stockCount: 1000 },
   });
   if (item.status !== 201) throw new Error(`stocking the load's item: ${item.status} ${JSON.stringify(item.body)}`);
-  const password = 'backup-load-password';
-  const buyer = { username: 'backupload', password, firstName: 'Backup', lastName: 'Load', age: 40 };
-  const registered = await call(stage, 'customers', '/customers', { body: { ...buyer, address: '1 Dump Lane', gender: 'female', maritalStatus: 'single' } });
-  if (registered.status !== 201) throw new Error(`registering the load's buyer: ${registered.status} ${JSON.stringify(registered.body)}`);
-  const token = await login(stage, buyer.username, password);
-  const deposit = await call(stage, 'customers', `/customers/${buyer.username}/wallet/deposits`, { token, body: { amountCents: 50_000 } });
-  if (deposit.status !== 201) throw new Error(`the load's deposit: ${deposit.status}`);
-  return { itemId: item.body.id as string, token };
+  const tokens: string[] = [];
+  for (let i = 1; i <= buyers; i++) {
+    const buyer = { username: `backupload${i}`, password: 'backup-load-password', firstName: 'Backup', lastName: 'Load', age: 40 };
+    const profile = { ...buyer, address: '1 Dump Lane', gender: 'female', maritalStatus: 'single' };
+    const registered = await call(stage, 'customers', '/customers', { body: profile });
+    if (registered.status !== 201) throw new Error(`registering ${buyer.username}: ${registered.status} ${JSON.stringify(registered.body)}`);
+    const token = await login(stage, buyer.username, buyer.password);
+    const deposit = await call(stage, 'customers', `/customers/${buyer.username}/wallet/deposits`, { token, body: { amountCents: 10_000 } });
+    if (deposit.status !== 201) throw new Error(`${buyer.username}'s deposit: ${deposit.status}`);
+    tokens.push(token);
+  }
+  return { itemId: item.body.id as string, tokens };
 }
 
-/** Purchases by `workers` concurrent buyers until `stop` resolves; the answers by status. */
-async function purchaseLoad(stage: ComposeStage, load: { itemId: string; token: string }, workers: number, stop: Promise<unknown>) {
+/**
+ * One loop per buyer, each buying one item at a time (at most one purchase started per 1.2 s: under the per-customer
+ * limit) until `stop` settles; the answers by status.
+ */
+async function purchaseLoad(stage: ComposeStage, load: { itemId: string; tokens: string[] }, stop: Promise<unknown>) {
   let stopped = false;
-  void stop.finally(() => (stopped = true)).catch(() => {});
+  stop.then(
+    () => (stopped = true),
+    () => (stopped = true),
+  );
   const statuses: Record<string, number> = {};
   let n = 0;
   await Promise.all(
-    Array.from({ length: workers }, async () => {
+    load.tokens.map(async (token) => {
       while (!stopped) {
-        const { status } = await call(stage, 'sales', '/sales', { token: load.token, key: `backup-load-${n++}`, body: { itemId: load.itemId, quantity: 1 } });
+        const pace = new Promise((resolve) => setTimeout(resolve, 1200));
+        const { status } = await call(stage, 'sales', '/sales', { token, key: `backup-load-${n++}`, body: { itemId: load.itemId, quantity: 1 } });
         statuses[status] = (statuses[status] ?? 0) + 1;
+        await pace;
       }
     }),
   );
@@ -125,11 +140,11 @@ export async function backupRoundTrip(stage: ComposeStage) {
   const compose = (command: string, timeoutMs: number, env?: NodeJS.ProcessEnv) => stage.run('bash', ['-c', command], timeoutMs, { env });
   const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-ci-backups-'));
   try {
-    const load = await stage.step('backup: a buyer and an item for the load', () => prepareLoad(stage, fromEnv('ADMIN_PASSWORD')));
+    const load = await stage.step('backup: a buyer and an item for the load', () => prepareLoad(stage, fromEnv('ADMIN_PASSWORD'), 4));
     const backupCommand = 'docker-compose --profile backup run --rm backup';
-    await stage.step(`${backupCommand} (BACKUP_HOST_DIR) under 4 concurrent purchase loops`, async () => {
+    await stage.step(`${backupCommand} (BACKUP_HOST_DIR) under 4 buyers' purchase loops`, async () => {
       const backup = compose(backupCommand, 5 * MINUTE, { BACKUP_HOST_DIR: hostDir });
-      const statuses = await purchaseLoad(stage, load, 4, backup);
+      const statuses = await purchaseLoad(stage, load, backup);
       await backup;
       stage.log(`purchases while the backup ran, by status: ${JSON.stringify(statuses)}`);
       if (!statuses[201]) throw new Error('no purchase completed while the backup ran');
@@ -138,7 +153,7 @@ export async function backupRoundTrip(stage: ComposeStage) {
     });
     const { folder, lines } = await stage.step('backup: manifest and dumps', () => Promise.resolve(checkBackup(hostDir)));
     for (const line of lines) stage.log(line);
-    const late = await call(stage, 'sales', '/sales', { token: load.token, key: 'backup-late', body: { itemId: load.itemId, quantity: 1 } });
+    const late = await call(stage, 'sales', '/sales', { token: load.tokens[0], key: 'backup-late', body: { itemId: load.itemId, quantity: 1 } });
     if (late.status !== 201) throw new Error(`the sale after the backup: ${late.status}`);
 
     const services = SERVICES.join(' ');
@@ -155,7 +170,7 @@ export async function backupRoundTrip(stage: ComposeStage) {
     });
     await stage.step(`docker-compose start ${services}`, () => compose(`docker-compose start ${services}`, 3 * MINUTE));
     await stage.step('every service healthy on the restored databases', () => stage.waitHealthy(3 * MINUTE));
-    const gone = await call(stage, 'sales', `/sales/${late.body.id}`, { token: load.token });
+    const gone = await call(stage, 'sales', `/sales/${late.body.id}`, { token: load.tokens[0] });
     if (gone.status !== 404) throw new Error(`the sale made after the backup is still there after the restore (${gone.status})`);
     stage.log(`the sale made after the backup (${late.body.id}) is gone: 404`);
     const audit = 'docker-compose exec -T sales node --conditions=compiled dist/audit-books.js';
