@@ -9,7 +9,9 @@
 // volumes and network and stops its podman service, and checks that nothing is left; what a run killed
 // with SIGKILL left, the next run removes first. Beside the README's steps, the observability profile's
 // Prometheus (a stand-in of Debian's package, same configuration) scrapes the four services with METRICS_TOKEN:
-// its HTTP API must show every target up and a recording rule evaluated.
+// its HTTP API must show every target up and a recording rule evaluated. Last, the backup round trip
+// (scripts/compose-backup.ts): the `backup` profile's one-shot service under purchase load, `pnpm restore` over
+// the stack's databases, and the books audit in the sales container.
 // Needs root, podman, docker-compose (1.29), debootstrap, curl and jq (docs/testing.md says how).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import newman, { type NewmanRunSummary } from 'newman';
+import { backupRoundTrip } from './compose-backup';
 
 const ROOT = path.resolve(__dirname, '..');
 const SERVICES = ['customers', 'inventory', 'sales', 'reviews'] as const;
@@ -64,9 +67,9 @@ const killGroup = (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') => {
 };
 
 /** Runs a command with a deadline (its whole process group is killed then); output goes to the terminal. */
-function run(command: string, args: string[], timeoutMs: number, options: { quiet?: boolean } = {}): Promise<string> {
+function run(command: string, args: string[], timeoutMs: number, options: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env: { ...env, ...options.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     let output = '';
     const collect = (chunk: Buffer) => {
@@ -451,6 +454,7 @@ async function main() {
     const after = await step('data intact', () => aliceState());
     if (JSON.stringify(after) !== JSON.stringify(before))
       throw new Error(`data changed across the restart: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+    await backupRoundTrip({ step, run, log, url, waitHealthy, project: PROJECT, envFile: ENV_FILE });
   } catch (error) {
     printFailure();
     failure = error instanceof Error ? error : new Error(String(error));

