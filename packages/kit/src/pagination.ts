@@ -32,14 +32,10 @@ export function pageOf<T extends z.ZodType, E extends z.ZodRawShape = Record<nev
     .object({
       ...(extra as E),
       data: z.array(item),
-      total: z
-        .number()
-        .int()
-        .min(0)
-        .openapi({
-          description:
-            'Exact up to COUNT_EXACT_LIMIT matching rows (SEARCH_COUNT_EXACT_LIMIT, default 1000, for a text search `q`); above it an estimate (`totalIsEstimate`)',
-        }),
+      total: z.number().int().min(0).openapi({
+        description:
+          'Exact up to COUNT_EXACT_LIMIT matching rows (SEARCH_COUNT_EXACT_LIMIT, default 1000, for a text search `q`); above it an estimate (`totalIsEstimate`)',
+      }),
       totalIsEstimate: z
         .boolean()
         .openapi({ description: 'True when `total` is the planner’s estimate (more than COUNT_EXACT_LIMIT rows match, or SEARCH_COUNT_EXACT_LIMIT for `q`)' }),
