@@ -10,30 +10,6 @@ import { z } from './zod';
  * exactly only up to COUNT_EXACT_LIMIT rows (a LIMIT subquery), above which it is the planner's estimate.
  */
 
-/** The setting every service reads (baseConfigSchema). */
-export const countExactLimitSetting = z.coerce
-  .number()
-  .int()
-  .min(0)
-  .max(1_000_000)
-  .default(10_000)
-  .describe('Lists count their total exactly up to this many matching rows; above it the total is the planner’s estimate (`totalIsEstimate: true`)');
-
-/**
- * A text search (`q`) is matched through a trigram index, whose matches PostgreSQL must recheck row by row in the
- * table: counting 10,000 of them reads about 10,000 heap pages (1 s cold at a million items). Its total is exact up
- * to this smaller limit, and an estimate above it.
- */
-export const searchCountExactLimitSetting = z.coerce
-  .number()
-  .int()
-  .min(0)
-  .max(1_000_000)
-  .default(1_000)
-  .describe(
-    'Lists filtered by a text search (`q`) count their total exactly up to this many matching rows (or COUNT_EXACT_LIMIT, if lower); above it the total is an estimate (`totalIsEstimate: true`)',
-  );
-
 export interface ListOptions {
   /** COUNT_EXACT_LIMIT. */
   countExactLimit: number;
