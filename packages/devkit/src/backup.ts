@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from './pg-client';
 import type { PgTools } from './pg-tools';
 import type { ServiceName } from './services';
 
@@ -45,17 +46,6 @@ export function splitPassword(url: string): { url: string; password: string } {
   const password = decodeURIComponent(parsed.password);
   parsed.password = '';
   return { url: parsed.toString(), password };
-}
-
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => {}); // a lost connection also fails the query in flight, which reports it
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function serverMajor(url: string): Promise<number> {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { appliedMigrations, DUMP_ORDER, MANIFEST, MANIFEST_FORMAT, runTool, sha256Of, splitPassword, withClient, type Manifest } from './backup';
+import { appliedMigrations, DUMP_ORDER, MANIFEST, MANIFEST_FORMAT, runTool, sha256Of, splitPassword, type Manifest } from './backup';
+import { withClient } from './pg-client';
 import { applyMigrations } from './migrate';
 import type { PgTools } from './pg-tools';
 import { SERVICES, type ServiceName } from './services';

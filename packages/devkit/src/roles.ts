@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from './pg-client';
 
 /**
  * Development database roles (`pnpm start` with the embedded PostgreSQL). Each service connects as a login role
@@ -7,17 +8,6 @@ import pg from 'pg';
  * its own data only, never as the superuser. Statements are built with format(%I, %L) on the server, so names
  * and passwords are quoted by PostgreSQL itself.
  */
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => {}); // a lost connection also fails the query in flight, which reports it
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Runs `format(template, ...args)` built by the server, for DDL that takes no bind parameters. */
 async function formatted(client: pg.Client, template: string, ...args: string[]) {
