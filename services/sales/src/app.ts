@@ -93,8 +93,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   internalEventRoutes(api, eventFeedDomain({ feed: eventFeedRepo(db) }));
   webhooks.routes(api);
   const retention = serviceRetention({ db, config, logger, rules: salesPruneRules(db) });
-  const counts = saleCountsRepo(db);
-  const saleCounts = saleCountsFill({ fill: (batch) => counts.fill(batch), logger });
+  const saleCounts = saleCountsFill({ counts: saleCountsRepo(db), logger });
 
   const app = createServiceApp({
     name: 'sales',

@@ -27,24 +27,32 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- The rows still to count, for the fill (empty once it is done).
+-- Whether any row is left to count, asked by each instance at start (empty once the fill is done). The fill itself
+-- walks the primary key: the partial index keeps the entries of rows already counted until a vacuum, and walking
+-- it in order read 19,000 dead entries per batch at 200,000 customers.
 CREATE INDEX "customer_spend_uncounted_idx" ON "customer_spend" ("customer_id") WHERE "completed_sales" IS NULL;
 
--- One batch of the fill: up to `batch` uncounted customers, locked (skipping rows a completing purchase holds: the
--- next batch takes them), then counted. Each statement of a volatile function sees what committed before it began,
--- so the count, taken after the lock, sees every completion that committed before the lock; a later one waits for
--- this transaction and then adds its 1 to the count. The number of customers counted; 0 when none is left.
-CREATE FUNCTION fill_customer_sale_counts(batch INT) RETURNS INT LANGUAGE plpgsql VOLATILE AS $$
+-- One batch of the fill: the next `batch` customers after `after_id` by primary key; those of them not counted yet are
+-- locked (skipping rows a completing purchase holds: a later pass takes them), then counted. Each statement of a
+-- volatile function sees what committed before it began, so the count, taken after the lock, sees every completion
+-- that committed before the lock; a later one waits for this transaction and then adds its 1 to the count. Answers
+-- the batch's last customer id (the next batch's `after_id`), NULL past the last customer.
+CREATE FUNCTION fill_customer_sale_counts(after_id UUID, batch INT) RETURNS UUID LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
+  last_id UUID;
   ids UUID[];
-  n INT;
 BEGIN
+  SELECT customer_id INTO last_id FROM (
+    SELECT customer_id FROM customer_spend WHERE customer_id > after_id ORDER BY customer_id LIMIT batch) b
+  ORDER BY customer_id DESC LIMIT 1;
+  IF last_id IS NULL THEN RETURN NULL; END IF;
   SELECT array_agg(customer_id) INTO ids FROM (
-    SELECT customer_id FROM customer_spend WHERE completed_sales IS NULL LIMIT batch FOR UPDATE SKIP LOCKED) b;
-  IF ids IS NULL THEN RETURN 0; END IF;
-  UPDATE customer_spend c SET completed_sales =
-    (SELECT count(*) FROM sales s WHERE s.customer_id = c.customer_id AND s.status = 'COMPLETED')
-  WHERE c.customer_id = ANY(ids);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  RETURN n;
+    SELECT customer_id FROM customer_spend WHERE customer_id > after_id AND customer_id <= last_id AND completed_sales IS NULL
+    FOR UPDATE SKIP LOCKED) b;
+  IF ids IS NOT NULL THEN
+    UPDATE customer_spend c SET completed_sales =
+      (SELECT count(*) FROM sales s WHERE s.customer_id = c.customer_id AND s.status = 'COMPLETED')
+    WHERE c.customer_id = ANY(ids);
+  END IF;
+  RETURN last_id;
 END $$;

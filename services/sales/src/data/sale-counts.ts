@@ -12,10 +12,16 @@ export function saleCountsRepo(db: Db) {
       return row?.n == null ? undefined : Number(row.n);
     },
 
-    /** Counts up to `batch` customers not counted yet (fill_customer_sale_counts); how many it counted. */
-    async fill(batch: number): Promise<number> {
-      const [row] = await db.background.query<{ n: number }>(`SELECT fill_customer_sale_counts($1) AS n`, batch);
-      return row?.n ?? 0;
+    /** Whether any customer is left to count (the partial index customer_spend_uncounted_idx). */
+    async anyUncounted(): Promise<boolean> {
+      const rows = await db.background.query(`SELECT 1 FROM customer_spend WHERE completed_sales IS NULL LIMIT 1`);
+      return rows.length > 0;
+    },
+
+    /** Counts the uncounted among the next `batch` customers after `after`; the batch's last id, null past the end. */
+    async fill(after: string, batch: number): Promise<string | null> {
+      const [row] = await db.background.query<{ last: string | null }>(`SELECT fill_customer_sale_counts($1::uuid, $2)::text AS last`, after, batch);
+      return row?.last ?? null;
     },
   };
 }
