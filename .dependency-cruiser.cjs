@@ -32,7 +32,7 @@ module.exports = {
       name: 'kit-subpaths-stay-light',
       comment: 'What domain code may import from the kit never loads express, pg or Prisma at run time.',
       severity: 'error',
-      from: { path: '^packages/kit/src/(errors|auth|client|database-faults|logging|money|problem|read-cache|spans|upstream-faults|fault-windows)\\.ts$' },
+      from: { path: '^packages/kit/src/(errors|auth|client|database-faults|logging|money|problem|read-cache|spans|upstream-faults|fault-windows|uuid)\\.ts$' },
       to: { path: [...INFRA, '^packages/kit/src/(index|api|app|database|metrics|server)\\.ts$'], dependencyTypesNot: ['type-only'] },
     },
     {

@@ -2,6 +2,7 @@
 // PostgreSQL when no URL is configured, databases and migrations, secrets, and service processes.
 export { isPostgresProcess, relocatedDataDirOf, startEmbeddedPostgres, type EmbeddedServer } from './embedded';
 export { ensureDatabase, applyMigrations, dropDatabase } from './migrate';
+export { migrateSaleLinesOnline, SALE_LINES_MIGRATION, saleLinesShape, type OnlineStep } from './online-migration';
 export { assertPortsFree, freePort } from './ports';
 export { processCmdline, terminate, whenLauncherGone } from './processes';
 export { StartError, startLock, type StartLockState } from './start-lock';

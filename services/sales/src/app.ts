@@ -18,6 +18,7 @@ import { historyRepo } from './data/history.repo';
 import { purchaseAttemptsRepo } from './data/purchase-attempts.repo';
 import { refundsRepo } from './data/refunds.repo';
 import { salesPruneRules } from './data/retention';
+import { saleCountsRepo } from './data/sale-counts';
 import { SALE_EVENT_TYPES, salesRepo } from './data/sales.repo';
 import { abandonedSalesRepo } from './data/sweep.repo';
 import { eventFeedDomain } from './domain/event-feed';
@@ -30,6 +31,7 @@ import { internalEventRoutes } from './routes/events.routes';
 import { goodsRoutes } from './routes/goods.routes';
 import { internalPurchaseRoutes, salesRoutes } from './routes/sales.routes';
 import { salesMetrics } from './metrics';
+import { saleCountsFill } from './sale-counts-fill';
 
 export type Deps = AppDeps<Config, Db>;
 
@@ -91,6 +93,7 @@ export function createApp({ config, db, logger, isReady }: Deps) {
   internalEventRoutes(api, eventFeedDomain({ feed: eventFeedRepo(db) }));
   webhooks.routes(api);
   const retention = serviceRetention({ db, config, logger, rules: salesPruneRules(db) });
+  const saleCounts = saleCountsFill({ counts: saleCountsRepo(db), logger });
 
   const app = createServiceApp({
     name: 'sales',
@@ -111,8 +114,8 @@ export function createApp({ config, db, logger, isReady }: Deps) {
     isReady: async () => api.isReady() && (await isReady()),
   });
   const close = async () => {
-    await Promise.all([recovery.stop(), webhooks.stop(), retention.stop(), books.schedule.stop()]);
+    await Promise.all([recovery.stop(), webhooks.stop(), retention.stop(), books.schedule.stop(), saleCounts.stop()]);
     await Promise.all([http.inventory.close(), http.customers.close()]);
   };
-  return { app, recovery, webhooks, retention, books, close };
+  return { app, recovery, webhooks, retention, books, saleCounts, close };
 }

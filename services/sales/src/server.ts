@@ -9,7 +9,7 @@ runService({
   loadConfig,
   connect: connectDatabase,
   start({ config, db, logger, isReady }) {
-    const { app, recovery, webhooks, retention, books, close } = createApp({ config, db, logger, isReady });
+    const { app, recovery, webhooks, retention, books, saleCounts, close } = createApp({ config, db, logger, isReady });
     return {
       app,
       // The sweep and the delivery worker stop (finishing what they hold) before the database goes.
@@ -20,6 +20,7 @@ runService({
         webhooks.start();
         retention.start();
         books.schedule.start();
+        saleCounts.start();
       },
     };
   },

@@ -1,10 +1,16 @@
 import { byTimeAndId, keysetPage, type ListOptions, type PageQuery } from '@shop/kit';
 import type { HistoryRepo, Sale, SaleFilter } from '../domain/model';
 import type { Db } from './db';
+import { saleCountsRepo } from './sale-counts';
 import { SALE_SELECT, toSale, type SaleRow } from './sale-row';
+
+/** Only the customer narrows the list: its total is the customer's maintained count. */
+const onlyCustomer = (filter: SaleFilter) =>
+  filter.customerId !== undefined && Object.entries(filter).every(([key, value]) => key === 'customerId' || value === undefined);
 
 /** Purchase history: the reads of completed sales. */
 export function historyRepo(db: Db, lists: ListOptions): HistoryRepo {
+  const counts = saleCountsRepo(db);
   return {
     /** Completed sales, newest first, narrowed by the filter. */
     async listCompleted(filter: SaleFilter, page: PageQuery) {
@@ -21,6 +27,9 @@ export function historyRepo(db: Db, lists: ListOptions): HistoryRepo {
       if (filter.itemId) where.push(`f.item_id = ${param(filter.itemId)}::uuid`);
       if (filter.from) where.push(`s.created_at >= ${param(filter.from)}`);
       if (filter.to) where.push(`s.created_at < ${param(filter.to)}`);
+      // A customer's own history: the total is counted on write (customer_spend.completed_sales), read by key, so a
+      // page costs the same for 20 sales or 20,000; read before the page, as list versions are.
+      const knownTotal = onlyCustomer(filter) ? await counts.completedSales(filter.customerId!) : undefined;
       const { rows, listed } = await keysetPage<SaleRow>(
         db.sql,
         {
@@ -31,6 +40,7 @@ export function historyRepo(db: Db, lists: ListOptions): HistoryRepo {
           params,
           keys: filter.itemId ? byTimeAndId('f.sale_created_at', 'f.sale_id') : byTimeAndId('s.created_at', 's.id'),
           descending: true,
+          knownTotal,
         },
         page,
         lists,

@@ -5,6 +5,7 @@ import { AppError, IdempotencyKeyInUse, IdempotencyKeyReused, RateLimited, Servi
 import { problemBody } from '@shop/kit/problem';
 import { inSpan } from '@shop/kit/spans';
 import { reportUpstreamFault } from '@shop/kit/upstream-faults';
+import { uuidV7 } from '@shop/kit/uuid';
 import type { PurchaseAttemptsRepo, Sale, SalesRepo, StoredAnswer } from './model';
 import { purchaseSteps, type PurchaseContext, type PurchaseLine } from './purchase-steps';
 import { observedSteps, quietObserver, runBackward, undo, type SagaDeps } from './saga';
@@ -67,7 +68,10 @@ export function purchasesDomain(deps: SagaDeps & { sales: SalesRepo; attempts: P
         throw error;
       }
       const claim = options.idempotency && { customerId: actor.id, ...options.idempotency, ttlHours: deps.idempotencyTtlHours };
-      const sale = { id: crypto.randomUUID(), customerId: actor.id, username: actor.username, lines: linesOf(input) };
+      // Time-ordered: the sale id keys sales, its lines and its idempotency key here, its debit's reference in
+      // customers and its reservation in inventory; a v7 id lands beside the last one in each of those indexes
+      // (issue 23: a v4 id read ~6 more index pages from disk per purchase at a million sales).
+      const sale = { id: uuidV7(), customerId: actor.id, username: actor.username, lines: linesOf(input) };
       /** Whether an idempotency key row goes with the sale (it is claimed, then answered or released). */
       const keyed = claim !== undefined;
       const begun = await sales.begin(sale, claim);
