@@ -156,9 +156,13 @@ async function explainPass(system: TestSystem, list: Endpoint[]) {
   await query(url, "ALTER SYSTEM SET auto_explain.log_min_duration = '0'");
   await query(url, 'SELECT pg_reload_conf()');
   await new Promise((resolve) => setTimeout(resolve, 1000));
+  // An endpoint that answers an error would have its error path explained, not its list: it fails the run.
+  const failed: string[] = [];
   for (const endpoint of list.filter((e) => !e.request().method)) {
     const { path: p, headers } = endpoint.request();
-    await fetch(`${system.context.urls[endpoint.service]}${p}`, { headers }).then((r) => r.arrayBuffer());
+    const res = await fetch(`${system.context.urls[endpoint.service]}${p}`, { headers });
+    await res.arrayBuffer();
+    if (!res.ok) failed.push(`${endpoint.name}: ${res.status}`);
   }
   await query(url, "ALTER SYSTEM SET auto_explain.log_min_duration = '-1'");
   await query(url, 'SELECT pg_reload_conf()');
@@ -178,6 +182,7 @@ async function explainPass(system: TestSystem, list: Endpoint[]) {
   }
   const service = Object.fromEntries(Object.entries(system.context.databaseUrls).map(([name, u]) => [new URL(u).pathname.slice(1), name]));
   return {
+    failed,
     statements: plans.length,
     seqScans: largeSeqScans(plans, large).map((found) => ({ ...found, database: service[found.database] ?? found.database })),
   };
@@ -356,6 +361,10 @@ async function main() {
     if (invalid.length) {
       console.error(`FAILED: ${invalid.length} measurements had answers other than the expected status (their rows are not valid):`);
       for (const line of invalid) console.error(`  ${line}`);
+      process.exitCode = 1;
+    }
+    if (explained.failed.length) {
+      console.error(`FAILED: the EXPLAIN pass got error answers: ${explained.failed.join('; ')}`);
       process.exitCode = 1;
     }
     if (explained.seqScans.length) {
