@@ -25,12 +25,26 @@ export function percentile(values: number[], q: number): number {
 }
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+// A measurement with any failed answer timed error answers, not the endpoint: it shows no figure to quote.
 const cell = (m?: Measurement) =>
-  m ? `${ms(m.p50)} / ${ms(m.p95)} ms, ${m.rps.toFixed(m.rps >= 100 ? 0 : 1)}/s${m.errors ? ` (${m.errors} of ${m.requests} failed)` : ''}` : '–';
+  !m
+    ? '–'
+    : m.errors
+      ? `**not valid: ${m.errors} of ${m.requests} answers failed**`
+      : `${ms(m.p50)} / ${ms(m.p95)} ms, ${m.rps.toFixed(m.rps >= 100 ? 0 : 1)}/s`;
 
-/** large p50 / small p50, and large req/s / small req/s. */
+/** The rows (and sizes) with a measurement that had a failed answer: the run must fail on any. */
+export function invalidMeasurements(rows: ScaleRow[]): string[] {
+  return rows.flatMap((row) =>
+    (['small', 'large'] as const)
+      .filter((size) => row[size]?.errors)
+      .map((size) => `${row.endpoint} (${size}: ${row[size]!.errors} of ${row[size]!.requests} failed)`),
+  );
+}
+
+/** large p50 / small p50, and large req/s / small req/s; none when either measurement had a failed answer. */
 export function ratios(row: ScaleRow): { p50: number; rps: number } | undefined {
-  if (!row.small || !row.large) return undefined;
+  if (!row.small || !row.large || row.small.errors || row.large.errors) return undefined;
   return { p50: row.large.p50 / row.small.p50, rps: row.large.rps / row.small.rps };
 }
 

@@ -14,7 +14,7 @@ import { startTestSystem, type TestSystem } from '@shop/testkit';
 import { auditAtScale } from './scale-audit';
 import { bulkLoad, buuid, scaleSizes, SCALE_WORD, type ScaleSizes } from './scale-load';
 import { measureEndpoint, type Endpoint } from './scale-measure';
-import { largeSeqScans, markdownTable, plansFromJsonLog, ratios, type ScaleRow } from './scale-report';
+import { invalidMeasurements, largeSeqScans, markdownTable, plansFromJsonLog, ratios, type ScaleRow } from './scale-report';
 import { seed } from './seed';
 import { BCRYPT_ROUNDS, query, RESULTS } from './settings';
 
@@ -89,17 +89,30 @@ function endpoints(ctx: Context): Endpoint[] {
   return list.filter((endpoint) => !ONLY || ONLY.some((word) => endpoint.name.toLowerCase().includes(word)));
 }
 
-/** A token for a customer, signed as customers signs it, naming a live session. */
-async function tokenFor(system: TestSystem, customer: { id: string; username: string; sessionId: string }) {
+/** Tokens for customers, signed as customers signs them, each naming a live session. */
+async function tokensFor(system: TestSystem, customers: Array<{ id: string; username: string; sessionId: string }>) {
   const jwks = (await (await fetch(`${system.context.urls.customers}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-  return jwt.sign({ username: customer.username, role: 'customer', sid: customer.sessionId }, system.context.env.customers.JWT_PRIVATE_KEY!, {
-    algorithm: 'RS256',
-    keyid: jwks.keys[0]!.kid,
-    subject: customer.id,
-    issuer: TOKEN_ISSUER,
-    audience: TOKEN_AUDIENCE,
-    expiresIn: 7200,
+  return customers.map((customer) =>
+    jwt.sign({ username: customer.username, role: 'customer', sid: customer.sessionId }, system.context.env.customers.JWT_PRIVATE_KEY!, {
+      algorithm: 'RS256',
+      keyid: jwks.keys[0]!.kid,
+      subject: customer.id,
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      expiresIn: 7200,
+    }),
+  );
+}
+
+/** The admin's access token, by a login (its TTL is the service's: taken again after the load, which outlasts it). */
+async function adminLogin(system: TestSystem): Promise<string> {
+  const res = await fetch(`${system.context.urls.customers}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(system.context.admin),
   });
+  if (!res.ok) throw new Error(`the admin's login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
 }
 
 async function waitReady(system: TestSystem) {
@@ -143,9 +156,13 @@ async function explainPass(system: TestSystem, list: Endpoint[]) {
   await query(url, "ALTER SYSTEM SET auto_explain.log_min_duration = '0'");
   await query(url, 'SELECT pg_reload_conf()');
   await new Promise((resolve) => setTimeout(resolve, 1000));
+  // An endpoint that answers an error would have its error path explained, not its list: it fails the run.
+  const failed: string[] = [];
   for (const endpoint of list.filter((e) => !e.request().method)) {
     const { path: p, headers } = endpoint.request();
-    await fetch(`${system.context.urls[endpoint.service]}${p}`, { headers }).then((r) => r.arrayBuffer());
+    const res = await fetch(`${system.context.urls[endpoint.service]}${p}`, { headers });
+    await res.arrayBuffer();
+    if (!res.ok) failed.push(`${endpoint.name}: ${res.status}`);
   }
   await query(url, "ALTER SYSTEM SET auto_explain.log_min_duration = '-1'");
   await query(url, 'SELECT pg_reload_conf()');
@@ -165,6 +182,7 @@ async function explainPass(system: TestSystem, list: Endpoint[]) {
   }
   const service = Object.fromEntries(Object.entries(system.context.databaseUrls).map(([name, u]) => [new URL(u).pathname.slice(1), name]));
   return {
+    failed,
     statements: plans.length,
     seqScans: largeSeqScans(plans, large).map((found) => ({ ...found, database: service[found.database] ?? found.database })),
   };
@@ -221,12 +239,12 @@ async function main() {
     }
     for (const url of Object.values(databaseUrls)) await query(url, 'VACUUM ANALYZE');
     const shared = {
-      adminToken,
-      purchase: () => ({ token: pick(tokens), itemId: pick(itemIds) }),
       login: () => ({ username: pick(customers).username }),
     };
     const small = endpoints({
       ...shared,
+      adminToken,
+      purchase: () => ({ token: pick(tokens), itemId: pick(itemIds) }),
       itemId: () => pick(itemIds),
       reviewedItem: itemIds[0]!,
       buyer: { username: customers[0]!.username, token: tokens[0]! },
@@ -258,11 +276,17 @@ async function main() {
     }
 
     const heavy = { id: buuid('c', 1), username: 'scale1', sessionId: buuid('live', 1) };
+    // Every token is taken again after the load: the admin's access token (15 min) and the small shop's buyers'
+    // (1 h) expire during a full-size load, and the large rows would time error answers.
+    const [heavyToken, ...largeTokens] = await tokensFor(system, [heavy, ...customers]);
+    const largeAdminToken = await adminLogin(system);
     const large = endpoints({
       ...shared,
+      adminToken: largeAdminToken,
+      purchase: () => ({ token: pick(largeTokens), itemId: pick(itemIds) }),
       itemId: () => buuid('i', 1 + Math.floor(Math.random() * sizes.items)),
       reviewedItem: buuid('i', 1),
-      buyer: { username: heavy.username, token: await tokenFor(system, heavy) },
+      buyer: { username: heavy.username, token: heavyToken! },
       deepOffset: Math.min(1_000_000, Math.floor(sizes.items * 0.9)),
       soldItem: buuid('i', 1 + ((1 * 104729) % sizes.items)),
     });
@@ -304,6 +328,7 @@ async function main() {
     };
     fs.mkdirSync(RESULTS, { recursive: true });
     fs.writeFileSync(path.join(RESULTS, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const invalid = invalidMeasurements(rows);
     const seqLines = explained.seqScans.map((f) => `- ${f.database}.${f.table}: \`${f.query.slice(0, 240)}\``);
     fs.writeFileSync(
       path.join(RESULTS, 'scale.md'),
@@ -318,6 +343,7 @@ async function main() {
         `Bulk load ${Math.round(loadSeconds)} s, then VACUUM ANALYZE ${Math.round(vacuumSeconds)} s. Each endpoint: ${SEQUENTIAL} sequential requests (p50 / p95), ` +
           `then ${SECONDS} s at ${CONNECTIONS} connections (req/s; failed = not the expected status).`,
         '',
+        ...(invalid.length ? [`**RUN FAILED: ${invalid.length} measurements had failed answers; their rows are not valid: ${invalid.join('; ')}.**`, ''] : []),
         table,
         '',
         `EXPLAIN at the large size: ${explained.statements} statements, ${explained.seqScans.length} with a sequential scan of a table of ≥ ${LARGE_ROWS} rows${seqLines.length ? ':' : '.'}`,
@@ -330,6 +356,15 @@ async function main() {
     console.log(`wrote ${path.relative(process.cwd(), path.join(RESULTS, 'scale.md'))} and scale.json`);
     if (Object.keys(audit.drift).length || audit.exitCode !== 0) {
       console.error(`FAILED: the books audit of the loaded shop found drift (exit ${audit.exitCode}): the loader's books do not balance`);
+      process.exitCode = 1;
+    }
+    if (invalid.length) {
+      console.error(`FAILED: ${invalid.length} measurements had answers other than the expected status (their rows are not valid):`);
+      for (const line of invalid) console.error(`  ${line}`);
+      process.exitCode = 1;
+    }
+    if (explained.failed.length) {
+      console.error(`FAILED: the EXPLAIN pass got error answers: ${explained.failed.join('; ')}`);
       process.exitCode = 1;
     }
     if (explained.seqScans.length) {

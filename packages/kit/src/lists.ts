@@ -59,6 +59,16 @@ export interface KeysetList {
    * and the page's rows fetched by id.
    */
   deferredOffset?: boolean;
+  /**
+   * A text search the planner cannot estimate (a trigram `ILIKE`: it may guess 200 matches for 10,000, or 30,000
+   * for 5), so the page's plan is chosen from a probe instead. The probe takes at most searchCountExactLimit + 1
+   * matching ids by the search's index (`where`); that is also the exact total when it finds no more. Few matches:
+   * the page is read from those ids (at most the cap sorted, never the whole table). Many: the page walks the sort's
+   * index with `commonWhere` (the same filter, written so that no search index serves it), meeting a match every
+   * table/matches rows, and stops at the page's end (a bitmap of every match and a sort is never run). Needs `from`
+   * to be one table with a unique `id` of type uuid.
+   */
+  probe?: { commonWhere: string[] };
 }
 
 interface CursorBody {
@@ -103,8 +113,9 @@ export function decodeCursor(binding: unknown, cursor: string, keyCount: number)
  */
 export async function keysetPage<Row>(sql: Queryable, list: KeysetList, query: PageQuery, options: ListOptions): Promise<{ rows: Row[]; listed: Listed }> {
   const { after, offset } = pagePosition(query);
-  const params = [...list.params];
-  const where = [...list.where];
+  const probed = list.probe ? await probeSearch(sql, list, list.probe, options) : undefined;
+  const params = [...(probed?.params ?? list.params)];
+  const where = [...(probed?.where ?? list.where)];
   const sign = list.descending ? '<' : '>';
   const direction = list.descending ? 'DESC' : 'ASC';
   if (after !== undefined) {
@@ -145,25 +156,44 @@ export async function keysetPage<Row>(sql: Queryable, list: KeysetList, query: P
   if (after === undefined && !more && (rows.length > 0 || offset === 0)) {
     return { rows: rows as Row[], listed: { total: offset + rows.length, totalIsEstimate: false, nextCursor } };
   }
-  return { rows: rows as Row[], listed: { ...(await countOf(sql, list, options)), nextCursor } };
+  return { rows: rows as Row[], listed: { ...(await (probed ? probed.total() : countOf(sql, list, options))), nextCursor } };
 }
+
+const countCap = (list: KeysetList, options: ListOptions) =>
+  list.search ? Math.min(options.countExactLimit, options.searchCountExactLimit) : options.countExactLimit;
 
 /** At most countExactLimit + 1 rows are counted; above that, the planner's estimate of the matching rows. */
 async function countOf(sql: Queryable, list: KeysetList, options: ListOptions): Promise<{ total: number; totalIsEstimate: boolean }> {
   const condition = list.where.length ? list.where.join(' AND ') : 'true';
-  const cap = list.search ? Math.min(options.countExactLimit, options.searchCountExactLimit) : options.countExactLimit;
+  const cap = countCap(list, options);
   const [counted] = await sql.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${list.from} WHERE ${condition} LIMIT ${cap + 1}) capped`,
     ...list.params,
   );
   const n = counted?.n ?? 0;
   if (n <= cap) return { total: n, totalIsEstimate: false };
+  return estimateOf(sql, list, cap);
+}
+
+/** The planner's estimate of the matching rows, when more than `cap` match. */
+async function estimateOf(sql: Queryable, list: KeysetList, cap: number): Promise<{ total: number; totalIsEstimate: boolean }> {
+  const condition = list.where.length ? list.where.join(' AND ') : 'true';
   const [plan] = await sql.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
     `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${list.from} WHERE ${condition}`,
     ...list.params,
   );
   const estimate = Math.round(plan?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
   return { total: Math.max(estimate, cap + 1), totalIsEstimate: true };
+}
+
+/** The search's probe (see KeysetList.probe): the total, and the conditions the page is read with. */
+async function probeSearch(sql: Queryable, list: KeysetList, probe: { commonWhere: string[] }, options: ListOptions) {
+  const cap = countCap(list, options);
+  const condition = list.where.length ? list.where.join(' AND ') : 'true';
+  const ids = (await sql.query<{ id: string }>(`SELECT id FROM ${list.from} WHERE ${condition} LIMIT ${cap + 1}`, ...list.params)).map((row) => row.id);
+  if (ids.length > cap) return { total: () => estimateOf(sql, list, cap), where: probe.commonWhere, params: list.params };
+  const exact = { total: ids.length, totalIsEstimate: false };
+  return { total: () => Promise.resolve(exact), where: [...list.where, `id = ANY($${list.params.length + 1}::uuid[])`], params: [...list.params, ids] };
 }
 
 /**

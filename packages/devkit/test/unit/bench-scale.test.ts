@@ -1,7 +1,7 @@
 // The pure helpers of `pnpm bench:scale` (bench/scale-report.ts, bench/scale-load.ts): the bench itself is run by
 // hand, never in the test run.
 import { buuid, scaleSizes } from '../../../../bench/scale-load';
-import { largeSeqScans, markdownTable, percentile, plansFromJsonLog, seqScans, type PlanNode } from '../../../../bench/scale-report';
+import { invalidMeasurements, largeSeqScans, markdownTable, percentile, plansFromJsonLog, seqScans, type PlanNode } from '../../../../bench/scale-report';
 
 describe('bench:scale helpers', () => {
   it('takes nearest-rank percentiles', () => {
@@ -44,7 +44,7 @@ describe('bench:scale helpers', () => {
   it("prints the issue's table with the ratio of each endpoint", () => {
     const table = markdownTable(
       [
-        { endpoint: 'GET /items', small: { p50: 2, p95: 3, rps: 1500, errors: 0, requests: 10 }, large: { p50: 4, p95: 5, rps: 750, errors: 1, requests: 10 } },
+        { endpoint: 'GET /items', small: { p50: 2, p95: 3, rps: 1500, errors: 0, requests: 10 }, large: { p50: 4, p95: 5, rps: 750, errors: 0, requests: 10 } },
         { endpoint: 'GET /goods', small: { p50: 1, p95: 1, rps: 9000, errors: 0, requests: 10 } },
       ],
       '1M items',
@@ -52,9 +52,22 @@ describe('bench:scale helpers', () => {
     expect(table.split('\n')).toEqual([
       '| endpoint | small: p50 / p95, req/s | 1M items: p50 / p95, req/s | p50 ratio (req/s ratio) |',
       '|---|---|---|---:|',
-      '| GET /items | 2.00 / 3.00 ms, 1500/s | 4.00 / 5.00 ms, 750/s (1 of 10 failed) | 2.0× (0.50×) |',
+      '| GET /items | 2.00 / 3.00 ms, 1500/s | 4.00 / 5.00 ms, 750/s | 2.0× (0.50×) |',
       '| GET /goods | 1.00 / 1.00 ms, 9000/s | – | – |',
     ]);
+  });
+
+  it('shows no figure or ratio for a measurement with a failed answer, and names it as failing the run', () => {
+    const rows = [
+      {
+        endpoint: 'GET /customers',
+        small: { p50: 2, p95: 3, rps: 900, errors: 0, requests: 10 },
+        large: { p50: 0.5, p95: 0.9, rps: 9000, errors: 7, requests: 10 },
+      },
+      { endpoint: 'GET /items', small: { p50: 2, p95: 3, rps: 900, errors: 0, requests: 10 }, large: { p50: 2, p95: 3, rps: 900, errors: 0, requests: 10 } },
+    ];
+    expect(markdownTable(rows, '1M').split('\n')[2]).toBe('| GET /customers | 2.00 / 3.00 ms, 900/s | **not valid: 7 of 10 answers failed** | – |');
+    expect(invalidMeasurements(rows)).toEqual(['GET /customers (large: 7 of 10 failed)']);
   });
 
   it('scales the sizes and derives the same v4-shaped ids as the SQL does', () => {

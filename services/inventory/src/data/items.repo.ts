@@ -113,9 +113,15 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
       const params: unknown[] = [];
       const param = (value: unknown, cast = '') => `$${params.push(value)}${cast}`;
       if (filter.category) where.push(`category = ${param(filter.category, '::"Category"')}`);
+      // `q` by the trigram indexes, and (for a common word, see KeysetList.probe) the same match that no index serves.
+      let search: { indexed: string; walked: string } | undefined;
       if (filter.q) {
         const pattern = param(likePattern(filter.q));
-        where.push(`(name ILIKE ${pattern} OR description ILIKE ${pattern})`);
+        search = {
+          indexed: `(name ILIKE ${pattern} OR description ILIKE ${pattern})`,
+          walked: `((name || '') ILIKE ${pattern} OR (description || '') ILIKE ${pattern})`,
+        };
+        where.push(search.indexed);
       }
       if (filter.minPriceCents !== undefined) where.push(`price_cents >= ${param(filter.minPriceCents, '::bigint')}`);
       if (filter.maxPriceCents !== undefined) where.push(`price_cents <= ${param(filter.maxPriceCents, '::bigint')}`);
@@ -138,6 +144,7 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
           knownTotal,
           search: filter.q !== undefined,
           deferredOffset: true,
+          ...(search && { probe: { commonWhere: where.map((condition) => (condition === search.indexed ? search.walked : condition)) } }),
         },
         { limit, offset, after },
         lists,
