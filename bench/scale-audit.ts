@@ -3,8 +3,10 @@
 // /usr/bin/time -v for its wall time and peak resident memory. The loaded books are balanced by construction
 // (bench/scale-load.ts), so the audit must find zero drift; a pending sale is in flight, not drift.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { HEAP_FLAGS } from '@shop/devkit';
 
 export interface AuditFigures {
   exitCode: number | null;
@@ -28,14 +30,29 @@ const wallClock = (text: string) => {
 };
 
 /**
- * `heapMb` caps V8's old space (`--max-old-space-size`, as the image's service runs): the audit's peak RSS without a
- * cap includes garbage V8 had no reason to collect yet; with one, finishing shows what it really holds.
+ * BENCH_SCALE_AUDIT_HOLD=<file>: before its own audit, the bench writes sales' environment to the file (mode 600) and
+ * waits until the file is removed, so the audit can be run again and again by hand on the loaded shop
+ * (`node --conditions=compiled dist/audit-books.js --json` from services/sales with that environment).
  */
-export function auditAtScale(salesEnv: Record<string, string>, compiled: boolean, heapMb?: number): Promise<AuditFigures> {
+async function holdFor(salesEnv: Record<string, string>) {
+  const file = process.env.BENCH_SCALE_AUDIT_HOLD;
+  if (!file) return;
+  fs.writeFileSync(file, JSON.stringify(salesEnv), { mode: 0o600 });
+  console.log(`  holding the loaded shop: sales' environment is in ${file}; remove the file to run the bench's audit and stop`);
+  while (fs.existsSync(file)) await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
+/**
+ * The audit runs with the heap bounds it runs with everywhere (HEAP_FLAGS: package.json's audit:books, the image's
+ * NODE_OPTIONS). `heapMb` replaces the old-space bound (`--max-old-space-size`): finishing under a smaller one shows
+ * what the audit really holds.
+ */
+export async function auditAtScale(salesEnv: Record<string, string>, compiled: boolean, heapMb?: number): Promise<AuditFigures> {
   const entry = [
-    ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
+    ...HEAP_FLAGS.map((flag) => (heapMb && flag.startsWith('--max-old-space-size=') ? `--max-old-space-size=${heapMb}` : flag)),
     ...(compiled ? ['--conditions=compiled', 'dist/audit-books.js'] : ['--import', 'tsx', 'src/audit-books.ts']),
   ];
+  await holdFor(salesEnv);
   const loadAverageBefore = os.loadavg();
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-v', process.execPath, ...entry, '--json'], {

@@ -45,6 +45,10 @@ COPY services/${SERVICE} services/${SERVICE}
 RUN node scripts/build.mjs ${SERVICE} && rm -rf packages/kit/src services/${SERVICE}/src
 
 ENV NODE_ENV=production HOST=0.0.0.0
+# Every node run in the container gets the service's heap bounds (packages/devkit/src/services.ts HEAP_FLAGS), above
+# all the books audit an operator runs with `exec … node --conditions=compiled dist/audit-books.js`: unbounded, V8
+# grew its heap with the time the audit ran (268 MB RSS at a million sales), not with what it holds.
+ENV NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=8"
 # The node image's unprivileged user; the migration's tsx keeps its transpile cache in /tmp.
 USER node
 WORKDIR /app/services/${SERVICE}

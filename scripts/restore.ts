@@ -9,7 +9,7 @@
 // The databases are found as `pnpm backup` finds them. docs/operations.md, "Backups".
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { backupTargets, parseStartConfig, resolvePgTools, restore, RestoreRefused, serverMajor, verifyBackup } from '@shop/devkit';
+import { backupTargets, HEAP_FLAGS, parseStartConfig, resolvePgTools, restore, RestoreRefused, serverMajor, verifyBackup } from '@shop/devkit';
 
 const ROOT = path.resolve(__dirname, '..');
 const USAGE = 'usage: pnpm restore <folder> [--force] [--repair | --no-audit]';
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
 
   const audit = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'services/sales/src/audit-books.ts'), ...(flags.has('--repair') ? ['--repair'] : [])],
+    [...HEAP_FLAGS, '--import', 'tsx', path.join(ROOT, 'services/sales/src/audit-books.ts'), ...(flags.has('--repair') ? ['--repair'] : [])],
     { cwd: ROOT, env: targets.auditEnv, stdio: 'inherit' },
   );
   if (audit.status === 2)

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { COMPILED_NODE_FLAGS } from '@shop/devkit';
+import { COMPILED_NODE_FLAGS, HEAP_FLAGS } from '@shop/devkit';
 import { startInstance, system, url } from '@shop/testkit';
 import { parseAllDocuments } from 'yaml';
 
@@ -58,6 +58,8 @@ it('runs the books audit compiled, as docs/operations.md runs it in the sales im
   expect(operations).toContain(`kubectl exec deploy/sales -- ${documented}`);
   const dockerfile = fs.readFileSync(path.join(ROOT, 'docker/service.Dockerfile'), 'utf8');
   expect(dockerfile).toContain('WORKDIR /app/services/${SERVICE}');
+  // The exec'd audit gets the service's heap bounds from the image's NODE_OPTIONS (its RSS stays flat at any size).
+  expect(dockerfile).toContain(`ENV NODE_OPTIONS="${HEAP_FLAGS.join(' ')}"`);
   // Compiled files only: its own from dist/, @shop/kit from the kit's dist/ (the "compiled" condition).
   const run = (() => {
     try {
@@ -65,7 +67,7 @@ it('runs the books audit compiled, as docs/operations.md runs it in the sales im
         code: 0,
         stdout: execFileSync(process.execPath, ['--conditions=compiled', 'dist/audit-books.js', '--json'], {
           cwd: path.join(ROOT, 'services/sales'),
-          env: { PATH: process.env.PATH, NODE_ENV: 'production', ...system().env.sales, LOG_LEVEL: 'error' },
+          env: { PATH: process.env.PATH, NODE_ENV: 'production', NODE_OPTIONS: HEAP_FLAGS.join(' '), ...system().env.sales, LOG_LEVEL: 'error' },
           encoding: 'utf8',
         }),
       };

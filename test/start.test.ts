@@ -14,6 +14,7 @@ import {
   ensureDatabase,
   ensureServiceRole,
   freePort,
+  HEAP_FLAGS,
   SERVICES,
   startEmbeddedPostgres,
   type ServiceName,
@@ -315,7 +316,7 @@ describe('pnpm start', () => {
     expect({ code: audit.status, report: JSON.parse(audit.stdout) }).toMatchObject({ code: 0, report: { unrepaired: 0, counted: { sales: 0 } } });
     expect(audit.stderr).not.toMatch(/could not run|"level":50/);
     const packageScript = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts['audit:books'];
-    expect(packageScript).toBe('node --import tsx scripts/audit-books.ts');
+    expect(packageScript).toBe(`node ${HEAP_FLAGS.join(' ')} --import tsx scripts/audit-books.ts`);
     // The others were never touched.
     for (const name of NAMES.filter((n) => n !== 'inventory')) expect((await fetch(`http://127.0.0.1:${shop.ports[name]}/ready`)).status).toBe(200);
 

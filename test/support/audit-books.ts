@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { HEAP_FLAGS } from '@shop/devkit';
 import type { TestSystem } from '@shop/testkit';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -11,12 +12,12 @@ export interface AuditRun {
   stderr: string;
 }
 
-/** `pnpm audit:books --json [args]` as an operator runs it: a process of its own, with the shop's sales environment. */
+/** `pnpm audit:books --json [args]` as an operator runs it: a process of its own (its heap bounded as package.json bounds it), with the shop's sales environment. */
 export function auditBooks(system: TestSystem, ...args: string[]): Promise<AuditRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'scripts/audit-books.ts', '--json', ...args],
+      [...HEAP_FLAGS, '--import', 'tsx', 'scripts/audit-books.ts', '--json', ...args],
       { cwd: ROOT, env: { PATH: process.env.PATH, ...system.context.env.sales, LOG_LEVEL: 'error' }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? Number((error as { code?: unknown }).code ?? 2) : 0;

@@ -21,6 +21,7 @@ export { adoptSuperuserPassword, ensureServiceRole } from './roles';
 export { EXPOSURE_OPT_OUT, developmentDefaultsInForce, exposureRefusal, isLoopbackHost } from './exposure';
 export {
   COMPILED_NODE_FLAGS,
+  HEAP_FLAGS,
   SERVICES,
   SERVICE_NODE_FLAGS,
   exitDescription,

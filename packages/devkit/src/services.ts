@@ -10,9 +10,12 @@ const ROOT = path.resolve(__dirname, '../../..');
  * How every service's Node runs: a bounded heap. The live heap is ~30 MB, but on a big machine V8 lets
  * garbage pile up to the default limit (inventory reached 240 MB RSS under load); 96 MB old space and 8 MB
  * semi-spaces keep each service under 150 MB. Larger semi-spaces (12, 16, 32 MB) gave no throughput beyond
- * run-to-run noise and took customers past 150 MB during the login burst.
+ * run-to-run noise and took customers past 150 MB during the login burst. The books audit's own process runs with the
+ * same heap flags (package.json's audit:books, the image's NODE_OPTIONS): unbounded, its RSS grew with the time it
+ * ran (V8 growing its young and old generations), not with what it holds (docs/operations.md, "Books audit").
  */
-const RUNTIME_FLAGS = ['--enable-source-maps', '--max-old-space-size=96', '--max-semi-space-size=8'];
+export const HEAP_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=8'];
+const RUNTIME_FLAGS = ['--enable-source-maps', ...HEAP_FLAGS];
 /**
  * The TypeScript as it is (`pnpm start`, the tests), through tsx's CommonJS hook, not `--import tsx`: the
  * services are CommonJS, and the ESM loader costs a thread and ~25 MB of RSS per process.
