@@ -7,11 +7,13 @@ import type { ServiceProcess } from '@shop/devkit';
 // test system). Limits per address are tested here on instances behind a pretend proxy: TRUST_PROXY_HOPS=1
 // makes X-Forwarded-For the client address, so each test can play as many addresses as it needs.
 const hex4 = () => crypto.randomBytes(2).toString('hex');
+/** A group as the service writes it in a /64's key (no leading zero), so a test finds its counters by the prefix. */
+const group = () => crypto.randomInt(0x1000, 0x10000).toString(16);
 /**
  * A client network of its own for each test: an IPv6 /64 under the documentation prefix (every limit counts an
  * IPv6 client by its /64), and an address in it; `inside(prefix)` another address in the same /64.
  */
-const network = () => `2001:db8:${hex4()}:${hex4()}`;
+const network = () => `2001:db8:${group()}:${group()}`;
 const inside = (prefix: string) => `${prefix}:${hex4()}:${hex4()}:${hex4()}:${hex4()}`;
 const address = () => inside(network());
 /** The password checks (bcrypt comparisons) an instance has made, from its /metrics. */
