@@ -165,9 +165,14 @@ describe('the refund feed consumer', () => {
       await start();
       // A fresh consumer reads the feed from its start: every refund the rest of the suite made comes before ours,
       // so this waits for a backlog of the suite's size, not for the contract's 5 s for one new refund.
+      // (Approved again already below the report threshold, after the first or second refund: so this waits for all
+      // three reports to be closed, not for the status alone.)
       await eventually(
-        'the review to be approved again',
-        async () => (await query('SELECT status::text FROM reviews WHERE id = $1', [review.id]))[0].status === 'approved',
+        'the review to be approved again, with every report closed',
+        async () => {
+          const [row] = await query('SELECT status::text, open_reports FROM reviews WHERE id = $1', [review.id]);
+          return row.status === 'approved' && row.open_reports === 0;
+        },
         90_000,
       );
       const [feed] = await query("SELECT cursor, handled::int FROM event_feeds WHERE name = 'sales.refund.completed'");
