@@ -1,5 +1,6 @@
 // Process accounting from /proc: CPU time (user + system) per process, PostgreSQL's included, and resident memory.
 import fs from 'node:fs';
+import os from 'node:os';
 import type { TestSystem } from '@shop/testkit';
 
 const TICKS_PER_MS = 100 / 1000; // USER_HZ is 100 on Linux
@@ -85,3 +86,10 @@ export async function withRss<T>(system: TestSystem, work: () => Promise<T>): Pr
     clearInterval(timer);
   }
 }
+
+/** The machine's load averages (1, 5, 15 min) as printed beside every figure: a busy machine's figures are upper bounds. */
+export const loadAverage = (digits = 1) =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(digits))
+    .join(' ');

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { applyMigrations, migrateSaleLinesOnline, SALE_LINES_MIGRATION, saleLinesShape } from '@shop/devkit';
+import { loadAverage } from './proc';
 
 const ROOT = path.resolve(__dirname, '..');
 const MIGRATIONS = path.join(ROOT, 'prisma', 'sales', 'migrations');
@@ -108,12 +109,7 @@ async function measure(way: 'migration' | 'online', run: (url: string) => Promis
 }
 
 async function main() {
-  console.log(
-    `sale_lines at ${LINES} lines, ${os.cpus().length} cores, load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
-  );
+  console.log(`sale_lines at ${LINES} lines, ${os.cpus().length} cores, load average ${loadAverage()}`);
   const results = [];
   if (WAYS.includes('migration')) results.push(await measure('migration', (url) => applyMigrations(url, migrationsUpTo(true))));
   if (WAYS.includes('online'))
@@ -124,12 +120,7 @@ async function main() {
     ['migration', 'online'].map((way) => saleLinesShape(Object.assign(new URL(admin!), { pathname: `/sale_lines_${way}` }).toString())),
   );
   console.log(a === b ? 'schemas of sale_lines identical both ways' : `schemas differ:\n${a}\n---\n${b}`);
-  console.log(
-    `load average after: ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
-  );
+  console.log(`load average after: ${loadAverage()}`);
 }
 
 main().catch((error) => {

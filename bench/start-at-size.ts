@@ -6,9 +6,9 @@
 // alone BENCH_RUNS times on each database, alternating, and times spawn → first /ready 200 (through tsx with a warm
 // cache, as `pnpm start`). The large database must have sales' migrations applied and hold what is being measured
 // (e.g. the rows bench/scale-load.ts writes for sales); it is only read.
-import os from 'node:os';
 import { freePort, startService } from '@shop/devkit';
 import { startTestSystem } from '@shop/testkit/src/system';
+import { loadAverage } from './proc';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const large = process.env.LARGE_SALES_DATABASE_URL;
@@ -38,12 +38,7 @@ async function main() {
   } finally {
     await system.stop();
   }
-  console.log(
-    `load average after: ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
-  );
+  console.log(`load average after: ${loadAverage()}`);
   for (const size of ['small', 'large'] as const)
     console.log(
       `sales start-up, ${size}: median ${(median(times[size]) / 1000).toFixed(2)} s of ${times[size].map((ms) => (ms / 1000).toFixed(2)).join(', ')}`,

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, SERVICES, startService, type ServiceName } from '@shop/devkit';
 import { startTestSystem } from '@shop/testkit/src/system';
+import { loadAverage } from './proc';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = path.resolve(__dirname, '..');
@@ -41,12 +42,7 @@ async function measure(name: ServiceName, env: Record<string, string>, way: Way)
 }
 
 async function main() {
-  console.log(
-    `load average before: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} (${os.cpus().length} cores)`,
-  );
+  console.log(`load average before: ${loadAverage(2)} (${os.cpus().length} cores)`);
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   const system = await startTestSystem({ nodeEnv: 'production', stdio: 'ignore' });
   await Promise.all(system.processes.map((p) => p.stop())); // only its migrated databases and settings are used
@@ -69,12 +65,7 @@ async function main() {
   } finally {
     await system.stop();
   }
-  console.log(
-    `load average after: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average after: ${loadAverage(2)}`);
   console.log(`\nmedian of ${RUNS} starts: spawn → first /ready 200 (RSS then)\n`);
   console.log(`| service | ${WAYS.join(' | ')} |`);
   console.log(`|---|${WAYS.map(() => '---').join('|')}|`);
