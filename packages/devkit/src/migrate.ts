@@ -3,6 +3,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 
+/** The advisory lock that every writer of `_prisma_migrations` holds (the runner, `pnpm migrate:online`). */
+export const MIGRATION_LOCK = 72707369;
+
+/** Records `name` as applied, as `prisma migrate deploy` records it (the file's sha256 as its checksum). */
+export async function recordMigration(client: pg.Client, name: string, sql: string): Promise<void> {
+  await client.query(
+    `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)
+     VALUES ($1, $2, now(), $3, 1)`,
+    [crypto.randomUUID(), crypto.createHash('sha256').update(sql).digest('hex'), name],
+  );
+}
+
 /** Creates the database named in `url` unless it exists (connects to the server's `postgres` database). */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);
@@ -40,7 +52,7 @@ export async function applyMigrations(
   await client.connect();
   const applied: string[] = [];
   try {
-    await client.query('SELECT pg_advisory_lock(72707369)');
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
       "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
@@ -60,17 +72,12 @@ export async function applyMigrations(
     for (const name of names) {
       if (done.has(name)) continue;
       const sql = fs.readFileSync(path.join(migrationsDir, name, 'migration.sql'), 'utf8');
-      const checksum = crypto.createHash('sha256').update(sql).digest('hex');
       await client.query('BEGIN');
       try {
         await client.query(`SET LOCAL statement_timeout = ${Math.trunc(limits.statementTimeoutMs ?? 600_000)}`);
         await client.query(`SET LOCAL lock_timeout = ${Math.trunc(limits.lockTimeoutMs ?? 10_000)}`);
         await client.query(sql);
-        await client.query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)
-           VALUES ($1, $2, now(), $3, 1)`,
-          [crypto.randomUUID(), checksum, name],
-        );
+        await recordMigration(client, name, sql);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {}); // on a lost connection the server rolled back already
@@ -79,7 +86,7 @@ export async function applyMigrations(
       applied.push(name);
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock(72707369)').catch(() => {});
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     await client.end();
   }
   return applied;

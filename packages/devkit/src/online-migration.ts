@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { MIGRATION_LOCK, recordMigration } from './migrate';
 
 /**
  * Sales' migration 20261207100000_sale_lines_by_item, done online (expand/contract) on a big live table.
@@ -168,15 +168,11 @@ async function applied(client: pg.Client): Promise<boolean> {
 
 /** Recorded as the runner records a migration (migrate.ts), under its advisory lock, once. */
 async function record(client: pg.Client, sql: string): Promise<void> {
-  await client.query('SELECT pg_advisory_lock(72707369)');
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
   try {
     if (await applied(client)) return;
-    await client.query(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`, [
-      crypto.randomUUID(),
-      crypto.createHash('sha256').update(sql).digest('hex'),
-      SALE_LINES_MIGRATION,
-    ]);
+    await recordMigration(client, SALE_LINES_MIGRATION, sql);
   } finally {
-    await client.query('SELECT pg_advisory_unlock(72707369)');
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
   }
 }
