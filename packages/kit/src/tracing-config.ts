@@ -5,8 +5,9 @@ const blankIsUnset = (value: unknown) => (value === '' ? undefined : value);
 
 /**
  * OpenTelemetry's own variables, the only switches of tracing (docs/operations.md, "Tracing"). The SDK reads the
- * others it knows (OTEL_TRACES_SAMPLER_ARG, OTEL_EXPORTER_OTLP_HEADERS, OTEL_BSP_*…) itself; these are the ones the
- * kit decides by, parsed here so that a wrong value stops the service at start like any other setting.
+ * others it knows (OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES…) itself; these are the ones the kit decides
+ * by, parsed here so that a wrong value stops the service at start like any other setting. The batch processor's
+ * OTEL_BSP_* are here too: the kit builds that processor itself (tracing-sdk.ts), so the SDK never reads them.
  */
 export const tracingConfigSchema = z.object({
   OTEL_SDK_DISABLED: z
@@ -37,6 +38,23 @@ export const tracingConfigSchema = z.object({
     .max(600_000)
     .default(5_000)
     .describe('Milliseconds between two exports of the finished spans (the SDK batches them)'),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(64)
+    .describe(
+      "Finished spans that make an export as soon as they have ended (the SDK's own default is 512): small, a span is sent before it outlives a young-generation collection (bench/results/tracing.md). One export is in flight at a time, so a collector tens of milliseconds away needs a larger batch",
+    ),
+  OTEL_BSP_MAX_QUEUE_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(2048)
+    .describe('Finished spans buffered at most; beyond it, spans are dropped until an export makes room'),
+  OTEL_BSP_EXPORT_TIMEOUT: z.coerce.number().int().min(1).max(600_000).default(30_000).describe('Milliseconds an export may take before it is abandoned'),
 });
 export type TracingConfig = z.output<typeof tracingConfigSchema>;
 
