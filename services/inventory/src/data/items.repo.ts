@@ -113,16 +113,9 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
       const params: unknown[] = [];
       const param = (value: unknown, cast = '') => `$${params.push(value)}${cast}`;
       if (filter.category) where.push(`category = ${param(filter.category, '::"Category"')}`);
-      // `q` by the trigram indexes, and (for a common word, see KeysetList.probe) the same match that no index serves.
-      let search: { indexed: string; walked: string } | undefined;
-      if (filter.q) {
-        const pattern = param(likePattern(filter.q));
-        search = {
-          indexed: `(name ILIKE ${pattern} OR description ILIKE ${pattern})`,
-          walked: `((name || '') ILIKE ${pattern} OR (description || '') ILIKE ${pattern})`,
-        };
-        where.push(search.indexed);
-      }
+      // `q` is served by the trigram indexes, or by walking the sort's index for a common word (search-page.ts).
+      const pattern = filter.q ? param(likePattern(filter.q)) : undefined;
+      const match = pattern && `(name ILIKE ${pattern} OR description ILIKE ${pattern})`;
       if (filter.minPriceCents !== undefined) where.push(`price_cents >= ${param(filter.minPriceCents, '::bigint')}`);
       if (filter.maxPriceCents !== undefined) where.push(`price_cents <= ${param(filter.maxPriceCents, '::bigint')}`);
       if (filter.inStock !== undefined) where.push(filter.inStock ? 'stock_count > 0' : 'stock_count = 0');
@@ -142,9 +135,8 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
           keys: [...SORT_KEYS[filter.sort], BY_ID],
           descending: filter.sort.startsWith('-'),
           knownTotal,
-          search: filter.q !== undefined,
           deferredOffset: true,
-          ...(search && { probe: { commonWhere: where.map((condition) => (condition === search.indexed ? search.walked : condition)) } }),
+          ...(match && { textSearch: { match } }),
         },
         { limit, offset, after },
         lists,
