@@ -15,7 +15,8 @@ import type { KeysetList, ListOptions } from './lists';
  *   then the trigram index is cheap: a probe reads at most SEARCH_PROBE_LIMIT + 1 matches. No more: the page is
  *   sorted from them and their count is the total (flagged an estimate above SEARCH_COUNT_EXACT_LIMIT). More: the
  *   walk goes on from where it stopped, to the page's end, and the total is an estimate.
- * A page by offset skips the window (an offset walks by definition): the probe, then its rows or the walk.
+ * A page by offset skips the window (an offset walks by definition): the probe, then its rows or the walk. So does
+ * a table of at most SEARCH_PROBE_LIMIT rows (the planner's estimate), where the probe is bounded by the table.
  */
 
 /** The first window, in rows per match wanted: a rare word stops here (a walk of 16 rows per match meets none). */
@@ -51,6 +52,16 @@ export async function plannerRows(sql: Queryable, from: string, conditions: stri
     ...params,
   );
   return Math.round(plan?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
+}
+
+const tableRows = new Map<string, { rows: number; at: number }>();
+/** The planner's estimate of a table's rows, asked at most once a minute per table (it only picks the plan). */
+async function rowsOf(sql: Queryable, table: string): Promise<number> {
+  const known = tableRows.get(table);
+  if (known && Date.now() - known.at < 60_000) return known.rows;
+  const rows = await plannerRows(sql, table, [], []);
+  tableRows.set(table, { rows, at: Date.now() });
+  return rows;
 }
 
 interface Walked {
@@ -151,7 +162,8 @@ export async function searchPage(
   const matches: Row[] = [];
   let read = 0;
   let afterKeys = page.afterKeys;
-  if (page.offset === 0) {
+  // A table of at most probeLimit rows is probed at once: the probe reads no more than the table.
+  if (page.offset === 0 && (await rowsOf(sql, list.from)) > probeLimit) {
     // Enough matches to fill the page and to prove more than `cap` match.
     const need = Math.max(page.limit, cap) + 1;
     const first = need * SEARCH_FIRST_WINDOW_ROWS_PER_MATCH;
