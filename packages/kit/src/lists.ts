@@ -78,7 +78,11 @@ export interface KeysetList {
    * neither a common word nor a rare one costs more than its page. The keys and `match` must be expressions over the
    * columns of `select`, and `from` one table.
    */
-  textSearch?: { match: string };
+  textSearch?: {
+    match: string;
+    /** The same condition as the walk tests it row by row, when an equivalent form is cheaper (default `match`). */
+    walked?: string;
+  };
 }
 
 interface CursorBody {
@@ -129,7 +133,7 @@ export async function keysetPage<Row>(sql: Queryable, list: KeysetList, query: P
   let searched: { total: number; totalIsEstimate: boolean } | undefined;
   try {
     if (list.textSearch) {
-      const found = await searchPage(sql, list, list.textSearch.match, { afterKeys, offset, limit: query.limit }, options);
+      const found = await searchPage(sql, list, list.textSearch, { afterKeys, offset, limit: query.limit }, options);
       fetched = found.rows;
       searched = found;
     } else fetched = await sql.query<Record<string, unknown>>(...pageStatement(list, afterKeys, offset, query.limit));

