@@ -82,6 +82,8 @@ export interface KeysetList {
     match: string;
     /** The same condition as the walk tests it row by row, when an equivalent form is cheaper (default `match`). */
     walked?: string;
+    /** No filter but the search (`where` holds only what every page of the table has): the table's size is the base of the estimate. */
+    alone?: boolean;
   };
 }
 

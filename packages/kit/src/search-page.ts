@@ -1,4 +1,5 @@
-import type { Queryable } from './database';
+import { createHash } from 'node:crypto';
+import { prepared, type Queryable } from './database';
 import type { KeysetList, ListOptions } from './lists';
 
 /**
@@ -92,13 +93,15 @@ async function walk(
   // The keys as columns of the walk, so that the outer order is the walk's own (no sort above the window).
   const keys = list.keys.map((key, i) => `${key.expr} AS "_s${i}"`).join(', ');
   const outerOrder = list.keys.map((_, i) => `"_s${i}" ${direction}`).join(', ');
-  const inWindow = from.window === undefined ? `(${match})` : `((${match}) OR _n = ${from.window}) AND _n <= ${from.window}`;
-  const rows = await sql.query<Row & { _m: boolean; _n: string }>(
-    `SELECT ${list.select}, ${keyColumns}, (${match}) AS _m, _n FROM (
+  const window = from.window === undefined ? undefined : `$${params.push(from.window)}::bigint`;
+  const inWindow = window === undefined ? `(${match})` : `((${match}) OR _n = ${window}) AND _n <= ${window}`;
+  const text = `SELECT ${list.select}, ${keyColumns}, (${match}) AS _m, _n FROM (
        SELECT ${list.from}.*, ${keys}, row_number() OVER (ORDER BY ${order}) AS _n FROM ${list.from} WHERE ${where.length ? where.join(' AND ') : 'true'}
-     ) walked WHERE ${inWindow} ORDER BY ${outerOrder} LIMIT ${from.want}${from.offset ? ` OFFSET ${from.offset}` : ''}`,
-    ...params,
-  );
+     ) walked WHERE ${inWindow} ORDER BY ${outerOrder} LIMIT $${params.push(from.want)}::int${from.offset ? ` OFFSET $${params.push(from.offset)}::int` : ''}`;
+  // Named, so each connection plans a walk's shape once (its plan is the sort's index whatever the values: the match
+  // is no condition of the scan); planning it on every request cost as much as running it.
+  const name = `search.walk.${createHash('sha256').update(text).digest('base64url').slice(0, 20)}`;
+  const rows = await sql.query<Row & { _m: boolean; _n: string }>(prepared(name, text), ...params);
   const last = rows.at(-1);
   const matches = rows.filter((row) => row._m);
   const read = last ? Number(last._n) : 0;
@@ -143,7 +146,7 @@ async function probe(sql: Queryable, list: KeysetList, match: string, page: { af
 export async function searchPage(
   sql: Queryable,
   list: KeysetList,
-  search: { match: string; walked?: string },
+  search: { match: string; walked?: string; alone?: boolean },
   page: { afterKeys?: string[]; offset: number; limit: number },
   options: ListOptions,
 ): Promise<SearchPage> {
@@ -152,8 +155,10 @@ export async function searchPage(
   const probeLimit = Math.max(options.searchProbeLimit, cap);
   /** A total over `read` rows of the list of which `found` matched: the density times the rows of the other filters. */
   const estimate = async (found: number, read: number, floor: number) => {
-    // The other filters' rows; `match OR true` folds away, but keeps the search's parameter typed.
-    const others = read > 0 ? await plannerRows(sql, list.from, [...list.where, `(${match} OR true)`], list.params) : 0;
+    // The rows of the other filters (the table's, asked once a minute, when there are none); `match OR true` folds
+    // away, but keeps the search's parameter typed.
+    const others =
+      read === 0 ? 0 : search.alone ? await rowsOf(sql, list.from) : await plannerRows(sql, list.from, [...list.where, `(${match} OR true)`], list.params);
     const rows = read > 0 ? Math.round((others * found) / read) : 0;
     return { total: Math.max(floor, found, rows), totalIsEstimate: true };
   };

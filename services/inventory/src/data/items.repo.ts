@@ -128,6 +128,8 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
       if (filter.lowStock !== undefined) {
         where.push(filter.lowStock ? 'stock_count <= low_stock_threshold' : '(low_stock_threshold IS NULL OR stock_count > low_stock_threshold)');
       }
+      // No filter but `q`: only `deleted_at IS NULL`, so the table's size is the base of a common word's estimate.
+      const alone = where.length === 1;
       const knownTotal = await maintainedTotal(db.sql, filter);
       const { limit, offset, after, ...filters } = filter;
       const listed = await keysetPage<ItemRow>(
@@ -142,7 +144,9 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
           descending: filter.sort.startsWith('-'),
           knownTotal,
           deferredOffset: true,
-          ...(pattern && { textSearch: { match: `(name ILIKE ${pattern} OR description ILIKE ${pattern})`, walked: walkedMatch(pattern) } }),
+          ...(pattern && {
+            textSearch: { match: `(name ILIKE ${pattern} OR description ILIKE ${pattern})`, walked: walkedMatch(pattern), alone },
+          }),
         },
         { limit, offset, after },
         lists,
