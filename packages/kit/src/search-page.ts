@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { prepared, type Queryable } from './database';
+import type { Queryable } from './database';
 import type { KeysetList, ListOptions } from './lists';
 
 /**
@@ -74,10 +73,11 @@ interface Walked {
 }
 
 /**
- * Walks the sort's index from `afterKeys`, for at most `want` matches after skipping `offset` of them, reading at
- * most `window` rows (unbounded without one). The match is tested above the index scan (it is not a condition of
- * the scan, so no trigram index can take the walk over); row_number's run condition stops the scan at the window,
- * and the window's last row comes back too (a sentinel), so the caller knows where the walk stopped.
+ * Walks the sort's index from `afterKeys` for at most `want` matches (after skipping `offset` of them). With a
+ * `window`, it reads at most that many rows, and the window's last row comes back too (a sentinel), so the caller
+ * knows where the walk stopped. The match is tested above the scan (it is no condition of the scan, so no trigram
+ * index can take the walk over), and every LIMIT is a constant the planner plans for: a window planned for all its
+ * rows (a generic plan, or a LIMIT above a window function) sorted a whole category instead of walking its index.
  */
 async function walk(
   sql: Queryable,
@@ -89,23 +89,32 @@ async function walk(
   const params = [...list.params];
   const where = [...list.where];
   if (from.afterKeys) where.push(after(from.afterKeys, params));
+  const condition = where.length ? where.join(' AND ') : 'true';
+  const page = `LIMIT ${from.want}${from.offset ? ` OFFSET ${from.offset}` : ''}`;
+  if (from.window === undefined) {
+    // Unbounded (to the page's end): the match is a filter of the ordered scan, which stops at the page's end.
+    const rows = await sql.query<Row>(
+      `SELECT ${list.select}, ${keyColumns} FROM ${list.from} WHERE ${condition} AND (${match}) ORDER BY ${order} ${page}`,
+      ...params,
+    );
+    return { matches: rows, read: 0 };
+  }
   const direction = list.descending ? 'DESC' : 'ASC';
-  // The keys as columns of the walk, so that the outer order is the walk's own (no sort above the window).
+  // The keys as columns of the window's rows, so that the outer orders are the scan's own (no sort above it).
   const keys = list.keys.map((key, i) => `${key.expr} AS "_s${i}"`).join(', ');
-  const outerOrder = list.keys.map((_, i) => `"_s${i}" ${direction}`).join(', ');
-  const window = from.window === undefined ? undefined : `$${params.push(from.window)}::bigint`;
-  const inWindow = window === undefined ? `(${match})` : `((${match}) OR _n = ${window}) AND _n <= ${window}`;
-  const text = `SELECT ${list.select}, ${keyColumns}, (${match}) AS _m, _n FROM (
-       SELECT ${list.from}.*, ${keys}, row_number() OVER (ORDER BY ${order}) AS _n FROM ${list.from} WHERE ${where.length ? where.join(' AND ') : 'true'}
-     ) walked WHERE ${inWindow} ORDER BY ${outerOrder} LIMIT $${params.push(from.want)}::int${from.offset ? ` OFFSET $${params.push(from.offset)}::int` : ''}`;
-  // Named, so each connection plans a walk's shape once (its plan is the sort's index whatever the values: the match
-  // is no condition of the scan); planning it on every request cost as much as running it.
-  const name = `search.walk.${createHash('sha256').update(text).digest('base64url').slice(0, 20)}`;
-  const rows = await sql.query<Row & { _m: boolean; _n: string }>(prepared(name, text), ...params);
+  const scanOrder = list.keys.map((_, i) => `"_s${i}" ${direction}`).join(', ');
+  const rows = await sql.query<Row & { _m: boolean; _n: string }>(
+    `SELECT ${list.select}, ${keyColumns}, (${match}) AS _m, _n FROM (
+       SELECT scanned.*, row_number() OVER (ORDER BY ${scanOrder}) AS _n FROM (
+         SELECT ${list.from}.*, ${keys} FROM ${list.from} WHERE ${condition} ORDER BY ${order} LIMIT ${from.window}
+       ) scanned
+     ) walked WHERE (${match}) OR _n = ${from.window} ORDER BY ${scanOrder} ${page}`,
+    ...params,
+  );
   const last = rows.at(-1);
   const matches = rows.filter((row) => row._m);
   const read = last ? Number(last._n) : 0;
-  const reachedWindow = from.window !== undefined && read === from.window && matches.length < from.want;
+  const reachedWindow = read === from.window && matches.length < from.want;
   for (const row of rows) {
     delete (row as Row)._m;
     delete (row as Row)._n;
@@ -194,5 +203,6 @@ export async function searchPage(
   const want = page.limit + 1 - matches.length;
   const rest = want > 0 ? await walk(sql, list, walked, { afterKeys, offset: page.offset, want }) : { matches: [], read: 0 };
   const rows = [...matches, ...rest.matches].slice(0, page.limit + 1);
-  return { rows, ...(await estimate(page.offset + matches.length + rest.matches.length, read + rest.read, probeLimit + 1)) };
+  const searched = await plannerRows(sql, list.from, [...list.where, match], list.params);
+  return { rows, total: Math.max(searched, probeLimit + 1, page.offset + rows.length), totalIsEstimate: true };
 }
