@@ -18,13 +18,20 @@ beforeAll(async () => {
   auth = (await admin()).auth;
 });
 
-async function create(stockCount: number): Promise<string> {
-  const res = await api(inventory)
-    .post('/items')
-    .set(auth)
-    .send({ name: `total ${randomUUID()}`, category: 'food', priceCents: 100, stockCount });
+async function create(stockCount: number, name = `total ${randomUUID()}`): Promise<string> {
+  const res = await api(inventory).post('/items').set(auth).send({ name, category: 'food', priceCents: 100, stockCount });
   expect(res.status).toBe(201);
   return (res.body as { id: string }).id;
+}
+
+/** `n` items that match no search of these tests, a day older than any made through the API. */
+async function fillers(n: number) {
+  await query(
+    databaseUrl,
+    `INSERT INTO items (id, name, category, price_cents, description, stock_count, created_at, updated_at)
+     SELECT gen_random_uuid(), 'filler ' || i, 'clothes', 150, '', 1, now() - interval '1 day' + i * interval '1 ms', now() FROM generate_series(1, $1::int) i`,
+    [n],
+  );
 }
 
 /** The totals the API answers: all items, in stock, out of stock (each exact, not estimated). */
@@ -151,9 +158,51 @@ describe('GET /items by offset', () => {
   });
 });
 
-// A text search is matched through a trigram index whose matches are rechecked row by row in the table: its total is
-// counted exactly only up to SEARCH_COUNT_EXACT_LIMIT (default 1000), an estimate above it.
+// A text search's total is exact up to SEARCH_COUNT_EXACT_LIMIT (default 20) and flagged an estimate above it: a
+// common word's page is found by walking the sort's index, which proves more than that match but counts nothing
+// (packages/kit/src/search-page.ts). A rarer word is probed through the trigram index for up to SEARCH_PROBE_LIMIT
+// matches, and their count is the total's value.
 describe('totals of a text search (q)', () => {
+  it('by default, are exact up to 20 matches and flagged an estimate above, whatever the page size', async () => {
+    const tag = unique('q20');
+    const defaults = await startInstance('inventory', { DATABASE_URL: databaseUrl });
+    const first = async (limit: number) => {
+      const res = await fetch(`${defaults.url}/items?q=${tag}&limit=${limit}`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as ListPage;
+    };
+    for (let i = 0; i < 20; i++) await create(1, `${tag} ${i}`);
+    expect(await first(5)).toMatchObject({ total: 20, totalIsEstimate: false });
+    expect(await first(1)).toMatchObject({ total: 20, totalIsEstimate: false });
+    await create(1, `${tag} 20`);
+    for (const limit of [1, 5, 20]) {
+      const page = await first(limit);
+      expect({ limit, totalIsEstimate: page.totalIsEstimate }).toEqual({ limit, totalIsEstimate: true });
+      expect(page.total).toBeGreaterThanOrEqual(21);
+      expect(page.data.length).toBe(limit);
+    }
+    // A page that holds the whole search knows its total.
+    expect(await first(30)).toMatchObject({ total: 21, totalIsEstimate: false, nextCursor: null });
+  });
+
+  it('answer the count of a probed word as the value, flagged an estimate above the limit', async () => {
+    // Older rows that do not match: a walk of the first page from the oldest meets no match in its first window, so
+    // the word is probed through the trigram index, which counts all five.
+    await fillers(600);
+    const tag = unique('qprobe');
+    for (let i = 0; i < 5; i++) await create(1, `${tag} ${i}`);
+    const low = await startInstance('inventory', { DATABASE_URL: databaseUrl, SEARCH_COUNT_EXACT_LIMIT: '2' });
+    const read = async (query: string) => (await (await fetch(`${low.url}/items?q=${tag}${query}`)).json()) as ListPage<{ name: string }>;
+    const first = await read('&limit=1');
+    expect(first).toMatchObject({ total: 5, totalIsEstimate: true, data: [{ name: `${tag} 0` }] });
+    // After it, the four others lie together: the walk meets them at once, and estimates from that density.
+    const next = await read(`&limit=1&after=${first.nextCursor}`);
+    expect(next).toMatchObject({ totalIsEstimate: true, data: [{ name: `${tag} 1` }] });
+    expect(next.total).toBeGreaterThanOrEqual(3);
+    expect(await read('&limit=1&offset=3')).toMatchObject({ total: 5, totalIsEstimate: true, data: [{ name: `${tag} 3` }] });
+    expect(await read('&limit=2&offset=4')).toMatchObject({ total: 5, totalIsEstimate: false, data: [{ name: `${tag} 4` }] });
+  });
+
   it('are exact up to SEARCH_COUNT_EXACT_LIMIT and an estimate above it, on items and customers', async () => {
     const tag = unique('qcap');
     for (let i = 0; i < 4; i++)
@@ -208,13 +257,17 @@ describe('pages of a text search (q), by either plan', () => {
             .send({ description: 'd', stockCount: 1, ...spec })
         ).status,
       ).toBe(201);
+    // Rows before the matches (by age, and by price for some sorts), so that a short walk may meet no match.
+    await fillers(600);
     const few = await startInstance('inventory', { DATABASE_URL: databaseUrl, SEARCH_COUNT_EXACT_LIMIT: '100' });
     const many = await startInstance('inventory', { DATABASE_URL: databaseUrl, SEARCH_COUNT_EXACT_LIMIT: '1' });
+    // Probed, more than its limit: the walk goes on from where its window stopped (or from the start, by offset).
+    const thin = await startInstance('inventory', { DATABASE_URL: databaseUrl, SEARCH_COUNT_EXACT_LIMIT: '1', SEARCH_PROBE_LIMIT: '1' });
     const names = (rows: { name: string }[]) => rows.map((row) => row.name);
     for (const sort of ['createdAt', '-createdAt', 'name', '-name', 'priceCents', '-priceCents'])
       for (const filter of ['', '&category=food', '&minPriceCents=100']) {
         const walks: string[][] = [];
-        for (const url of [few.url, many.url]) {
+        for (const url of [few.url, many.url, thin.url]) {
           const read = async (position: { offset?: number; after?: string }) => {
             const params = new URLSearchParams({ q: tag, sort, limit: '2' });
             if (position.offset !== undefined) params.set('offset', String(position.offset));
@@ -233,6 +286,7 @@ describe('pages of a text search (q), by either plan', () => {
     const first = async (url: string) => (await (await fetch(`${url}/items?q=${tag}&limit=2`)).json()) as ListPage;
     expect(await first(few.url)).toMatchObject({ total: 5, totalIsEstimate: false });
     expect((await first(many.url)).totalIsEstimate).toBe(true);
+    expect((await first(thin.url)).totalIsEstimate).toBe(true);
   });
 });
 

@@ -14,18 +14,32 @@ export const countExactLimitSetting = z.coerce
   .describe('Lists count their total exactly up to this many matching rows; above it the total is the planner’s estimate (`totalIsEstimate: true`)');
 
 /**
- * A text search (`q`) is matched through a trigram index, whose matches PostgreSQL must recheck row by row in the
- * table: counting 10,000 of them reads about 10,000 heap pages (1 s cold at a million items). Its total is exact up
- * to this smaller limit, and an estimate above it.
+ * A text search's total (`q`) is exact up to this many matches and flagged an estimate above it. Low, because proving
+ * more would cost a count: on /items a common word's page is found by walking the sort's index, which proves that
+ * more than a page's worth match but counts nothing (search-page.ts).
  */
 export const searchCountExactLimitSetting = z.coerce
   .number()
   .int()
   .min(0)
   .max(1_000_000)
+  .default(20)
+  .describe(
+    'Lists filtered by a text search (`q`) answer an exact total up to this many matching rows (or COUNT_EXACT_LIMIT, if lower); above it the total is flagged an estimate (`totalIsEstimate: true`)',
+  );
+
+/**
+ * How many matches of a text search are read through its trigram index, whose every match PostgreSQL rechecks in
+ * the table (about one page each): up to this many, /items sorts its page from them, and their count is the total.
+ */
+export const searchProbeLimitSetting = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(100_000)
   .default(1_000)
   .describe(
-    'Lists filtered by a text search (`q`) count their total exactly up to this many matching rows (or COUNT_EXACT_LIMIT, if lower); above it the total is an estimate (`totalIsEstimate: true`)',
+    'A text search (`q`) counts at most this many matches (capped at COUNT_EXACT_LIMIT where it only counts); on /items, a word that does not fill its page within a short walk of the sort order is probed for this many matches: no more, and its page is sorted from them',
   );
 
 /** Settings every service reads. Each service extends this with its own. */
@@ -66,6 +80,7 @@ export const baseConfigSchema = z.object({
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   COUNT_EXACT_LIMIT: countExactLimitSetting,
   SEARCH_COUNT_EXACT_LIMIT: searchCountExactLimitSetting,
+  SEARCH_PROBE_LIMIT: searchProbeLimitSetting,
   /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>` (docs/operations.md). Empty is unset. */
   METRICS_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(32, 'must be at least 32 characters').optional()),
 });

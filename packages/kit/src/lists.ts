@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { pgErrorCode, type Queryable } from './database';
 import { ValidationFailed } from './errors';
 import { pagePosition, type Listed, type PageQuery } from './pagination';
+import { listSql, plannerRows, searchPage } from './search-page';
 import { z } from './zod';
 
 /**
@@ -13,12 +14,21 @@ import { z } from './zod';
 export interface ListOptions {
   /** COUNT_EXACT_LIMIT. */
   countExactLimit: number;
-  /** SEARCH_COUNT_EXACT_LIMIT: the cap for a list with `search` set. */
+  /** SEARCH_COUNT_EXACT_LIMIT: above it, the total of a list with `search` or `textSearch` set is flagged an estimate. */
   searchCountExactLimit: number;
+  /** SEARCH_PROBE_LIMIT: the most matches of a text search that are counted (and, for `textSearch`, sorted). */
+  searchProbeLimit: number;
 }
-export const listOptions = (config: { COUNT_EXACT_LIMIT: number; SEARCH_COUNT_EXACT_LIMIT: number }): ListOptions => ({
+/** The settings lists read (baseConfigSchema). */
+export interface ListSettings {
+  COUNT_EXACT_LIMIT: number;
+  SEARCH_COUNT_EXACT_LIMIT: number;
+  SEARCH_PROBE_LIMIT: number;
+}
+export const listOptions = (config: ListSettings): ListOptions => ({
   countExactLimit: config.COUNT_EXACT_LIMIT,
   searchCountExactLimit: config.SEARCH_COUNT_EXACT_LIMIT,
+  searchProbeLimit: config.SEARCH_PROBE_LIMIT,
 });
 
 /** A sort key: an SQL expression over the row and the type its text form is cast back to. */
@@ -51,7 +61,10 @@ export interface KeysetList {
   descending: boolean;
   /** A total the service maintains on write (a summary row, read by key): then no statement counts the list. */
   knownTotal?: number;
-  /** Filtered by a text search (`q`): the total is counted exactly only up to searchCountExactLimit. */
+  /**
+   * Filtered by a text search (`q`, in `where`): at most searchProbeLimit matches are counted, and the total is
+   * flagged an estimate above searchCountExactLimit.
+   */
   search?: boolean;
   /**
    * `from` is one table whose column `id` is unique, and the sort's indexes hold the id: a page by offset is then a
@@ -60,15 +73,18 @@ export interface KeysetList {
    */
   deferredOffset?: boolean;
   /**
-   * A text search the planner cannot estimate (a trigram `ILIKE`: it may guess 200 matches for 10,000, or 30,000
-   * for 5), so the page's plan is chosen from a probe instead. The probe takes at most searchCountExactLimit + 1
-   * matching ids by the search's index (`where`); that is also the exact total when it finds no more. Few matches:
-   * the page is read from those ids (at most the cap sorted, never the whole table). Many: the page walks the sort's
-   * index with `commonWhere` (the same filter, written so that no search index serves it), meeting a match every
-   * table/matches rows, and stops at the page's end (a bitmap of every match and a sort is never run). Needs `from`
-   * to be one table with a unique `id` of type uuid.
+   * A text search that a trigram index serves (`match`, AND-ed with `where`, which does not hold it): the page is
+   * read by search-page.ts, walking the sort's index first and probing the trigram index only for a rarer word, so
+   * neither a common word nor a rare one costs more than its page. The keys and `match` must be expressions over the
+   * columns of `select`, and `from` one table.
    */
-  probe?: { commonWhere: string[] };
+  textSearch?: {
+    match: string;
+    /** The same condition as the walk tests it row by row, when an equivalent form is cheaper (default `match`). */
+    walked?: string;
+    /** No filter but the search (`where` holds only what every page of the table has): the table's size is the base of the estimate. */
+    alone?: boolean;
+  };
 }
 
 interface CursorBody {
@@ -109,32 +125,20 @@ export function decodeCursor(binding: unknown, cursor: string, keyCount: number)
 /**
  * A page of a list: its rows, nextCursor, and its total (exact up to `countExactLimit`, else estimated). The
  * page is one statement reading at most `offset + limit + 1` rows in index order (the extra row says whether
- * there is a next page); the total is a second statement, skipped when the page itself shows it.
+ * there is a next page); the total is a second statement, skipped when the page itself shows it. A list with
+ * `textSearch` is read by searchPage (search-page.ts), which answers its total with its rows.
  */
 export async function keysetPage<Row>(sql: Queryable, list: KeysetList, query: PageQuery, options: ListOptions): Promise<{ rows: Row[]; listed: Listed }> {
   const { after, offset } = pagePosition(query);
-  const probed = list.probe ? await probeSearch(sql, list, list.probe, options) : undefined;
-  const params = [...(probed?.params ?? list.params)];
-  const where = [...(probed?.where ?? list.where)];
-  const sign = list.descending ? '<' : '>';
-  const direction = list.descending ? 'DESC' : 'ASC';
-  if (after !== undefined) {
-    const keys = decodeCursor(list.binding, after, list.keys.length);
-    const values = list.keys.map((key, i) => `$${params.push(keys[i])}::${key.type}`);
-    where.push(`(${list.keys.map((key) => key.expr).join(', ')}) ${sign} (${values.join(', ')})`);
-  }
-  const condition = where.length ? where.join(' AND ') : 'true';
-  const keyColumns = list.keys.map((key, i) => `(${key.expr})::text AS "_k${i}"`).join(', ');
-  const order = `ORDER BY ${list.keys.map((key) => `${key.expr} ${direction}`).join(', ')}`;
-  const window = `LIMIT ${query.limit + 1}${offset ? ` OFFSET ${offset}` : ''}`;
-  const statement =
-    offset && list.deferredOffset
-      ? `SELECT ${list.select}, ${keyColumns} FROM ${list.from}
-         WHERE id = ANY(ARRAY(SELECT id FROM ${list.from} WHERE ${condition} ${order} ${window})) ${order}`
-      : `SELECT ${list.select}, ${keyColumns} FROM ${list.from} WHERE ${condition} ${order} ${window}`;
+  const afterKeys = after === undefined ? undefined : decodeCursor(list.binding, after, list.keys.length);
   let fetched: Record<string, unknown>[];
+  let searched: { total: number; totalIsEstimate: boolean } | undefined;
   try {
-    fetched = await sql.query<Record<string, unknown>>(statement, ...params);
+    if (list.textSearch) {
+      const found = await searchPage(sql, list, list.textSearch, { afterKeys, offset, limit: query.limit }, options);
+      fetched = found.rows;
+      searched = found;
+    } else fetched = await sql.query<Record<string, unknown>>(...pageStatement(list, afterKeys, offset, query.limit));
   } catch (error) {
     // A cursor whose keys do not cast (it passed the digest, so it was forged): the client's mistake, not ours.
     if (after !== undefined && pgErrorCode(error)?.startsWith('22')) throw refused('is not a cursor of this list');
@@ -156,44 +160,40 @@ export async function keysetPage<Row>(sql: Queryable, list: KeysetList, query: P
   if (after === undefined && !more && (rows.length > 0 || offset === 0)) {
     return { rows: rows as Row[], listed: { total: offset + rows.length, totalIsEstimate: false, nextCursor } };
   }
-  return { rows: rows as Row[], listed: { ...(await (probed ? probed.total() : countOf(sql, list, options))), nextCursor } };
+  return { rows: rows as Row[], listed: { ...(searched ?? (await countOf(sql, list, options))), nextCursor } };
 }
 
-const countCap = (list: KeysetList, options: ListOptions) =>
-  list.search ? Math.min(options.countExactLimit, options.searchCountExactLimit) : options.countExactLimit;
+/** The page's statement and its parameters: an index range scan of at most `offset + limit + 1` rows. */
+function pageStatement(list: KeysetList, afterKeys: string[] | undefined, offset: number, limit: number): [string, ...unknown[]] {
+  const { order, keyColumns, after } = listSql(list);
+  const params = [...list.params];
+  const where = [...list.where];
+  if (afterKeys) where.push(after(afterKeys, params));
+  const condition = where.length ? where.join(' AND ') : 'true';
+  const window = `LIMIT ${limit + 1}${offset ? ` OFFSET ${offset}` : ''}`;
+  const statement =
+    offset && list.deferredOffset
+      ? `SELECT ${list.select}, ${keyColumns} FROM ${list.from}
+         WHERE id = ANY(ARRAY(SELECT id FROM ${list.from} WHERE ${condition} ORDER BY ${order} ${window})) ORDER BY ${order}`
+      : `SELECT ${list.select}, ${keyColumns} FROM ${list.from} WHERE ${condition} ORDER BY ${order} ${window}`;
+  return [statement, ...params];
+}
 
-/** At most countExactLimit + 1 rows are counted; above that, the planner's estimate of the matching rows. */
+/**
+ * At most countExactLimit + 1 rows are counted (a search: searchProbeLimit + 1, flagged an estimate above
+ * searchCountExactLimit); above that, the planner's estimate of the matching rows.
+ */
 async function countOf(sql: Queryable, list: KeysetList, options: ListOptions): Promise<{ total: number; totalIsEstimate: boolean }> {
   const condition = list.where.length ? list.where.join(' AND ') : 'true';
-  const cap = countCap(list, options);
+  const flagAbove = list.search ? Math.min(options.countExactLimit, options.searchCountExactLimit) : options.countExactLimit;
+  const cap = list.search ? Math.max(Math.min(options.searchProbeLimit, options.countExactLimit), flagAbove) : flagAbove;
   const [counted] = await sql.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${list.from} WHERE ${condition} LIMIT ${cap + 1}) capped`,
     ...list.params,
   );
   const n = counted?.n ?? 0;
-  if (n <= cap) return { total: n, totalIsEstimate: false };
-  return estimateOf(sql, list, cap);
-}
-
-/** The planner's estimate of the matching rows, when more than `cap` match. */
-async function estimateOf(sql: Queryable, list: KeysetList, cap: number): Promise<{ total: number; totalIsEstimate: boolean }> {
-  const condition = list.where.length ? list.where.join(' AND ') : 'true';
-  const [plan] = await sql.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-    `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${list.from} WHERE ${condition}`,
-    ...list.params,
-  );
-  const estimate = Math.round(plan?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
-  return { total: Math.max(estimate, cap + 1), totalIsEstimate: true };
-}
-
-/** The search's probe (see KeysetList.probe): the total, and the conditions the page is read with. */
-async function probeSearch(sql: Queryable, list: KeysetList, probe: { commonWhere: string[] }, options: ListOptions) {
-  const cap = countCap(list, options);
-  const condition = list.where.length ? list.where.join(' AND ') : 'true';
-  const ids = (await sql.query<{ id: string }>(`SELECT id FROM ${list.from} WHERE ${condition} LIMIT ${cap + 1}`, ...list.params)).map((row) => row.id);
-  if (ids.length > cap) return { total: () => estimateOf(sql, list, cap), where: probe.commonWhere, params: list.params };
-  const exact = { total: ids.length, totalIsEstimate: false };
-  return { total: () => Promise.resolve(exact), where: [...list.where, `id = ANY($${list.params.length + 1}::uuid[])`], params: [...list.params, ids] };
+  if (n <= cap) return { total: n, totalIsEstimate: n > flagAbove };
+  return { total: Math.max(await plannerRows(sql, list.from, list.where, list.params), cap + 1), totalIsEstimate: true };
 }
 
 /**

@@ -34,11 +34,11 @@ export function pageOf<T extends z.ZodType, E extends z.ZodRawShape = Record<nev
       data: z.array(item),
       total: z.number().int().min(0).openapi({
         description:
-          'Exact up to COUNT_EXACT_LIMIT matching rows (SEARCH_COUNT_EXACT_LIMIT, default 1000, for a text search `q`); above it an estimate (`totalIsEstimate`)',
+          'Exact up to COUNT_EXACT_LIMIT matching rows (SEARCH_COUNT_EXACT_LIMIT, default 20, for a text search `q`); above it an estimate (`totalIsEstimate`)',
       }),
       totalIsEstimate: z
         .boolean()
-        .openapi({ description: 'True when `total` is the planner’s estimate (more than COUNT_EXACT_LIMIT rows match, or SEARCH_COUNT_EXACT_LIMIT for `q`)' }),
+        .openapi({ description: 'True when `total` is an estimate (more than COUNT_EXACT_LIMIT rows match, or SEARCH_COUNT_EXACT_LIMIT for `q`)' }),
       limit: z.number().int(),
       offset: z.number().int().optional().openapi({ description: 'Absent on a page read by cursor' }),
       nextCursor: z.string().nullable().openapi({ description: 'Pass as `?after=` for the next page; null on the last page' }),

@@ -1,7 +1,7 @@
 import type { Api } from '../api';
 import type { Queryable } from '../database';
 import type { Logger } from '../logging';
-import { listOptions } from '../lists';
+import { listOptions, type ListSettings } from '../lists';
 import type { WebhookConfig } from './config';
 import { observeBacklog } from './backlog';
 import { webhookRoutes } from './routes';
@@ -26,7 +26,7 @@ export function createWebhooks<T extends string>(options: {
   eventTypes: readonly T[];
   /** The service's database: the API uses its pool, the worker its background connection. */
   db: { sql: Queryable; background: Queryable };
-  config: WebhookConfig & { COUNT_EXACT_LIMIT: number; SEARCH_COUNT_EXACT_LIMIT: number };
+  config: WebhookConfig & ListSettings;
   logger: Logger;
 }) {
   const store = webhookStore(options.db.sql, listOptions(options.config));

@@ -70,6 +70,13 @@ async function maintainedTotal(sql: Queryable, filter: ItemFilter): Promise<numb
   return inStock === undefined ? items : inStock ? inStockCount : items - inStockCount;
 }
 
+/**
+ * `q` as a walk of the sort's index tests it on each row: `ILIKE` lowers the pattern and the text on every call
+ * (in a multi-byte encoding it is defined as exactly that), so lowering the pattern once is the same test, and
+ * cheaper (about a fifth of a walk's time at a million items).
+ */
+const walkedMatch = (pattern: string) => `(lower(name) LIKE lower(${pattern}) OR lower(description) LIKE lower(${pattern}))`;
+
 /** `q` is matched literally: `%`, `_` and `\` in it are not wildcards. */
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -113,22 +120,16 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
       const params: unknown[] = [];
       const param = (value: unknown, cast = '') => `$${params.push(value)}${cast}`;
       if (filter.category) where.push(`category = ${param(filter.category, '::"Category"')}`);
-      // `q` by the trigram indexes, and (for a common word, see KeysetList.probe) the same match that no index serves.
-      let search: { indexed: string; walked: string } | undefined;
-      if (filter.q) {
-        const pattern = param(likePattern(filter.q));
-        search = {
-          indexed: `(name ILIKE ${pattern} OR description ILIKE ${pattern})`,
-          walked: `((name || '') ILIKE ${pattern} OR (description || '') ILIKE ${pattern})`,
-        };
-        where.push(search.indexed);
-      }
+      // `q` is served by the trigram indexes, or by walking the sort's index for a common word (search-page.ts).
+      const pattern = filter.q ? param(likePattern(filter.q)) : undefined;
       if (filter.minPriceCents !== undefined) where.push(`price_cents >= ${param(filter.minPriceCents, '::bigint')}`);
       if (filter.maxPriceCents !== undefined) where.push(`price_cents <= ${param(filter.maxPriceCents, '::bigint')}`);
       if (filter.inStock !== undefined) where.push(filter.inStock ? 'stock_count > 0' : 'stock_count = 0');
       if (filter.lowStock !== undefined) {
         where.push(filter.lowStock ? 'stock_count <= low_stock_threshold' : '(low_stock_threshold IS NULL OR stock_count > low_stock_threshold)');
       }
+      // No filter but `q`: only `deleted_at IS NULL`, so the table's size is the base of a common word's estimate.
+      const alone = where.length === 1;
       const knownTotal = await maintainedTotal(db.sql, filter);
       const { limit, offset, after, ...filters } = filter;
       const listed = await keysetPage<ItemRow>(
@@ -142,9 +143,10 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
           keys: [...SORT_KEYS[filter.sort], BY_ID],
           descending: filter.sort.startsWith('-'),
           knownTotal,
-          search: filter.q !== undefined,
           deferredOffset: true,
-          ...(search && { probe: { commonWhere: where.map((condition) => (condition === search.indexed ? search.walked : condition)) } }),
+          ...(pattern && {
+            textSearch: { match: `(name ILIKE ${pattern} OR description ILIKE ${pattern})`, walked: walkedMatch(pattern), alone },
+          }),
         },
         { limit, offset, after },
         lists,
