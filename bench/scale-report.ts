@@ -98,6 +98,8 @@ export function plansFromJsonLog(text: string): LoggedPlan[] {
     if (at < 0) continue;
     try {
       const explained = JSON.parse(record.message!.slice(at + 'plan:\n'.length)) as { 'Query Text': string; Plan: PlanNode };
+      // An EXPLAIN without ANALYZE (the lists' estimate of a size) only plans its statement: it reads no row.
+      if (/^\s*EXPLAIN\b/i.test(explained['Query Text']) && !/^\s*EXPLAIN\s*(\([^)]*\bANALYZE\b|ANALYZE\b)/i.test(explained['Query Text'])) continue;
       plans.push({ database: record.dbname ?? '', query: explained['Query Text'], plan: explained.Plan });
     } catch {
       // a plan cut short: not one to judge

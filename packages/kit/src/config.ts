@@ -14,9 +14,10 @@ export const countExactLimitSetting = z.coerce
   .describe('Lists count their total exactly up to this many matching rows; above it the total is the planner’s estimate (`totalIsEstimate: true`)');
 
 /**
- * A text search's total (`q`) is exact up to this many matches and flagged an estimate above it. Low, because proving
- * more would cost a count: on /items a common word's page is found by walking the sort's index, which proves that
- * more than a page's worth match but counts nothing (search-page.ts).
+ * A text search's total (`q`) is exact whenever its matches are counted (up to SEARCH_PROBE_LIMIT). On /items a
+ * word met more than this many times in a short walk of the sort's index is common: its page comes from that walk,
+ * which counts nothing, so its total is estimated from the walk's density (search-page.ts). Counting a common word
+ * would cost a trigram bitmap of every match on every page.
  */
 export const searchCountExactLimitSetting = z.coerce
   .number()
@@ -25,12 +26,13 @@ export const searchCountExactLimitSetting = z.coerce
   .max(1_000_000)
   .default(20)
   .describe(
-    'Lists filtered by a text search (`q`) answer an exact total up to this many matching rows (or COUNT_EXACT_LIMIT, if lower); above it the total is flagged an estimate (`totalIsEstimate: true`)',
+    'A text search (`q`) answers an exact total up to this many matching rows (or COUNT_EXACT_LIMIT, if lower). Above it, a word met this many times within a short walk of the sort order is a common word, and its total is estimated from that walk (`totalIsEstimate: true`); any other is counted, up to SEARCH_PROBE_LIMIT',
   );
 
 /**
  * How many matches of a text search are read through its trigram index, whose every match PostgreSQL rechecks in
- * the table (about one page each): up to this many, /items sorts its page from them, and their count is the total.
+ * the table (about one page each): up to this many, their count is the exact total (and /items sorts its page from
+ * them); above it, the total is an estimate.
  */
 export const searchProbeLimitSetting = z.coerce
   .number()
@@ -39,7 +41,7 @@ export const searchProbeLimitSetting = z.coerce
   .max(100_000)
   .default(1_000)
   .describe(
-    'A text search (`q`) counts at most this many matches (capped at COUNT_EXACT_LIMIT where it only counts); on /items, a word that does not fill its page within a short walk of the sort order is probed for this many matches: no more, and its page is sorted from them',
+    'A text search (`q`) counts at most this many matches (and at most COUNT_EXACT_LIMIT), exactly; above it the total is an estimate. On /items, a word that does not fill its page within a short walk of the sort order is probed for this many matches: no more, and its page is sorted from them',
   );
 
 /** Settings every service reads. Each service extends this with its own. */

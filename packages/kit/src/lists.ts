@@ -14,7 +14,7 @@ import { z } from './zod';
 export interface ListOptions {
   /** COUNT_EXACT_LIMIT. */
   countExactLimit: number;
-  /** SEARCH_COUNT_EXACT_LIMIT: above it, the total of a list with `search` or `textSearch` set is flagged an estimate. */
+  /** SEARCH_COUNT_EXACT_LIMIT: a text search's total is exact up to it; above, a common word's may be estimated. */
   searchCountExactLimit: number;
   /** SEARCH_PROBE_LIMIT: the most matches of a text search that are counted (and, for `textSearch`, sorted). */
   searchProbeLimit: number;
@@ -62,8 +62,8 @@ export interface KeysetList {
   /** A total the service maintains on write (a summary row, read by key): then no statement counts the list. */
   knownTotal?: number;
   /**
-   * Filtered by a text search (`q`, in `where`): at most searchProbeLimit matches are counted, and the total is
-   * flagged an estimate above searchCountExactLimit.
+   * Filtered by a text search (`q`, in `where`): at most searchProbeLimit matches (and COUNT_EXACT_LIMIT) are
+   * counted, exactly; above that, the total is the planner's estimate.
    */
   search?: boolean;
   /**
@@ -180,19 +180,18 @@ function pageStatement(list: KeysetList, afterKeys: string[] | undefined, offset
 }
 
 /**
- * At most countExactLimit + 1 rows are counted (a search: searchProbeLimit + 1, flagged an estimate above
- * searchCountExactLimit); above that, the planner's estimate of the matching rows.
+ * At most countExactLimit + 1 rows are counted (a text search: at most searchProbeLimit + 1, whose trigram matches
+ * are rechecked in the table one by one); above that, the planner's estimate of the matching rows.
  */
 async function countOf(sql: Queryable, list: KeysetList, options: ListOptions): Promise<{ total: number; totalIsEstimate: boolean }> {
   const condition = list.where.length ? list.where.join(' AND ') : 'true';
-  const flagAbove = list.search ? Math.min(options.countExactLimit, options.searchCountExactLimit) : options.countExactLimit;
-  const cap = list.search ? Math.max(Math.min(options.searchProbeLimit, options.countExactLimit), flagAbove) : flagAbove;
+  const cap = list.search ? Math.min(options.countExactLimit, Math.max(options.searchProbeLimit, options.searchCountExactLimit)) : options.countExactLimit;
   const [counted] = await sql.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${list.from} WHERE ${condition} LIMIT ${cap + 1}) capped`,
     ...list.params,
   );
   const n = counted?.n ?? 0;
-  if (n <= cap) return { total: n, totalIsEstimate: n > flagAbove };
+  if (n <= cap) return { total: n, totalIsEstimate: false };
   return { total: Math.max(await plannerRows(sql, list.from, list.where, list.params), cap + 1), totalIsEstimate: true };
 }
 

@@ -34,11 +34,11 @@ export function pageOf<T extends z.ZodType, E extends z.ZodRawShape = Record<nev
       data: z.array(item),
       total: z.number().int().min(0).openapi({
         description:
-          'Exact up to COUNT_EXACT_LIMIT matching rows (SEARCH_COUNT_EXACT_LIMIT, default 20, for a text search `q`); above it an estimate (`totalIsEstimate`)',
+          'Exact up to COUNT_EXACT_LIMIT matching rows; above it an estimate (`totalIsEstimate`). A text search `q` counts up to SEARCH_PROBE_LIMIT (default 1000) matches, and estimates a common word (met more than SEARCH_COUNT_EXACT_LIMIT, default 20, times in a short walk of the sort order)',
       }),
       totalIsEstimate: z
         .boolean()
-        .openapi({ description: 'True when `total` is an estimate (more than COUNT_EXACT_LIMIT rows match, or SEARCH_COUNT_EXACT_LIMIT for `q`)' }),
+        .openapi({ description: 'True when `total` is an estimate (more than COUNT_EXACT_LIMIT rows match; for `q`, more than it counts, or a common word)' }),
       limit: z.number().int(),
       offset: z.number().int().optional().openapi({ description: 'Absent on a page read by cursor' }),
       nextCursor: z.string().nullable().openapi({ description: 'Pass as `?after=` for the next page; null on the last page' }),

@@ -13,8 +13,9 @@ import type { KeysetList, ListOptions } from './lists';
  *   exact total;
  * - a rarer word leaves the window short (a first small window that meets no match at all gives up at once), and
  *   then the trigram index is cheap: a probe reads at most SEARCH_PROBE_LIMIT + 1 matches. No more: the page is
- *   sorted from them and their count is the total (flagged an estimate above SEARCH_COUNT_EXACT_LIMIT). More: the
- *   walk goes on from where it stopped, to the page's end, and the total is an estimate.
+ *   sorted from them and their count is the exact total (the contract's: flagged an estimate only above
+ *   COUNT_EXACT_LIMIT). More: the walk goes on from where it stopped, to the page's end, and the total is an
+ *   estimate.
  * A page by offset skips the window (an offset walks by definition): the probe, then its rows or the walk. So does
  * a table of at most SEARCH_PROBE_LIMIT rows (the planner's estimate), where the probe is bounded by the table.
  */
@@ -172,7 +173,8 @@ export async function searchPage(
     return { total: Math.max(floor, found, rows), totalIsEstimate: true };
   };
   const probed = async () => probe(sql, list, match, page, probeLimit);
-  const counted = (count: number) => ({ total: count, totalIsEstimate: count > cap });
+  // A count is exact: the contract flags a total only above COUNT_EXACT_LIMIT.
+  const counted = (count: number) => ({ total: count, totalIsEstimate: count > options.countExactLimit });
 
   const matches: Row[] = [];
   let read = 0;
