@@ -209,7 +209,7 @@ export function loadSteps(s: ScaleSizes): Record<'customers' | 'inventory' | 'sa
         // The row trigger would upsert customer_spend once per sale (1,000,000 upserts of 200,000 rows: most of this
         // step's time). It is off for this one statement, and the rows it would have written are written from the
         // inserted sales by one aggregate, with its own arithmetic (sale_net_cents; a count that is NULL, "not
-        // counted yet", stays NULL). checkSpend below proves the result equal to a count over every sale.
+        // counted yet", stays NULL). The next step proves the result equal to a count over every sale.
         `ALTER TABLE sales DISABLE TRIGGER sales_customer_spend;
          WITH loaded AS (
            INSERT INTO sales (id, customer_id, username, username_key, total_cents, refunded_cents, status, created_at, updated_at)

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { pgErrorCode, type Queryable } from './database';
 import { ValidationFailed } from './errors';
 import { pagePosition, type Listed, type PageQuery } from './pagination';
-import { listSql, plannerRows, searchPage } from './search-page';
+import { listSql, plannerRows } from './list-sql';
+import { searchPage } from './search-page';
 import { z } from './zod';
 
 /**

@@ -1,4 +1,5 @@
 import type { Queryable } from './database';
+import { listSql, plannerRows } from './list-sql';
 import type { KeysetList, ListOptions } from './lists';
 
 /**
@@ -31,28 +32,6 @@ export interface SearchPage {
   rows: Row[];
   total: number;
   totalIsEstimate: boolean;
-}
-
-/** The parts of a list's statements: its order, its keys as text, and the condition after a cursor's keys. */
-export function listSql(list: KeysetList) {
-  const direction = list.descending ? 'DESC' : 'ASC';
-  return {
-    order: list.keys.map((key) => `${key.expr} ${direction}`).join(', '),
-    keyColumns: list.keys.map((key, i) => `(${key.expr})::text AS "_k${i}"`).join(', '),
-    after: (keys: string[], params: unknown[]) => {
-      const values = list.keys.map((key, i) => `$${params.push(keys[i])}::${key.type}`);
-      return `(${list.keys.map((key) => key.expr).join(', ')}) ${list.descending ? '<' : '>'} (${values.join(', ')})`;
-    },
-  };
-}
-
-/** The planner's estimate of the rows meeting `conditions` (EXPLAIN: no row is read). */
-export async function plannerRows(sql: Queryable, from: string, conditions: string[], params: unknown[]): Promise<number> {
-  const [plan] = await sql.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-    `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} WHERE ${conditions.length ? conditions.join(' AND ') : 'true'}`,
-    ...params,
-  );
-  return Math.round(plan?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
 }
 
 const tableRows = new Map<string, { rows: number; at: number }>();
