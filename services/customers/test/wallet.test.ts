@@ -172,6 +172,20 @@ describe('POST /internal/wallet/debits', () => {
     expect(await balanceOf(c)).toBe(700);
   });
 
+  it("gives the entry a time-ordered id (UUIDv7), so a purchase appends to the end of the ledger's key", async () => {
+    const c = await newCustomer({ balanceCents: 1000 });
+    const before = Date.now();
+    const res = await debit({ customerId: c.id, sessionId: sessionIdOf(c.token), amountCents: 10, reference: crypto.randomUUID() });
+    const after = Date.now();
+    expect(res.status).toBe(201);
+    const id = res.body.transaction.id as string;
+    // RFC 9562: version 7 in the 13th hex digit; the first 48 bits are the Unix time in milliseconds.
+    expect(id[14]).toBe('7');
+    const millis = parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+    expect(millis).toBeGreaterThanOrEqual(before);
+    expect(millis).toBeLessThanOrEqual(after);
+  });
+
   it('charges once when the same debit arrives many times at once', async () => {
     const c = await newCustomer({ balanceCents: 1000 });
     const reference = crypto.randomUUID();

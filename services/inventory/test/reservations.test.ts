@@ -26,8 +26,13 @@ describe('POST /internal/stock/reservations', () => {
     expect(res.body).toEqual({ reference, lines: [{ itemId: item.id, quantity: 2, itemName: item.name, unitPriceCents: 750, stockCount: 3 }] });
     expect(await stockOf(item.id)).toBe(3);
     expect(await reservationRow(reference)).toEqual({ state: 'taken', item_id: item.id, quantity: 2 });
-    const [movement] = await sql('inventory', 'SELECT kind::text, delta, stock_after FROM stock_movements WHERE reference = $1', [reference]);
-    expect(movement).toEqual({ kind: 'reservation', delta: -2, stock_after: 3 });
+    // The movement's id is time-ordered (UUIDv7: a version digit of 7), so it lands at the end of the movements' key.
+    const [movement] = await sql(
+      'inventory',
+      'SELECT kind::text, delta, stock_after, substr(id::text, 15, 1) AS version FROM stock_movements WHERE reference = $1',
+      [reference],
+    );
+    expect(movement).toEqual({ kind: 'reservation', delta: -2, stock_after: 3, version: '7' });
     expect(await movementsSum(item.id)).toBe(3);
   });
 

@@ -124,10 +124,8 @@ export function itemsRepo(db: Db, events: Events, lists: ListOptions, byId: Quer
       const pattern = filter.q ? param(likePattern(filter.q)) : undefined;
       if (filter.minPriceCents !== undefined) where.push(`price_cents >= ${param(filter.minPriceCents, '::bigint')}`);
       if (filter.maxPriceCents !== undefined) where.push(`price_cents <= ${param(filter.maxPriceCents, '::bigint')}`);
-      if (filter.inStock !== undefined) where.push(filter.inStock ? 'stock_count > 0' : 'stock_count = 0');
-      if (filter.lowStock !== undefined) {
-        where.push(filter.lowStock ? 'stock_count <= low_stock_threshold' : '(low_stock_threshold IS NULL OR stock_count > low_stock_threshold)');
-      }
+      if (filter.inStock !== undefined) where.push(filter.inStock ? 'in_stock' : 'NOT in_stock');
+      if (filter.lowStock !== undefined) where.push(filter.lowStock ? 'low_stock' : 'low_stock IS NOT TRUE');
       // No filter but `q`: only `deleted_at IS NULL`, so the table's size is the base of a common word's estimate.
       const alone = where.length === 1;
       const knownTotal = await maintainedTotal(db.sql, filter);

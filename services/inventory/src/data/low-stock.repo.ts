@@ -5,6 +5,6 @@ import type { Db } from './db';
  * count over the partial index items_low_stock_idx, whose rows are exactly those items.
  */
 export async function lowStockCount(db: Db): Promise<number> {
-  const [row] = await db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM items WHERE deleted_at IS NULL AND stock_count <= low_stock_threshold');
+  const [row] = await db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM items WHERE deleted_at IS NULL AND low_stock');
   return row!.n;
 }

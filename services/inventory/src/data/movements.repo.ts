@@ -15,7 +15,7 @@ export interface Movement {
 export async function recordMovement(tx: Queryable, m: Movement): Promise<void> {
   await tx.execute(
     `INSERT INTO stock_movements (id, item_id, kind, delta, stock_after, reference, reason, actor_id)
-     VALUES (gen_random_uuid(), $1::uuid, $2::"StockMovementKind", $3::int, $4::int, NULL, $5, $6::uuid)`,
+     VALUES (uuid_v7(), $1::uuid, $2::"StockMovementKind", $3::int, $4::int, NULL, $5, $6::uuid)`,
     m.itemId,
     m.kind,
     m.delta,
