@@ -14,6 +14,7 @@ import { startTestSystem, type TestSystem } from '@shop/testkit';
 import { auditAtScale } from './scale-audit';
 import { bulkLoad, buuid, scaleSizes, SCALE_WORD, type ScaleSizes } from './scale-load';
 import { measureEndpoint, type Endpoint } from './scale-measure';
+import { readStatements, resetStatements, STATEMENT_SETTINGS, STATEMENTS, statementsTable, type StatementFigures } from './scale-statements';
 import { invalidMeasurements, largeSeqScans, markdownTable, plansFromJsonLog, ratios, type ScaleRow } from './scale-report';
 import { seed } from './seed';
 import { BCRYPT_ROUNDS, query, RESULTS } from './settings';
@@ -39,6 +40,8 @@ interface Context {
   purchase: () => { token: string; itemId: string };
   login: () => { username: string };
   deepOffset: number;
+  /** The cursor (nextCursor) that starts the page at deepOffset: the same page, by the contract's way to go deep. */
+  deepCursor: string;
   soldItem: string;
 }
 
@@ -55,6 +58,11 @@ function endpoints(ctx: Context): Endpoint[] {
     },
     { name: '`GET /items?q=<word in ~1% of names>`', service: 'inventory', request: () => ({ path: `/items?q=${SCALE_WORD}` }) },
     { name: '`GET /items?offset=<deep>`', service: 'inventory', request: () => ({ path: `/items?offset=${ctx.deepOffset}` }) },
+    {
+      name: '`GET /items?after=<cursor at the same depth>`',
+      service: 'inventory',
+      request: () => ({ path: `/items?after=${encodeURIComponent(ctx.deepCursor)}` }),
+    },
     { name: '`GET /items/:id`', service: 'inventory', request: () => ({ path: `/items/${ctx.itemId()}` }) },
     { name: '`GET /goods` (sales, cached)', service: 'sales', request: () => ({ path: '/goods' }) },
     { name: '`GET /items/:id/reviews` (most reviewed item)', service: 'reviews', request: () => ({ path: `/items/${ctx.reviewedItem}/reviews` }) },
@@ -143,8 +151,11 @@ async function prepareExplain(system: TestSystem) {
     ['auto_explain.log_min_duration', '-1'],
     ['auto_explain.log_format', 'json'],
     ['auto_explain.log_nested_statements', 'on'],
+    ...(STATEMENTS ? STATEMENT_SETTINGS : []),
   ])
     await query(url, `ALTER SYSTEM SET ${name} = '${value}'`);
+  // A list of libraries is one unquoted value (quoted, it names one file).
+  if (STATEMENTS) await query(url, 'ALTER SYSTEM SET shared_preload_libraries = auto_explain, pg_stat_statements');
   await system.postgres!.stop();
   await system.postgres!.start();
   await waitReady(system);
@@ -186,6 +197,25 @@ async function explainPass(system: TestSystem, list: Endpoint[]) {
     statements: plans.length,
     seqScans: largeSeqScans(plans, large).map((found) => ({ ...found, database: service[found.database] ?? found.database })),
   };
+}
+
+/**
+ * A checkpoint before each size's measurements. The bulk load leaves hundreds of MB of dirty buffers, and the
+ * checkpoint its WAL triggers spreads their write-back over minutes: measured in that window, a purchase's first
+ * write of each page also writes the page whole to the WAL, beside the loader's I/O (a run that measured the
+ * purchase right after the load gave 0.56× where the full run, minutes later, gave 0.91×). That is the loader's cost,
+ * not the shop's; a year of trade would be long checkpointed. Both sizes start from one, so they are measured alike.
+ */
+async function settle(url: string) {
+  await query(url, 'CHECKPOINT');
+}
+
+/** The nextCursor of the page that ends just before row `offset` of the default list. */
+async function cursorAt(system: TestSystem, offset: number): Promise<string> {
+  const res = await fetch(`${system.context.urls.inventory}/items?offset=${offset - 20}&limit=20`);
+  const body = (await res.json()) as { nextCursor?: string | null };
+  if (res.status !== 200 || !body.nextCursor) throw new Error(`no cursor at row ${offset}: ${res.status} ${JSON.stringify(body)}`);
+  return body.nextCursor;
 }
 
 async function measureAll(system: TestSystem, list: Endpoint[], size: 'small' | 'large', rows: ScaleRow[]) {
@@ -238,6 +268,7 @@ async function main() {
       if (res.status !== 201) throw new Error(`a purchase of the small buyer failed: ${res.status} ${await res.text()}`);
     }
     for (const url of Object.values(databaseUrls)) await query(url, 'VACUUM ANALYZE');
+    await settle(databaseUrls.customers);
     const shared = {
       login: () => ({ username: pick(customers).username }),
     };
@@ -249,10 +280,14 @@ async function main() {
       reviewedItem: itemIds[0]!,
       buyer: { username: customers[0]!.username, token: tokens[0]! },
       deepOffset: Math.floor(itemIds.length * 0.9),
+      deepCursor: await cursorAt(system, Math.floor(itemIds.length * 0.9)),
       soldItem: itemIds[0]!,
     });
     console.log(`measuring the small shop (${SEQUENTIAL} sequential requests, then ${SECONDS} s at ${CONNECTIONS} connections) …`);
+    const statements: Record<string, StatementFigures[]> = {};
+    if (STATEMENTS) await resetStatements(databaseUrls.customers);
     await measureAll(system, small, 'small', rows);
+    if (STATEMENTS) statements.small = await readStatements(databaseUrls.customers);
 
     console.log(`bulk loading (factor ${FACTOR}, operational tables ${OPS_FACTOR}): ${JSON.stringify(sizes)}`);
     const hash = await bcrypt.hash('bench-password', BCRYPT_ROUNDS);
@@ -264,6 +299,7 @@ async function main() {
     await Promise.all(Object.values(databaseUrls).map((url) => query(url, 'VACUUM ANALYZE')));
     const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
     console.log(`VACUUM ANALYZE took ${vacuumSeconds.toFixed(0)} s`);
+    await settle(databaseUrls.customers);
     const tables: Record<string, Array<{ table: string; rows: number; mb: number }>> = {};
     for (const [name, url] of Object.entries(databaseUrls)) {
       tables[name] = (
@@ -288,10 +324,16 @@ async function main() {
       reviewedItem: buuid('i', 1),
       buyer: { username: heavy.username, token: heavyToken! },
       deepOffset: Math.min(1_000_000, Math.floor(sizes.items * 0.9)),
+      deepCursor: await cursorAt(system, Math.min(1_000_000, Math.floor(sizes.items * 0.9))),
       soldItem: buuid('i', 1 + ((1 * 104729) % sizes.items)),
     });
     console.log('measuring the large shop …');
+    if (STATEMENTS) await resetStatements(databaseUrls.customers);
     await measureAll(system, large, 'large', rows);
+    if (STATEMENTS) {
+      statements.large = await readStatements(databaseUrls.customers);
+      console.log(`\nstatements by execution time at the large size (pg_stat_statements):\n${statementsTable(statements.small!, statements.large)}\n`);
+    }
 
     console.log(`EXPLAIN of every statement the GET endpoints run (large table: ≥ ${LARGE_ROWS} rows) …`);
     const explained = await explainPass(system, large);
@@ -325,6 +367,7 @@ async function main() {
       rows: rows.map((row) => ({ ...row, ratio: ratios(row) })),
       explain: explained,
       audit,
+      ...(STATEMENTS && { statements }),
     };
     fs.mkdirSync(RESULTS, { recursive: true });
     fs.writeFileSync(path.join(RESULTS, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
