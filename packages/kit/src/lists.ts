@@ -166,11 +166,8 @@ export async function keysetPage<Row>(sql: Queryable, list: KeysetList, query: P
 
 /** The page's statement and its parameters: an index range scan of at most `offset + limit + 1` rows. */
 function pageStatement(list: KeysetList, afterKeys: string[] | undefined, offset: number, limit: number): [string, ...unknown[]] {
-  const { order, keyColumns, after } = listSql(list);
-  const params = [...list.params];
-  const where = [...list.where];
-  if (afterKeys) where.push(after(afterKeys, params));
-  const condition = where.length ? where.join(' AND ') : 'true';
+  const { order, keyColumns, range } = listSql(list);
+  const { condition, params } = range(afterKeys);
   const window = `LIMIT ${limit + 1}${offset ? ` OFFSET ${offset}` : ''}`;
   const statement =
     offset && list.deferredOffset

@@ -65,11 +65,8 @@ async function walk(
   match: string,
   from: { afterKeys?: string[]; offset?: number; want: number; window?: number },
 ): Promise<Walked> {
-  const { order, keyColumns, after } = listSql(list);
-  const params = [...list.params];
-  const where = [...list.where];
-  if (from.afterKeys) where.push(after(from.afterKeys, params));
-  const condition = where.length ? where.join(' AND ') : 'true';
+  const { order, keyColumns, range } = listSql(list);
+  const { condition, params } = range(from.afterKeys);
   const page = `LIMIT ${from.want}${from.offset ? ` OFFSET ${from.offset}` : ''}`;
   if (from.window === undefined) {
     // Unbounded (to the page's end): the match is a filter of the ordered scan, which stops at the page's end.
